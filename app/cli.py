@@ -1,0 +1,130 @@
+"""Command line: ``lowlight enhance|batch|train|bench``; the same engine as the window."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from app.core.settings import EnhanceSettings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _add_settings(p: argparse.ArgumentParser) -> None:
+    d = EnhanceSettings()
+    p.add_argument("--exposure", type=float, default=d.exposure,
+                   help=f"target exposure alpha, 0.2-0.9 (default {d.exposure})")
+    p.add_argument("--iterations", type=int, default=d.iterations,
+                   help=f"recurrence count n, 1-16 (default {d.iterations})")
+    p.add_argument("--scale", type=int, default=d.scale,
+                   help=f"EFE downscale factor (default {d.scale}; lower is finer, slower)")
+    p.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto")
+    p.add_argument("--weights", type=Path, help="model weights (.pt; default: shipped)")
+    p.add_argument("--format", choices=("keep", "jpeg", "png", "tiff", "webp"), default="keep")
+    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace existing outputs (inputs are never replaced)")
+    p.add_argument("-v", "--verbose", action="store_true", help="say which backend ran, and more")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lowlight", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("enhance", help="enhance photos into a folder, same names")
+    p.add_argument("inputs", nargs="+", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("--save-factor", action="store_true",
+                   help="also write NAME_factor.png, a heatmap of the enhancement factor")
+    _add_settings(p)
+
+    p = sub.add_parser("batch", help="enhance whole folders, mirroring their tree")
+    p.add_argument("inputs", nargs="+", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("--pattern", default="{stem}_enhanced", help="output name ({stem} = input's)")
+    p.add_argument("--no-recursive", action="store_true", help="do not walk sub-folders")
+    _add_settings(p)
+
+    p = sub.add_parser("train", help="zero-reference training (see model_weights/MODEL_CARD.md)")
+    p.add_argument("--data", default="../shared/data/train/sice")
+    p.add_argument("--out", default="runs/sgz")
+    p.add_argument("--steps", type=int, default=1800)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--crop", type=int, default=224)
+    p.add_argument("--subset", type=int, default=800)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--no-semantic", action="store_true", help="train without the semantic loss")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+
+    sub.add_parser("bench", help="speed benchmark against the reference SGZ path", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from app.bench import main as bench_main
+
+        return bench_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) or
+                        args.command == "train" else logging.WARNING,
+                        format="%(levelname)s %(message)s")
+    if args.command == "train":
+        return _train(args)
+    return _enhance(args)
+
+
+def _train(args) -> int:
+    from app.core.train import TrainConfig, train
+
+    cfg = TrainConfig(data=args.data, out=args.out, steps=args.steps, batch=args.batch,
+                      crop=args.crop, subset=args.subset, lr=args.lr,
+                      semantic=not args.no_semantic)
+    try:
+        print(f"weights written to {train(cfg, resume=args.resume)}")
+    except Exception as exc:  # noqa: BLE001 - a clear message, not a traceback
+        print(f"lowlight train: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _enhance(args) -> int:
+    from tqdm import tqdm
+
+    from app.core import Enhancer
+    from app.core.batch import OutputOptions, discover, run_batch
+
+    try:
+        settings = EnhanceSettings(args.exposure, args.iterations, args.scale).validated()
+        enhancer = Enhancer(args.weights, backend=args.backend)
+    except (ValueError, FileNotFoundError, ImportError) as exc:
+        print(f"lowlight: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.verbose:
+        print(f"backend: {enhancer.backend_name}", file=sys.stderr)
+    batch = args.command == "batch"
+    items = discover(args.inputs, recursive=batch and not args.no_recursive)
+    options = OutputOptions(args.output, args.pattern if batch else "{stem}", args.format,
+                            args.quality, args.overwrite, save_factor=getattr(args, "save_factor",
+                                                                               False))
+    bar = tqdm(total=len(items), unit="img", disable=not sys.stderr.isatty() and not batch,
+               file=sys.stderr)
+
+    def on_file(_i, _n, outcome):
+        bar.update(1)
+        if outcome.status == "failed":
+            bar.write(f"failed: {outcome.source}: {outcome.reason}", file=sys.stderr)
+        elif args.verbose:
+            bar.write(f"{outcome.status}: {outcome.source} -> {outcome.output}", file=sys.stderr)
+
+    report = run_batch(items, enhancer, settings, options, on_file=on_file, write_report=batch)
+    bar.close()
+    print(f"{report.summary()} -> {args.output}" + (f" ({enhancer.backend_name})"
+                                                    if args.verbose else ""))
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""EFE net on ONNX Runtime: the fastest CPU path, and the one that needs no torch at all.
+
+The ONNX graph is written directly from the weights with onnx.helper (seven depthwise + pointwise
+conv pairs, ReLU, concatenations, tanh), so exporting needs neither torch's exporter nor a
+tracing run, and the shipped .onnx file can be re-created from the .pt state dict at any time.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+# Skip concatenations: block k's input is cat(outputs of these blocks) (0 = the network input).
+_BLOCK_INPUTS = {1: (0,), 2: (1,), 3: (2,), 4: (3,), 5: (3, 4), 6: (2, 5), 7: (1, 6)}
+
+
+def efe_onnx_model(weights: dict[str, np.ndarray]):
+    """Build an ONNX ModelProto of the EFE net from a state dict of numpy arrays
+    ("e_conv1.depth_conv.weight", ...; an "efe." prefix is accepted)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = {k.removeprefix("efe."): np.asarray(v, np.float32) for k, v in weights.items()}
+    in_ch = weights["e_conv1.depth_conv.weight"].shape[0]
+    nodes, inits = [], []
+    outputs = {0: "input"}
+    for k in range(1, 8):
+        srcs = [outputs[i] for i in _BLOCK_INPUTS[k]]
+        x = srcs[0]
+        if len(srcs) > 1:
+            x = f"cat{k}"
+            nodes.append(helper.make_node("Concat", srcs, [x], axis=1))
+        names = {}
+        for part in ("depth_conv", "point_conv"):
+            for p in ("weight", "bias"):
+                key = f"e_conv{k}.{part}.{p}"
+                inits.append(numpy_helper.from_array(weights[key], key))
+                names[part, p] = key
+        groups = weights[f"e_conv{k}.depth_conv.weight"].shape[0]
+        nodes.append(helper.make_node("Conv", [x, names["depth_conv", "weight"],
+                                               names["depth_conv", "bias"]], [f"dw{k}"],
+                                      kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=groups))
+        nodes.append(helper.make_node("Conv", [f"dw{k}", names["point_conv", "weight"],
+                                               names["point_conv", "bias"]], [f"pw{k}"],
+                                      kernel_shape=[1, 1]))
+        act = "Tanh" if k == 7 else "Relu"
+        outputs[k] = "x_r" if k == 7 else f"e{k}"
+        nodes.append(helper.make_node(act, [f"pw{k}"], [outputs[k]]))
+    graph = helper.make_graph(
+        nodes, "sgz_efe",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, in_ch, "h", "w"])],
+        [helper.make_tensor_value_info("x_r", TensorProto.FLOAT, [1, 3, "h", "w"])],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)],
+                              producer_name="lowlight-studio")
+    model.ir_version = 8  # readable by every onnxruntime since 1.14
+    onnx.checker.check_model(model)
+    return model
+
+
+def save_onnx(weights: dict[str, np.ndarray], path: Path) -> None:
+    path.write_bytes(efe_onnx_model(weights).SerializeToString())
+
+
+class OnnxEFE:
+    """EFE on onnxruntime's CPU provider, threads set to the cores we have."""
+
+    def __init__(self, model_path: Path, threads: int | None = None):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or max(1, os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.add_session_config_entry("session.set_denormal_as_zero", "1")
+        self.session = ort.InferenceSession(str(model_path), opts,
+                                            providers=["CPUExecutionProvider"])
+        self.in_channels = self.session.get_inputs()[0].shape[1]
+        self.name = "onnxruntime (CPU)"
+
+    def factor(self, small: np.ndarray, exposure: float) -> np.ndarray:
+        h, w, _ = small.shape
+        x = np.empty((1, self.in_channels, h, w), np.float32)
+        x[0, :3] = small.transpose(2, 0, 1)
+        if self.in_channels == 4:
+            x[0, 3] = exposure
+        (x_r,) = self.session.run(None, {"input": x})
+        return np.ascontiguousarray(x_r[0].transpose(1, 2, 0))

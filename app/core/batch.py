@@ -1,0 +1,269 @@
+"""One batch engine for the window and the CLI: discovery, naming, skip/resume, a report.
+
+Errors are values here: every file ends as done, skipped or failed with a reason, and one bad
+file never stops the batch. Decoding the next file and encoding the previous one overlap with
+the enhancement of the current one (threads: OpenCV, Pillow, numpy and onnxruntime release the
+GIL), so both cores stay busy.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from app.core.imageio import (FORMAT_SUFFIX, IMAGE_SUFFIXES, ImageReadError, atomic_write_bytes,
+                              encode_image, format_for_path, read_image)
+from app.core.heatmap import factor_heatmap
+from app.core.settings import EnhanceSettings
+
+log = logging.getLogger(__name__)
+SKIPPED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+REPORT_STEM = "lowlight_report"
+
+
+def is_junk(name: str) -> bool:
+    """Hidden and system files that are never photos (Thumbs.db, ._*, Zone.Identifier...)."""
+    low = name.lower()
+    return (low in SKIPPED_NAMES or name.startswith(".") or low.endswith("zone.identifier"))
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    source: Path
+    relative: Path  # path below the dropped folder (just the name for a dropped file)
+
+
+def discover(inputs: Iterable[str | os.PathLike], recursive: bool = True) -> list[BatchItem]:
+    """Files and folders -> image items, sorted per folder; symlink loops are walked once."""
+    items: list[BatchItem] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    for raw in inputs:
+        root = Path(raw)
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+                st = os.stat(dirpath)
+                if (st.st_dev, st.st_ino) in seen_dirs:
+                    dirnames[:] = []
+                    continue
+                seen_dirs.add((st.st_dev, st.st_ino))
+                dirnames[:] = sorted(d for d in dirnames if not is_junk(d)) if recursive else []
+                for name in sorted(filenames):
+                    p = Path(dirpath) / name
+                    if not is_junk(name) and p.suffix.lower() in IMAGE_SUFFIXES:
+                        items.append(BatchItem(p, p.relative_to(root)))
+        elif not is_junk(root.name):
+            items.append(BatchItem(root, Path(root.name)))
+    return items
+
+
+@dataclass
+class OutputOptions:
+    folder: Path
+    pattern: str = "{stem}_enhanced"
+    format: str = "keep"  # keep | jpeg | png | tiff | webp
+    quality: int = 95
+    overwrite: bool = False  # replace existing outputs (inputs are never replaced)
+    save_factor: bool = False  # also write <output stem>_factor.png, the x_r heatmap
+
+    def target(self, item: BatchItem) -> Path:
+        suffix = item.source.suffix.lower() if self.format == "keep" else FORMAT_SUFFIX[self.format]
+        name = self.pattern.format(stem=item.source.stem) + suffix
+        return Path(self.folder) / item.relative.parent / name
+
+
+@dataclass
+class Outcome:
+    source: str
+    output: str
+    status: str  # done | skipped | failed | cancelled
+    reason: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    backend: str = ""
+    settings: dict = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def failed(self) -> int:
+        return self.count("failed")
+
+    def summary(self) -> str:
+        return (f"{self.count('done')} done, {self.count('skipped')} skipped, "
+                f"{self.failed} failed" + (f", {self.count('cancelled')} cancelled"
+                                           if self.count("cancelled") else ""))
+
+    def write(self, folder: Path) -> tuple[Path, Path]:
+        """Write lowlight_report.csv and .json into ``folder`` (atomically)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = [asdict(o) for o in self.outcomes]
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(Outcome.__dataclass_fields__))
+        writer.writeheader()
+        writer.writerows(rows)
+        csv_path, json_path = folder / f"{REPORT_STEM}.csv", folder / f"{REPORT_STEM}.json"
+        atomic_write_bytes(csv_path, buf.getvalue().encode())
+        atomic_write_bytes(json_path, json.dumps(
+            {"backend": self.backend, "settings": self.settings, "summary": self.summary(),
+             "files": rows}, indent=1, ensure_ascii=False).encode())
+        return csv_path, json_path
+
+
+class Cancelled(Exception):
+    """Raised inside a running enhancement when the user cancels."""
+
+
+class BatchControl:
+    """Pause/resume and cancel, shared between a UI thread and the batch thread."""
+
+    def __init__(self):
+        self._running = threading.Event()
+        self._running.set()
+        self.cancelled = False
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self._running.set()
+
+    def checkpoint(self, *_args) -> None:
+        """Block while paused; raise Cancelled once cancelled. Also usable as a progress hook."""
+        self._running.wait()
+        if self.cancelled:
+            raise Cancelled()
+
+
+ProgressFn = Callable[[int, int, Outcome], None]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    except OSError:
+        return False
+
+
+def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
+              output: OutputOptions, on_file: ProgressFn | None = None,
+              control: BatchControl | None = None, write_report: bool = True,
+              on_start: Callable[[int, BatchItem], None] | None = None) -> BatchReport:
+    """Enhance every item into ``output``; ``on_file(index, total, outcome)`` after each file."""
+    s = settings.validated()
+    control = control or BatchControl()
+    report = BatchReport(backend=enhancer.backend_name, settings=asdict(s))
+    total = len(items)
+    pending_writes: deque[tuple[int, Outcome, Future]] = deque()
+
+    done: dict[int, Outcome] = {}
+
+    def finish(i: int, outcome: Outcome) -> None:
+        done[i] = outcome
+        if on_file:
+            on_file(i, total, outcome)
+
+    def drain(block: bool) -> None:
+        while pending_writes and (block or pending_writes[0][2].done()):
+            i, outcome, fut = pending_writes.popleft()
+            try:
+                fut.result()
+            except Exception as exc:  # noqa: BLE001 - recorded per file
+                outcome.status, outcome.reason = "failed", str(exc)
+            finish(i, outcome)
+
+    def load(item: BatchItem):
+        return read_image(item.source)
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="batch-io") as pool:
+        reads: dict[int, Future] = {}
+        plan = [(i, item, output.target(item)) for i, item in enumerate(items)]
+        todo = []
+        for i, item, target in plan:
+            reason = None
+            if _same_file(item.source, target):
+                reason = "output would replace the input; choose another folder or name pattern"
+            elif target.exists() and not output.overwrite:
+                finish(i, Outcome(str(item.source), str(target), "skipped", "output exists"))
+                continue
+            if reason:
+                finish(i, Outcome(str(item.source), str(target), "failed", reason))
+                continue
+            todo.append((i, item, target))
+        for i, item, _ in todo[:2]:
+            reads[i] = pool.submit(load, item)
+        for k, (i, item, target) in enumerate(todo):
+            if control.cancelled:
+                finish(i, Outcome(str(item.source), str(target), "cancelled"))
+                continue
+            if k + 2 < len(todo):  # prefetch: decode two ahead while this one is enhanced
+                j, nxt, _ = todo[k + 2]
+                reads[j] = pool.submit(load, nxt)
+            if on_start:
+                on_start(i, item)
+            start = time.perf_counter()
+            outcome = Outcome(str(item.source), str(target), "done")
+            try:
+                control.checkpoint()
+                pixels, meta = reads.pop(i).result()
+                result = enhancer.enhance(pixels, s.exposure, s.iterations, s.scale,
+                                          progress=control.checkpoint)
+                fmt = format_for_path(target)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fut = pool.submit(_encode_and_write, target, result.image, fmt, output.quality,
+                                  meta)
+                if output.save_factor:
+                    heat = factor_heatmap(result.factor)
+                    pool.submit(_encode_and_write, target.with_name(target.stem + "_factor.png"),
+                                heat, "png", 0, None).result()
+                outcome.seconds = time.perf_counter() - start
+                pending_writes.append((i, outcome, fut))
+            except Cancelled:
+                outcome.status = "cancelled"
+                finish(i, outcome)
+            except (ImageReadError, ValueError, OSError, MemoryError) as exc:
+                outcome.status, outcome.reason = "failed", _reason(exc)
+                outcome.seconds = time.perf_counter() - start
+                finish(i, outcome)
+            drain(block=len(pending_writes) > 2)
+        drain(block=True)
+        for fut in reads.values():
+            fut.cancel()
+    report.outcomes = [done[i] for i in sorted(done)]
+    if write_report and items:
+        try:
+            report.write(Path(output.folder))
+        except OSError as exc:
+            log.warning("could not write the batch report: %s", exc)
+    return report
+
+
+def _encode_and_write(target: Path, pixels, fmt: str, quality: int, meta) -> None:
+    atomic_write_bytes(target, encode_image(pixels, fmt, quality, meta))
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "out of memory: the image is too large for this machine"
+    return str(exc) or type(exc).__name__

@@ -1,0 +1,182 @@
+"""The engine's entry point: ``Enhancer().enhance(image, exposure, iterations)``.
+
+Pipeline: the image (any size, uint8/uint16, gray/RGB/RGBA) is downscaled by ``scale``, the EFE
+net computes the factor map x_r on that small copy, and the recurrence runs at full resolution
+in bands of rows, so memory stays bounded on huge photos. On a GPU the whole pipeline runs in
+torch; on a CPU the EFE runs on onnxruntime (torch as fallback) and 8-bit images use the
+tabulated recurrence.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from app.core import recurrence, resample
+from app.core.model import low_res_size
+from app.core.settings import EnhanceSettings
+from app.core.weights import default_weights
+
+log = logging.getLogger(__name__)
+BAND_ELEMENTS = 1 << 22  # ~4M values per band: 16 MB float32 temporaries however big the photo
+BACKENDS = ("auto", "onnx", "torch")
+
+
+@dataclass
+class EnhanceResult:
+    image: np.ndarray  # same dtype and shape as the input
+    factor_small: np.ndarray  # x_r at the EFE's resolution, float32 (h, w, 3)
+    backend: str
+    seconds: float
+    _full_factor: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def factor(self) -> np.ndarray:
+        """x_r at full resolution, float32 HxWx3 (upsampled on first access)."""
+        if self._full_factor is None:
+            h, w = self.image.shape[:2]
+            self._full_factor = resample.upscale(self.factor_small, h, w)
+        return self._full_factor
+
+
+def _split_channels(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """-> (HxWx3 colour, alpha or None); gray is replicated to three channels."""
+    if image.ndim == 2:
+        return np.repeat(image[:, :, None], 3, axis=2), None
+    if image.ndim == 3 and image.shape[2] == 1:
+        return np.repeat(image, 3, axis=2), None
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image, None
+    if image.ndim == 3 and image.shape[2] == 4:
+        return image[:, :, :3], image[:, :, 3]
+    raise ValueError(f"expected a gray, RGB or RGBA image, got shape {image.shape}")
+
+
+def _merge_channels(rgb: np.ndarray, like: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    if like.ndim == 2 or like.shape[2] == 1:
+        gray = np.round(rgb.astype(np.float32).mean(axis=2)).astype(like.dtype)
+        return gray if like.ndim == 2 else gray[:, :, None]
+    if alpha is not None:
+        return np.dstack([rgb, alpha])
+    return rgb
+
+
+class Enhancer:
+    """Loads weights once; ``enhance`` is safe to call repeatedly (not concurrently)."""
+
+    def __init__(self, weights: str | Path | None = None, backend: str = "auto",
+                 threads: int | None = None):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        self.weights = Path(weights or default_weights())
+        if not self.weights.exists():
+            raise FileNotFoundError(f"model weights not found: {self.weights}")
+        self._torch = None
+        self.efe = self._make_backend(backend, threads)
+
+    def _make_backend(self, backend: str, threads: int | None):
+        onnx_path = self.weights.with_suffix(".onnx")
+        if backend == "auto" and not self._torch_gpu_available():
+            backend = "onnx" if onnx_path.exists() and _has_onnxruntime() else "torch"
+        if backend == "onnx":
+            from app.core.backends.onnx_backend import OnnxEFE
+
+            if not onnx_path.exists():
+                raise FileNotFoundError(f"ONNX weights not found: {onnx_path}")
+            return OnnxEFE(onnx_path, threads)
+        import torch
+
+        from app.core.backends.torch_backend import TorchEFE
+        from app.core.weights import load_model
+
+        if threads:
+            torch.set_num_threads(threads)
+        self._torch = TorchEFE(load_model(self.weights))
+        return self._torch
+
+    @staticmethod
+    def _torch_gpu_available() -> bool:
+        try:
+            from app.core.backends.torch_backend import best_device
+        except ImportError:  # frozen CPU app ships without torch
+            return False
+        return best_device().type != "cpu"
+
+    @property
+    def backend_name(self) -> str:
+        return self.efe.name
+
+    def factor_small(self, image: np.ndarray, exposure: float = 0.6, scale: int = 12
+                     ) -> np.ndarray:
+        """x_r on the downscaled copy, float32 (h, w, 3), for an RGB uint8/uint16 image."""
+        h, w = image.shape[:2]
+        small = resample.downscale(image, *low_res_size(h, w, scale), _max_value(image))
+        return self.efe.factor(small, float(exposure))
+
+    def enhance(self, image: np.ndarray, exposure: float = 0.6, iterations: int = 8,
+                scale: int = 12, progress: Callable[[float], None] | None = None
+                ) -> EnhanceResult:
+        """Enhance an image array. ``progress`` gets fractions in [0, 1] as bands finish and may
+        raise to cancel (e.g. a worker's cancellation exception)."""
+        s = EnhanceSettings(exposure, iterations, scale).validated()
+        if image.dtype not in (np.uint8, np.uint16):
+            raise ValueError(f"expected uint8 or uint16 pixels, got {image.dtype}")
+        if image.size == 0:
+            raise ValueError("the image is empty")
+        start = time.perf_counter()
+        rgb, alpha = _split_channels(image)
+        if self._torch is not None and self._torch.on_gpu:
+            out_f, x_r = self._torch.enhance_float(rgb, _max_value(rgb), s.exposure,
+                                                   s.iterations, s.scale)
+            out = _from_float(out_f, rgb.dtype)
+            small = resample.downscale(x_r * 0.5 + 0.5, *low_res_size(*rgb.shape[:2], s.scale),
+                                       1.0) * 2 - 1
+        else:
+            small = self.factor_small(rgb, s.exposure, s.scale)
+            out = self._recur_in_bands(rgb, small, s.iterations, progress)
+        result = _merge_channels(out, image, alpha)
+        return EnhanceResult(result, small, self.backend_name, time.perf_counter() - start)
+
+    @staticmethod
+    def _recur_in_bands(rgb: np.ndarray, small: np.ndarray, iterations: int,
+                        progress: Callable[[float], None] | None) -> np.ndarray:
+        h, w, _ = rgb.shape
+        out = np.empty_like(rgb)
+        rows = max(8, BAND_ELEMENTS // (w * 3))
+        eight_bit = rgb.dtype == np.uint8
+        # The table-row transform is affine, so it is applied to the small map before upsampling.
+        guide = recurrence.factor_to_table_row(small) if eight_bit else small
+        for top in range(0, h, rows):
+            bottom = min(h, top + rows)
+            band_guide = resample.upscale_rows(guide, h, w, top, bottom)
+            if eight_bit:
+                out[top:bottom] = recurrence.recur_uint8_by_table(rgb[top:bottom], band_guide,
+                                                                  iterations)
+            else:
+                x = rgb[top:bottom].astype(np.float32) / np.float32(65535)
+                x = recurrence.recur_float(x, band_guide, iterations)
+                out[top:bottom] = _from_float(x, rgb.dtype)
+            if progress is not None:
+                progress(bottom / h)
+        return out
+
+
+def _max_value(image: np.ndarray) -> float:
+    return 255.0 if image.dtype == np.uint8 else 65535.0
+
+
+def _from_float(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    top = 255.0 if dtype == np.uint8 else 65535.0
+    return (np.clip(x, 0.0, 1.0) * np.float32(top) + np.float32(0.5)).astype(dtype)
+
+
+def _has_onnxruntime() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,56 @@
+"""Bilinear resampling that matches torch's F.interpolate(mode="bilinear", align_corners=False)
+(half-pixel centres, no antialiasing), done on the CPU with numpy and cv2.
+
+The upsampling works on bands of output rows, so a 100-megapixel photo never needs its full
+factor map in memory; the whole image is just one band, so tiled and untiled results are the
+same numbers.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def _taps(out_size: int, in_size: int, start: int = 0, stop: int | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source indices i0, i1 and weight of i1 for output positions [start, stop)."""
+    stop = out_size if stop is None else stop
+    pos = (np.arange(start, stop, dtype=np.float64) + 0.5) * (in_size / out_size) - 0.5
+    pos = np.maximum(pos, 0.0)
+    i0 = np.minimum(np.floor(pos).astype(np.intp), in_size - 1)
+    i1 = np.minimum(i0 + 1, in_size - 1)
+    return i0, i1, (pos - i0).astype(np.float32)
+
+
+def downscale(image: np.ndarray, out_h: int, out_w: int, max_value: float) -> np.ndarray:
+    """Bilinear downscale of an HxWxC array to out_h x out_w, as float32 in [0, 1].
+
+    Reads only the 2 rows and 2 columns each output sample needs, so it costs almost nothing
+    even for huge images (and never converts the full image to float).
+    """
+    h, w = image.shape[:2]
+    r0, r1, wy = _taps(out_h, h)
+    c0, c1, wx = _taps(out_w, w)
+    top = image[r0].astype(np.float32)
+    bottom = image[r1].astype(np.float32)
+    rows = top + (bottom - top) * wy[:, None, None]
+    left, right = rows[:, c0], rows[:, c1]
+    out = left + (right - left) * wx[None, :, None]
+    return out * np.float32(1.0 / max_value)
+
+
+def upscale_rows(low: np.ndarray, out_h: int, out_w: int, start: int, stop: int) -> np.ndarray:
+    """Rows [start, stop) of the bilinear upscale of ``low`` (h x w x C float32) to out_h x out_w."""
+    h, w = low.shape[:2]
+    r0, r1, wy = _taps(out_h, h, start, stop)
+    top, bottom = low[r0], low[r1]
+    rows = top + (bottom - top) * wy[:, None, None]
+    if w == out_w:
+        return np.ascontiguousarray(rows)
+    # Height is unchanged here, so cv2's vertical pass is the identity; only columns resample.
+    out = cv2.resize(rows, (out_w, stop - start), interpolation=cv2.INTER_LINEAR)
+    return out.reshape(stop - start, out_w, -1)
+
+
+def upscale(low: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
+    return upscale_rows(low, out_h, out_w, 0, out_h)

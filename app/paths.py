@@ -1,0 +1,34 @@
+"""Where the app's own files live: the source tree, or the PyInstaller bundle when frozen."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def bundle_root() -> Path:
+    frozen = getattr(sys, "_MEIPASS", None)
+    return Path(frozen) if frozen else Path(__file__).resolve().parent.parent
+
+
+def weights_dir() -> Path:
+    return Path(os.environ.get("LOWLIGHT_WEIGHTS_DIR", bundle_root() / "model_weights"))
+
+
+def resources_dir() -> Path:
+    return bundle_root() / "resources"
+
+
+def sample_image() -> Path:
+    return resources_dir() / "sample_night.jpg"
+
+
+def log_dir() -> Path:
+    """Per-user log folder (XDG on Linux, Library/Logs on macOS, LOCALAPPDATA on Windows)."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+        return base / "LowlightStudio" / "Logs"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Logs" / "LowlightStudio"
+    base = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state"))
+    return base / "lowlight-studio"
