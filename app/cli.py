@@ -49,11 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="zero-reference training (see model_weights/MODEL_CARD.md)")
     p.add_argument("--data", default="../shared/data/train/sice")
     p.add_argument("--out", default="runs/sgz")
-    p.add_argument("--steps", type=int, default=1800)
+    p.add_argument("--steps", type=int, default=2000)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--crop", type=int, default=224)
     p.add_argument("--subset", type=int, default=800)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--no-semantic", action="store_true", help="train without the semantic loss")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
 

@@ -8,7 +8,11 @@ tabulated recurrence.
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
+import platform
+import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +21,6 @@ from typing import Callable
 import numpy as np
 
 from app.core import recurrence, resample
-from app.core.model import low_res_size
 from app.core.settings import EnhanceSettings
 from app.core.weights import default_weights
 
@@ -100,10 +103,11 @@ class Enhancer:
 
     @staticmethod
     def _torch_gpu_available() -> bool:
-        try:
-            from app.core.backends.torch_backend import best_device
-        except ImportError:  # frozen CPU app ships without torch
+        # Importing torch costs a second or two of start-up: only do it where a GPU may exist.
+        if not _gpu_likely() or importlib.util.find_spec("torch") is None:
             return False
+        from app.core.backends.torch_backend import best_device
+
         return best_device().type != "cpu"
 
     @property
@@ -114,7 +118,7 @@ class Enhancer:
                      ) -> np.ndarray:
         """x_r on the downscaled copy, float32 (h, w, 3), for an RGB uint8/uint16 image."""
         h, w = image.shape[:2]
-        small = resample.downscale(image, *low_res_size(h, w, scale), _max_value(image))
+        small = resample.downscale(image, *resample.low_res_size(h, w, scale), _max_value(image))
         return self.efe.factor(small, float(exposure))
 
     def enhance(self, image: np.ndarray, exposure: float = 0.6, iterations: int = 8,
@@ -133,7 +137,7 @@ class Enhancer:
             out_f, x_r = self._torch.enhance_float(rgb, _max_value(rgb), s.exposure,
                                                    s.iterations, s.scale)
             out = _from_float(out_f, rgb.dtype)
-            small = resample.downscale(x_r * 0.5 + 0.5, *low_res_size(*rgb.shape[:2], s.scale),
+            small = resample.downscale(x_r * 0.5 + 0.5, *resample.low_res_size(*rgb.shape[:2], s.scale),
                                        1.0) * 2 - 1
         else:
             small = self.factor_small(rgb, s.exposure, s.scale)
@@ -172,6 +176,14 @@ def _max_value(image: np.ndarray) -> float:
 def _from_float(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
     top = 255.0 if dtype == np.uint8 else 65535.0
     return (np.clip(x, 0.0, 1.0) * np.float32(top) + np.float32(0.5)).astype(dtype)
+
+
+def _gpu_likely() -> bool:
+    if sys.platform == "darwin":
+        return platform.machine() == "arm64"  # Apple silicon: MPS
+    if sys.platform == "win32":
+        return shutil.which("nvidia-smi") is not None
+    return Path("/proc/driver/nvidia").exists() or Path("/dev/nvidiactl").exists()
 
 
 def _has_onnxruntime() -> bool:

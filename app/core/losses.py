@@ -70,15 +70,23 @@ class ExposureLoss(nn.Module):
 
 
 class FactorTVLoss(nn.Module):
-    """Smoothness of the enhancement factor x_r: squared vertical and horizontal differences, plus
-    a cross-channel term (differences between the R, G and B factors) against colour shifts."""
+    """Smoothness of the enhancement factor x_r, as in the Zero-DCE/SGZ code: squared vertical
+    and horizontal differences summed over the channels (averaged over pixels and images), plus a
+    cross-channel term, the squared differences between the R, G and B factors, which keeps the
+    enhancement from shifting colours. The cross term is weighted lightly: at the spatial terms'
+    weight its gradient drowns the exposure loss and the net never learns the alpha control."""
+
+    def __init__(self, cross_weight: float = 1e-3):
+        super().__init__()
+        self.cross_weight = cross_weight
 
     def forward(self, x_r: torch.Tensor) -> torch.Tensor:
+        channels = x_r.shape[1]
         dh = (x_r[:, :, 1:, :] - x_r[:, :, :-1, :]) ** 2
         dw = (x_r[:, :, :, 1:] - x_r[:, :, :, :-1]) ** 2
         r, g, b = x_r.unbind(1)
         cross = ((r - g) ** 2 + (r - b) ** 2 + (g - b) ** 2) / 3
-        return 2 * (dh.mean() + dw.mean() + cross.mean())
+        return 2 * channels * (dh.mean() + dw.mean()) + self.cross_weight * cross.mean()
 
 
 class SemanticFocalLoss(nn.Module):

@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from app.core.resample import low_res_size
+
 CHANNELS = 32
 
 
@@ -65,11 +67,6 @@ def recurrent_enhance(x: torch.Tensor, x_r: torch.Tensor, iterations: int) -> to
     for _ in range(iterations):
         x = x + x_r * (x * x - x)
     return x
-
-
-def low_res_size(height: int, width: int, scale: int) -> tuple[int, int]:
-    """Size of the copy the EFE net sees: the image divided by ``scale``, at least 1x1."""
-    return max(1, round(height / scale)), max(1, round(width / scale))
 
 
 def with_exposure_map(x: torch.Tensor, exposure: torch.Tensor | float) -> torch.Tensor:

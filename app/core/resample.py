@@ -11,6 +11,11 @@ import cv2
 import numpy as np
 
 
+def low_res_size(height: int, width: int, scale: int) -> tuple[int, int]:
+    """Size of the copy the EFE net sees: the image divided by ``scale``, at least 1x1."""
+    return max(1, round(height / scale)), max(1, round(width / scale))
+
+
 def _taps(out_size: int, in_size: int, start: int = 0, stop: int | None = None
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Source indices i0, i1 and weight of i1 for output positions [start, stop)."""

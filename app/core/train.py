@@ -31,11 +31,11 @@ log = logging.getLogger(__name__)
 class TrainConfig:
     data: str = "../shared/data/train/sice"
     out: str = "runs/sgz"
-    steps: int = 1800
+    steps: int = 2000
     batch: int = 8
     crop: int = 224
     subset: int = 800  # images decoded into memory once (a 2-core CPU cannot decode per step)
-    lr: float = 1e-3
+    lr: float = 3e-3
     weight_decay: float = 1e-4
     grad_clip: float = 0.1
     alpha_range: tuple[float, float] = (0.25, 0.85)

@@ -1,0 +1,1 @@
+"""Qt views over app.core. Only this package imports Qt."""

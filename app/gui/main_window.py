@@ -1,0 +1,444 @@
+"""The main window: input, enhanced output and enhancement-factor heatmap side by side."""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import qtawesome as qta
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
+                               QProgressDialog, QPushButton, QSplitter, QStackedWidget,
+                               QTabWidget, QToolBar, QVBoxLayout, QWidget)
+
+from app.core.heatmap import factor_heatmap
+from app.core.imageio import (IMAGE_SUFFIXES, ImageMeta, ImageReadError, format_for_path,
+                              read_image, write_image)
+from app.core.settings import EnhanceSettings
+from app.gui.controls import ControlsPanel
+from app.gui.convert import from_qimage, to_pixmap, to_qimage
+from app.gui.panes import HeatmapLegend, Pane, SplitView, ViewSync
+from app.gui.workers import EngineClient, Reply
+
+log = logging.getLogger(__name__)
+PREVIEW_MAX_SIDE = 1600  # previews run at about screen resolution; saving runs at full size
+MAX_RECENT = 8
+FILE_FILTER = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")"
+
+
+def preview_of(image: np.ndarray, max_side: int = PREVIEW_MAX_SIDE) -> np.ndarray:
+    import cv2
+
+    h, w = image.shape[:2]
+    f = max_side / max(h, w)
+    if f >= 1:
+        return image
+    return cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))),
+                      interpolation=cv2.INTER_AREA)
+
+
+class MessageBar(QWidget):
+    """Inline, non-modal error/info banner: the app keeps running, nothing pops up."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        self.icon = QLabel()
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        close = QPushButton(qta.icon("fa5s.times"), "")
+        close.setFlat(True)
+        close.clicked.connect(self.hide)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(close)
+        self.setAutoFillBackground(True)
+        self.hide()
+
+    def show_error(self, message: str) -> None:
+        self.icon.setPixmap(qta.icon("fa5s.exclamation-triangle", color="#b45309").pixmap(16, 16))
+        self.setStyleSheet("background: #fef3c7; color: #78350f; border-radius: 4px;")
+        self.text.setText(message)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    preview_shown = Signal(int)  # request id, after the three panes were updated
+
+    def __init__(self, enhancer_factory, settings_store: QSettings | None = None):
+        super().__init__()
+        self.setWindowTitle("Lowlight Studio")
+        self.setWindowIcon(qta.icon("fa5s.moon", color="#f59e0b"))
+        self.setAcceptDrops(True)
+        self.store = settings_store or QSettings("LowlightStudio", "Lowlight Studio")
+        self.engine = EngineClient(enhancer_factory, self)
+        self.engine.worker.finished.connect(self._on_result)
+        self.engine.worker.failed.connect(self._on_failure)
+        self.engine.worker.progress.connect(self._on_progress)
+        self.engine.worker.ready.connect(self._on_ready)
+
+        self.path: Path | None = None
+        self.image: np.ndarray | None = None
+        self.meta: ImageMeta | None = None
+        self.preview: np.ndarray | None = None
+        self.output: np.ndarray | None = None  # enhanced preview
+        self.factor: np.ndarray | None = None
+        self.shown_id = 0
+        self.latest_preview_id = 0
+        self.backend = "loading model..."
+        self.last_seconds: float | None = None
+        self._save_job = None
+
+        self.controls = ControlsPanel(self._load_settings())
+        self.controls.changed.connect(self._settings_changed)
+        self._build_views()
+        self._build_actions()
+        self._build_layout()
+        self.resize(1400, 820)
+        self._update_status()
+
+    # ---- layout -------------------------------------------------------------------------
+    def _build_views(self) -> None:
+        self.input_pane = Pane("Input")
+        self.output_pane = Pane("Enhanced")
+        self.legend = HeatmapLegend()
+        self.factor_pane = Pane("Enhancement factor", self.legend)
+        self.panes = [self.input_pane, self.output_pane, self.factor_pane]
+        self.sync = ViewSync([p.view for p in self.panes])
+        self.side_by_side = QSplitter(Qt.Horizontal)
+        for p in self.panes:
+            self.side_by_side.addWidget(p)
+        self.split_view = SplitView()
+        self.view_stack = QStackedWidget()
+        self.view_stack.addWidget(self.side_by_side)
+        self.view_stack.addWidget(self.split_view)
+        self.placeholder = QLabel("Drop a photo here, or open one with Ctrl+O")
+        self.placeholder.setAlignment(Qt.AlignCenter)
+        self.placeholder.setStyleSheet("font-size: 16px; color: palette(mid);")
+        self.view_stack.addWidget(self.placeholder)
+        self.view_stack.setCurrentWidget(self.placeholder)
+
+    def _build_layout(self) -> None:
+        self.message = MessageBar()
+        photo = QWidget()
+        v = QVBoxLayout(photo)
+        v.setContentsMargins(4, 4, 4, 4)
+        v.addWidget(self.message)
+        v.addWidget(self.view_stack, 1)
+        v.addWidget(self.controls)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(photo, qta.icon("fa5s.image"), "Photo")
+        self.setCentralWidget(self.tabs)
+        self.status_size = QLabel()
+        self.status_backend = QLabel()
+        self.status_time = QLabel()
+        for w in (self.status_size, self.status_backend, self.status_time):
+            self.statusBar().addPermanentWidget(w)
+
+    def _action(self, text: str, icon: str, shortcut, slot, tip: str = "") -> QAction:
+        act = QAction(qta.icon(icon), text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        act.setStatusTip(tip or text)
+        act.triggered.connect(slot)
+        return act
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.act_open = a("&Open...", "fa5s.folder-open", QKeySequence.Open, self.open_dialog)
+        self.act_paste = a("&Paste image", "fa5s.paste", QKeySequence.Paste, self.paste)
+        self.act_save = a("&Save enhanced", "fa5s.save", QKeySequence.Save, self.save)
+        self.act_save_as = a("Save enhanced &as...", "fa5s.file-export", QKeySequence.SaveAs,
+                             self.save_as)
+        self.act_save_factor = a("Save &heatmap as...", "fa5s.fire", "Ctrl+Shift+H",
+                                 self.save_heatmap)
+        self.act_quit = a("&Quit", "fa5s.sign-out-alt", QKeySequence.Quit, self.close)
+        self.act_fit = a("&Fit", "fa5s.expand", "Ctrl+0", lambda: self._view().fit())
+        self.act_actual = a("&100%", "fa5s.search", "Ctrl+1", lambda: self._view().zoom_to(1.0))
+        self.act_zoom_in = a("Zoom &in", "fa5s.search-plus", QKeySequence.ZoomIn,
+                             lambda: self._view().zoom_by(1.25))
+        self.act_zoom_out = a("Zoom &out", "fa5s.search-minus", QKeySequence.ZoomOut,
+                              lambda: self._view().zoom_by(0.8))
+        self.act_compare = a("&Before/after split", "fa5s.columns", "Ctrl+B",
+                             self.toggle_compare)
+        self.act_compare.setCheckable(True)
+        self.act_reset = a("&Reset settings", "fa5s.undo", "Ctrl+R",
+                           lambda: self.controls.set_settings(EnhanceSettings()) or
+                           self._settings_changed(self.controls.settings()))
+        for act in (self.act_save, self.act_save_as, self.act_save_factor):
+            act.setEnabled(False)
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions([self.act_open, self.act_paste])
+        self.recent_menu = file_menu.addMenu(qta.icon("fa5s.history"), "Open &recent")
+        file_menu.addSeparator()
+        file_menu.addActions([self.act_save, self.act_save_as, self.act_save_factor])
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addActions([self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out])
+        view_menu.addSeparator()
+        view_menu.addActions([self.act_compare, self.act_reset])
+        tb = QToolBar("Main")
+        tb.setObjectName("main-toolbar")
+        tb.setMovable(False)
+        tb.addActions([self.act_open, self.act_save, self.act_save_as])
+        tb.addSeparator()
+        tb.addActions([self.act_fit, self.act_actual, self.act_compare])
+        self.addToolBar(tb)
+        self._refresh_recent()
+
+    def _view(self):
+        return self.input_pane.view
+
+    # ---- settings -----------------------------------------------------------------------
+    def _load_settings(self) -> EnhanceSettings:
+        d = EnhanceSettings()
+        try:
+            return EnhanceSettings(float(self.store.value("exposure", d.exposure)),
+                                   int(self.store.value("iterations", d.iterations)),
+                                   int(self.store.value("scale", d.scale))).validated()
+        except (TypeError, ValueError):
+            return d
+
+    def _save_settings(self, s: EnhanceSettings) -> None:
+        self.store.setValue("exposure", s.exposure)
+        self.store.setValue("iterations", s.iterations)
+        self.store.setValue("scale", s.scale)
+
+    def _settings_changed(self, s: EnhanceSettings) -> None:
+        self._save_settings(s)
+        self.request_preview()
+
+    # ---- opening ------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        start = str(self.store.value("last_dir", str(Path.home())))
+        name, _ = QFileDialog.getOpenFileName(self, "Open photo", start, FILE_FILTER)
+        if name:
+            self.open_path(Path(name))
+
+    def open_path(self, path: Path) -> bool:
+        try:
+            image, meta = read_image(path)
+        except ImageReadError as exc:
+            self.message.show_error(f"Could not open {path.name}: {exc}")
+            return False
+        self.store.setValue("last_dir", str(path.parent))
+        self._add_recent(path)
+        self.set_image(image, meta, path)
+        return True
+
+    def paste(self) -> None:
+        qimage = QGuiApplication.clipboard().image()
+        if qimage.isNull():
+            self.message.show_error("The clipboard holds no image.")
+            return
+        self.set_image(from_qimage(qimage), ImageMeta(), None)
+
+    def set_image(self, image: np.ndarray, meta: ImageMeta, path: Path | None) -> None:
+        self.message.hide()
+        self.image, self.meta, self.path = image, meta, path
+        self.preview = preview_of(image)
+        self.output = self.factor = None
+        self.shown_id = self.latest_preview_id  # results for the old image are stale now
+        size = (image.shape[1], image.shape[0])
+        for pane in self.panes:
+            pane.view.fit_mode = True
+        self.input_pane.view.set_pixmap(to_pixmap(self.preview), size)
+        self.view_stack.setCurrentWidget(self.split_view if self.act_compare.isChecked()
+                                         else self.side_by_side)
+        self.setWindowTitle(f"{path.name if path else 'Pasted image'} - Lowlight Studio")
+        for act in (self.act_save, self.act_save_as, self.act_save_factor):
+            act.setEnabled(True)
+        self._update_status()
+        self.request_preview()
+
+    def _add_recent(self, path: Path) -> None:
+        recent = [p for p in self._recent() if p != str(path)]
+        self.store.setValue("recent", [str(path)] + recent[:MAX_RECENT - 1])
+        self._refresh_recent()
+
+    def _recent(self) -> list[str]:
+        value = self.store.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self._recent():
+            self.recent_menu.addAction(Path(p).name, lambda p=p: self.open_path(Path(p)))
+        self.recent_menu.setEnabled(bool(self._recent()))
+
+    # ---- drag and drop ------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            event.acceptProposedAction()
+            self.files_dropped(urls)
+        elif event.mimeData().hasImage():
+            event.acceptProposedAction()
+            self.set_image(from_qimage(event.mimeData().imageData()), ImageMeta(), None)
+
+    def files_dropped(self, paths: list[str]) -> None:
+        self.open_path(Path(paths[0]))
+
+    # ---- enhancement --------------------------------------------------------------------
+    def request_preview(self) -> None:
+        if self.preview is None:
+            return
+        req = self.engine.request(self.preview, self.controls.settings())
+        self.latest_preview_id = req.id
+
+    def _on_ready(self, backend: str) -> None:
+        self.backend = backend
+        self._update_status()
+
+    def _on_result(self, reply: Reply) -> None:
+        if reply.full:
+            self._finish_save(reply)
+            return
+        if reply.id <= self.shown_id or self.image is None:
+            return  # stale: a newer preview is already on screen
+        self.shown_id = reply.id
+        self.output, self.factor = reply.image, reply.factor
+        self.backend, self.last_seconds = reply.backend, reply.seconds
+        size = (self.image.shape[1], self.image.shape[0])
+        self.output_pane.view.set_pixmap(to_pixmap(reply.image), size)
+        self.factor_pane.view.set_pixmap(to_pixmap(factor_heatmap(reply.factor)), size)
+        self.split_view.set_images(to_qimage(self.preview), to_qimage(reply.image))
+        self._update_status()
+        self.preview_shown.emit(reply.id)
+
+    def _on_failure(self, request_id: int, message: str) -> None:
+        if self._save_job is not None and request_id == self._save_job[0].id:
+            self._close_save_dialog()
+            if message != "cancelled":
+                self.message.show_error(f"Saving failed: {message}. Nothing was written.")
+            else:
+                self.statusBar().showMessage("Save cancelled; nothing was written", 5000)
+            return
+        if message != "cancelled":
+            self.message.show_error(message)
+
+    def _update_status(self) -> None:
+        if self.image is not None:
+            h, w = self.image.shape[:2]
+            depth = "16-bit" if self.image.dtype == np.uint16 else "8-bit"
+            self.status_size.setText(f"{w} x {h} px ({w * h / 1e6:.1f} MP, {depth})")
+        else:
+            self.status_size.setText("no image")
+        self.status_backend.setText(f"engine: {self.backend}")
+        self.status_time.setText(f"last run {self.last_seconds * 1000:.0f} ms"
+                                 if self.last_seconds is not None else "")
+
+    def toggle_compare(self, on: bool) -> None:
+        if self.image is not None:
+            self.view_stack.setCurrentWidget(self.split_view if on else self.side_by_side)
+
+    # ---- saving -------------------------------------------------------------------------
+    def default_output_path(self) -> Path:
+        if self.path is None:
+            return Path(str(self.store.value("last_dir", str(Path.home())))) / "pasted_enhanced.png"
+        return self.path.with_name(f"{self.path.stem}_enhanced{self.path.suffix.lower()}")
+
+    def save(self) -> None:
+        self.save_to(self.default_output_path())
+
+    def save_as(self) -> None:
+        if self.image is None:
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Save enhanced photo",
+                                              str(self.default_output_path()), FILE_FILTER)
+        if name:
+            self.save_to(Path(name))
+
+    def save_to(self, target: Path, quality: int = 95) -> None:
+        """Enhance at full resolution in the worker, then write atomically."""
+        if self.image is None:
+            return
+        try:
+            format_for_path(target)
+        except ValueError as exc:
+            self.message.show_error(str(exc))
+            return
+        if self.path is not None and target.resolve() == self.path.resolve():
+            self.message.show_error("Refusing to overwrite the original photo; "
+                                    "choose another name.")
+            return
+        req = self.engine.request(self.image, self.controls.settings(), full=True)
+        dialog = QProgressDialog(f"Enhancing {target.name} at full resolution...", "Cancel",
+                                 0, 100, self)
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.setMinimumDuration(400)
+        dialog.canceled.connect(req.cancel.set)
+        self._save_job = (req, target, quality, dialog)
+
+    def _on_progress(self, request_id: int, fraction: float) -> None:
+        if self._save_job is not None and self._save_job[0].id == request_id:
+            self._save_job[3].setValue(int(fraction * 100))
+
+    def _close_save_dialog(self) -> None:
+        if self._save_job is not None:
+            self._save_job[3].reset()
+            self._save_job[3].deleteLater()
+            self._save_job = None
+
+    def _finish_save(self, reply: Reply) -> None:
+        if self._save_job is None or reply.id != self._save_job[0].id:
+            return
+        _, target, quality, _ = self._save_job
+        self._close_save_dialog()
+        try:
+            write_image(target, reply.image, quality, self.meta)
+        except (OSError, ValueError) as exc:
+            self.message.show_error(f"Could not save {target.name}: {exc}")
+            return
+        self.statusBar().showMessage(f"Saved {target}", 8000)
+        self.saved_path = target
+
+    def save_heatmap(self) -> None:
+        if self.factor is None:
+            return
+        default = self.default_output_path().with_name(
+            self.default_output_path().stem.replace("_enhanced", "") + "_factor.png")
+        name, _ = QFileDialog.getSaveFileName(self, "Save heatmap", str(default), "PNG (*.png)")
+        if name:
+            self.save_heatmap_to(Path(name))
+
+    def save_heatmap_to(self, target: Path) -> None:
+        if self.image is None:
+            return
+        # Full-size heatmap from the factor of the full image at the current settings.
+        from app.core.resample import upscale
+
+        small = self.factor
+        h, w = self.image.shape[:2]
+        try:
+            write_image(target, factor_heatmap(upscale(small, h, w)))
+        except (OSError, ValueError) as exc:
+            self.message.show_error(f"Could not save {target.name}: {exc}")
+            return
+        self.statusBar().showMessage(f"Saved {target}", 8000)
+
+    # ---- lifetime -----------------------------------------------------------------------
+    def closeEvent(self, event) -> None:  # noqa: N802
+        self.engine.shutdown()
+        super().closeEvent(event)
+
+
+def wait_for(condition, timeout_s: float = 10.0) -> bool:
+    """Run the event loop until ``condition()`` is true (self-test and scripts)."""
+    deadline = time.monotonic() + timeout_s
+    app = QApplication.instance()
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        app.processEvents()
+        time.sleep(0.002)
+    return True

@@ -1,0 +1,27 @@
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def enhancer():
+    from app.core import Enhancer
+
+    return Enhancer()
+
+
+@pytest.fixture
+def dark_photo():
+    """A synthetic dark 'night street': smooth gradients, a few lit shapes, sensor noise."""
+    rng = np.random.default_rng(1)
+    h, w = 240, 320
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 0.04 + 0.10 * (x / w) + 0.05 * np.sin(y / 17.0) ** 2
+    img = np.stack([base * 1.05, base, base * 0.9], axis=2)
+    img[60:120, 40:120] += [0.25, 0.18, 0.08]  # a lit window
+    img[150:220, 200:300] *= 0.4  # deep shadow
+    img += rng.normal(0, 0.01, img.shape).astype(np.float32)
+    return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)

@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+import torch
+
+from app.core import Enhancer
+from app.core import enhancer as enhancer_module
+from app.core.model import SGZ
+from app.core.weights import default_weights, load_model
+
+
+def reference(model: SGZ, img: np.ndarray, exposure: float, iterations: int, scale: int):
+    """The plain torch float32 path, rounded to uint8."""
+    x = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 255
+    with torch.no_grad():
+        out, _ = model(x, exposure, iterations, scale)
+    return (out.clamp(0, 1) * 255 + 0.5).to(torch.uint8)[0].permute(1, 2, 0).numpy()
+
+
+def test_shipped_weights_load_with_both_backends(enhancer):
+    assert default_weights().exists() and default_weights().with_suffix(".onnx").exists()
+    assert load_model().conditioned
+    assert "onnxruntime" in enhancer.backend_name  # the fast CPU path is picked automatically
+
+
+@pytest.mark.parametrize("backend", ["onnx", "torch"])
+def test_every_backend_matches_the_float_reference_within_one_level(backend, dark_photo):
+    model = load_model()
+    e = Enhancer(backend=backend)
+    for exposure, iterations, scale in [(0.6, 8, 12), (0.4, 3, 4), (0.8, 16, 1)]:
+        got = e.enhance(dark_photo, exposure, iterations, scale).image
+        diff = np.abs(got.astype(int) - reference(model, dark_photo, exposure, iterations, scale))
+        assert diff.max() <= 1, (exposure, iterations, scale)
+
+
+def test_higher_exposure_gives_brighter_output(enhancer, dark_photo):
+    means = [enhancer.enhance(dark_photo, a).image.mean() for a in (0.3, 0.45, 0.6, 0.75)]
+    assert all(b > a + 3 for a, b in zip(means, means[1:])), means
+    assert means[2] > dark_photo.mean() * 2
+
+
+def test_more_iterations_brighten_more(enhancer, dark_photo):
+    means = [enhancer.enhance(dark_photo, 0.6, n).image.mean() for n in (1, 4, 8)]
+    assert means[0] < means[1] < means[2]
+
+
+def test_result_keeps_dtype_and_shape_for_gray_rgba_and_16bit(enhancer, dark_photo):
+    gray = dark_photo[..., 1]
+    r = enhancer.enhance(gray)
+    assert r.image.shape == gray.shape and r.image.dtype == np.uint8
+    assert r.image.mean() > gray.mean() * 1.5
+    rgba = np.dstack([dark_photo, np.full(gray.shape, 77, np.uint8)])
+    r = enhancer.enhance(rgba)
+    assert r.image.shape == rgba.shape and (r.image[..., 3] == 77).all()
+    deep = dark_photo.astype(np.uint16) * 257
+    r16 = enhancer.enhance(deep)
+    assert r16.image.dtype == np.uint16 and r16.image.shape == deep.shape
+    r8 = enhancer.enhance(dark_photo)
+    assert np.abs(r16.image / 257.0 - r8.image).max() <= 1.5  # same look at both depths
+    assert r8.factor.shape == dark_photo.shape and r8.factor.dtype == np.float32
+    assert -1 <= r8.factor.min() and r8.factor.max() <= 1
+
+
+def test_banded_processing_matches_one_pass(enhancer, dark_photo, monkeypatch):
+    whole = enhancer.enhance(dark_photo).image
+    monkeypatch.setattr(enhancer_module, "BAND_ELEMENTS", 320 * 3 * 7)  # 7-row bands
+    seen = []
+    banded = enhancer.enhance(dark_photo, progress=seen.append).image
+    np.testing.assert_array_equal(whole, banded)
+    assert len(seen) > 10 and seen[-1] == 1.0
+
+
+def test_bad_arguments_are_clear_errors(enhancer, dark_photo):
+    with pytest.raises(ValueError, match="exposure"):
+        enhancer.enhance(dark_photo, exposure=3)
+    with pytest.raises(ValueError, match="iterations"):
+        enhancer.enhance(dark_photo, iterations=0)
+    with pytest.raises(ValueError, match="uint8 or uint16"):
+        enhancer.enhance(dark_photo.astype(np.float64))
+    with pytest.raises(FileNotFoundError):
+        Enhancer("/nonexistent/weights.pt")

@@ -1,0 +1,155 @@
+"""The real window, offscreen, driven like a user would."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from app.core.imageio import read_image, write_image
+from app.gui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    from app.__main__ import enhancer_factory
+
+    w = MainWindow(enhancer_factory, store)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def photo(tmp_path, dark_photo):
+    return write_image(tmp_path / "night.png", dark_photo)
+
+
+def wait_preview(qtbot, window, timeout=15000):
+    with qtbot.waitSignal(window.preview_shown, timeout=timeout):
+        pass
+
+
+def test_open_shows_input_output_and_heatmap(qtbot, window, photo):
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        assert window.open_path(photo)
+    assert all(p.view.has_image() for p in window.panes)
+    assert window.output.mean() > window.preview.mean() * 1.5
+    assert window.factor is not None and window.factor.shape[:2] == window.preview.shape[:2]
+    assert "320 x 240" in window.status_size.text()
+    assert "onnxruntime" in window.status_backend.text() or "torch" in window.status_backend.text()
+    assert "ms" in window.status_time.text()
+
+
+def test_drop_a_file_with_a_real_drop_event(qtbot, window, photo):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(photo))])
+    event = QDropEvent(QPointF(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.dropEvent(event)
+    assert event.isAccepted()
+    assert window.path == photo
+
+
+def test_exposure_slider_brightens_and_updates_heatmap(qtbot, window, photo):
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.open_path(photo)
+    before_out, before_factor = window.output.mean(), window.factor.copy()
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.controls.exposure_slider.setValue(80)
+    assert window.controls.exposure_spin.value() == pytest.approx(0.8)
+    assert window.output.mean() > before_out + 5
+    assert window.factor.mean() < before_factor.mean()  # more negative = more brightening
+
+
+def test_iterations_slider_changes_strength(qtbot, window, photo):
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.open_path(photo)
+    strong = window.output.mean()
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.controls.iterations_slider.setValue(2)
+    assert window.controls.iterations_spin.value() == 2
+    assert window.output.mean() < strong - 5
+
+
+def test_rapid_slider_moves_coalesce_and_never_show_stale(qtbot, window, photo):
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.open_path(photo)
+    shown = []
+    window.preview_shown.connect(shown.append)
+    for v in range(30, 80):
+        window.controls.exposure_slider.setValue(v)
+    last = window.latest_preview_id
+    qtbot.waitUntil(lambda: window.shown_id == last, timeout=15000)
+    assert shown == sorted(shown)  # ids only ever increase on screen
+    assert len(shown) < 50  # most of the 50 requests were dropped, not queued
+
+
+def test_save_writes_full_resolution_and_keeps_original(qtbot, window, tmp_path, photo):
+    original = photo.read_bytes()
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.open_path(photo)
+    target = tmp_path / "out" / "night_enhanced.png"
+    target.parent.mkdir()
+    window.save_to(target)
+    qtbot.waitUntil(target.exists, timeout=15000)
+    saved, _ = read_image(target)
+    assert saved.shape == read_image(photo)[0].shape
+    assert saved.mean() > 2 * read_image(photo)[0].mean()
+    assert photo.read_bytes() == original
+    window.save_to(photo)  # refuses to overwrite the original
+    assert "overwrite the original" in window.message.text.text()
+    assert photo.read_bytes() == original
+
+
+def test_corrupt_file_shows_message_and_keeps_running(qtbot, window, tmp_path, photo):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg")
+    assert not window.open_path(bad)
+    assert window.message.isVisible()
+    assert "broken.jpg" in window.message.text.text()
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        assert window.open_path(photo)  # still works afterwards
+    assert not window.message.isVisible()
+
+
+def test_settings_persist_between_runs(qtbot, tmp_path, photo):
+    from app.__main__ import enhancer_factory
+
+    store = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    first = MainWindow(enhancer_factory, store)
+    qtbot.addWidget(first)
+    first.controls.exposure_spin.setValue(0.45)
+    first.controls.iterations_spin.setValue(5)
+    first.close()
+    second = MainWindow(enhancer_factory, store)
+    qtbot.addWidget(second)
+    s = second.controls.settings()
+    assert (s.exposure, s.iterations) == (0.45, 5)
+    second.close()
+
+
+def test_zoom_and_pan_are_synchronised(qtbot, window, photo):
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.open_path(photo)
+    window.input_pane.view.zoom_to(3.0)
+    assert window.output_pane.view.zoom() == pytest.approx(3.0)
+    assert window.factor_pane.view.zoom() == pytest.approx(3.0)
+    window.output_pane.view.horizontalScrollBar().setValue(40)
+    assert window.input_pane.view.horizontalScrollBar().value() == 40
+
+
+def test_split_compare_toggle(qtbot, window, photo):
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.open_path(photo)
+    window.act_compare.trigger()
+    assert window.view_stack.currentWidget() is window.split_view
+    assert not window.split_view.after.isNull()
+    image = window.split_view.grab().toImage()
+    left = image.pixelColor(image.width() // 4, image.height() // 2).lightness()
+    right = image.pixelColor(3 * image.width() // 4, image.height() // 2).lightness()
+    assert right > left  # after (right of the divider) is brighter than before
+    window.act_compare.trigger()
+    assert window.view_stack.currentWidget() is window.side_by_side
