@@ -1,6 +1,8 @@
 """The real window, offscreen, driven like a user would."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
@@ -153,3 +155,48 @@ def test_split_compare_toggle(qtbot, window, photo):
     assert right > left  # after (right of the divider) is brighter than before
     window.act_compare.trigger()
     assert window.view_stack.currentWidget() is window.side_by_side
+
+
+def test_batch_tab_takes_a_dropped_folder_and_reports_each_file(qtbot, window, tmp_path,
+                                                                dark_photo):
+    src = tmp_path / "shots"
+    (src / "sub").mkdir(parents=True)
+    write_image(src / "a.png", dark_photo)
+    write_image(src / "sub" / "b.jpg", dark_photo)
+    (src / "bad.jpg").write_bytes(b"nope")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(src))])
+    event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dropEvent(event)  # a folder dropped on the window goes to the batch tab
+    panel = window.batch
+    assert window.tabs.currentWidget() is panel
+    assert panel.table.rowCount() == 3
+    assert panel.output_edit.text() == str(tmp_path / "shots_enhanced")
+    with qtbot.waitSignal(panel.batch_finished, timeout=30000) as blocker:
+        panel.start()
+    report = blocker.args[0]
+    statuses = {Path(o.source).name: o.status for o in report.outcomes}
+    assert statuses == {"a.png": "done", "b.jpg": "done", "bad.jpg": "failed"}
+    rows = {panel.table.item(r, 0).text(): panel.status_of(r) for r in range(3)}
+    assert rows["bad.jpg"] == "failed" and rows["a.png"] == "done"
+    assert (tmp_path / "shots_enhanced" / "sub" / "b_enhanced.jpg").exists()
+    assert panel.progress.value() == 3
+    assert "1 failed" in panel.rate.text()
+
+
+def test_batch_pause_then_resume(qtbot, window, tmp_path, dark_photo):
+    src = tmp_path / "many"
+    src.mkdir()
+    for i in range(8):
+        write_image(src / f"{i}.png", dark_photo)
+    panel = window.batch
+    panel.add_paths([src])
+    panel.start()
+    panel.pause_btn.setChecked(True)  # pause right away: at most the current file finishes
+    qtbot.wait(400)
+    done_while_paused = panel.progress.value()
+    qtbot.wait(400)
+    assert panel.progress.value() == done_while_paused < 8
+    with qtbot.waitSignal(panel.batch_finished, timeout=30000):
+        panel.pause_btn.setChecked(False)
+    assert panel.report.count("done") == 8

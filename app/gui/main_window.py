@@ -17,6 +17,7 @@ from app.core.heatmap import factor_heatmap
 from app.core.imageio import (IMAGE_SUFFIXES, ImageMeta, ImageReadError, format_for_path,
                               read_image, write_image)
 from app.core.settings import EnhanceSettings
+from app.gui.batch_panel import BatchPanel
 from app.gui.controls import ControlsPanel
 from app.gui.convert import from_qimage, to_pixmap, to_qimage
 from app.gui.panes import HeatmapLegend, Pane, SplitView, ViewSync
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(qta.icon("fa5s.moon", color="#f59e0b"))
         self.setAcceptDrops(True)
         self.store = settings_store or QSettings("LowlightStudio", "Lowlight Studio")
+        self._enhancer_factory = enhancer_factory
         self.engine = EngineClient(enhancer_factory, self)
         self.engine.worker.finished.connect(self._on_result)
         self.engine.worker.failed.connect(self._on_failure)
@@ -110,8 +112,11 @@ class MainWindow(QMainWindow):
         self.panes = [self.input_pane, self.output_pane, self.factor_pane]
         self.sync = ViewSync([p.view for p in self.panes])
         self.side_by_side = QSplitter(Qt.Horizontal)
+        self.side_by_side.setChildrenCollapsible(False)
         for p in self.panes:
             self.side_by_side.addWidget(p)
+            self.side_by_side.setStretchFactor(self.side_by_side.indexOf(p), 1)
+        self.side_by_side.setSizes([1000, 1000, 1000])
         self.split_view = SplitView()
         self.view_stack = QStackedWidget()
         self.view_stack.addWidget(self.side_by_side)
@@ -132,6 +137,8 @@ class MainWindow(QMainWindow):
         v.addWidget(self.controls)
         self.tabs = QTabWidget()
         self.tabs.addTab(photo, qta.icon("fa5s.image"), "Photo")
+        self.batch = BatchPanel(self.controls.settings, self._enhancer_factory)
+        self.tabs.addTab(self.batch, qta.icon("fa5s.layer-group"), "Batch")
         self.setCentralWidget(self.tabs)
         self.status_size = QLabel()
         self.status_backend = QLabel()
@@ -248,6 +255,7 @@ class MainWindow(QMainWindow):
         for pane in self.panes:
             pane.view.fit_mode = True
         self.input_pane.view.set_pixmap(to_pixmap(self.preview), size)
+        self.input_pane.footer.setText(path.name if path else "pasted image")
         self.view_stack.setCurrentWidget(self.split_view if self.act_compare.isChecked()
                                          else self.side_by_side)
         self.setWindowTitle(f"{path.name if path else 'Pasted image'} - Lowlight Studio")
@@ -286,7 +294,12 @@ class MainWindow(QMainWindow):
             self.set_image(from_qimage(event.mimeData().imageData()), ImageMeta(), None)
 
     def files_dropped(self, paths: list[str]) -> None:
-        self.open_path(Path(paths[0]))
+        """One photo opens in the viewer; folders or several files go to the batch tab."""
+        if len(paths) == 1 and not Path(paths[0]).is_dir():
+            self.open_path(Path(paths[0]))
+            return
+        self.tabs.setCurrentWidget(self.batch)
+        self.batch.add_paths([Path(p) for p in paths])
 
     # ---- enhancement --------------------------------------------------------------------
     def request_preview(self) -> None:
@@ -310,6 +323,9 @@ class MainWindow(QMainWindow):
         self.backend, self.last_seconds = reply.backend, reply.seconds
         size = (self.image.shape[1], self.image.shape[0])
         self.output_pane.view.set_pixmap(to_pixmap(reply.image), size)
+        s = self.controls.settings()
+        self.output_pane.footer.setText(f"exposure {s.exposure:.2f}, strength n = {s.iterations}"
+                                        f", detail 1/{s.scale}")
         self.factor_pane.view.set_pixmap(to_pixmap(factor_heatmap(reply.factor)), size)
         self.split_view.set_images(to_qimage(self.preview), to_qimage(reply.image))
         self._update_status()
@@ -428,6 +444,7 @@ class MainWindow(QMainWindow):
 
     # ---- lifetime -----------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.batch.shutdown()
         self.engine.shutdown()
         super().closeEvent(event)
 

@@ -74,7 +74,12 @@ class ImageView(QGraphicsView):
             self.fit()
 
     def copy_view_from(self, other: "ImageView") -> None:
-        self.fit_mode = other.fit_mode
+        if other.fit_mode:
+            self.fit_mode = True
+            if self.has_image():
+                self.fitInView(self.sceneRect(), Qt.KeepAspectRatio)
+            return
+        self.fit_mode = False
         self.setTransform(other.transform())
         self.horizontalScrollBar().setValue(other.horizontalScrollBar().value())
         self.verticalScrollBar().setValue(other.verticalScrollBar().value())
@@ -106,7 +111,6 @@ class HeatmapLegend(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setMinimumHeight(34)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.setToolTip("Enhancement factor x_r per pixel: warm colours were brightened, "
                         "cool colours darkened, grey left as it was")
@@ -128,8 +132,12 @@ class HeatmapLegend(QWidget):
         p.end()
 
 
+FOOTER_HEIGHT = 34
+
+
 class Pane(QWidget):
-    """A titled image view (with an optional widget under it, e.g. the legend)."""
+    """A titled image view with a footer of fixed height (the legend, or a caption), so all
+    panes' views are the same size and zoom/pan can be shared one to one."""
 
     def __init__(self, title: str, footer: QWidget | None = None,
                  parent: QWidget | None = None):
@@ -143,8 +151,12 @@ class Pane(QWidget):
         self.view = ImageView()
         layout.addWidget(self.title)
         layout.addWidget(self.view, 1)
-        if footer is not None:
-            layout.addWidget(footer)
+        self.footer = footer if footer is not None else QLabel()
+        self.footer.setFixedHeight(FOOTER_HEIGHT)
+        if isinstance(self.footer, QLabel):
+            self.footer.setAlignment(Qt.AlignCenter)
+            self.footer.setStyleSheet("color: palette(mid);")
+        layout.addWidget(self.footer)
 
 
 class SplitView(QWidget):

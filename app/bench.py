@@ -1,0 +1,174 @@
+"""Speed and memory benchmark: the app's engine against a plain PyTorch SGZ path, side by side.
+
+    python -m app.bench [--runs 20] [--json bench.json] [--quick]
+
+The reference is SGZ's test path written plainly in PyTorch eager on 2 threads: float32 tensor,
+bilinear downscale by 12 (half-pixel centres, the resampling the app's model is trained with),
+EFE, bilinear upsample, 8 recurrences in float32, back to uint8. Both paths run alternately after
+warm-up in this one process, and the table reports medians and ratios, so a noisy shared
+machine slows both alike. End to end adds JPEG decode and encode; the floor is decode + encode
+alone. Memory and first-run cost are measured in fresh subprocesses.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+SIZES = ((1200, 900), (1920, 1080))
+
+
+def synthetic_photo(width: int, height: int) -> np.ndarray:
+    """The bundled night scene resized, with fresh noise: realistic statistics, any size."""
+    import cv2
+
+    from app.core.imageio import read_image
+    from app.paths import sample_image
+
+    base, _ = read_image(sample_image())
+    img = cv2.resize(base, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.int16)
+    img += np.random.default_rng(0).integers(-3, 4, img.shape, dtype=np.int16)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+class ReferenceSGZ:
+    def __init__(self):
+        import torch
+
+        from app.core.weights import load_model
+
+        torch.set_num_threads(2)
+        self.torch = torch
+        self.model = load_model()
+
+    def __call__(self, img: np.ndarray, exposure=0.6, iterations=8, scale=12) -> np.ndarray:
+        torch = self.torch
+        with torch.no_grad():
+            x = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 255.0
+            out, _ = self.model(x, exposure, iterations, scale)
+            return (out.clamp(0, 1) * 255 + 0.5).to(torch.uint8)[0].permute(1, 2, 0).numpy()
+
+
+def time_alternating(fns: dict, runs: int, warmup: int = 3) -> dict[str, float]:
+    """Median seconds of each callable, calls interleaved so load spikes hit all alike."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    samples = {k: [] for k in fns}
+    for _ in range(runs):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            samples[k].append(time.perf_counter() - t)
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def speed(runs: int) -> list[dict]:
+    from app.core import Enhancer
+    from app.core.imageio import decode_image, encode_image
+
+    ref = ReferenceSGZ()
+    engine = Enhancer()
+    rows = []
+    for w, h in SIZES:
+        img = synthetic_photo(w, h)
+        jpeg = encode_image(img, "jpeg", 95)
+        fast_out = engine.enhance(img).image
+        diff = np.abs(fast_out.astype(np.int16) - ref(img).astype(np.int16))
+
+        def end_to_end(jpeg=jpeg):
+            pixels, meta = decode_image(jpeg)
+            encode_image(engine.enhance(pixels).image, "jpeg", 95, meta)
+
+        def floor(jpeg=jpeg):
+            pixels, meta = decode_image(jpeg)
+            encode_image(pixels, "jpeg", 95, meta)
+
+        t = time_alternating({"reference": lambda img=img: ref(img),
+                              "engine": lambda img=img: engine.enhance(img),
+                              "end_to_end": end_to_end, "io_floor": floor}, runs)
+        rows.append({"size": f"{w}x{h}", "backend": engine.backend_name,
+                     "reference_ms": t["reference"] * 1e3, "engine_ms": t["engine"] * 1e3,
+                     "speedup": t["reference"] / t["engine"],
+                     "end_to_end_ms": t["end_to_end"] * 1e3, "io_floor_ms": t["io_floor"] * 1e3,
+                     "end_to_end_over_floor": t["end_to_end"] / t["io_floor"],
+                     "max_abs_diff": int(diff.max()), "mean_abs_diff": float(diff.mean())})
+    return rows
+
+
+def _child(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+_MEMORY_CODE = """
+import json, resource, time, numpy as np
+from app.core import Enhancer
+e = Enhancer()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+img = np.full(({h}, {w}, 3), 30, np.uint8)
+img[::7] = 10
+t = time.perf_counter(); out = e.enhance(img).image; dt = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"megapixels": {w} * {h} / 1e6, "seconds": dt, "peak_mb": peak / 1024,
+                  "model_loaded_mb": base / 1024, "ok": bool(out.mean() > 30)}}))
+"""
+
+_FIRST_RUN_CODE = """
+import json, time
+t0 = time.perf_counter()
+from app.core import Enhancer
+from app.bench import synthetic_photo
+img = synthetic_photo(1920, 1080)
+t1 = time.perf_counter(); e = Enhancer(); e.enhance(img); first = time.perf_counter() - t1
+t2 = time.perf_counter(); e.enhance(img); second = time.perf_counter() - t2
+print(json.dumps({"import_s": t1 - t0, "first_s": first, "steady_s": second,
+                  "first_extra_s": first - second}))
+"""
+
+
+def memory(quick: bool) -> list[dict]:
+    sizes = [(6000, 4000)] + ([] if quick else [(12000, 8400)])
+    return [_child(_MEMORY_CODE.format(w=w, h=h)) for w, h in sizes]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m app.bench", description=__doc__.split("\n")[0])
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--json", default="bench.json", help="where to write the numbers")
+    p.add_argument("--quick", action="store_true", help="skip the 100-megapixel run")
+    args = p.parse_args(argv)
+    rows = speed(args.runs)
+    print(f"\nEnhance-only and end-to-end, median of {args.runs} alternating runs "
+          f"({rows[0]['backend']}):")
+    print(f"{'size':>10} {'reference':>10} {'engine':>8} {'speedup':>8} {'e2e':>8} "
+          f"{'io floor':>9} {'e2e/floor':>9} {'max diff':>8} {'mean diff':>9}")
+    for r in rows:
+        print(f"{r['size']:>10} {r['reference_ms']:8.1f}ms {r['engine_ms']:6.1f}ms "
+              f"{r['speedup']:7.2f}x {r['end_to_end_ms']:6.1f}ms {r['io_floor_ms']:7.1f}ms "
+              f"{r['end_to_end_over_floor']:8.2f}x {r['max_abs_diff']:8d} "
+              f"{r['mean_abs_diff']:9.3f}")
+    mem = memory(args.quick)
+    print("\nMemory (fresh process, peak resident set):")
+    for m in mem:
+        print(f"  {m['megapixels']:6.1f} MP: peak {m['peak_mb']:7.0f} MB (model loaded: "
+              f"{m['model_loaded_mb']:.0f} MB), {m['seconds']:.2f} s, ok={m['ok']}")
+    first = _child(_FIRST_RUN_CODE)
+    print(f"\nStart-up: imports {first['import_s']:.2f} s; first enhancement "
+          f"{first['first_s']:.3f} s vs steady {first['steady_s']:.3f} s "
+          f"(extra {first['first_extra_s']:.3f} s)")
+    with open(args.json, "w") as f:
+        json.dump({"speed": rows, "memory": mem, "first_run": first}, f, indent=1)
+    print(f"\nwritten to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""The batch tab: drop folders and files, pick an output, watch per-file status."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import qtawesome as qta
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
+                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from app.core.batch import (BatchControl, BatchItem, BatchReport, Outcome, OutputOptions,
+                            discover, run_batch)
+from app.core.settings import EnhanceSettings
+
+STATUS_ICONS = {"queued": ("fa5s.clock", "#6b7280"), "running": ("fa5s.spinner", "#2563eb"),
+                "done": ("fa5s.check-circle", "#16a34a"), "skipped": ("fa5s.forward", "#6b7280"),
+                "failed": ("fa5s.times-circle", "#dc2626"),
+                "cancelled": ("fa5s.ban", "#6b7280")}
+
+
+class BatchWorker(QObject):
+    started_file = Signal(int)
+    file_done = Signal(int, object)  # index, Outcome
+    finished = Signal(object)  # BatchReport
+
+    def __init__(self, items, settings, output, control, enhancer_factory):
+        super().__init__()
+        self.items, self.settings, self.output = items, settings, output
+        self.control, self.factory = control, enhancer_factory
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            engine = self.factory()
+            report = run_batch(self.items, engine, self.settings, self.output,
+                               on_file=lambda i, _n, o: self.file_done.emit(i, o),
+                               control=self.control,
+                               on_start=lambda i, _item: self.started_file.emit(i))
+        except Exception as exc:  # noqa: BLE001 - reported in the panel
+            report = BatchReport(outcomes=[Outcome(str(it.source), "", "failed", str(exc))
+                                           for it in self.items])
+        self.finished.emit(report)
+
+
+class BatchPanel(QWidget):
+    batch_finished = Signal(object)  # BatchReport
+
+    def __init__(self, settings_source, enhancer_factory, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings_source = settings_source  # callable -> EnhanceSettings (main controls)
+        self.factory = enhancer_factory
+        self.inputs: list[Path] = []
+        self.items: list[BatchItem] = []
+        self.control: BatchControl | None = None
+        self.thread: QThread | None = None
+        self.report: BatchReport | None = None
+        self.setAcceptDrops(True)
+        self._build()
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        hint = QLabel("Drop folders or photos here. Originals are never changed; outputs go to "
+                      "the folder below, mirroring the input folders.")
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        buttons = QHBoxLayout()
+        self.add_files_btn = QPushButton(qta.icon("fa5s.images"), "Add photos...")
+        self.add_folder_btn = QPushButton(qta.icon("fa5s.folder-plus"), "Add folder...")
+        self.clear_btn = QPushButton(qta.icon("fa5s.trash-alt"), "Clear")
+        self.recursive = QCheckBox("Include sub-folders")
+        self.recursive.setChecked(True)
+        for w in (self.add_files_btn, self.add_folder_btn, self.clear_btn, self.recursive):
+            buttons.addWidget(w)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["File", "Status", "Details"])
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.verticalHeader().hide()
+        layout.addWidget(self.table, 1)
+
+        form = QFormLayout()
+        out_row = QHBoxLayout()
+        self.output_edit = QLineEdit()
+        self.output_edit.setPlaceholderText("chosen automatically next to the inputs")
+        browse = QPushButton(qta.icon("fa5s.folder-open"), "")
+        browse.clicked.connect(self._choose_output)
+        out_row.addWidget(self.output_edit, 1)
+        out_row.addWidget(browse)
+        form.addRow("Output folder", out_row)
+        self.pattern = QLineEdit("{stem}_enhanced")
+        form.addRow("Name pattern", self.pattern)
+        fmt_row = QHBoxLayout()
+        self.format = QComboBox()
+        for label, key in (("Keep format", "keep"), ("JPEG", "jpeg"), ("PNG", "png"),
+                           ("TIFF", "tiff"), ("WebP", "webp")):
+            self.format.addItem(label, key)
+        self.quality = QSpinBox()
+        self.quality.setRange(50, 100)
+        self.quality.setValue(95)
+        self.quality.setPrefix("quality ")
+        self.overwrite = QCheckBox("Replace existing outputs")
+        fmt_row.addWidget(self.format)
+        fmt_row.addWidget(self.quality)
+        fmt_row.addWidget(self.overwrite)
+        fmt_row.addStretch(1)
+        form.addRow("Format", fmt_row)
+        layout.addLayout(form)
+
+        run_row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m")
+        self.rate = QLabel()
+        self.start_btn = QPushButton(qta.icon("fa5s.play"), "Start")
+        self.pause_btn = QPushButton(qta.icon("fa5s.pause"), "Pause")
+        self.cancel_btn = QPushButton(qta.icon("fa5s.stop"), "Cancel")
+        self.pause_btn.setCheckable(True)
+        for w in (self.pause_btn, self.cancel_btn):
+            w.setEnabled(False)
+        run_row.addWidget(self.progress, 1)
+        run_row.addWidget(self.rate)
+        run_row.addWidget(self.start_btn)
+        run_row.addWidget(self.pause_btn)
+        run_row.addWidget(self.cancel_btn)
+        layout.addLayout(run_row)
+
+        self.add_files_btn.clicked.connect(self._choose_files)
+        self.add_folder_btn.clicked.connect(self._choose_folder)
+        self.clear_btn.clicked.connect(self.clear)
+        self.recursive.toggled.connect(lambda _: self._rediscover())
+        self.start_btn.clicked.connect(self.start)
+        self.pause_btn.toggled.connect(self._pause)
+        self.cancel_btn.clicked.connect(self.cancel)
+
+    # ---- inputs -------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.add_paths(paths)
+
+    def _choose_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, "Add photos")
+        self.add_paths([Path(n) for n in names])
+
+    def _choose_folder(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "Add folder")
+        if name:
+            self.add_paths([Path(name)])
+
+    def _choose_output(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "Output folder")
+        if name:
+            self.output_edit.setText(name)
+
+    def add_paths(self, paths: list[Path]) -> None:
+        if self.running:
+            return
+        self.inputs += [p for p in paths if p not in self.inputs]
+        if not self.output_edit.text() and self.inputs:
+            first = self.inputs[0]
+            base = first if first.is_dir() else first.parent
+            self.output_edit.setText(str(base.parent / f"{base.name}_enhanced"))
+        self._rediscover()
+
+    def _rediscover(self) -> None:
+        self.items = discover(self.inputs, self.recursive.isChecked())
+        self.table.setRowCount(len(self.items))
+        for row, item in enumerate(self.items):
+            self.table.setItem(row, 0, QTableWidgetItem(str(item.relative)))
+            self.table.item(row, 0).setToolTip(str(item.source))
+            self._set_status(row, "queued", "")
+        self.progress.setRange(0, max(1, len(self.items)))
+        self.progress.setValue(0)
+
+    def clear(self) -> None:
+        if not self.running:
+            self.inputs, self.items = [], []
+            self.table.setRowCount(0)
+            self.output_edit.clear()
+
+    def _set_status(self, row: int, status: str, details: str) -> None:
+        icon, colour = STATUS_ICONS[status]
+        cell = QTableWidgetItem(qta.icon(icon, color=colour), status)
+        self.table.setItem(row, 1, cell)
+        self.table.setItem(row, 2, QTableWidgetItem(details))
+
+    def status_of(self, row: int) -> str:
+        return self.table.item(row, 1).text()
+
+    # ---- running ------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.thread is not None
+
+    def output_options(self) -> OutputOptions:
+        return OutputOptions(Path(self.output_edit.text()), self.pattern.text() or "{stem}",
+                             self.format.currentData(), self.quality.value(),
+                             self.overwrite.isChecked())
+
+    def start(self) -> None:
+        if self.running or not self.items:
+            return
+        if not self.output_edit.text():
+            return
+        settings: EnhanceSettings = self.settings_source()
+        self._rediscover()
+        self.control = BatchControl()
+        self.thread = QThread()
+        self.worker = BatchWorker(self.items, settings, self.output_options(), self.control,
+                                  self.factory)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.started_file.connect(lambda r: self._set_status(r, "running", ""))
+        self.worker.file_done.connect(self._file_done)
+        self.worker.finished.connect(self._finished)
+        self._started_at, self._done = time.monotonic(), 0
+        for w in (self.start_btn, self.add_files_btn, self.add_folder_btn, self.clear_btn):
+            w.setEnabled(False)
+        for w in (self.pause_btn, self.cancel_btn):
+            w.setEnabled(True)
+        self.thread.start()
+
+    def _file_done(self, row: int, outcome: Outcome) -> None:
+        details = outcome.reason or outcome.output
+        self._set_status(row, outcome.status, details)
+        self._done += 1
+        self.progress.setValue(self._done)
+        elapsed = time.monotonic() - self._started_at
+        rate = self._done / elapsed if elapsed > 0 else 0.0
+        left = (len(self.items) - self._done) / rate if rate > 0 else 0.0
+        self.rate.setText(f"{rate:.1f} files/s, about {left:.0f} s left")
+
+    def _pause(self, paused: bool) -> None:
+        if self.control is None:
+            return
+        if paused:
+            self.control.pause()
+            self.pause_btn.setText("Resume")
+            self.pause_btn.setIcon(qta.icon("fa5s.play"))
+        else:
+            self.control.resume()
+            self.pause_btn.setText("Pause")
+            self.pause_btn.setIcon(qta.icon("fa5s.pause"))
+
+    def cancel(self) -> None:
+        if self.control is not None:
+            self.control.cancel()
+
+    def _finished(self, report: BatchReport) -> None:
+        self.report = report
+        self.thread.quit()
+        self.thread.wait()
+        self.thread = None
+        self.pause_btn.setChecked(False)
+        for w in (self.start_btn, self.add_files_btn, self.add_folder_btn, self.clear_btn):
+            w.setEnabled(True)
+        for w in (self.pause_btn, self.cancel_btn):
+            w.setEnabled(False)
+        self.rate.setText(report.summary())
+        self.batch_finished.emit(report)
+
+    def shutdown(self) -> None:
+        if self.thread is not None:
+            self.control.cancel()
+            self.thread.quit()
+            self.thread.wait(10_000)
