@@ -4,7 +4,8 @@
 
 The reference is SGZ's test path written plainly in PyTorch eager on 2 threads: float32 tensor,
 bilinear downscale by 12 (half-pixel centres, the resampling the app's model is trained with),
-EFE, bilinear upsample, 8 recurrences in float32, back to uint8. Both paths run alternately after
+EFE (+ the engine's exposure-lock offsets, passed in), bilinear upsample, 8 recurrences in
+float32, back to uint8. Both paths run alternately after
 warm-up in this one process, and the table reports medians and ratios, so a noisy shared
 machine slows both alike. End to end adds JPEG decode and encode; the floor is decode + encode
 alone. Memory and first-run cost are measured in fresh subprocesses.
@@ -47,11 +48,25 @@ class ReferenceSGZ:
         self.torch = torch
         self.model = load_model()
 
-    def __call__(self, img: np.ndarray, exposure=0.6, iterations=8, scale=12) -> np.ndarray:
+    def __call__(self, img: np.ndarray, exposure=0.6, iterations=8, scale=12,
+                 offsets=(0.0, 0.0, 0.0)) -> np.ndarray:
+        """``offsets``: the engine's exposure-lock shift of x_r, so both paths compute the
+        same function (the lock's own cost is part of the engine's time)."""
+        import torch.nn.functional as F
+
+        from app.core.model import recurrent_enhance, with_exposure_map
+        from app.core.resample import low_res_size
+
         torch = self.torch
         with torch.no_grad():
             x = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 255.0
-            out, _ = self.model(x, exposure, iterations, scale)
+            h, w = x.shape[-2:]
+            small = F.interpolate(x, size=low_res_size(h, w, scale), mode="bilinear",
+                                  align_corners=False)
+            x_r = self.model.efe(with_exposure_map(small, exposure))
+            x_r = (x_r + torch.tensor(offsets).view(1, 3, 1, 1)).clamp(-1, 1)
+            x_r = F.interpolate(x_r, size=(h, w), mode="bilinear", align_corners=False)
+            out = recurrent_enhance(x, x_r, iterations)
             return (out.clamp(0, 1) * 255 + 0.5).to(torch.uint8)[0].permute(1, 2, 0).numpy()
 
 
@@ -79,8 +94,9 @@ def speed(runs: int) -> list[dict]:
     for w, h in SIZES:
         img = synthetic_photo(w, h)
         jpeg = encode_image(img, "jpeg", 95)
-        fast_out = engine.enhance(img).image
-        diff = np.abs(fast_out.astype(np.int16) - ref(img).astype(np.int16))
+        fast = engine.enhance(img)
+        reference_out = ref(img, offsets=tuple(float(o) for o in fast.exposure_offsets))
+        diff = np.abs(fast.image.astype(np.int16) - reference_out.astype(np.int16))
 
         def end_to_end(jpeg=jpeg):
             pixels, meta = decode_image(jpeg)
@@ -90,7 +106,8 @@ def speed(runs: int) -> list[dict]:
             pixels, meta = decode_image(jpeg)
             encode_image(pixels, "jpeg", 95, meta)
 
-        t = time_alternating({"reference": lambda img=img: ref(img),
+        offsets = tuple(float(o) for o in fast.exposure_offsets)
+        t = time_alternating({"reference": lambda img=img: ref(img, offsets=offsets),
                               "engine": lambda img=img: engine.enhance(img),
                               "end_to_end": end_to_end, "io_floor": floor}, runs)
         rows.append({"size": f"{w}x{h}", "backend": engine.backend_name,

@@ -3,7 +3,7 @@
 # the Debian libraries Qt loads, a venv in .venv, torch (pinned, first), then the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRAS="${1:-test}"
+MODE="${1:-test}"  # run: the app only; test: plus test tools and the training extras
 
 QT_LIBS="libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core \
 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 \
@@ -17,9 +17,19 @@ if [ -n "$missing" ]; then
 fi
 
 PY="${PYTHON:-python3}"
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv 2>/dev/null || {
+    # Debian's own python3 keeps venv in a separate package.
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get install -y -qq python3-venv >/dev/null && rm -rf .venv && "$PY" -m venv .venv; }
+fi
 PIP=".venv/bin/python -m pip --disable-pip-version-check -q"
 # torch first, exactly this pin: it resolves to the local CPU build; anything else pulls CUDA.
 .venv/bin/python -c "import torch" 2>/dev/null || $PIP install "torch==2.13.0"
-$PIP install -e ".[$EXTRAS]"
+stamp=".venv/.installed-$MODE"
+# Reinstall only when the dependency list changed (keeps repeated runs fast).
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  if [ "$MODE" = "run" ]; then $PIP install -e . ; else $PIP install -e ".[test]"; fi
+  touch "$stamp"
+fi
 echo "bootstrap: ready (.venv)"

@@ -100,7 +100,8 @@ def test_messy_folder_every_good_file_done_every_bad_one_explained(tmp_path, enh
     assert read_image(out / "gray_enhanced.png")[0].ndim == 2
     assert read_image(out / "alpha_enhanced.png")[0].shape[2] == 4
     assert read_image(out / "rotated_enhanced.jpg")[0].shape[:2] == (80, 60)
-    plain_in, plain_out = read_image(src / "plain.jpg")[0], read_image(out / "plain_enhanced.jpg")[0]
+    plain_in = read_image(src / "plain.jpg")[0]
+    plain_out = read_image(out / "plain_enhanced.jpg")[0]
     assert plain_out.mean() > 1.5 * plain_in.mean()
     assert read_image(out / "huge_enhanced.jpg")[0].shape == (5780, 8660, 3)
     data = json.loads((out / "lowlight_report.json").read_text())
@@ -127,7 +128,8 @@ def test_output_never_replaces_input(tmp_path, enhancer):
     before = (tmp_path / "a.png").read_bytes()
     report = run_batch(discover([tmp_path]), enhancer, EnhanceSettings(),
                        OutputOptions(tmp_path, pattern="{stem}", overwrite=True))
-    assert report.outcomes[0].status == "failed" and "replace the input" in report.outcomes[0].reason
+    outcome = report.outcomes[0]
+    assert outcome.status == "failed" and "replace the input" in outcome.reason
     assert (tmp_path / "a.png").read_bytes() == before
 
 
@@ -163,7 +165,8 @@ def test_cli_batch_and_enhance_end_to_end(tmp_path):
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 1
     assert "notes.jpg" in r.stderr and "onnxruntime" in r.stderr + r.stdout
-    assert (tmp_path / "e" / "plain.jpg").exists() and (tmp_path / "e" / "plain_factor.png").exists()
+    assert (tmp_path / "e" / "plain.jpg").exists()
+    assert (tmp_path / "e" / "plain_factor.png").exists()
     r = subprocess.run(cmd + ["enhance", str(src / "plain.jpg"), "-o", str(tmp_path / "ok")],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and "1 done" in r.stdout

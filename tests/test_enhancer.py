@@ -25,11 +25,30 @@ def test_shipped_weights_load_with_both_backends(enhancer):
 @pytest.mark.parametrize("backend", ["onnx", "torch"])
 def test_every_backend_matches_the_float_reference_within_one_level(backend, dark_photo):
     model = load_model()
-    e = Enhancer(backend=backend)
+    e = Enhancer(backend=backend, exposure_lock=False)  # the bare model, as the reference
     for exposure, iterations, scale in [(0.6, 8, 12), (0.4, 3, 4), (0.8, 16, 1)]:
         got = e.enhance(dark_photo, exposure, iterations, scale).image
         diff = np.abs(got.astype(int) - reference(model, dark_photo, exposure, iterations, scale))
         assert diff.max() <= 1, (exposure, iterations, scale)
+
+
+def test_the_bare_model_is_conditioned_on_exposure(dark_photo):
+    bare = Enhancer(exposure_lock=False)
+    means = [bare.enhance(dark_photo, a).image.mean() for a in (0.3, 0.5, 0.7)]
+    assert means[0] + 3 < means[1] < means[2] - 3, means
+
+
+def test_exposure_lock_lands_brightness_on_alpha_without_adding_a_cast(enhancer, dark_photo):
+    def cast(img):
+        m = img.reshape(-1, 3).mean(0) / 255
+        return np.abs(m - m.mean()).mean()
+
+    for alpha in (0.4, 0.5, 0.6, 0.7):
+        out = enhancer.enhance(dark_photo, alpha).image
+        assert abs(out.mean() / 255 - alpha) < 0.02, alpha
+        assert cast(out) <= cast(dark_photo) + 0.005
+    bright = np.clip(dark_photo.astype(int) * 6, 0, 255).astype(np.uint8)
+    assert enhancer.enhance(bright, 0.4).image.mean() < bright.mean()  # it darkens too
 
 
 def test_higher_exposure_gives_brighter_output(enhancer, dark_photo):
@@ -78,3 +97,16 @@ def test_bad_arguments_are_clear_errors(enhancer, dark_photo):
         enhancer.enhance(dark_photo.astype(np.float64))
     with pytest.raises(FileNotFoundError):
         Enhancer("/nonexistent/weights.pt")
+
+
+def test_gpu_full_resolution_stage_matches_the_cpu_tables(dark_photo):
+    """The device path (upsample + recurrence in torch) run here on the CPU device."""
+    e = Enhancer(backend="torch")
+    for img in (dark_photo, dark_photo.astype(np.uint16) * 257):
+        small, offsets = e.factor_small(img)
+        assert offsets.shape == (3,)
+        on_device = e._torch.recur(img, small, 8)
+        banded = e.enhance(img).image
+        assert on_device.dtype == img.dtype
+        tolerance = 1 if img.dtype == np.uint8 else 257
+        assert np.abs(on_device.astype(int) - banded.astype(int)).max() <= tolerance

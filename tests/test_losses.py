@@ -3,8 +3,14 @@ import math
 import pytest
 import torch
 
-from app.core.losses import (ColorConstancyLoss, ExposureLoss, FactorTVLoss,
-                             SpatialConsistencyLoss, ZeroReferenceLoss, focal_loss)
+from app.core.losses import (
+    ColorConstancyLoss,
+    ExposureLoss,
+    FactorTVLoss,
+    SpatialConsistencyLoss,
+    ZeroReferenceLoss,
+    focal_loss,
+)
 
 
 def test_exposure_loss_is_squared_distance_of_patch_means_to_target():

@@ -15,14 +15,21 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
-from app.core.imageio import (FORMAT_SUFFIX, IMAGE_SUFFIXES, ImageReadError, atomic_write_bytes,
-                              encode_image, format_for_path, read_image)
 from app.core.heatmap import factor_heatmap
+from app.core.imageio import (
+    FORMAT_SUFFIX,
+    IMAGE_SUFFIXES,
+    ImageReadError,
+    atomic_write_bytes,
+    encode_image,
+    format_for_path,
+    read_image,
+)
 from app.core.settings import EnhanceSettings
 
 log = logging.getLogger(__name__)

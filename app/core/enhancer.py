@@ -14,13 +14,13 @@ import platform
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from app.core import recurrence, resample
+from app.core import calibration, recurrence, resample
 from app.core.settings import EnhanceSettings
 from app.core.weights import default_weights
 
@@ -35,6 +35,7 @@ class EnhanceResult:
     factor_small: np.ndarray  # x_r at the EFE's resolution, float32 (h, w, 3)
     backend: str
     seconds: float
+    exposure_offsets: np.ndarray | None = None  # per-channel shift the exposure lock added
     _full_factor: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -72,13 +73,14 @@ class Enhancer:
     """Loads weights once; ``enhance`` is safe to call repeatedly (not concurrently)."""
 
     def __init__(self, weights: str | Path | None = None, backend: str = "auto",
-                 threads: int | None = None):
+                 threads: int | None = None, exposure_lock: bool = True):
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         self.weights = Path(weights or default_weights())
         if not self.weights.exists():
             raise FileNotFoundError(f"model weights not found: {self.weights}")
         self._torch = None
+        self.exposure_lock = exposure_lock
         self.efe = self._make_backend(backend, threads)
 
     def _make_backend(self, backend: str, threads: int | None):
@@ -115,11 +117,18 @@ class Enhancer:
         return self.efe.name
 
     def factor_small(self, image: np.ndarray, exposure: float = 0.6, scale: int = 12
-                     ) -> np.ndarray:
-        """x_r on the downscaled copy, float32 (h, w, 3), for an RGB uint8/uint16 image."""
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """(x_r on the downscaled copy, float32 (h, w, 3); the exposure lock's offset, already
+        added) for an RGB uint8/uint16 image."""
         h, w = image.shape[:2]
-        small = resample.downscale(image, *resample.low_res_size(h, w, scale), _max_value(image))
-        return self.efe.factor(small, float(exposure))
+        size = resample.low_res_size(h, w, scale)
+        x_r = self.efe.factor(resample.downscale(image, *size, _max_value(image)),
+                              float(exposure))
+        if not self.exposure_lock:
+            return x_r, np.zeros(3, np.float32)
+        pixels, _ = calibration.sample_grid(image, _max_value(image))
+        offsets = calibration.exposure_offsets(pixels, x_r, float(exposure))
+        return np.clip(x_r + offsets, -1.0, 1.0), offsets
 
     def enhance(self, image: np.ndarray, exposure: float = 0.6, iterations: int = 8,
                 scale: int = 12, progress: Callable[[float], None] | None = None
@@ -133,17 +142,14 @@ class Enhancer:
             raise ValueError("the image is empty")
         start = time.perf_counter()
         rgb, alpha = _split_channels(image)
+        small, offsets = self.factor_small(rgb, s.exposure, s.scale)
         if self._torch is not None and self._torch.on_gpu:
-            out_f, x_r = self._torch.enhance_float(rgb, _max_value(rgb), s.exposure,
-                                                   s.iterations, s.scale)
-            out = _from_float(out_f, rgb.dtype)
-            small = resample.downscale(x_r * 0.5 + 0.5, *resample.low_res_size(*rgb.shape[:2], s.scale),
-                                       1.0) * 2 - 1
+            out = self._torch.recur(rgb, small, s.iterations)
         else:
-            small = self.factor_small(rgb, s.exposure, s.scale)
             out = self._recur_in_bands(rgb, small, s.iterations, progress)
         result = _merge_channels(out, image, alpha)
-        return EnhanceResult(result, small, self.backend_name, time.perf_counter() - start)
+        return EnhanceResult(result, small, self.backend_name, time.perf_counter() - start,
+                             offsets)
 
     @staticmethod
     def _recur_in_bands(rgb: np.ndarray, small: np.ndarray, iterations: int,

@@ -45,7 +45,7 @@ def downscale(image: np.ndarray, out_h: int, out_w: int, max_value: float) -> np
 
 
 def upscale_rows(low: np.ndarray, out_h: int, out_w: int, start: int, stop: int) -> np.ndarray:
-    """Rows [start, stop) of the bilinear upscale of ``low`` (h x w x C float32) to out_h x out_w."""
+    """Rows [start, stop) of the bilinear upscale of ``low`` (h, w, C float32) to out_h x out_w."""
     h, w = low.shape[:2]
     r0, r1, wy = _taps(out_h, h, start, stop)
     top, bottom = low[r0], low[r1]

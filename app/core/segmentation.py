@@ -9,7 +9,7 @@ pluggable through :data:`BACKBONES`.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -103,7 +103,9 @@ def efficientnet_lite0_pretrained() -> EfficientNetLite0:
     return net
 
 
-BACKBONES: dict[str, Callable[[], nn.Module]] = {"efficientnet-lite0": efficientnet_lite0_pretrained}
+BACKBONES: dict[str, Callable[[], nn.Module]] = {
+    "efficientnet-lite0": efficientnet_lite0_pretrained,
+}
 
 
 class FPNSegmenter(nn.Module):
@@ -126,7 +128,7 @@ class FPNSegmenter(nn.Module):
         self.requires_grad_(False)
         self.eval()
 
-    def train(self, mode: bool = True) -> "FPNSegmenter":
+    def train(self, mode: bool = True) -> FPNSegmenter:
         return super().train(False)  # frozen: BatchNorm statistics never move
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:

@@ -16,14 +16,15 @@ class EnhanceSettings:
     iterations: int = 8
     scale: int = 12
 
-    def validated(self) -> "EnhanceSettings":
+    def validated(self) -> EnhanceSettings:
         """Return a copy with every value checked; raises ValueError with a readable reason."""
         lo, hi = EXPOSURE_RANGE
         if not lo <= float(self.exposure) <= hi:
             raise ValueError(f"exposure must be between {lo} and {hi}, got {self.exposure}")
         lo, hi = ITERATIONS_RANGE
         if int(self.iterations) != self.iterations or not lo <= self.iterations <= hi:
-            raise ValueError(f"iterations must be an integer from {lo} to {hi}, got {self.iterations}")
+            raise ValueError(f"iterations must be an integer from {lo} to {hi}, "
+                             f"got {self.iterations}")
         if int(self.scale) != self.scale or not 1 <= self.scale <= 64:
             raise ValueError(f"scale must be an integer from 1 to 64, got {self.scale}")
         return replace(self, exposure=float(self.exposure), iterations=int(self.iterations),

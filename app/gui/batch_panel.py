@@ -5,14 +5,35 @@ import time
 from pathlib import Path
 
 import qtawesome as qta
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar,
-                               QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from app.core.batch import (BatchControl, BatchItem, BatchReport, Outcome, OutputOptions,
-                            discover, run_batch)
+from app.core.batch import (
+    BatchControl,
+    BatchItem,
+    BatchReport,
+    Outcome,
+    OutputOptions,
+    discover,
+    run_batch,
+)
 from app.core.settings import EnhanceSettings
 
 STATUS_ICONS = {"queued": ("fa5s.clock", "#6b7280"), "running": ("fa5s.spinner", "#2563eb"),

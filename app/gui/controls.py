@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QSlider,
-                               QSpinBox, QToolButton, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
 
 from app.core.settings import EXPOSURE_RANGE, ITERATIONS_RANGE, EnhanceSettings
 

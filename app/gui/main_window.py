@@ -9,13 +9,31 @@ import numpy as np
 import qtawesome as qta
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QApplication, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
-                               QProgressDialog, QPushButton, QSplitter, QStackedWidget,
-                               QTabWidget, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressDialog,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.heatmap import factor_heatmap
-from app.core.imageio import (IMAGE_SUFFIXES, ImageMeta, ImageReadError, format_for_path,
-                              read_image, write_image)
+from app.core.imageio import (
+    IMAGE_SUFFIXES,
+    ImageMeta,
+    ImageReadError,
+    format_for_path,
+    read_image,
+    write_image,
+)
 from app.core.settings import EnhanceSettings
 from app.gui.batch_panel import BatchPanel
 from app.gui.controls import ControlsPanel

@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (QFrame, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView,
-                               QLabel, QSizePolicy, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsPixmapItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.heatmap import palette
 
@@ -73,7 +81,7 @@ class ImageView(QGraphicsView):
         if self.fit_mode:
             self.fit()
 
-    def copy_view_from(self, other: "ImageView") -> None:
+    def copy_view_from(self, other: ImageView) -> None:
         if other.fit_mode:
             self.fit_mode = True
             if self.has_image():

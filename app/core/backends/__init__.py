@@ -11,6 +11,6 @@ import numpy as np
 
 
 class EFEBackend(Protocol):
-    name: str  # what ran, for the status bar and --verbose: "onnxruntime (CPU)", "torch (cuda: ...)"
+    name: str  # what ran, for the status bar and --verbose: "onnxruntime (CPU)", ...
 
     def factor(self, small: np.ndarray, exposure: float) -> np.ndarray: ...

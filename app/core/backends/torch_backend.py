@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-from app.core.model import SGZ, with_exposure_map
+from app.core.model import SGZ, recurrent_enhance, with_exposure_map
 
 
 def best_device() -> torch.device:
@@ -42,11 +43,15 @@ class TorchEFE:
         return x_r[0].permute(1, 2, 0).float().cpu().numpy()
 
     @torch.inference_mode()
-    def enhance_float(self, image: np.ndarray, max_value: float, exposure: float,
-                      iterations: int, scale: int) -> tuple[np.ndarray, np.ndarray]:
-        """Whole pipeline on the device: HxWx3 array -> (enhanced float [0,1], x_r full size)."""
-        x = torch.from_numpy(np.ascontiguousarray(image)).to(self.device)
-        x = x.permute(2, 0, 1)[None].float() / max_value
-        out, x_r = self.model(x, exposure, iterations, scale)
-        to_np = lambda t: t[0].permute(1, 2, 0).clamp_(-1, 1).cpu().numpy()  # noqa: E731
-        return to_np(out), to_np(x_r)
+    def recur(self, image: np.ndarray, small: np.ndarray, iterations: int) -> np.ndarray:
+        """Full-resolution stage on the device: upsample x_r, n recurrences, round back."""
+        top = 255.0 if image.dtype == np.uint8 else 65535.0
+        h, w = image.shape[:2]
+        src = image if image.dtype == np.uint8 else image.astype(np.int32)  # no uint16 in torch
+        x = torch.from_numpy(np.ascontiguousarray(src)).to(self.device).permute(2, 0, 1)[None]
+        x = x.float() / top
+        x_r = torch.from_numpy(small).to(self.device).permute(2, 0, 1)[None]
+        x_r = F.interpolate(x_r, size=(h, w), mode="bilinear", align_corners=False)
+        out = recurrent_enhance(x, x_r, iterations)
+        out = (out.clamp_(0, 1) * top + 0.5)[0].permute(1, 2, 0).cpu().numpy()
+        return out.astype(image.dtype)
