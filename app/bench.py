@@ -107,7 +107,7 @@ def speed(runs: int) -> list[dict]:
             encode_image(pixels, "jpeg", 95, meta)
 
         offsets = tuple(float(o) for o in fast.exposure_offsets)
-        t = time_alternating({"reference": lambda img=img: ref(img, offsets=offsets),
+        t = time_alternating({"reference": lambda img=img, o=offsets: ref(img, offsets=o),
                               "engine": lambda img=img: engine.enhance(img),
                               "end_to_end": end_to_end, "io_floor": floor}, runs)
         rows.append({"size": f"{w}x{h}", "backend": engine.backend_name,

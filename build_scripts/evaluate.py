@@ -1,7 +1,7 @@
 """Measure the shipped model on the development photos (no ground truth: no-reference measures).
 
-    python build_scripts/evaluate.py [--data ../shared/data/dev] [--json model_weights/eval_dev.json]
-                                     [--sheet out.png] [--weights model_weights/sgz_exposure.pt]
+    python build_scripts/evaluate.py [--data ../shared/data/dev] [--json FILE]
+                                     [--sheet out.png] [--weights FILE.pt] [--no-niqe]
 
 For each photo and alpha in {0.4, 0.5, 0.6, 0.7}: output mean brightness (mean of R, G, B in
 [0, 1], as ../shared/tools/iqa.py defines it) against alpha, and whether brightness rises with

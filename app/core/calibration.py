@@ -1,12 +1,13 @@
 """Exposure lock: land the output's mean brightness on the user's alpha.
 
 The conditioned EFE net aims at alpha, but a purely local curve model under SGZ's spatial
-consistency loss under-brightens very dark photos and over-brightens already bright ones. So the
-engine measures the result on an even grid of about SAMPLE_PIXELS real pixels and shifts x_r by a global offset per channel, found by bisection, so that
-the mean brightness at the reference strength n = 8 equals alpha and the channel imbalance
-(colour cast) stays what it was in the input instead of growing with the brightening. The shift keeps x_r's spatial pattern
-(the semantic and smoothness the net learned) and stays inside SGZ's curve family (x_r is
-clipped to [-1, 1]); other n then act as a gentler or stronger version of the same exposure.
+consistency loss under-brightens very dark photos and over-brightens already bright ones. So
+the engine measures the result on an even grid of about SAMPLE_PIXELS real pixels and shifts
+x_r by a global offset per channel, found by bisection, so that the mean brightness at the
+reference strength n = 8 equals alpha and the channel imbalance (colour cast) stays what it was
+in the input instead of growing with the brightening. The shift keeps x_r's spatial pattern
+(what the net learned) and stays inside SGZ's curve family (x_r is clipped to [-1, 1]); other n
+then act as a gentler or stronger version of the same exposure.
 """
 from __future__ import annotations
 
