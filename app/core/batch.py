@@ -24,7 +24,6 @@ from app.core.heatmap import factor_heatmap
 from app.core.imageio import (
     FORMAT_SUFFIX,
     IMAGE_SUFFIXES,
-    ImageReadError,
     atomic_write_bytes,
     encode_image,
     format_for_path,
@@ -35,6 +34,13 @@ from app.core.settings import EnhanceSettings
 log = logging.getLogger(__name__)
 SKIPPED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 REPORT_STEM = "lowlight_report"
+VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm", ".mts", ".ts"}
+VIDEO_OUTPUT_SUFFIXES = {".mp4", ".mov", ".mkv", ".m4v"}
+MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
+
+
+def is_video(path: Path) -> bool:
+    return path.suffix.lower() in VIDEO_SUFFIXES
 
 
 def is_junk(name: str) -> bool:
@@ -65,7 +71,7 @@ def discover(inputs: Iterable[str | os.PathLike], recursive: bool = True) -> lis
                 dirnames[:] = sorted(d for d in dirnames if not is_junk(d)) if recursive else []
                 for name in sorted(filenames):
                     p = Path(dirpath) / name
-                    if not is_junk(name) and p.suffix.lower() in IMAGE_SUFFIXES:
+                    if not is_junk(name) and p.suffix.lower() in MEDIA_SUFFIXES:
                         items.append(BatchItem(p, p.relative_to(root)))
         elif not is_junk(root.name):
             items.append(BatchItem(root, Path(root.name)))
@@ -82,7 +88,11 @@ class OutputOptions:
     save_factor: bool = False  # also write <output stem>_factor.png, the x_r heatmap
 
     def target(self, item: BatchItem) -> Path:
-        suffix = item.source.suffix.lower() if self.format == "keep" else FORMAT_SUFFIX[self.format]
+        suffix = item.source.suffix.lower()
+        if is_video(item.source):  # videos keep MP4/MKV/MOV; other containers become MP4
+            suffix = suffix if suffix in VIDEO_OUTPUT_SUFFIXES else ".mp4"
+        elif self.format != "keep":
+            suffix = FORMAT_SUFFIX[self.format]
         name = self.pattern.format(stem=item.source.stem) + suffix
         return Path(self.folder) / item.relative.parent / name
 
@@ -176,7 +186,9 @@ def _same_file(a: Path, b: Path) -> bool:
 def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
               output: OutputOptions, on_file: ProgressFn | None = None,
               control: BatchControl | None = None, write_report: bool = True,
-              on_start: Callable[[int, BatchItem], None] | None = None) -> BatchReport:
+              on_start: Callable[[int, BatchItem], None] | None = None,
+              on_video_progress: Callable[[int, int, float], None] | None = None
+              ) -> BatchReport:
     """Enhance every item into ``output``; ``on_file(index, total, outcome)`` after each file."""
     s = settings.validated()
     control = control or BatchControl()
@@ -201,7 +213,7 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
             finish(i, outcome)
 
     def load(item: BatchItem):
-        return read_image(item.source)
+        return None if is_video(item.source) else read_image(item.source)
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="batch-io") as pool:
         reads: dict[int, Future] = {}
@@ -233,6 +245,12 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
             outcome = Outcome(str(item.source), str(target), "done")
             try:
                 control.checkpoint()
+                if is_video(item.source):
+                    reads.pop(i)
+                    _enhance_video_item(item, target, enhancer, s, control, on_video_progress)
+                    outcome.seconds = time.perf_counter() - start
+                    finish(i, outcome)
+                    continue
                 pixels, meta = reads.pop(i).result()
                 result = enhancer.enhance(pixels, s.exposure, s.iterations, s.scale,
                                           progress=control.checkpoint)
@@ -249,7 +267,7 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
             except Cancelled:
                 outcome.status = "cancelled"
                 finish(i, outcome)
-            except (ImageReadError, ValueError, OSError, MemoryError) as exc:
+            except Exception as exc:  # noqa: BLE001 - one bad file never stops the batch
                 outcome.status, outcome.reason = "failed", _reason(exc)
                 outcome.seconds = time.perf_counter() - start
                 finish(i, outcome)
@@ -264,6 +282,14 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
         except OSError as exc:
             log.warning("could not write the batch report: %s", exc)
     return report
+
+
+def _enhance_video_item(item: BatchItem, target: Path, enhancer, settings: EnhanceSettings,
+                        control: BatchControl, progress) -> None:
+    from app.core.video import enhance_video
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    enhance_video(item.source, target, enhancer, settings, progress=progress, control=control)
 
 
 def _encode_and_write(target: Path, pixels, fmt: str, quality: int, meta) -> None:

@@ -143,13 +143,17 @@ class Enhancer:
         start = time.perf_counter()
         rgb, alpha = _split_channels(image)
         small, offsets = self.factor_small(rgb, s.exposure, s.scale)
-        if self._torch is not None and self._torch.on_gpu:
-            out = self._torch.recur(rgb, small, s.iterations)
-        else:
-            out = self._recur_in_bands(rgb, small, s.iterations, progress)
+        out = self.recur_with_factor(rgb, small, s.iterations, progress)
         result = _merge_channels(out, image, alpha)
         return EnhanceResult(result, small, self.backend_name, time.perf_counter() - start,
                              offsets)
+
+    def recur_with_factor(self, rgb: np.ndarray, small: np.ndarray, iterations: int,
+                          progress: Callable[[float], None] | None = None) -> np.ndarray:
+        """The full-resolution stage alone, for a given low-res factor map (video smoothing)."""
+        if self._torch is not None and self._torch.on_gpu:
+            return self._torch.recur(rgb, small, iterations)
+        return self._recur_in_bands(rgb, small, iterations, progress)
 
     @staticmethod
     def _recur_in_bands(rgb: np.ndarray, small: np.ndarray, iterations: int,

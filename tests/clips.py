@@ -1,0 +1,73 @@
+"""Test clips made with PyAV: a slow pan over a dark scene, fresh noise each frame, and sound."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def dark_scene(h: int = 180, w: int = 320, seed: int = 3) -> np.ndarray:
+    """A wide dark 'street' to pan over (float32 in [0, 1], 2x the clip width)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:2 * w].astype(np.float32)
+    base = 0.05 + 0.06 * np.sin(x / 37.0) ** 2 + 0.04 * (y / h)
+    img = np.stack([base * 1.1, base, base * 0.85], axis=2)
+    for _ in range(12):  # lit windows
+        cy, cx = rng.integers(10, h - 30), rng.integers(0, 2 * w - 30)
+        img[cy:cy + 16, cx:cx + 24] += rng.uniform(0.15, 0.35)
+    return np.clip(img, 0, 1)
+
+
+def make_clip(path: Path, frames: int = 36, fps: int = 12, size=(320, 180), audio: bool = True,
+              codec: str = "libx264", noise: float = 0.012, pix_fmt: str = "yuv420p",
+              rotation: int = 0, seed: int = 0) -> Path:
+    w, h = size
+    scene = dark_scene(h, w)
+    rng = np.random.default_rng(seed)
+    with av.open(str(path), "w") as out:
+        v = out.add_stream(codec, rate=fps)
+        v.width, v.height, v.pix_fmt = w, h, pix_fmt
+        v.options = {"crf": "18", "preset": "ultrafast"} if codec.startswith("libx26") else {}
+        if rotation:
+            v.set_display_rotation(rotation)
+        a = None
+        if audio:
+            a = out.add_stream("aac", rate=48000)
+            a.layout = "mono"
+        for i in range(frames):
+            shift = int(i * w / (2 * frames))  # pan half a screen over the clip
+            img = scene[:, shift:shift + w] + rng.normal(0, noise, (h, w, 3))
+            frame = av.VideoFrame.from_ndarray(
+                (np.clip(img, 0, 1) * 255).astype(np.uint8), format="rgb24")
+            frame.pts = i
+            frame.time_base = Fraction(1, fps)
+            out.mux(v.encode(frame))
+        out.mux(v.encode(None))
+        if a is not None:
+            n = int(48000 * frames / fps)
+            t = np.arange(n) / 48000
+            tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[None]
+            for start in range(0, n, 1024):
+                af = av.AudioFrame.from_ndarray(tone[:, start:start + 1024], format="fltp",
+                                                layout="mono")
+                af.sample_rate = 48000
+                af.pts = start
+                out.mux(a.encode(af))
+            out.mux(a.encode(None))
+    return path
+
+
+def audio_packets(path: Path) -> list[bytes]:
+    with av.open(str(path)) as c:
+        if not c.streams.audio:
+            return []
+        return [bytes(p) for p in c.demux(c.streams.audio[0]) if p.size]
+
+
+def frame_means(path: Path) -> tuple[np.ndarray, list]:
+    with av.open(str(path)) as c:
+        frames = list(c.decode(video=0))
+        return (np.array([f.to_ndarray(format="rgb24").mean() / 255 for f in frames]),
+                [f.pts for f in frames])

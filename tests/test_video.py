@@ -1,0 +1,135 @@
+"""Video export on clips the tests encode themselves with PyAV."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from clips import audio_packets, frame_means, make_clip
+
+from app.core.batch import BatchControl, Cancelled, OutputOptions, discover, run_batch
+from app.core.settings import EnhanceSettings
+from app.core.video import VideoReadError, enhance_video, probe, read_frame
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return make_clip(tmp_path_factory.mktemp("clips") / "night.mp4")
+
+
+def test_export_keeps_frames_timing_and_audio_and_brightens(tmp_path, clip, enhancer):
+    out = tmp_path / "night_enhanced.mp4"
+    result = enhance_video(clip, out, enhancer, EnhanceSettings())
+    src, dst = probe(clip), probe(out)
+    assert result.frames == src.frames == dst.frames == 36
+    assert (dst.width, dst.height) == (src.width, src.height)
+    assert abs(dst.duration - src.duration) <= 1 / src.fps
+    assert dst.codec == "h264" and dst.has_audio
+    assert audio_packets(out) == audio_packets(clip)  # copied untouched
+    means_in, pts_in = frame_means(clip)
+    means_out, pts_out = frame_means(out)
+    assert pts_out == pts_in
+    assert (means_out > 2 * means_in).all()
+
+
+def test_no_flicker_on_a_steady_noisy_pan(tmp_path, clip, enhancer):
+    out = enhance_video(clip, tmp_path / "o.mp4", enhancer, EnhanceSettings()).output
+    means_in, _ = frame_means(clip)
+    means_out, _ = frame_means(out)
+    gain = means_out.mean() / means_in.mean()
+    change_in = np.abs(np.diff(means_in)).mean()
+    change_out = np.abs(np.diff(means_out)).mean()
+    assert change_out <= change_in * gain, (change_out, change_in, gain)
+
+
+def test_cancelled_export_leaves_nothing(tmp_path, clip, enhancer):
+    control = BatchControl()
+
+    def progress(done, total, fps):
+        if done == 5:
+            control.cancel()
+
+    target = tmp_path / "cancelled.mp4"
+    with pytest.raises(Cancelled):
+        enhance_video(clip, target, enhancer, EnhanceSettings(), progress=progress,
+                      control=control)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_h265_mkv_odd_size_rotation_and_ten_bit(tmp_path, enhancer):
+    src = make_clip(tmp_path / "odd.mp4", frames=8, size=(161, 91), codec="libx264",
+                    pix_fmt="yuv444p", rotation=90, audio=False)
+    out = enhance_video(src, tmp_path / "odd.mkv", enhancer, EnhanceSettings(), codec="h265")
+    info = probe(out.output)
+    assert (info.width, info.height, info.codec, info.frames) == (161, 91, "hevc", 8)
+    assert info.rotation == probe(src).rotation == 90
+    deep = make_clip(tmp_path / "deep.mkv", frames=6, pix_fmt="yuv420p10le", audio=False)
+    assert enhance_video(deep, tmp_path / "deep_out.mp4", enhancer,
+                         EnhanceSettings()).frames == 6
+
+
+def test_variable_frame_rate_timestamps_survive(tmp_path, enhancer):
+    import av
+
+    path = tmp_path / "vfr.mkv"
+    pts = [0, 1, 2, 5, 6, 10, 11, 20]
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=30)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        s.codec_context.time_base = s.time_base = __import__("fractions").Fraction(1, 30)
+        for p in pts:
+            f = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 20, np.uint8), format="rgb24")
+            f.pts = p
+            c.mux(s.encode(f))
+        c.mux(s.encode(None))
+    out = enhance_video(path, tmp_path / "vfr_out.mkv", enhancer, EnhanceSettings()).output
+    _, before = frame_means(path)
+    _, after = frame_means(out)
+    assert np.allclose(np.array(after, float) / after[1], np.array(before, float) / before[1])
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p.write_bytes(b"this is not a video"), "not a readable video"),
+    (lambda p: p.write_bytes(b""), "not a readable video"),
+])
+def test_bad_files_raise_clear_errors(tmp_path, enhancer, make, message):
+    bad = tmp_path / "bad.mp4"
+    make(bad)
+    with pytest.raises(VideoReadError, match=message):
+        enhance_video(bad, tmp_path / "out.mp4", enhancer, EnhanceSettings())
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_truncated_and_audio_only_files(tmp_path, clip, enhancer):
+    truncated = tmp_path / "cut.mp4"
+    truncated.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
+    with pytest.raises(VideoReadError):
+        enhance_video(truncated, tmp_path / "o.mp4", enhancer, EnhanceSettings())
+    import av
+
+    sound = tmp_path / "sound.m4a"
+    with av.open(str(sound), "w", format="mp4") as c:
+        a = c.add_stream("aac", rate=48000)
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp",
+                                           layout="mono")
+        frame.sample_rate, frame.pts = 48000, 0
+        c.mux(a.encode(frame))
+        c.mux(a.encode(None))
+    with pytest.raises(VideoReadError, match="no video stream"):
+        probe(sound)
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_scrubber_frame_read(clip):
+    first, later = read_frame(clip, 0.0), read_frame(clip, 2.0)
+    assert first.shape == later.shape == (180, 320, 3)
+    assert not np.array_equal(first, later)  # the pan moved
+
+
+def test_videos_are_batch_items(tmp_path, clip, enhancer):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "clip.mp4").write_bytes(clip.read_bytes())
+    (src / "broken.mov").write_bytes(b"nope")
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(tmp_path / "o"))
+    status = {o.source.split("/")[-1]: o.status for o in report.outcomes}
+    assert status == {"clip.mp4": "done", "broken.mov": "failed"}
+    assert probe(tmp_path / "o" / "clip_enhanced.mp4").frames == 36
