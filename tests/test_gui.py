@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
@@ -199,3 +200,32 @@ def test_batch_pause_then_resume(qtbot, window, tmp_path, dark_photo):
     with qtbot.waitSignal(panel.batch_finished, timeout=30000):
         panel.pause_btn.setChecked(False)
     assert panel.report.count("done") == 8
+
+
+def test_video_scrub_preview_and_export_with_sound(qtbot, window, tmp_path):
+    from clips import audio_packets, make_clip
+
+    from app.core.video import probe
+
+    clip = make_clip(tmp_path / "dashcam.mp4", frames=24)
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        assert window.open_path(clip)
+    assert window.video_bar.isVisible() or not window.isVisible()
+    assert window.video_bar.duration == pytest.approx(2.0, abs=0.1)
+    first = window.image.copy()
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.video_bar.slider.setValue(15)  # 1.5 s: scrub, debounced, then enhanced
+    assert not np.array_equal(first, window.image)
+    assert window.factor is not None
+    target = tmp_path / "dashcam_enhanced.mp4"
+    window.export_video(target)
+    qtbot.waitUntil(lambda: window._video_job is None, timeout=60000)
+    assert probe(target).frames == 24
+    assert audio_packets(target) == audio_packets(clip)
+
+
+def test_broken_video_is_a_message_not_a_crash(qtbot, window, tmp_path):
+    bad = tmp_path / "clip.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42 but then nothing")
+    assert not window.open_path(bad)
+    assert "clip.mp4" in window.message.text.text()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import qtawesome as qta
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QThread, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.batch import MEDIA_SUFFIXES, is_video
 from app.core.heatmap import factor_heatmap
 from app.core.imageio import (
     IMAGE_SUFFIXES,
@@ -39,12 +40,14 @@ from app.gui.batch_panel import BatchPanel
 from app.gui.controls import ControlsPanel
 from app.gui.convert import from_qimage, to_pixmap, to_qimage
 from app.gui.panes import HeatmapLegend, Pane, SplitView, ViewSync
+from app.gui.video_bar import VideoBar, VideoExportWorker
 from app.gui.workers import EngineClient, Reply
 
 log = logging.getLogger(__name__)
 PREVIEW_MAX_SIDE = 1600  # previews run at about screen resolution; saving runs at full size
 MAX_RECENT = 8
-FILE_FILTER = "Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")"
+FILE_FILTER = ("Photos and videos (" + " ".join(f"*{s}" for s in sorted(MEDIA_SUFFIXES)) + ")"
+               ";;Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")")
 
 
 def preview_of(image: np.ndarray, max_side: int = PREVIEW_MAX_SIDE) -> np.ndarray:
@@ -112,6 +115,7 @@ class MainWindow(QMainWindow):
         self.backend = "loading model..."
         self.last_seconds: float | None = None
         self._save_job = None
+        self._video_job = None
 
         self.controls = ControlsPanel(self._load_settings())
         self.controls.changed.connect(self._settings_changed)
@@ -144,6 +148,9 @@ class MainWindow(QMainWindow):
         self.placeholder.setStyleSheet("font-size: 16px; color: palette(mid);")
         self.view_stack.addWidget(self.placeholder)
         self.view_stack.setCurrentWidget(self.placeholder)
+        self.video_bar = VideoBar()
+        self.video_bar.seek.connect(self.show_video_frame)
+        self.video_path: Path | None = None
 
     def _build_layout(self) -> None:
         self.message = MessageBar()
@@ -152,6 +159,7 @@ class MainWindow(QMainWindow):
         v.setContentsMargins(4, 4, 4, 4)
         v.addWidget(self.message)
         v.addWidget(self.view_stack, 1)
+        v.addWidget(self.video_bar)
         v.addWidget(self.controls)
         self.tabs = QTabWidget()
         self.tabs.addTab(photo, qta.icon("fa5s.image"), "Photo")
@@ -246,6 +254,8 @@ class MainWindow(QMainWindow):
             self.open_path(Path(name))
 
     def open_path(self, path: Path) -> bool:
+        if is_video(path):
+            return self.open_video(path)
         try:
             image, meta = read_image(path)
         except ImageReadError as exc:
@@ -253,8 +263,44 @@ class MainWindow(QMainWindow):
             return False
         self.store.setValue("last_dir", str(path.parent))
         self._add_recent(path)
+        self.video_path = None
+        self.video_bar.stop()
         self.set_image(image, meta, path)
         return True
+
+    def open_video(self, path: Path) -> bool:
+        from app.core.video import VideoReadError, probe, read_frame
+
+        try:
+            info = probe(path)
+            frame = read_frame(path, 0.0)
+        except VideoReadError as exc:
+            self.message.show_error(f"Could not open {path.name}: {exc}")
+            return False
+        self.store.setValue("last_dir", str(path.parent))
+        self._add_recent(path)
+        self.video_path = path
+        self.video_info = info
+        self.video_bar.set_video(info.duration, info.fps)
+        self.set_image(frame, ImageMeta(), path)
+        self.input_pane.footer.setText(f"{path.name}: {info.width}x{info.height}, "
+                                       f"{info.fps:.3g} fps, {info.duration:.1f} s")
+        return True
+
+    def show_video_frame(self, seconds: float) -> None:
+        """Scrubber moved: show that frame, keep zoom, enhance it with the current settings."""
+        from app.core.video import VideoReadError, read_frame
+
+        if self.video_path is None:
+            return
+        try:
+            frame = read_frame(self.video_path, seconds)
+        except VideoReadError as exc:
+            self.message.show_error(str(exc))
+            return
+        self.image, self.preview = frame, preview_of(frame)
+        self.input_pane.view.set_pixmap(to_pixmap(self.preview), (frame.shape[1], frame.shape[0]))
+        self.request_preview()
 
     def paste(self) -> None:
         qimage = QGuiApplication.clipboard().image()
@@ -379,9 +425,15 @@ class MainWindow(QMainWindow):
     def default_output_path(self) -> Path:
         if self.path is None:
             return Path(str(self.store.value("last_dir", str(Path.home())))) / "pasted_enhanced.png"
-        return self.path.with_name(f"{self.path.stem}_enhanced{self.path.suffix.lower()}")
+        suffix = self.path.suffix.lower()
+        if self.video_path is not None and suffix not in (".mp4", ".mkv", ".mov", ".m4v"):
+            suffix = ".mp4"
+        return self.path.with_name(f"{self.path.stem}_enhanced{suffix}")
 
     def save(self) -> None:
+        if self.video_path is not None:
+            self.export_video(self.default_output_path())
+            return
         self.save_to(self.default_output_path())
 
     def save_as(self) -> None:
@@ -391,6 +443,50 @@ class MainWindow(QMainWindow):
                                               str(self.default_output_path()), FILE_FILTER)
         if name:
             self.save_to(Path(name))
+
+    def export_video(self, target: Path) -> None:
+        """Enhance the whole clip in a thread, with progress and cancel; audio kept."""
+        if self.video_path is None or self._video_job is not None:
+            return
+        if target.suffix.lower() not in (".mp4", ".mkv", ".mov", ".m4v"):
+            target = target.with_suffix(".mp4")
+        thread = QThread()
+        worker = VideoExportWorker(self.video_path, target, self.controls.settings(),
+                                   self._enhancer_factory)
+        worker.moveToThread(thread)
+        dialog = QProgressDialog(f"Exporting {target.name}...", "Cancel", 0, 100, self)
+        dialog.setWindowModality(Qt.WindowModal)
+        dialog.setMinimumDuration(300)
+        dialog.canceled.connect(worker.control.cancel)
+        worker.progress.connect(
+            lambda d, t, f: (dialog.setMaximum(t), dialog.setValue(d),
+                             dialog.setLabelText(f"Exporting {target.name}: frame {d} of {t}, "
+                                                 f"{f:.1f} fps")))
+        worker.finished.connect(self._video_done)
+        worker.failed.connect(self._video_failed)
+        thread.started.connect(worker.run)
+        self._video_job = (thread, worker, dialog)
+        thread.start()
+
+    def _end_video_job(self) -> None:
+        thread, _, dialog = self._video_job
+        self._video_job = None
+        thread.quit()
+        thread.wait()
+        dialog.reset()
+        dialog.deleteLater()
+
+    def _video_done(self, path: str) -> None:
+        self._end_video_job()
+        self.saved_path = Path(path)
+        self.statusBar().showMessage(f"Exported {path}", 8000)
+
+    def _video_failed(self, message: str) -> None:
+        self._end_video_job()
+        if message == "cancelled":
+            self.statusBar().showMessage("Export cancelled; nothing was written", 5000)
+        else:
+            self.message.show_error(f"Video export failed: {message}. Nothing was written.")
 
     def save_to(self, target: Path, quality: int = 95) -> None:
         """Enhance at full resolution in the worker, then write atomically."""
@@ -422,6 +518,7 @@ class MainWindow(QMainWindow):
             self._save_job[3].reset()
             self._save_job[3].deleteLater()
             self._save_job = None
+        self._video_job = None
 
     def _finish_save(self, reply: Reply) -> None:
         if self._save_job is None or reply.id != self._save_job[0].id:
@@ -462,6 +559,9 @@ class MainWindow(QMainWindow):
 
     # ---- lifetime -----------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self._video_job is not None:
+            self._video_job[1].control.cancel()
+            self._end_video_job()
         self.batch.shutdown()
         self.engine.shutdown()
         super().closeEvent(event)

@@ -1,0 +1,110 @@
+"""Frame scrubber for videos: slider, play/pause and time; plus the export worker."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import qtawesome as qta
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+
+from app.core.batch import BatchControl, Cancelled
+from app.core.settings import EnhanceSettings
+
+STEPS_PER_SECOND = 10  # slider resolution
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(max(0.0, seconds), 60)
+    return f"{int(m)}:{s:04.1f}"
+
+
+class VideoBar(QWidget):
+    """Emits ``seek(seconds)`` when the user scrubs or while playing."""
+
+    seek = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        self.play_btn = QToolButton()
+        self.play_btn.setIcon(qta.icon("fa5s.play"))
+        self.play_btn.setCheckable(True)
+        self.play_btn.setToolTip("Play / pause the preview (Space)")
+        self.slider = QSlider(Qt.Horizontal)
+        self.time = QLabel("0:00.0 / 0:00.0")
+        layout.addWidget(self.play_btn)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.time)
+        self.duration = 0.0
+        self.fps = 25.0
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._advance)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(40)  # coalesce drags: the newest position wins
+        self._debounce.timeout.connect(lambda: self.seek.emit(self.position()))
+        self.slider.valueChanged.connect(self._moved)
+        self.play_btn.toggled.connect(self._play)
+        self.hide()
+
+    def set_video(self, duration: float, fps: float) -> None:
+        self.duration, self.fps = duration, fps or 25.0
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(1, int(duration * STEPS_PER_SECOND)))
+        self.slider.setValue(0)
+        self.slider.blockSignals(False)
+        self._label()
+        self.show()
+
+    def position(self) -> float:
+        return self.slider.value() / STEPS_PER_SECOND
+
+    def _label(self) -> None:
+        self.time.setText(f"{_clock(self.position())} / {_clock(self.duration)}")
+
+    def _moved(self, _value: int) -> None:
+        self._label()
+        self._debounce.start()
+
+    def _play(self, playing: bool) -> None:
+        self.play_btn.setIcon(qta.icon("fa5s.pause" if playing else "fa5s.play"))
+        if playing:
+            self.timer.start(1000 // STEPS_PER_SECOND)
+        else:
+            self.timer.stop()
+
+    def _advance(self) -> None:
+        if self.slider.value() >= self.slider.maximum():
+            self.play_btn.setChecked(False)
+            return
+        self.slider.setValue(self.slider.value() + 1)
+
+    def stop(self) -> None:
+        self.play_btn.setChecked(False)
+        self.hide()
+
+
+class VideoExportWorker(QObject):
+    progress = Signal(int, int, float)  # frames done, total, fps
+    finished = Signal(str)  # output path
+    failed = Signal(str)
+
+    def __init__(self, src: Path, dst: Path, settings: EnhanceSettings, enhancer_factory):
+        super().__init__()
+        self.src, self.dst, self.settings, self.factory = src, dst, settings, enhancer_factory
+        self.control = BatchControl()
+
+    @Slot()
+    def run(self) -> None:
+        from app.core.video import enhance_video
+
+        try:
+            enhance_video(self.src, self.dst, self.factory(), self.settings,
+                          progress=lambda d, t, f: self.progress.emit(d, t, f),
+                          control=self.control)
+            self.finished.emit(str(self.dst))
+        except Cancelled:
+            self.failed.emit("cancelled")
+        except Exception as exc:  # noqa: BLE001 - shown in the window
+            self.failed.emit(str(exc) or type(exc).__name__)
