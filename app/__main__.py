@@ -64,7 +64,7 @@ def self_test(window, timeout_s: float = 30.0) -> tuple[bool, str]:
     """Enhance the sample through the real worker and check what the panes show."""
     import numpy as np
 
-    from app.gui.main_window import wait_for
+    from app.gui.widgets import wait_for
 
     if window.image is None:
         return False, "the sample photo did not load"
@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     _install_crash_handler(log_path)
     started = time.perf_counter()
     app = make_app(sys.argv[:1])
-    from app.gui.main_window import MainWindow, wait_for
+    from app.gui.main_window import MainWindow
+    from app.gui.widgets import wait_for
     from app.paths import sample_image
 
     window = MainWindow(enhancer_factory)

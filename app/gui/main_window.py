@@ -2,21 +2,16 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import numpy as np
 import qtawesome as qta
-from PySide6.QtCore import QSettings, Qt, QThread, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
-    QProgressDialog,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -31,65 +26,27 @@ from app.core.imageio import (
     IMAGE_SUFFIXES,
     ImageMeta,
     ImageReadError,
-    format_for_path,
     read_image,
-    write_image,
 )
 from app.core.settings import EnhanceSettings
 from app.gui.batch_panel import BatchPanel
 from app.gui.controls import ControlsPanel
 from app.gui.convert import from_qimage, to_pixmap, to_qimage
+from app.gui.exporting import ExportMixin
 from app.gui.panes import HeatmapLegend, Pane, SplitView, ViewSync
-from app.gui.video_bar import VideoBar, VideoExportWorker
+from app.gui.video_bar import VideoBar
+from app.gui.widgets import MessageBar, preview_of
 from app.gui.workers import EngineClient, Reply
 
 log = logging.getLogger(__name__)
-PREVIEW_MAX_SIDE = 1600  # previews run at about screen resolution; saving runs at full size
 MAX_RECENT = 8
 FILE_FILTER = ("Photos and videos (" + " ".join(f"*{s}" for s in sorted(MEDIA_SUFFIXES)) + ")"
                ";;Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")")
 
 
-def preview_of(image: np.ndarray, max_side: int = PREVIEW_MAX_SIDE) -> np.ndarray:
-    import cv2
-
-    h, w = image.shape[:2]
-    f = max_side / max(h, w)
-    if f >= 1:
-        return image
-    return cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))),
-                      interpolation=cv2.INTER_AREA)
-
-
-class MessageBar(QWidget):
-    """Inline, non-modal error/info banner: the app keeps running, nothing pops up."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
-        self.icon = QLabel()
-        self.text = QLabel()
-        self.text.setWordWrap(True)
-        self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        close = QPushButton(qta.icon("fa5s.times"), "")
-        close.setFlat(True)
-        close.clicked.connect(self.hide)
-        layout.addWidget(self.icon)
-        layout.addWidget(self.text, 1)
-        layout.addWidget(close)
-        self.setAutoFillBackground(True)
-        self.hide()
-
-    def show_error(self, message: str) -> None:
-        self.icon.setPixmap(qta.icon("fa5s.exclamation-triangle", color="#b45309").pixmap(16, 16))
-        self.setStyleSheet("background: #fef3c7; color: #78350f; border-radius: 4px;")
-        self.text.setText(message)
-        self.show()
-
-
-class MainWindow(QMainWindow):
+class MainWindow(ExportMixin, QMainWindow):
     preview_shown = Signal(int)  # request id, after the three panes were updated
+    file_filter = FILE_FILTER
 
     def __init__(self, enhancer_factory, settings_store: QSettings | None = None):
         super().__init__()
@@ -421,142 +378,6 @@ class MainWindow(QMainWindow):
         if self.image is not None:
             self.view_stack.setCurrentWidget(self.split_view if on else self.side_by_side)
 
-    # ---- saving -------------------------------------------------------------------------
-    def default_output_path(self) -> Path:
-        if self.path is None:
-            return Path(str(self.store.value("last_dir", str(Path.home())))) / "pasted_enhanced.png"
-        suffix = self.path.suffix.lower()
-        if self.video_path is not None and suffix not in (".mp4", ".mkv", ".mov", ".m4v"):
-            suffix = ".mp4"
-        return self.path.with_name(f"{self.path.stem}_enhanced{suffix}")
-
-    def save(self) -> None:
-        if self.video_path is not None:
-            self.export_video(self.default_output_path())
-            return
-        self.save_to(self.default_output_path())
-
-    def save_as(self) -> None:
-        if self.image is None:
-            return
-        name, _ = QFileDialog.getSaveFileName(self, "Save enhanced photo",
-                                              str(self.default_output_path()), FILE_FILTER)
-        if name:
-            self.save_to(Path(name))
-
-    def export_video(self, target: Path) -> None:
-        """Enhance the whole clip in a thread, with progress and cancel; audio kept."""
-        if self.video_path is None or self._video_job is not None:
-            return
-        if target.suffix.lower() not in (".mp4", ".mkv", ".mov", ".m4v"):
-            target = target.with_suffix(".mp4")
-        thread = QThread()
-        worker = VideoExportWorker(self.video_path, target, self.controls.settings(),
-                                   self._enhancer_factory)
-        worker.moveToThread(thread)
-        dialog = QProgressDialog(f"Exporting {target.name}...", "Cancel", 0, 100, self)
-        dialog.setWindowModality(Qt.WindowModal)
-        dialog.setMinimumDuration(300)
-        dialog.canceled.connect(worker.control.cancel)
-        worker.progress.connect(
-            lambda d, t, f: (dialog.setMaximum(t), dialog.setValue(d),
-                             dialog.setLabelText(f"Exporting {target.name}: frame {d} of {t}, "
-                                                 f"{f:.1f} fps")))
-        worker.finished.connect(self._video_done)
-        worker.failed.connect(self._video_failed)
-        thread.started.connect(worker.run)
-        self._video_job = (thread, worker, dialog)
-        thread.start()
-
-    def _end_video_job(self) -> None:
-        thread, _, dialog = self._video_job
-        self._video_job = None
-        thread.quit()
-        thread.wait()
-        dialog.reset()
-        dialog.deleteLater()
-
-    def _video_done(self, path: str) -> None:
-        self._end_video_job()
-        self.saved_path = Path(path)
-        self.statusBar().showMessage(f"Exported {path}", 8000)
-
-    def _video_failed(self, message: str) -> None:
-        self._end_video_job()
-        if message == "cancelled":
-            self.statusBar().showMessage("Export cancelled; nothing was written", 5000)
-        else:
-            self.message.show_error(f"Video export failed: {message}. Nothing was written.")
-
-    def save_to(self, target: Path, quality: int = 95) -> None:
-        """Enhance at full resolution in the worker, then write atomically."""
-        if self.image is None:
-            return
-        try:
-            format_for_path(target)
-        except ValueError as exc:
-            self.message.show_error(str(exc))
-            return
-        if self.path is not None and target.resolve() == self.path.resolve():
-            self.message.show_error("Refusing to overwrite the original photo; "
-                                    "choose another name.")
-            return
-        req = self.engine.request(self.image, self.controls.settings(), full=True)
-        dialog = QProgressDialog(f"Enhancing {target.name} at full resolution...", "Cancel",
-                                 0, 100, self)
-        dialog.setWindowModality(Qt.WindowModal)
-        dialog.setMinimumDuration(400)
-        dialog.canceled.connect(req.cancel.set)
-        self._save_job = (req, target, quality, dialog)
-
-    def _on_progress(self, request_id: int, fraction: float) -> None:
-        if self._save_job is not None and self._save_job[0].id == request_id:
-            self._save_job[3].setValue(int(fraction * 100))
-
-    def _close_save_dialog(self) -> None:
-        if self._save_job is not None:
-            self._save_job[3].reset()
-            self._save_job[3].deleteLater()
-            self._save_job = None
-        self._video_job = None
-
-    def _finish_save(self, reply: Reply) -> None:
-        if self._save_job is None or reply.id != self._save_job[0].id:
-            return
-        _, target, quality, _ = self._save_job
-        self._close_save_dialog()
-        try:
-            write_image(target, reply.image, quality, self.meta)
-        except (OSError, ValueError) as exc:
-            self.message.show_error(f"Could not save {target.name}: {exc}")
-            return
-        self.statusBar().showMessage(f"Saved {target}", 8000)
-        self.saved_path = target
-
-    def save_heatmap(self) -> None:
-        if self.factor is None:
-            return
-        default = self.default_output_path().with_name(
-            self.default_output_path().stem.replace("_enhanced", "") + "_factor.png")
-        name, _ = QFileDialog.getSaveFileName(self, "Save heatmap", str(default), "PNG (*.png)")
-        if name:
-            self.save_heatmap_to(Path(name))
-
-    def save_heatmap_to(self, target: Path) -> None:
-        if self.image is None:
-            return
-        # Full-size heatmap from the factor of the full image at the current settings.
-        from app.core.resample import upscale
-
-        small = self.factor
-        h, w = self.image.shape[:2]
-        try:
-            write_image(target, factor_heatmap(upscale(small, h, w)))
-        except (OSError, ValueError) as exc:
-            self.message.show_error(f"Could not save {target.name}: {exc}")
-            return
-        self.statusBar().showMessage(f"Saved {target}", 8000)
-
     # ---- lifetime -----------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802
         if self._video_job is not None:
@@ -565,15 +386,3 @@ class MainWindow(QMainWindow):
         self.batch.shutdown()
         self.engine.shutdown()
         super().closeEvent(event)
-
-
-def wait_for(condition, timeout_s: float = 10.0) -> bool:
-    """Run the event loop until ``condition()`` is true (self-test and scripts)."""
-    deadline = time.monotonic() + timeout_s
-    app = QApplication.instance()
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        app.processEvents()
-        time.sleep(0.002)
-    return True

@@ -1,0 +1,64 @@
+"""Small widgets and helpers shared by the window's parts."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import qtawesome as qta
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
+
+PREVIEW_MAX_SIDE = 1600  # previews run at about screen resolution; saving runs at full size
+
+
+def preview_of(image: np.ndarray, max_side: int = PREVIEW_MAX_SIDE) -> np.ndarray:
+    """The image at about screen resolution (area-averaged), for live previews."""
+    import cv2
+
+    h, w = image.shape[:2]
+    f = max_side / max(h, w)
+    if f >= 1:
+        return image
+    return cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))),
+                      interpolation=cv2.INTER_AREA)
+
+
+class MessageBar(QWidget):
+    """Inline, non-modal error/info banner: the app keeps running, nothing pops up."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        self.icon = QLabel()
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        close = QPushButton(qta.icon("fa5s.times"), "")
+        close.setFlat(True)
+        close.clicked.connect(self.hide)
+        layout.addWidget(self.icon)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(close)
+        self.setAutoFillBackground(True)
+        self.hide()
+
+    def show_error(self, message: str) -> None:
+        self.icon.setPixmap(qta.icon("fa5s.exclamation-triangle", color="#b45309").pixmap(16, 16))
+        self.setStyleSheet("background: #fef3c7; color: #78350f; border-radius: 4px;")
+        self.text.setText(message)
+        self.show()
+
+
+
+
+def wait_for(condition, timeout_s: float = 10.0) -> bool:
+    """Run the event loop until ``condition()`` is true (self-test and scripts)."""
+    deadline = time.monotonic() + timeout_s
+    app = QApplication.instance()
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        app.processEvents()
+        time.sleep(0.002)
+    return True
