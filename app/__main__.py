@@ -25,6 +25,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--self-test", action="store_true", help="check the app offscreen and exit")
     p.add_argument("--screenshot", type=Path, help="save a PNG of the window and exit")
     p.add_argument("--no-sample", action="store_true", help="start with an empty window")
+    p.add_argument("--exit-when-shown", action="store_true",
+                   help="quit as soon as the window is shown with its photo (start-up timing)")
     return p.parse_args(argv)
 
 
@@ -51,6 +53,11 @@ def make_app(argv: list[str]):
     app.setApplicationName("Lowlight Studio")
     app.setOrganizationName("LowlightStudio")
     app.setDesktopFileName("lowlight-studio")
+    from PySide6.QtGui import QIcon
+
+    from app.paths import resources_dir
+
+    app.setWindowIcon(QIcon(str(resources_dir() / "icon.png")))
     return app
 
 
@@ -102,7 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     photo = args.photo or (None if args.no_sample else sample_image())
     if photo is not None:
         window.open_path(Path(photo))
+    app.processEvents()  # let the window paint once
     log.info("window shown in %.2f s", time.perf_counter() - started)
+    if args.exit_when_shown:
+        window.close()
+        return 0
     if args.self_test:
         ok, message = self_test(window)
         print(f"self-test: {message}")

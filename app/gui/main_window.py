@@ -51,7 +51,6 @@ class MainWindow(ExportMixin, QMainWindow):
     def __init__(self, enhancer_factory, settings_store: QSettings | None = None):
         super().__init__()
         self.setWindowTitle("Lowlight Studio")
-        self.setWindowIcon(qta.icon("fa5s.moon", color="#f59e0b"))
         self.setAcceptDrops(True)
         self.store = settings_store or QSettings("LowlightStudio", "Lowlight Studio")
         self._enhancer_factory = enhancer_factory
