@@ -74,6 +74,9 @@ class OnnxEFE:
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.add_session_config_entry("session.set_denormal_as_zero", "1")
+        # No busy-waiting threads after each run: on 2 cores they would steal the CPU from the
+        # full-resolution stage that follows.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(model_path), opts,
                                             providers=["CPUExecutionProvider"])
         self.in_channels = self.session.get_inputs()[0].shape[1]
