@@ -2,12 +2,12 @@
 
 The conditioned EFE net aims at alpha, but a purely local curve model under SGZ's spatial
 consistency loss under-brightens very dark photos and over-brightens already bright ones. So
-the engine measures the result on an even grid of about SAMPLE_PIXELS real pixels (looked up in the n = 8 recurrence table) and shifts
-x_r by a global offset per channel, found by false position, so that the mean brightness at the
-reference strength n = 8 equals alpha and the channel imbalance (colour cast) stays what it was
-in the input instead of growing with the brightening. The shift keeps x_r's spatial pattern
-(what the net learned) and stays inside SGZ's curve family (x_r is clipped to [-1, 1]); other n
-then act as a gentler or stronger version of the same exposure.
+the engine predicts the result on an even grid of about SAMPLE_PIXELS real pixels (through the
+n = 8 recurrence table) and shifts x_r by a global offset per channel, found by false position,
+so that the mean brightness at the reference strength n = 8 equals alpha and the channel
+imbalance (colour cast) stays what it was in the input instead of growing with the brightening.
+The shift keeps x_r's spatial pattern (what the net learned) and stays inside SGZ's curve family
+(x_r is clipped to [-1, 1]); other n then act as a gentler or stronger version of the exposure.
 """
 from __future__ import annotations
 
