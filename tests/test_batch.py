@@ -55,6 +55,8 @@ def build_messy_folder(root: Path, big: bool = False) -> None:
     (root / ".DS_Store").write_bytes(b"junk")
     (root / "._plain.jpg").write_bytes(b"junk")
     (root / "plain.jpg:Zone.Identifier").write_text("[ZoneTransfer]")
+    (root / "locked").mkdir()
+    Image.fromarray(img).save(root / "locked" / "blocked.png")
     os.symlink(root, sub / "loop")  # a symlink loop back to the top
     if big:  # 50 megapixels
         Image.new("RGB", (8660, 5780), (20, 18, 15)).save(root / "huge.jpg", quality=80)
@@ -82,18 +84,23 @@ def test_messy_folder_every_good_file_done_every_bad_one_explained(tmp_path, enh
     build_messy_folder(src, big=True)
     before = _digests(src)
     out = tmp_path / "out"
-    (out / "trip").mkdir(parents=True)
-    (out / "trip" / "día 2").write_text("a file where a folder should be: unwritable")
+    out.mkdir()
+    (out / "locked").write_text("a file where the output folder should be: unwritable")
     items = discover([src])
     report = run_batch(items, enhancer, EnhanceSettings(), OutputOptions(out))
     by_name = {Path(o.source).name: o for o in report.outcomes}
     for name, reason in BAD.items():
         assert by_name[name].status == "failed" and reason in by_name[name].reason
-    for name in ("ünïcødé.tif", "old.bmp", "web.webp", "deep16.tif"):
-        assert by_name[name].status == "failed" and by_name[name].reason  # unwritable folder
+    assert by_name["blocked.png"].status == "failed" and by_name["blocked.png"].reason
     done = {n for n, o in by_name.items() if o.status == "done"}
     assert done == {"plain.jpg", "with space.png", "gray.png", "alpha.png", "cmyk.jpg",
-                    "rotated.jpg", "deep16.png", "huge.jpg"}
+                    "rotated.jpg", "deep16.png", "huge.jpg", "ünïcødé.tif", "old.bmp",
+                    "web.webp", "deep16.tif"}
+    trip = out / "trip" / "día 2"
+    assert read_image(trip / "deep16_enhanced.tif")[0].dtype == np.uint16
+    for name in ("ünïcødé_enhanced.tif", "old_enhanced.bmp", "web_enhanced.webp"):
+        pixels = read_image(trip / name)[0]
+        assert pixels.shape == (60, 80, 3) and pixels.mean() > 60, name
     assert _digests(src) == before  # inputs byte-identical
     deep, _ = read_image(out / "deep16_enhanced.png")
     assert deep.dtype == np.uint16
