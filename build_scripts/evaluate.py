@@ -2,6 +2,7 @@
 
     python build_scripts/evaluate.py [--data ../shared/data/dev] [--json FILE]
                                      [--sheet out.png] [--weights FILE.pt] [--no-niqe]
+                                     [--no-lock]
 
 For each photo and alpha in {0.4, 0.5, 0.6, 0.7}: output mean brightness (mean of R, G, B in
 [0, 1], as ../shared/tools/iqa.py defines it) against alpha, and whether brightness rises with
@@ -54,12 +55,13 @@ def main() -> int:
     p.add_argument("--weights", type=Path)
     p.add_argument("--sheet", type=Path, help="write a before/after contact sheet PNG")
     p.add_argument("--no-niqe", action="store_true")
+    p.add_argument("--no-lock", action="store_true", help="the bare model, no exposure lock")
     args = p.parse_args()
     niqe = None
     if not args.no_niqe:
         sys.path.insert(0, str(args.data.parent.parent / "tools"))
         from iqa import niqe  # type: ignore
-    engine = Enhancer(args.weights)
+    engine = Enhancer(args.weights, exposure_lock=not args.no_lock)
     files = sorted(f for f in args.data.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES)
     rows, sheet = [], []
     for i, f in enumerate(files):

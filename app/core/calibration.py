@@ -18,6 +18,10 @@ from app.core.recurrence import factor_to_table_row, level_table
 
 REFERENCE_ITERATIONS = 8
 SAMPLE_PIXELS = 6_000
+# Share of the input's absolute channel imbalance kept: 1 would keep a cast exactly as strong
+# as in the dark original; SGZ's grey-world colour loss pulls towards neutral, and so do we,
+# gently, which also absorbs the error of predicting from samples.
+CAST_KEEP = 0.9
 _STEPS = 7  # false-position steps: converges to well below one level of brightness
 
 
@@ -43,15 +47,15 @@ def _channel_means_after(levels: np.ndarray, x_r: np.ndarray) -> np.ndarray:
 
 def exposure_offsets(pixels: np.ndarray, small: np.ndarray, target: float) -> np.ndarray:
     """Per-channel offsets d_c such that, at n = 8, the output's mean brightness is ``target``
-    and each channel sits as far from that mean as it did in the input (so brightening does not
-    amplify a colour cast: the absolute channel imbalance is kept, not multiplied)."""
+    and each channel sits (CAST_KEEP times) as far from that mean as it did in the input, so
+    brightening does not amplify a colour cast: the absolute imbalance is kept, not multiplied."""
     from app.core.resample import upscale
 
     # channels as rows: remap works along long rows much faster than down 3-wide columns
     x = np.ascontiguousarray(pixels.reshape(-1, 3).T)
     levels = x * np.float32(255.0)
     r = np.ascontiguousarray(upscale(small, *pixels.shape[:2]).reshape(-1, 3).T)
-    deviation = x.mean(axis=1) - x.mean()
+    deviation = CAST_KEEP * (x.mean(axis=1) - x.mean())
     # Where the curve cannot reach the target (photos that are mostly pure black, or white),
     # move all channels' goals together so the colour balance holds at the reachable limit.
     darkest = _channel_means_after(levels, np.ones_like(r))

@@ -138,9 +138,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> Path:
         opt.step()
         sched.step()
         step += 1
-        writer.writerow([step, f"{float(total):.6f}"] + [f"{parts.get(k, 0.0):.6f}" for k in
-                                                         ("tv", "spatial", "color", "exposure",
-                                                          "semantic")])
+        names = ("tv", "spatial", "color", "exposure", "semantic")
+        writer.writerow([step, f"{float(total.detach()):.6f}",
+                         *(f"{parts.get(k, 0.0):.6f}" for k in names)])
         if step % 20 == 0:
             curve.flush()
             log.info("step %d/%d loss %.4f %s (%.2fs/step)", step, cfg.steps, float(total),
