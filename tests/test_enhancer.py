@@ -110,3 +110,11 @@ def test_gpu_full_resolution_stage_matches_the_cpu_tables(dark_photo):
         assert on_device.dtype == img.dtype
         tolerance = 1 if img.dtype == np.uint8 else 257
         assert np.abs(on_device.astype(int) - banded.astype(int)).max() <= tolerance
+
+
+def test_very_wide_and_very_tall_images(enhancer):
+    wide = np.full((20, 12000, 3), 25, np.uint8)  # 36000 values a row: over OpenCV's remap limit
+    tall = np.full((40000, 3, 3), 25, np.uint8)
+    for img in (wide, tall):
+        out = enhancer.enhance(img).image
+        assert out.shape == img.shape and out.mean() > 100

@@ -160,7 +160,7 @@ class Enhancer:
                         progress: Callable[[float], None] | None) -> np.ndarray:
         h, w, _ = rgb.shape
         out = np.empty_like(rgb)
-        rows = max(8, BAND_ELEMENTS // (w * 3))
+        rows = max(8, min(BAND_ELEMENTS // (w * 3), 4096))
         eight_bit = rgb.dtype == np.uint8
         # The table-row transform is affine, so it is applied to the small map before upsampling.
         guide = recurrence.factor_to_table_row(small) if eight_bit else small

@@ -12,6 +12,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+_REMAP_LIMIT = 32767  # OpenCV's SHRT_MAX bound on remap sizes
 TABLE_STEPS = 1024  # x_r samples in [-1, 1]; interpolation error stays far below 0.1 level
 
 
@@ -47,8 +48,20 @@ def factor_to_table_row(x_r: np.ndarray) -> np.ndarray:
 def recur_uint8_by_table(image: np.ndarray, table_row: np.ndarray, iterations: int) -> np.ndarray:
     """uint8 HxWxC image and matching float32 table rows -> enhanced uint8 image."""
     h, w, c = image.shape
-    cols = image.reshape(h, w * c).astype(np.float32)
-    rows = table_row.reshape(h, w * c)
+    shape = _remap_shape(h, w * c)
+    cols = image.reshape(shape).astype(np.float32)
+    rows = table_row.reshape(shape)
     out = cv2.remap(level_table(iterations), cols, rows, cv2.INTER_LINEAR,
                     borderMode=cv2.BORDER_REPLICATE)
     return out.astype(np.uint8).reshape(h, w, c)
+
+
+def _remap_shape(h: int, n: int) -> tuple[int, int]:
+    """A 2-D view for cv2.remap, whose output must stay under 32767 in each dimension: the
+    lookup is per element, so any reshape of the band works; split long rows evenly."""
+    k = 1
+    while n // k >= _REMAP_LIMIT or n % k:
+        k += 1
+    if h * k >= _REMAP_LIMIT:
+        raise ValueError("band too tall for cv2.remap")
+    return h * k, n // k
