@@ -19,13 +19,17 @@ def reference(model: SGZ, img: np.ndarray, exposure: float, iterations: int, sca
 def test_shipped_weights_load_with_both_backends(enhancer):
     assert default_weights().exists() and default_weights().with_suffix(".onnx").exists()
     assert load_model().conditioned
-    assert "onnxruntime" in enhancer.backend_name  # the fast CPU path is picked automatically
+    # the fast CPU path is picked automatically, and says so
+    assert enhancer.backend_name == "onnxruntime (CPU) + fused kernel"
 
 
-@pytest.mark.parametrize("backend", ["onnx", "torch"])
-def test_every_backend_matches_the_float_reference_within_one_level(backend, dark_photo):
+@pytest.mark.parametrize("backend, full_res", [("onnx", "fused"), ("onnx", "table"),
+                                               ("torch", "fused"), ("torch", "table")])
+def test_every_backend_matches_the_float_reference_within_one_level(backend, full_res,
+                                                                   dark_photo):
     model = load_model()
-    e = Enhancer(backend=backend, exposure_lock=False)  # the bare model, as the reference
+    # the bare model (no exposure lock), as the reference is
+    e = Enhancer(backend=backend, exposure_lock=False, full_res=full_res)
     for exposure, iterations, scale in [(0.6, 8, 12), (0.4, 3, 4), (0.8, 16, 1)]:
         got = e.enhance(dark_photo, exposure, iterations, scale).image
         diff = np.abs(got.astype(int) - reference(model, dark_photo, exposure, iterations, scale))
@@ -79,11 +83,13 @@ def test_result_keeps_dtype_and_shape_for_gray_rgba_and_16bit(enhancer, dark_pho
     assert -1 <= r8.factor.min() and r8.factor.max() <= 1
 
 
-def test_banded_processing_matches_one_pass(enhancer, dark_photo, monkeypatch):
-    whole = enhancer.enhance(dark_photo).image
-    monkeypatch.setattr(enhancer_module, "BAND_ELEMENTS", 320 * 3 * 7)  # 7-row bands
+@pytest.mark.parametrize("full_res", ["fused", "table"])
+def test_banded_processing_matches_one_pass(full_res, dark_photo, monkeypatch):
+    e = Enhancer(full_res=full_res)
+    whole = e.enhance(dark_photo).image
+    monkeypatch.setattr(enhancer_module, "BAND_ELEMENTS", 320 * 3 * 2)  # 2-row bands
     seen = []
-    banded = enhancer.enhance(dark_photo, progress=seen.append).image
+    banded = e.enhance(dark_photo, progress=seen.append).image
     np.testing.assert_array_equal(whole, banded)
     assert len(seen) > 10 and seen[-1] == 1.0
 
@@ -112,9 +118,11 @@ def test_gpu_full_resolution_stage_matches_the_cpu_tables(dark_photo):
         assert np.abs(on_device.astype(int) - banded.astype(int)).max() <= tolerance
 
 
-def test_very_wide_and_very_tall_images(enhancer):
+@pytest.mark.parametrize("full_res", ["fused", "table"])
+def test_very_wide_and_very_tall_images(full_res):
+    e = Enhancer(full_res=full_res)
     wide = np.full((20, 12000, 3), 25, np.uint8)  # 36000 values a row: over OpenCV's remap limit
     tall = np.full((40000, 3, 3), 25, np.uint8)
     for img in (wide, tall):
-        out = enhancer.enhance(img).image
+        out = e.enhance(img).image
         assert out.shape == img.shape and out.mean() > 100

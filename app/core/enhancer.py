@@ -20,12 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core import calibration, recurrence, resample
+from app.core import calibration, fused, recurrence, resample
 from app.core.settings import EnhanceSettings
 from app.core.weights import default_weights
 
 log = logging.getLogger(__name__)
-BAND_ELEMENTS = 1 << 22  # ~4M values per band: 16 MB float32 temporaries however big the photo
+# ~256k values per band (1 MB float32 buffers): the band's temporaries stay in the CPU cache,
+# and memory stays flat however big the photo.
+BAND_ELEMENTS = 1 << 18
 BACKENDS = ("auto", "onnx", "torch")
 
 
@@ -73,7 +75,8 @@ class Enhancer:
     """Loads weights once; ``enhance`` is safe to call repeatedly (not concurrently)."""
 
     def __init__(self, weights: str | Path | None = None, backend: str = "auto",
-                 threads: int | None = None, exposure_lock: bool = True):
+                 threads: int | None = None, exposure_lock: bool = True,
+                 full_res: str = "auto"):
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         self.weights = Path(weights or default_weights())
@@ -82,6 +85,15 @@ class Enhancer:
         self._torch = None
         self.exposure_lock = exposure_lock
         self.efe = self._make_backend(backend, threads)
+        if full_res not in ("auto", "fused", "table"):
+            raise ValueError("full_res must be auto, fused or table")
+        # The full-resolution stage on a CPU: one compiled kernel (numba) when available,
+        # else OpenCV's remap over the recurrence table.
+        self.fused = fused.available and full_res != "table"
+        if full_res == "fused" and not fused.available:
+            raise ImportError("the fused full-resolution kernel needs numba")
+        if self.fused:
+            fused.warm_up()
 
     def _make_backend(self, backend: str, threads: int | None):
         onnx_path = self.weights.with_suffix(".onnx")
@@ -114,7 +126,10 @@ class Enhancer:
 
     @property
     def backend_name(self) -> str:
-        return self.efe.name
+        if self._torch is not None and self._torch.on_gpu:
+            return self.efe.name
+        stage = "fused kernel" if self.fused else "OpenCV table"
+        return f"{self.efe.name} + {stage}"
 
     def factor_small(self, image: np.ndarray, exposure: float = 0.6, scale: int = 12
                      ) -> tuple[np.ndarray, np.ndarray]:
@@ -155,21 +170,29 @@ class Enhancer:
             return self._torch.recur(rgb, small, iterations)
         return self._recur_in_bands(rgb, small, iterations, progress)
 
-    @staticmethod
-    def _recur_in_bands(rgb: np.ndarray, small: np.ndarray, iterations: int,
+    def _recur_in_bands(self, rgb: np.ndarray, small: np.ndarray, iterations: int,
                         progress: Callable[[float], None] | None) -> np.ndarray:
         h, w, _ = rgb.shape
         out = np.empty_like(rgb)
-        rows = max(8, min(BAND_ELEMENTS // (w * 3), 4096))
+        rows = max(1, min(BAND_ELEMENTS // (w * 3), 4096))
+        if self.fused:
+            columns = fused.column_taps(w, small.shape[1], 3)
+            for top in range(0, h, rows * 4):  # bands only for progress and cancellation
+                bottom = min(h, top + rows * 4)
+                fused.recur_rows(rgb, small, iterations, top, bottom, columns, out)
+                if progress is not None:
+                    progress(bottom / h)
+            return out
         eight_bit = rgb.dtype == np.uint8
         # The table-row transform is affine, so it is applied to the small map before upsampling.
         guide = recurrence.factor_to_table_row(small) if eight_bit else small
+        scratch = recurrence.TableScratch(rows * w * 3) if eight_bit else None
         for top in range(0, h, rows):
             bottom = min(h, top + rows)
             band_guide = resample.upscale_rows(guide, h, w, top, bottom)
             if eight_bit:
-                out[top:bottom] = recurrence.recur_uint8_by_table(rgb[top:bottom], band_guide,
-                                                                  iterations)
+                recurrence.recur_uint8_by_table(rgb[top:bottom], band_guide, iterations,
+                                                out=out[top:bottom], scratch=scratch)
             else:
                 x = rgb[top:bottom].astype(np.float32) / np.float32(65535)
                 x = recurrence.recur_float(x, band_guide, iterations)

@@ -45,15 +45,33 @@ def factor_to_table_row(x_r: np.ndarray) -> np.ndarray:
     return (x_r + 1.0) * np.float32((TABLE_STEPS - 1) / 2.0)
 
 
-def recur_uint8_by_table(image: np.ndarray, table_row: np.ndarray, iterations: int) -> np.ndarray:
+class TableScratch:
+    """Reusable float32 buffers for :func:`recur_uint8_by_table`: bands are small enough to
+    stay in the CPU cache, and fresh large allocations would cost page faults every band."""
+
+    def __init__(self, elements: int):
+        self.cols = np.empty(elements, np.float32)
+        self.out = np.empty(elements, np.float32)
+
+
+def recur_uint8_by_table(image: np.ndarray, table_row: np.ndarray, iterations: int,
+                         out: np.ndarray | None = None, scratch: TableScratch | None = None
+                         ) -> np.ndarray:
     """uint8 HxWxC image and matching float32 table rows -> enhanced uint8 image."""
     h, w, c = image.shape
     shape = _remap_shape(h, w * c)
-    cols = image.reshape(shape).astype(np.float32)
-    rows = table_row.reshape(shape)
-    out = cv2.remap(level_table(iterations), cols, rows, cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE)
-    return out.astype(np.uint8).reshape(h, w, c)
+    size = h * w * c
+    if scratch is None or scratch.cols.size < size:
+        scratch = TableScratch(size)
+    cols = scratch.cols[:size].reshape(shape)
+    looked_up = scratch.out[:size].reshape(shape)
+    np.copyto(cols, image.reshape(shape), casting="unsafe")
+    cv2.remap(level_table(iterations), cols, table_row.reshape(shape), cv2.INTER_LINEAR,
+              dst=looked_up, borderMode=cv2.BORDER_REPLICATE)
+    if out is None:
+        out = np.empty_like(image)
+    np.copyto(out.reshape(shape), looked_up, casting="unsafe")  # table holds +0.5: truncation
+    return out
 
 
 def _remap_shape(h: int, n: int) -> tuple[int, int]:
