@@ -27,7 +27,7 @@ available = njit is not None
 if available:
 
     @njit(parallel=True, cache=True, nogil=True, fastmath=True)
-    def _kernel(image, small, r0, r1, wy, c0, c1, wx, iterations, top_value, out):  # pragma: no cover
+    def _kernel(image, small, r0, r1, wy, c0, c1, wx, iterations, top_value, out):
         rows, n = image.shape
         scale = np.float32(1.0) / np.float32(top_value)
         for y in prange(rows):
