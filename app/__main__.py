@@ -75,8 +75,10 @@ def self_test(window, timeout_s: float = 30.0) -> tuple[bool, str]:
 
     if window.image is None:
         return False, "the sample photo did not load"
-    if not wait_for(lambda: window.output is not None, timeout_s):
+    if not wait_for(lambda: window.output is not None or window.last_error, timeout_s):
         return False, "no enhanced preview arrived from the worker in time"
+    if window.output is None:
+        return False, f"the engine failed: {window.last_error}"
     panes = {p.title.text(): p.view.has_image() for p in window.panes}
     if not all(panes.values()):
         return False, f"empty panes: {[k for k, v in panes.items() if not v]}"
@@ -92,8 +94,9 @@ def self_test(window, timeout_s: float = 30.0) -> tuple[bool, str]:
 def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()
     args = _parse(sys.argv[1:] if argv is None else argv)
-    if args.self_test or args.screenshot:
+    if args.self_test or args.screenshot or args.exit_when_shown:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        os.environ["LOWLIGHT_NO_DIALOGS"] = "1"  # nobody is there to close a dialog
     from app.logsetup import setup_logging
 
     log_path = setup_logging()

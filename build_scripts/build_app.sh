@@ -8,5 +8,10 @@ bash build_scripts/bootstrap.sh test
 .venv/bin/python -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath dist --workpath build/pyinstaller build_scripts/lowlight.spec
 cp resources/lowlight-studio.desktop dist/LowlightStudio/
+# The interpreter and its own extension modules carry debug symbols (libpython: 22 -> 6 MB).
+if command -v strip >/dev/null; then
+  find dist/LowlightStudio/_internal -maxdepth 1 -name 'libpython3*.so*' -exec strip --strip-unneeded {} +
+  find dist/LowlightStudio/_internal/python3* -name '*.so' -exec strip --strip-unneeded {} + 2>/dev/null || true
+fi
 du -sh dist/LowlightStudio
 bash build_scripts/check_frozen.sh

@@ -80,7 +80,7 @@ class Enhancer:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         self.weights = Path(weights or default_weights())
-        if not self.weights.exists():
+        if not (self.weights.exists() or self.weights.with_suffix(".onnx").exists()):
             raise FileNotFoundError(f"model weights not found: {self.weights}")
         self._torch = None
         self.exposure_lock = exposure_lock

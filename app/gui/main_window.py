@@ -67,6 +67,7 @@ class MainWindow(ExportMixin, QMainWindow):
         self.output: np.ndarray | None = None  # enhanced preview
         self.factor: np.ndarray | None = None
         self.shown_id = 0
+        self.last_error: str | None = None
         self.latest_preview_id = 0
         self.backend = "loading model..."
         self.last_seconds: float | None = None
@@ -360,6 +361,7 @@ class MainWindow(ExportMixin, QMainWindow):
                 self.statusBar().showMessage("Save cancelled; nothing was written", 5000)
             return
         if message != "cancelled":
+            self.last_error = message
             self.message.show_error(message)
 
     def _update_status(self) -> None:
