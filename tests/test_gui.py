@@ -39,7 +39,9 @@ def test_open_shows_input_output_and_heatmap(qtbot, window, photo):
         assert window.open_path(photo)
     assert all(p.view.has_image() for p in window.panes)
     assert window.output.mean() > window.preview.mean() * 1.5
-    assert window.factor is not None and window.factor.shape[:2] == window.preview.shape[:2]
+    assert window.factor is not None and window.factor.shape[2] == 3
+    heat = window.factor_pane.view.item.pixmap()
+    assert not heat.isNull() and heat.width() == window.factor.shape[1]
     assert "320 x 240" in window.status_size.text()
     assert "onnxruntime" in window.status_backend.text() or "torch" in window.status_backend.text()
     assert "ms" in window.status_time.text()

@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from app.core.heatmap import factor_heatmap
+from app.core.heatmap import heatmap_image
 from app.core.imageio import (
     FORMAT_SUFFIX,
     IMAGE_SUFFIXES,
@@ -259,7 +259,7 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
                 fut = pool.submit(_encode_and_write, target, result.image, fmt, output.quality,
                                   meta)
                 if output.save_factor:
-                    heat = factor_heatmap(result.factor)
+                    heat = heatmap_image(result.factor_small, *result.image.shape[:2])
                     pool.submit(_encode_and_write, target.with_name(target.stem + "_factor.png"),
                                 heat, "png", 0, None).result()
                 outcome.seconds = time.perf_counter() - start

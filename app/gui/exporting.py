@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
-from app.core.heatmap import factor_heatmap
+from app.core.heatmap import heatmap_image
 from app.core.imageio import format_for_path, write_image
 from app.gui.video_bar import VideoExportWorker
 from app.gui.workers import Reply
@@ -143,13 +143,9 @@ class ExportMixin:
     def save_heatmap_to(self, target: Path) -> None:
         if self.image is None:
             return
-        # Full-size heatmap from the factor of the full image at the current settings.
-        from app.core.resample import upscale
-
-        small = self.factor
         h, w = self.image.shape[:2]
         try:
-            write_image(target, factor_heatmap(upscale(small, h, w)))
+            write_image(target, heatmap_image(self.factor, h, w))
         except (OSError, ValueError) as exc:
             self.message.show_error(f"Could not save {target.name}: {exc}")
             return

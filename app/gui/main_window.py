@@ -348,7 +348,8 @@ class MainWindow(ExportMixin, QMainWindow):
         self.output_pane.footer.setText(f"exposure {s.exposure:.2f}, strength n = {s.iterations}"
                                         f", detail 1/{s.scale}")
         self.factor_pane.view.set_pixmap(to_pixmap(factor_heatmap(reply.factor)), size)
-        self.split_view.set_images(to_qimage(self.preview), to_qimage(reply.image))
+        if self.view_stack.currentWidget() is self.split_view:  # only paint what is seen
+            self._refresh_split_view()
         self._update_status()
         self.preview_shown.emit(reply.id)
 
@@ -378,6 +379,12 @@ class MainWindow(ExportMixin, QMainWindow):
     def toggle_compare(self, on: bool) -> None:
         if self.image is not None:
             self.view_stack.setCurrentWidget(self.split_view if on else self.side_by_side)
+            if on:
+                self._refresh_split_view()
+
+    def _refresh_split_view(self) -> None:
+        if self.preview is not None and self.output is not None:
+            self.split_view.set_images(to_qimage(self.preview), to_qimage(self.output))
 
     # ---- lifetime -----------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802

@@ -8,7 +8,7 @@ import qtawesome as qta
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
 
-PREVIEW_MAX_SIDE = 1600  # previews run at about screen resolution; saving runs at full size
+PREVIEW_MAX_SIDE = 1400  # previews run at about a pane's screen size; saving runs at full size
 
 
 def preview_of(image: np.ndarray, max_side: int = PREVIEW_MAX_SIDE) -> np.ndarray:

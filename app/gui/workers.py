@@ -35,7 +35,7 @@ class Reply:
     id: int
     full: bool
     image: np.ndarray
-    factor: np.ndarray | None
+    factor: np.ndarray | None  # low-res x_r (the panes scale it up smoothly)
     backend: str
     seconds: float
 
@@ -101,7 +101,7 @@ class EngineWorker(QObject):
             start = time.perf_counter()
             result = engine.enhance(req.image, s.exposure, s.iterations, s.scale,
                                     progress=on_progress)
-            factor = None if req.full else result.factor
+            factor = None if req.full else result.factor_small  # the heatmap is drawn small
             self.finished.emit(Reply(req.id, req.full, result.image, factor,
                                      result.backend, time.perf_counter() - start))
         except Cancelled:
