@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import platform
 import shutil
 import sys
@@ -83,6 +84,7 @@ class Enhancer:
         if not (self.weights.exists() or self.weights.with_suffix(".onnx").exists()):
             raise FileNotFoundError(f"model weights not found: {self.weights}")
         self._torch = None
+        self.threads = threads
         self.exposure_lock = exposure_lock
         self.efe = self._make_backend(backend, threads)
         if full_res not in ("auto", "fused", "table"):
@@ -179,7 +181,8 @@ class Enhancer:
             columns = fused.column_taps(w, small.shape[1], 3)
             for top in range(0, h, rows * 4):  # bands only for progress and cancellation
                 bottom = min(h, top + rows * 4)
-                fused.recur_rows(rgb, small, iterations, top, bottom, columns, out)
+                fused.recur_rows(rgb, small, iterations, top, bottom, columns, out,
+                                 self.threads or os.cpu_count())
                 if progress is not None:
                     progress(bottom / h)
             return out

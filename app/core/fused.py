@@ -17,7 +17,7 @@ import numpy as np
 from app.core import resample
 
 try:
-    from numba import njit, prange
+    from numba import config, njit, prange, set_num_threads
 except ImportError:  # optional: the OpenCV table path is used instead
     njit = None
 
@@ -62,13 +62,16 @@ def column_taps(out_w: int, in_w: int, channels: int) -> tuple[np.ndarray, ...]:
 
 
 def recur_rows(image: np.ndarray, small: np.ndarray, iterations: int, top: int, bottom: int,
-               columns: tuple[np.ndarray, ...], out: np.ndarray) -> None:
+               columns: tuple[np.ndarray, ...], out: np.ndarray, threads: int | None = None
+               ) -> None:
     """Rows [top, bottom) of the enhanced image into ``out`` (same rows), HxWx3 arrays."""
     h_img, w_img, c = image.shape
     r0, r1, wy = resample._taps(h_img, small.shape[0], top, bottom)
     top_value = 255.0 if image.dtype == np.uint8 else 65535.0
     flat = small.reshape(small.shape[0], -1)
     with _LOCK:
+        if threads:
+            set_num_threads(min(threads, config.NUMBA_NUM_THREADS))
         _kernel(image[top:bottom].reshape(bottom - top, w_img * c), flat, r0, r1, wy,
                 *columns, iterations, top_value, out[top:bottom].reshape(bottom - top, -1))
 
