@@ -127,7 +127,10 @@ class MainWindow(ExportMixin, QMainWindow):
         self.status_backend = QLabel()
         self.status_time = QLabel()
         for w in (self.status_size, self.status_backend, self.status_time):
+            w.setContentsMargins(6, 0, 6, 0)
             self.statusBar().addPermanentWidget(w)
+        self.status_time.setMinimumWidth(self.status_time.fontMetrics().horizontalAdvance(
+            "00000 ms") + 12)
 
     def _action(self, text: str, icon: str, shortcut, slot, tip: str = "") -> QAction:
         act = QAction(qta.icon(icon), text, self)
@@ -369,11 +372,12 @@ class MainWindow(ExportMixin, QMainWindow):
         if self.image is not None:
             h, w = self.image.shape[:2]
             depth = "16-bit" if self.image.dtype == np.uint16 else "8-bit"
-            self.status_size.setText(f"{w} x {h} px ({w * h / 1e6:.1f} MP, {depth})")
+            self.status_size.setText(f"{w} x {h} ({w * h / 1e6:.1f} MP, {depth})")
         else:
             self.status_size.setText("no image")
-        self.status_backend.setText(f"engine: {self.backend}")
-        self.status_time.setText(f"last run {self.last_seconds * 1000:.0f} ms"
+        self.status_backend.setText(self.backend)
+        self.status_backend.setToolTip("the engine that ran the last enhancement")
+        self.status_time.setText(f"{self.last_seconds * 1000:.0f} ms"
                                  if self.last_seconds is not None else "")
 
     def toggle_compare(self, on: bool) -> None:
