@@ -210,7 +210,8 @@ def _pipeline(inp, out, vin, vout, audio, enhancer, s, info, progress, control, 
                     counts["audio"] += 1
                     continue
                 for frame in packet.decode():
-                    decoded.put(frame)
+                    # colour conversion here, in the decode thread, off the enhancing one
+                    decoded.put((frame.to_ndarray(format="rgb24"), frame.pts, frame.time_base))
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
             errors.append(exc)
         finally:
@@ -221,11 +222,16 @@ def _pipeline(inp, out, vin, vout, audio, enhancer, s, info, progress, control, 
             while (item := enhanced.get()) is not _END:
                 if errors:
                     continue
+                rgb, pts, time_base = item
+                frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                frame.pts, frame.time_base = pts, time_base
+                packets = vout.encode(frame)
                 with mux_lock:
-                    out.mux(vout.encode(item))
+                    out.mux(packets)
             if not errors and not control.cancelled:
+                packets = vout.encode(None)
                 with mux_lock:
-                    out.mux(vout.encode(None))
+                    out.mux(packets)
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -236,15 +242,12 @@ def _pipeline(inp, out, vin, vout, audio, enhancer, s, info, progress, control, 
     smoother = TemporalSmoother() if smooth else None
     frames, started = 0, time.perf_counter()
     try:
-        while (frame := decoded.get()) is not _END:
+        while (item := decoded.get()) is not _END:
             control.checkpoint()
             if errors:
                 break
-            rgb = frame.to_ndarray(format="rgb24")
-            out_rgb = _enhance_frame(enhancer, rgb, s, smoother)
-            new = av.VideoFrame.from_ndarray(out_rgb, format="rgb24")
-            new.pts, new.time_base = frame.pts, frame.time_base
-            enhanced.put(new)
+            rgb, pts, time_base = item
+            enhanced.put((_enhance_frame(enhancer, rgb, s, smoother), pts, time_base))
             frames += 1
             if progress is not None:
                 rate = frames / max(1e-6, time.perf_counter() - started)
