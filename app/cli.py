@@ -119,7 +119,22 @@ def _enhance(args) -> int:
         elif args.verbose:
             bar.write(f"{outcome.status}: {outcome.source} -> {outcome.output}", file=sys.stderr)
 
-    report = run_batch(items, enhancer, settings, options, on_file=on_file, write_report=batch)
+    frames_bar = None
+
+    def on_video(done, total, fps):
+        nonlocal frames_bar
+        if frames_bar is None or done == 1:
+            if frames_bar is not None:
+                frames_bar.close()
+            frames_bar = tqdm(total=total, unit="frame", leave=False, file=sys.stderr,
+                              disable=not sys.stderr.isatty())
+        frames_bar.total = max(frames_bar.total, total)
+        frames_bar.update(done - frames_bar.n)
+
+    report = run_batch(items, enhancer, settings, options, on_file=on_file, write_report=batch,
+                       on_video_progress=on_video)
+    if frames_bar is not None:
+        frames_bar.close()
     bar.close()
     print(f"{report.summary()} -> {args.output}" + (f" ({enhancer.backend_name})"
                                                     if args.verbose else ""))

@@ -45,6 +45,7 @@ STATUS_ICONS = {"queued": ("fa5s.clock", "#6b7280"), "running": ("fa5s.spinner",
 class BatchWorker(QObject):
     started_file = Signal(int)
     file_done = Signal(int, object)  # index, Outcome
+    video_progress = Signal(int, int, float)  # frames done, total, fps (current file)
     finished = Signal(object)  # BatchReport
 
     def __init__(self, items, settings, output, control, enhancer_factory):
@@ -59,7 +60,9 @@ class BatchWorker(QObject):
             report = run_batch(self.items, engine, self.settings, self.output,
                                on_file=lambda i, _n, o: self.file_done.emit(i, o),
                                control=self.control,
-                               on_start=lambda i, _item: self.started_file.emit(i))
+                               on_start=lambda i, _item: self.started_file.emit(i),
+                               on_video_progress=lambda d, t, f: self.video_progress.emit(
+                                   d, t, f))
         except Exception as exc:  # noqa: BLE001 - reported in the panel
             report = BatchReport(outcomes=[Outcome(str(it.source), "", "failed", str(exc))
                                            for it in self.items])
@@ -78,6 +81,7 @@ class BatchPanel(QWidget):
         self.control: BatchControl | None = None
         self.thread: QThread | None = None
         self.report: BatchReport | None = None
+        self._running_row = 0
         self.setAcceptDrops(True)
         self._build()
 
@@ -243,7 +247,8 @@ class BatchPanel(QWidget):
                                   self.factory)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
-        self.worker.started_file.connect(lambda r: self._set_status(r, "running", ""))
+        self.worker.started_file.connect(self._file_started)
+        self.worker.video_progress.connect(self._video_progress)
         self.worker.file_done.connect(self._file_done)
         self.worker.finished.connect(self._finished)
         self._started_at, self._done = time.monotonic(), 0
@@ -252,6 +257,15 @@ class BatchPanel(QWidget):
         for w in (self.pause_btn, self.cancel_btn):
             w.setEnabled(True)
         self.thread.start()
+
+    def _file_started(self, row: int) -> None:
+        self._running_row = row
+        self._set_status(row, "running", "")
+
+    def _video_progress(self, done: int, total: int, fps: float) -> None:
+        item = self.table.item(self._running_row, 2)
+        if item is not None:
+            item.setText(f"frame {done} of {total}, {fps:.1f} fps")
 
     def _file_done(self, row: int, outcome: Outcome) -> None:
         details = outcome.reason or outcome.output
