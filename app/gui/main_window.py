@@ -221,7 +221,6 @@ class MainWindow(ExportMixin, QMainWindow):
         except ImageReadError as exc:
             self.message.show_error(f"Could not open {path.name}: {exc}")
             return False
-        self.store.setValue("last_dir", str(path.parent))
         self._add_recent(path)
         self.video_path = None
         self.video_bar.stop()
@@ -237,7 +236,6 @@ class MainWindow(ExportMixin, QMainWindow):
         except VideoReadError as exc:
             self.message.show_error(f"Could not open {path.name}: {exc}")
             return False
-        self.store.setValue("last_dir", str(path.parent))
         self._add_recent(path)
         self.video_path = path
         self.video_info = info
@@ -289,6 +287,8 @@ class MainWindow(ExportMixin, QMainWindow):
         self.request_preview()
 
     def _add_recent(self, path: Path) -> None:
+        """Remember an opened file: the recent list and the folder dialogs start in."""
+        self.store.setValue("last_dir", str(path.parent))
         recent = [p for p in self._recent() if p != str(path)]
         self.store.setValue("recent", [str(path)] + recent[:MAX_RECENT - 1])
         self._refresh_recent()
