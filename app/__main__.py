@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()
     args = _parse(sys.argv[1:] if argv is None else argv)
     if args.self_test or args.screenshot or args.exit_when_shown:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         os.environ["LOWLIGHT_NO_DIALOGS"] = "1"  # nobody is there to close a dialog
     from app.logsetup import setup_logging
 

@@ -55,7 +55,7 @@ if available:
 
 def column_taps(out_w: int, in_w: int, channels: int) -> tuple[np.ndarray, ...]:
     """Column taps expanded per channel, indexing a (h, w * channels) row."""
-    c0, c1, wx = resample._taps(out_w, in_w)
+    c0, c1, wx = resample.bilinear_taps(out_w, in_w)
     ch = np.arange(channels)
     return ((c0[:, None] * channels + ch).ravel(), (c1[:, None] * channels + ch).ravel(),
             np.repeat(wx, channels))
@@ -66,7 +66,7 @@ def recur_rows(image: np.ndarray, small: np.ndarray, iterations: int, top: int, 
                ) -> None:
     """Rows [top, bottom) of the enhanced image into ``out`` (same rows), HxWx3 arrays."""
     h_img, w_img, c = image.shape
-    r0, r1, wy = resample._taps(h_img, small.shape[0], top, bottom)
+    r0, r1, wy = resample.bilinear_taps(h_img, small.shape[0], top, bottom)
     top_value = 255.0 if image.dtype == np.uint8 else 65535.0
     flat = small.reshape(small.shape[0], -1)
     with _LOCK:

@@ -16,7 +16,7 @@ def low_res_size(height: int, width: int, scale: int) -> tuple[int, int]:
     return max(1, round(height / scale)), max(1, round(width / scale))
 
 
-def _taps(out_size: int, in_size: int, start: int = 0, stop: int | None = None
+def bilinear_taps(out_size: int, in_size: int, start: int = 0, stop: int | None = None
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Source indices i0, i1 and weight of i1 for output positions [start, stop)."""
     stop = out_size if stop is None else stop
@@ -34,8 +34,8 @@ def downscale(image: np.ndarray, out_h: int, out_w: int, max_value: float) -> np
     even for huge images (and never converts the full image to float).
     """
     h, w = image.shape[:2]
-    r0, r1, wy = _taps(out_h, h)
-    c0, c1, wx = _taps(out_w, w)
+    r0, r1, wy = bilinear_taps(out_h, h)
+    c0, c1, wx = bilinear_taps(out_w, w)
     top = image[r0].astype(np.float32)
     bottom = image[r1].astype(np.float32)
     rows = top + (bottom - top) * wy[:, None, None]
@@ -47,7 +47,7 @@ def downscale(image: np.ndarray, out_h: int, out_w: int, max_value: float) -> np
 def upscale_rows(low: np.ndarray, out_h: int, out_w: int, start: int, stop: int) -> np.ndarray:
     """Rows [start, stop) of the bilinear upscale of ``low`` (h, w, C float32) to out_h x out_w."""
     h, w = low.shape[:2]
-    r0, r1, wy = _taps(out_h, h, start, stop)
+    r0, r1, wy = bilinear_taps(out_h, h, start, stop)
     top, bottom = low[r0], low[r1]
     rows = top + (bottom - top) * wy[:, None, None]
     if w == out_w:
