@@ -25,3 +25,20 @@ def dark_photo():
     img[150:220, 200:300] *= 0.4  # deep shadow
     img += rng.normal(0, 0.01, img.shape).astype(np.float32)
     return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_windows(request):
+    """Fail a GUI test that leaves a visible top-level window behind (napari's habit)."""
+    yield
+    if "qtbot" not in request.fixturenames:
+        return
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    for _ in range(3):
+        app.processEvents()
+    leaked = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    for w in leaked:
+        w.close()
+    assert not leaked, f"test left windows open: {leaked}"

@@ -231,3 +231,27 @@ def test_broken_video_is_a_message_not_a_crash(qtbot, window, tmp_path):
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42 but then nothing")
     assert not window.open_path(bad)
     assert "clip.mp4" in window.message.text.text()
+
+
+def test_crash_handler_logs_the_traceback_and_keeps_running(qtbot, window, tmp_path,
+                                                            monkeypatch):
+    import logging
+    import sys
+
+    from app.__main__ import _install_crash_handler
+
+    log_file = tmp_path / "app.log"
+    handler = logging.FileHandler(log_file)
+    logging.getLogger("app").addHandler(handler)
+    monkeypatch.setenv("LOWLIGHT_NO_DIALOGS", "1")
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    _install_crash_handler(log_file)
+    try:
+        raise RuntimeError("boom in a slot")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())
+    handler.flush()
+    logging.getLogger("app").removeHandler(handler)
+    text = log_file.read_text()
+    assert "boom in a slot" in text and "Traceback" in text
+    assert window.isVisible()  # the app keeps running
