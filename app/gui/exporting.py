@@ -86,7 +86,7 @@ class ExportMixin:
         else:
             self.message.show_error(f"Video export failed: {message}. Nothing was written.")
 
-    def save_to(self, target: Path, quality: int = 95) -> None:
+    def save_to(self, target: Path, quality: int | None = None) -> None:
         """Enhance at full resolution in the worker, then write atomically."""
         if self.image is None:
             return
@@ -99,6 +99,7 @@ class ExportMixin:
             self.message.show_error("Refusing to overwrite the original photo; "
                                     "choose another name.")
             return
+        quality = quality or self.quality.value()
         req = self.engine.request(self.image, self.controls.settings(), full=True)
         dialog = QProgressDialog(f"Enhancing {target.name} at full resolution...", "Cancel",
                                  0, 100, self)

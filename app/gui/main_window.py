@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QSpinBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -181,6 +182,14 @@ class MainWindow(ExportMixin, QMainWindow):
         tb.addActions([self.act_open, self.act_save, self.act_save_as])
         tb.addSeparator()
         tb.addActions([self.act_fit, self.act_actual, self.act_compare])
+        tb.addSeparator()
+        self.quality = QSpinBox()
+        self.quality.setRange(50, 100)
+        self.quality.setPrefix("JPEG/WebP quality ")
+        self.quality.setToolTip("Quality of saved JPEG and WebP files (PNG and TIFF are lossless)")
+        self.quality.setValue(int(self.store.value("quality", 95)))
+        self.quality.valueChanged.connect(lambda q: self.store.setValue("quality", q))
+        tb.addWidget(self.quality)
         self.addToolBar(tb)
         self._refresh_recent()
 
