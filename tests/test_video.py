@@ -133,3 +133,29 @@ def test_videos_are_batch_items(tmp_path, clip, enhancer):
     status = {o.source.split("/")[-1]: o.status for o in report.outcomes}
     assert status == {"clip.mp4": "done", "broken.mov": "failed"}
     assert probe(tmp_path / "o" / "clip_enhanced.mp4").frames == 36
+
+
+def test_subtitles_are_copied_into_mkv(tmp_path, enhancer):
+    from fractions import Fraction
+
+    import av
+
+    src = tmp_path / "subs.mkv"
+    with av.open(str(src), "w") as out:
+        v = out.add_stream("libx264", rate=10)
+        v.width, v.height, v.pix_fmt = 64, 48, "yuv420p"
+        sub = out.add_mux_stream("subrip", time_base=Fraction(1, 1000))
+        for i in range(10):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 20, np.uint8),
+                                               format="rgb24")
+            frame.pts = i
+            out.mux(v.encode(frame))
+        for start, text in ((0, b"first line"), (500, b"second line")):
+            packet = av.Packet(text)
+            packet.stream, packet.pts, packet.dts, packet.duration = sub, start, start, 400
+            out.mux(packet)
+        out.mux(v.encode(None))
+    result = enhance_video(src, tmp_path / "out.mkv", enhancer, EnhanceSettings())
+    with av.open(str(result.output)) as c:
+        texts = [bytes(p) for p in c.demux(c.streams.subtitles[0]) if p.size]
+    assert texts == [b"first line", b"second line"]

@@ -1,4 +1,5 @@
-"""Video: decode -> enhance -> encode H.264/H.265 with PyAV, the audio copied untouched.
+"""Video: decode -> enhance -> encode H.264/H.265 with PyAV; audio, subtitle and data streams
+are copied untouched where the output container can hold them.
 
 Decoding, enhancement and encoding run in three threads joined by small queues (PyAV and the
 engine release the GIL), so both cores work. Frame timestamps are copied as they are (variable
@@ -159,13 +160,8 @@ def enhance_video(src: str | os.PathLike, dst: str | os.PathLike, enhancer,
             vout.options = {"crf": str(crf), "preset": preset}
             if info.rotation:
                 vout.set_display_rotation(info.rotation)
-            audio = {}
-            for a in inp.streams.audio:
-                try:
-                    audio[a.index] = out.add_stream_from_template(a)
-                except (ValueError, av.FFmpegError) as exc:
-                    log.warning("audio stream %d cannot go into %s: %s", a.index, dst.suffix, exc)
-            frames, audio_packets = _pipeline(inp, out, vin, vout, audio, enhancer, s, info,
+            copied = _copied_streams(inp, out, vin, dst)
+            frames, audio_packets = _pipeline(inp, out, vin, vout, copied, enhancer, s, info,
                                               progress, control, smooth)
         if frames == 0:
             raise VideoReadError(f"{src.name}: no decodable video frames")
@@ -182,11 +178,31 @@ def enhance_video(src: str | os.PathLike, dst: str | os.PathLike, enhancer,
     return VideoResult(dst, frames, time.perf_counter() - started, audio_packets)
 
 
+def _copied_streams(inp, out, vin, dst: Path) -> dict:
+    """Input stream index -> output stream, for every stream copied as packets."""
+    import av
+
+    copied = {}
+    for st in inp.streams:
+        if st is vin or st.type not in ("audio", "subtitle", "data"):
+            continue
+        try:
+            if st.type == "audio":
+                copied[st.index] = out.add_stream_from_template(st)
+            else:  # no codec context to open for these: mux the packets as they are
+                copied[st.index] = out.add_mux_stream(st.codec_context.name,
+                                                      time_base=st.time_base)
+        except (ValueError, av.FFmpegError, AttributeError) as exc:
+            log.warning("%s stream %d cannot go into %s: %s", st.type, st.index, dst.suffix,
+                        exc)
+    return copied
+
+
 def _format_for(dst: Path) -> str:
     return {".mkv": "matroska", ".mov": "mov", ".m4v": "mp4"}.get(dst.suffix.lower(), "mp4")
 
 
-def _pipeline(inp, out, vin, vout, audio, enhancer, s, info, progress, control, smooth):
+def _pipeline(inp, out, vin, vout, copied, enhancer, s, info, progress, control, smooth):
     """decode thread -> this thread (enhance) -> encode thread."""
     import av
 
@@ -198,16 +214,17 @@ def _pipeline(inp, out, vin, vout, audio, enhancer, s, info, progress, control, 
 
     def decode() -> None:
         try:
-            for packet in inp.demux([vin, *[inp.streams[i] for i in audio]]):
+            for packet in inp.demux([vin, *[inp.streams[i] for i in copied]]):
                 if control.cancelled or errors:
                     break
-                if packet.stream.type == "audio":
-                    if packet.dts is None:
-                        continue
-                    packet.stream = audio[packet.stream.index]
+                if packet.stream.index in copied:
+                    if packet.dts is None and packet.pts is None:
+                        continue  # flush packets carry nothing to copy
+                    audio = packet.stream.type == "audio"
+                    packet.stream = copied[packet.stream.index]
                     with mux_lock:
                         out.mux(packet)
-                    counts["audio"] += 1
+                    counts["audio"] += audio
                     continue
                 for frame in packet.decode():
                     # colour conversion here, in the decode thread, off the enhancing one
