@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash build_scripts/bootstrap.sh test
+if ! command -v objdump >/dev/null; then  # PyInstaller reads ELF dependencies with binutils
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get install -y -qq binutils >/dev/null
+fi
 .venv/bin/python -m pip --disable-pip-version-check -q install "pyinstaller>=6"
 .venv/bin/python -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath dist --workpath build/pyinstaller build_scripts/lowlight.spec
