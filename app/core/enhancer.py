@@ -138,12 +138,17 @@ class Enhancer:
         """(x_r on the downscaled copy, float32 (h, w, 3); the exposure lock's offset, already
         added) for an RGB uint8/uint16 image."""
         h, w = image.shape[:2]
-        size = resample.low_res_size(h, w, scale)
-        x_r = self.efe.factor(resample.downscale(image, *size, _max_value(image)),
-                              float(exposure))
+        small_image = resample.downscale(image, *resample.low_res_size(h, w, scale),
+                                         resample.pixel_max(image.dtype))
+        return self.factor_from_small(image, small_image, exposure)
+
+    def factor_from_small(self, image: np.ndarray, small_image: np.ndarray,
+                          exposure: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`factor_small`, for a caller that already has the downscaled copy."""
+        x_r = self.efe.factor(small_image, float(exposure))
         if not self.exposure_lock:
             return x_r, np.zeros(3, np.float32)
-        pixels, _ = calibration.sample_grid(image, _max_value(image))
+        pixels, _ = calibration.sample_grid(image, resample.pixel_max(image.dtype))
         offsets = calibration.exposure_offsets(pixels, x_r, float(exposure))
         return np.clip(x_r + offsets, -1.0, 1.0), offsets
 
@@ -197,7 +202,7 @@ class Enhancer:
                 recurrence.recur_uint8_by_table(rgb[top:bottom], band_guide, iterations,
                                                 out=out[top:bottom], scratch=scratch)
             else:
-                x = rgb[top:bottom].astype(np.float32) / np.float32(65535)
+                x = rgb[top:bottom].astype(np.float32) / np.float32(resample.pixel_max(rgb.dtype))
                 x = recurrence.recur_float(x, band_guide, iterations)
                 out[top:bottom] = _from_float(x, rgb.dtype)
             if progress is not None:
@@ -205,12 +210,8 @@ class Enhancer:
         return out
 
 
-def _max_value(image: np.ndarray) -> float:
-    return 255.0 if image.dtype == np.uint8 else 65535.0
-
-
 def _from_float(x: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    top = 255.0 if dtype == np.uint8 else 65535.0
+    top = resample.pixel_max(dtype)
     return (np.clip(x, 0.0, 1.0) * np.float32(top) + np.float32(0.5)).astype(dtype)
 
 

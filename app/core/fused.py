@@ -67,7 +67,7 @@ def recur_rows(image: np.ndarray, small: np.ndarray, iterations: int, top: int, 
     """Rows [top, bottom) of the enhanced image into ``out`` (same rows), HxWx3 arrays."""
     h_img, w_img, c = image.shape
     r0, r1, wy = resample.bilinear_taps(h_img, small.shape[0], top, bottom)
-    top_value = 255.0 if image.dtype == np.uint8 else 65535.0
+    top_value = resample.pixel_max(image.dtype)
     flat = small.reshape(small.shape[0], -1)
     with _LOCK:
         if threads:

@@ -29,7 +29,6 @@ def load_model(path: Path | None = None):
     path = Path(path or default_weights())
     blob = torch.load(path, map_location="cpu", weights_only=True)
     state = blob.get("state_dict", blob)
-    state = {k.removeprefix("module."): v for k, v in state.items()}
     first = next(v for k, v in state.items() if k.endswith("e_conv1.depth_conv.weight"))
     model = load_state(SGZ(conditioned=first.shape[0] == 4), state)
     return model.eval()

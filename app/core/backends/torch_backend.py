@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from app.core.model import SGZ, recurrent_enhance, with_exposure_map
+from app.core.resample import pixel_max
 
 
 def best_device() -> torch.device:
@@ -45,7 +46,7 @@ class TorchEFE:
     @torch.inference_mode()
     def recur(self, image: np.ndarray, small: np.ndarray, iterations: int) -> np.ndarray:
         """Full-resolution stage on the device: upsample x_r, n recurrences, round back."""
-        top = 255.0 if image.dtype == np.uint8 else 65535.0
+        top = pixel_max(image.dtype)
         h, w = image.shape[:2]
         src = image if image.dtype == np.uint8 else image.astype(np.int32)  # no uint16 in torch
         x = torch.from_numpy(np.ascontiguousarray(src)).to(self.device).permute(2, 0, 1)[None]
