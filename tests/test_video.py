@@ -28,6 +28,10 @@ def test_export_keeps_frames_timing_and_audio_and_brightens(tmp_path, clip, enha
     means_out, pts_out = frame_means(out)
     assert pts_out == pts_in
     assert (means_out > 2 * means_in).all()
+    # Written under a temporary name but ends up with a plain new file's permissions, not 0600.
+    plain = tmp_path / "plain"
+    plain.touch()
+    assert out.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
 
 
 def test_no_flicker_on_a_steady_noisy_pan(tmp_path, clip, enhancer):

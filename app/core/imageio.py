@@ -7,6 +7,7 @@ reader ever sees a half-written image under its final name.
 """
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tempfile
@@ -156,6 +157,14 @@ def encode_image(pixels: np.ndarray, fmt: str, quality: int = 95,
     return out.getvalue()
 
 
+@functools.cache
+def new_file_mode() -> int:
+    """Permissions a plain new file gets here (0o666 minus the umask); mkstemp's are 0o600."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write to a temporary file beside ``path``, flush, then rename over it."""
     path = Path(path)
@@ -168,7 +177,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)

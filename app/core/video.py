@@ -27,6 +27,7 @@ import numpy as np
 
 from app.core import resample
 from app.core.batch import BatchControl, Cancelled
+from app.core.imageio import new_file_mode
 from app.core.settings import EnhanceSettings
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,7 @@ def enhance_video(src: str | os.PathLike, dst: str | os.PathLike, enhancer,
                                               progress, control, smooth)
         if frames == 0:
             raise VideoReadError(f"{src.name}: no decodable video frames")
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, dst)
     except Cancelled:
         tmp.unlink(missing_ok=True)
