@@ -163,3 +163,23 @@ def test_subtitles_are_copied_into_mkv(tmp_path, enhancer):
     with av.open(str(result.output)) as c:
         texts = [bytes(p) for p in c.demux(c.streams.subtitles[0]) if p.size]
     assert texts == [b"first line", b"second line"]
+
+
+def test_fast_yuv420_matches_ffmpeg_conversion():
+    import av
+    import cv2
+
+    from app.core.yuv import rgb_to_i420
+
+    rng = np.random.default_rng(0)
+    rgb = cv2.GaussianBlur((rng.random((90, 162, 3)) * 255).astype(np.uint8), (5, 5), 2)
+    ours = rgb_to_i420(rgb).astype(int)
+    ffmpeg = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p")
+    ffmpeg = ffmpeg.to_ndarray().astype(int)
+    assert np.abs(ours[:90] - ffmpeg[:90]).max() <= 1  # luma
+    assert np.abs(ours[90:] - ffmpeg[90:]).mean() < 1.0  # chroma: 2x2 means, not point samples
+    back = av.VideoFrame.from_ndarray(rgb_to_i420(rgb), format="yuv420p").to_ndarray(
+        format="rgb24")
+    assert np.abs(back.astype(int) - rgb).mean() < 5
+    with pytest.raises(ValueError, match="even"):
+        rgb_to_i420(rgb[:89])

@@ -183,10 +183,9 @@ class Enhancer:
         out = np.empty_like(rgb)
         rows = max(1, min(BAND_ELEMENTS // (w * 3), 4096))
         if self.fused:
-            columns = fused.column_taps(w, small.shape[1], 3)
             for top in range(0, h, rows * 4):  # bands only for progress and cancellation
                 bottom = min(h, top + rows * 4)
-                fused.recur_rows(rgb, small, iterations, top, bottom, columns, out,
+                fused.recur_rows(rgb, small, iterations, top, bottom, out,
                                  self.threads or os.cpu_count())
                 if progress is not None:
                     progress(bottom / h)

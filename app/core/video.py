@@ -29,6 +29,7 @@ from app.core import resample
 from app.core.batch import BatchControl, Cancelled
 from app.core.imageio import new_file_mode
 from app.core.settings import EnhanceSettings
+from app.core.yuv import rgb_to_i420
 
 log = logging.getLogger(__name__)
 CODECS = {"h264": "libx264", "h265": "libx265"}
@@ -242,7 +243,10 @@ def _pipeline(inp, out, vin, vout, copied, enhancer, s, info, progress, control,
                 if errors:
                     continue
                 rgb, pts, time_base = item
-                frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                if vout.pix_fmt == "yuv420p":  # OpenCV converts ~4x faster than swscale
+                    frame = av.VideoFrame.from_ndarray(rgb_to_i420(rgb), format="yuv420p")
+                else:
+                    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
                 frame.pts, frame.time_base = pts, time_base
                 packets = vout.encode(frame)
                 with mux_lock:
