@@ -1,9 +1,9 @@
 """One batch engine for the window and the CLI: discovery, naming, skip/resume, a report.
 
 Errors are values here: every file ends as done, skipped or failed with a reason, and one bad
-file never stops the batch. Decoding the next file and encoding the previous one overlap with
-the enhancement of the current one (threads: OpenCV, Pillow, numpy and onnxruntime release the
-GIL), so both cores stay busy.
+file never stops the batch. Each core takes its own photo from decode to written output
+(threads: OpenCV, Pillow, numpy, numba and onnxruntime release the GIL), so both cores stay
+busy without handing work back and forth.
 """
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ import logging
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -37,6 +36,9 @@ REPORT_STEM = "lowlight_report"
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm", ".mts", ".ts"}
 VIDEO_OUTPUT_SUFFIXES = {".mp4", ".mov", ".mkv", ".m4v"}
 MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
+# Photos in flight at once: one per core, at most 4 (each holds a decoded photo and its result,
+# ~0.5 GB for a 50 MP file, so many-core machines must not hold dozens).
+PHOTO_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def is_video(path: Path) -> bool:
@@ -189,13 +191,16 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
               on_start: Callable[[int, BatchItem], None] | None = None,
               on_video_progress: Callable[[int, int, float], None] | None = None
               ) -> BatchReport:
-    """Enhance every item into ``output``; ``on_file(index, total, outcome)`` after each file."""
+    """Enhance every item into ``output``; ``on_file(index, total, outcome)`` after each file.
+
+    Photos go to PHOTO_WORKERS threads, each taking one file from decode to written output
+    with a single-threaded enhancement, so the cores work on different files instead of
+    handing each step back and forth. Videos run one at a time (their own pipeline uses every
+    core). The callbacks are called from this thread only, files may finish out of order."""
     s = settings.validated()
     control = control or BatchControl()
     report = BatchReport(backend=enhancer.backend_name, settings=asdict(s))
     total = len(items)
-    pending_writes: deque[tuple[int, Outcome, Future]] = deque()
-
     done: dict[int, Outcome] = {}
 
     def finish(i: int, outcome: Outcome) -> None:
@@ -203,78 +208,48 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
         if on_file:
             on_file(i, total, outcome)
 
-    def drain(block: bool) -> None:
-        while pending_writes and (block or pending_writes[0][2].done()):
-            i, outcome, fut = pending_writes.popleft()
-            try:
-                fut.result()
-            except Exception as exc:  # noqa: BLE001 - recorded per file
-                outcome.status, outcome.reason = "failed", str(exc)
-            finish(i, outcome)
-
-    def load(item: BatchItem):
-        return None if is_video(item.source) else read_image(item.source)
-
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="batch-io") as pool:
-        reads: dict[int, Future] = {}
-        plan = [(i, item, output.target(item)) for i, item in enumerate(items)]
-        todo = []
-        for i, item, target in plan:
-            reason = None
-            if _same_file(item.source, target):
-                reason = "output would replace the input; choose another folder or name pattern"
-            elif target.exists() and not output.overwrite:
-                finish(i, Outcome(str(item.source), str(target), "skipped", "output exists"))
-                continue
-            if reason:
-                finish(i, Outcome(str(item.source), str(target), "failed", reason))
-                continue
+    todo = []
+    for i, item in enumerate(items):
+        target = output.target(item)
+        if _same_file(item.source, target):
+            finish(i, Outcome(str(item.source), str(target), "failed",
+                              "output would replace the input; choose another folder or name "
+                              "pattern"))
+        elif target.exists() and not output.overwrite:
+            finish(i, Outcome(str(item.source), str(target), "skipped", "output exists"))
+        else:
             todo.append((i, item, target))
-        for i, item, _ in todo[:2]:
-            reads[i] = pool.submit(load, item)
-        for k, (i, item, target) in enumerate(todo):
+
+    workers = PHOTO_WORKERS
+    threads = 1 if workers > 1 else None
+    running: dict[Future, int] = {}
+
+    def collect(block: bool) -> None:
+        finished, _ = wait(running, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            finish(running.pop(fut), fut.result())
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="batch") as pool:
+        for i, item, target in todo:
             if control.cancelled:
                 finish(i, Outcome(str(item.source), str(target), "cancelled"))
                 continue
-            if k + 2 < len(todo):  # prefetch: decode two ahead while this one is enhanced
-                j, nxt, _ = todo[k + 2]
-                reads[j] = pool.submit(load, nxt)
+            if is_video(item.source):
+                while running:  # let the photos in flight finish: the video wants every core
+                    collect(block=True)
+                if on_start:
+                    on_start(i, item)
+                finish(i, _video_outcome(item, target, enhancer, s, control, on_video_progress))
+                continue
+            while len(running) >= workers:
+                collect(block=True)
             if on_start:
                 on_start(i, item)
-            start = time.perf_counter()
-            outcome = Outcome(str(item.source), str(target), "done")
-            try:
-                control.checkpoint()
-                if is_video(item.source):
-                    reads.pop(i)
-                    _enhance_video_item(item, target, enhancer, s, control, on_video_progress)
-                    outcome.seconds = time.perf_counter() - start
-                    finish(i, outcome)
-                    continue
-                pixels, meta = reads.pop(i).result()
-                result = enhancer.enhance(pixels, s.exposure, s.iterations, s.scale,
-                                          progress=control.checkpoint)
-                fmt = format_for_path(target)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                fut = pool.submit(_encode_and_write, target, result.image, fmt, output.quality,
-                                  meta)
-                if output.save_factor:
-                    heat = heatmap_image(result.factor_small, *result.image.shape[:2])
-                    pool.submit(_encode_and_write, target.with_name(target.stem + "_factor.png"),
-                                heat, "png", 0, None).result()
-                outcome.seconds = time.perf_counter() - start
-                pending_writes.append((i, outcome, fut))
-            except Cancelled:
-                outcome.status = "cancelled"
-                finish(i, outcome)
-            except Exception as exc:  # noqa: BLE001 - one bad file never stops the batch
-                outcome.status, outcome.reason = "failed", _reason(exc)
-                outcome.seconds = time.perf_counter() - start
-                finish(i, outcome)
-            drain(block=len(pending_writes) > 2)
-        drain(block=True)
-        for fut in reads.values():
-            fut.cancel()
+            running[pool.submit(_photo_outcome, item, target, enhancer, s, output, control,
+                                threads)] = i
+            collect(block=False)
+        while running:
+            collect(block=True)
     report.outcomes = [done[i] for i in sorted(done)]
     if write_report and items:
         try:
@@ -282,6 +257,44 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
         except OSError as exc:
             log.warning("could not write the batch report: %s", exc)
     return report
+
+
+def _photo_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
+                   output: OutputOptions, control: BatchControl, threads: int | None) -> Outcome:
+    """One photo from file to written output; never raises (the outcome says what happened)."""
+    outcome = Outcome(str(item.source), str(target), "done")
+    start = time.perf_counter()
+    try:
+        control.checkpoint()
+        pixels, meta = read_image(item.source)
+        result = enhancer.enhance(pixels, s.exposure, s.iterations, s.scale,
+                                  progress=control.checkpoint, threads=threads)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _encode_and_write(target, result.image, format_for_path(target), output.quality, meta)
+        if output.save_factor:
+            heat = heatmap_image(result.factor_small, *result.image.shape[:2])
+            _encode_and_write(target.with_name(target.stem + "_factor.png"), heat, "png", 0,
+                              None)
+    except Cancelled:
+        outcome.status = "cancelled"
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the batch
+        outcome.status, outcome.reason = "failed", _reason(exc)
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def _video_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
+                   control: BatchControl, progress) -> Outcome:
+    outcome = Outcome(str(item.source), str(target), "done")
+    start = time.perf_counter()
+    try:
+        _enhance_video_item(item, target, enhancer, s, control, progress)
+    except Cancelled:
+        outcome.status = "cancelled"
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the batch
+        outcome.status, outcome.reason = "failed", _reason(exc)
+    outcome.seconds = time.perf_counter() - start
+    return outcome
 
 
 def _enhance_video_item(item: BatchItem, target: Path, enhancer, settings: EnhanceSettings,

@@ -73,7 +73,8 @@ def _merge_channels(rgb: np.ndarray, like: np.ndarray, alpha: np.ndarray | None)
 
 
 class Enhancer:
-    """Loads weights once; ``enhance`` is safe to call repeatedly (not concurrently)."""
+    """Loads weights once; ``enhance`` may be called repeatedly and from several threads at
+    once (pass ``threads=1`` then, so the calls do not fight over the cores)."""
 
     def __init__(self, weights: str | Path | None = None, backend: str = "auto",
                  threads: int | None = None, exposure_lock: bool = True,
@@ -153,10 +154,12 @@ class Enhancer:
         return np.clip(x_r + offsets, -1.0, 1.0), offsets
 
     def enhance(self, image: np.ndarray, exposure: float = 0.6, iterations: int = 8,
-                scale: int = 12, progress: Callable[[float], None] | None = None
-                ) -> EnhanceResult:
+                scale: int = 12, progress: Callable[[float], None] | None = None,
+                threads: int | None = None) -> EnhanceResult:
         """Enhance an image array. ``progress`` gets fractions in [0, 1] as bands finish and may
-        raise to cancel (e.g. a worker's cancellation exception)."""
+        raise to cancel (e.g. a worker's cancellation exception). ``threads=1`` keeps the call
+        in the calling thread, so several such calls can run at once (batch workers); by
+        default one call uses every core."""
         s = EnhanceSettings(exposure, iterations, scale).validated()
         if image.dtype not in (np.uint8, np.uint16):
             raise ValueError(f"expected uint8 or uint16 pixels, got {image.dtype}")
@@ -165,28 +168,29 @@ class Enhancer:
         start = time.perf_counter()
         rgb, alpha = _split_channels(image)
         small, offsets = self.factor_small(rgb, s.exposure, s.scale)
-        out = self.recur_with_factor(rgb, small, s.iterations, progress)
+        out = self.recur_with_factor(rgb, small, s.iterations, progress, threads)
         result = _merge_channels(out, image, alpha)
         return EnhanceResult(result, small, self.backend_name, time.perf_counter() - start,
                              offsets)
 
     def recur_with_factor(self, rgb: np.ndarray, small: np.ndarray, iterations: int,
-                          progress: Callable[[float], None] | None = None) -> np.ndarray:
+                          progress: Callable[[float], None] | None = None,
+                          threads: int | None = None) -> np.ndarray:
         """The full-resolution stage alone, for a given low-res factor map (video smoothing)."""
         if self._torch is not None and self._torch.on_gpu:
             return self._torch.recur(rgb, small, iterations)
-        return self._recur_in_bands(rgb, small, iterations, progress)
+        return self._recur_in_bands(rgb, small, iterations, progress,
+                                    threads or self.threads or os.cpu_count())
 
     def _recur_in_bands(self, rgb: np.ndarray, small: np.ndarray, iterations: int,
-                        progress: Callable[[float], None] | None) -> np.ndarray:
+                        progress: Callable[[float], None] | None, threads: int) -> np.ndarray:
         h, w, _ = rgb.shape
         out = np.empty_like(rgb)
         rows = max(1, min(BAND_ELEMENTS // (w * 3), 4096))
         if self.fused:
             for top in range(0, h, rows * 4):  # bands only for progress and cancellation
                 bottom = min(h, top + rows * 4)
-                fused.recur_rows(rgb, small, iterations, top, bottom, out,
-                                 self.threads or os.cpu_count())
+                fused.recur_rows(rgb, small, iterations, top, bottom, out, threads)
                 if progress is not None:
                     progress(bottom / h)
             return out

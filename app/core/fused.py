@@ -13,6 +13,7 @@ serialised by a lock (each call already uses every core).
 from __future__ import annotations
 
 import threading
+import types
 
 import cv2
 import numpy as np
@@ -29,8 +30,7 @@ available = njit is not None
 
 if available:
 
-    @njit(parallel=True, cache=True, nogil=True, fastmath=True)
-    def _kernel(image, wide, r0, r1, wy, iterations, top_value, out):
+    def _kernel_body(image, wide, r0, r1, wy, iterations, top_value, out):
         rows, n = image.shape
         scale = np.float32(1.0) / np.float32(top_value)
         top = np.float32(top_value)
@@ -58,11 +58,21 @@ if available:
                 out[y, i] = min(max(q, np.float32(0.0)), top)
         return out
 
+    _kernel = njit(parallel=True, cache=True, nogil=True, fastmath=True)(_kernel_body)
+    # The same loops compiled without the thread pool (prange runs as range), for callers that
+    # are themselves parallel (batch workers): no lock, runs in the calling thread. A distinct
+    # name keeps numba's on-disk cache entries apart.
+    _serial_body = types.FunctionType(_kernel_body.__code__, _kernel_body.__globals__,
+                                      "_kernel_serial")
+    _serial_body.__qualname__ = "_kernel_serial"
+    _kernel_serial = njit(cache=True, nogil=True, fastmath=True)(_serial_body)
+
 
 def recur_rows(image: np.ndarray, small: np.ndarray, iterations: int, top: int, bottom: int,
                out: np.ndarray, threads: int | None = None) -> None:
     """Rows [top, bottom) of the enhanced image into ``out`` (same rows), HxWx3 arrays;
-    ``small`` is the low-res factor map (h, w, 3) float32."""
+    ``small`` is the low-res factor map (h, w, 3) float32. ``threads=1`` runs in the calling
+    thread, and such calls may run concurrently."""
     h_img, w_img, c = image.shape
     r0, r1, wy = resample.bilinear_taps(h_img, small.shape[0], top, bottom)
     first, last = int(r0.min()), int(r1.max()) + 1
@@ -70,12 +80,15 @@ def recur_rows(image: np.ndarray, small: np.ndarray, iterations: int, top: int, 
     # cv2's vertical pass is the identity and this is the horizontal half of the bilinear).
     wide = cv2.resize(small[first:last], (w_img, last - first), interpolation=cv2.INTER_LINEAR)
     wide = wide.reshape(last - first, w_img * c)
-    top_value = resample.pixel_max(image.dtype)
+    args = (image[top:bottom].reshape(bottom - top, w_img * c), wide, r0 - first, r1 - first, wy,
+            iterations, resample.pixel_max(image.dtype), out[top:bottom].reshape(bottom - top, -1))
+    if threads == 1:
+        _kernel_serial(*args)
+        return
     with _LOCK:
         if threads:
             set_num_threads(min(threads, config.NUMBA_NUM_THREADS))
-        _kernel(image[top:bottom].reshape(bottom - top, w_img * c), wide, r0 - first,
-                r1 - first, wy, iterations, top_value, out[top:bottom].reshape(bottom - top, -1))
+        _kernel(*args)
 
 
 def warm_up() -> None:
@@ -85,4 +98,5 @@ def warm_up() -> None:
     small = np.zeros((2, 2, 3), np.float32)
     for dtype in (np.uint8, np.uint16):
         img = np.zeros((4, 4, 3), dtype)
-        recur_rows(img, small, 1, 0, 4, np.empty_like(img))
+        for threads in (None, 1):
+            recur_rows(img, small, 1, 0, 4, np.empty_like(img), threads)
