@@ -3,7 +3,9 @@
     python -m app.bench_video [--frames 120] [--json bench_video.json]
 
 Both passes use the same three-thread pipeline and the same encoder settings; the plain pass
-returns each frame untouched, so the ratio is the cost of enhancing.
+returns each frame untouched. A third plain pass re-encodes the enhanced clip: brighter frames
+carry amplified sensor noise that costs x264 much more than the dark original, so it separates
+the content's cost from the enhancement's.
 """
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "night_1080p.mp4"
         make_clip(clip, args.frames)
-        runs = {"plain": [], "enhance": []}
+        runs = {"plain": [], "enhance": [], "plain_bright": []}
         for _ in range(2):
             for name, eng, smooth in (("plain", CopyEngine(), False),
                                       ("enhance", engine, True)):
@@ -62,14 +64,24 @@ def main(argv: list[str] | None = None) -> int:
                                   smooth=smooth)
                 runs[name].append(time.perf_counter() - t)
                 assert r.frames == args.frames
-    plain, enh = min(runs["plain"]), min(runs["enhance"])
+            # The same plain pass over the enhanced clip: x264 spends far more on bright, noisy
+            # frames than on dark ones, a cost of the content, not of the enhancement.
+            t = time.perf_counter()
+            enhance_video(Path(tmp) / "enhance.mp4", Path(tmp) / "bright.mp4", CopyEngine(),
+                          EnhanceSettings(), smooth=False)
+            runs["plain_bright"].append(time.perf_counter() - t)
+    plain, enh, bright = min(runs["plain"]), min(runs["enhance"]), min(runs["plain_bright"])
     print(f"1080p H.264 -> H.264, {args.frames} frames ({engine.backend_name}):")
     print(f"  plain decode+encode: {args.frames / plain:.1f} fps")
     print(f"  enhance:             {args.frames / enh:.1f} fps (target >= 25)")
     print(f"  ratio enhance/plain: {enh / plain:.2f}x (target <= 1.5x)")
+    print(f"  plain decode+encode of the enhanced clip: {args.frames / bright:.1f} fps "
+          f"(enhance over it: {enh / bright:.2f}x)")
     with open(args.json, "w") as f:
         json.dump({"frames": args.frames, "plain_fps": args.frames / plain,
-                   "enhance_fps": args.frames / enh, "ratio": enh / plain}, f, indent=1)
+                   "enhance_fps": args.frames / enh, "ratio": enh / plain,
+                   "plain_enhanced_content_fps": args.frames / bright,
+                   "ratio_over_enhanced_content": enh / bright}, f, indent=1)
     return 0
 
 

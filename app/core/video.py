@@ -297,9 +297,12 @@ def _drain(q: queue.Queue) -> None:
 
 
 def _enhance_frame(enhancer, rgb: np.ndarray, s: EnhanceSettings, smoother) -> np.ndarray:
+    # One thread: the decoder and the encoder's threads keep the other cores busy, and a
+    # parallel kernel would only wait for them at its barriers.
     if smoother is None:
-        return enhancer.enhance(rgb, s.exposure, s.iterations, s.scale).image
+        return enhancer.enhance(rgb, s.exposure, s.iterations, s.scale, threads=1).image
     h, w = rgb.shape[:2]
     small_frame = resample.downscale(rgb, *resample.low_res_size(h, w, s.scale), 255.0)
     factor, _ = enhancer.factor_from_small(rgb, small_frame, s.exposure)
-    return enhancer.recur_with_factor(rgb, smoother(small_frame, factor), s.iterations)
+    return enhancer.recur_with_factor(rgb, smoother(small_frame, factor), s.iterations,
+                                      threads=1)
