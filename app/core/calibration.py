@@ -22,7 +22,8 @@ SAMPLE_PIXELS = 6_000
 # as in the dark original; SGZ's grey-world colour loss pulls towards neutral, and so do we,
 # gently, which also absorbs the error of predicting from samples.
 CAST_KEEP = 0.9
-_STEPS = 7  # false-position steps: converges to well below one level of brightness
+_STEPS = 7  # false-position steps at most: converges to well below one level of brightness
+_CONVERGED = 2e-4  # mean brightness error (0.05 of a level) at which the search stops early
 
 
 def sample_grid(image: np.ndarray, max_value: float, count: int = SAMPLE_PIXELS
@@ -36,13 +37,34 @@ def sample_grid(image: np.ndarray, max_value: float, count: int = SAMPLE_PIXELS
     return image[rows][:, cols].astype(np.float32) * np.float32(1.0 / max_value), (gh, gw)
 
 
-def _channel_means_after(levels: np.ndarray, x_r: np.ndarray) -> np.ndarray:
-    """Per-channel mean output (in [0, 1]) at n = 8, looked up in the recurrence table:
-    ``levels`` are input levels 0..255 (fractional for 16-bit sources), shape (3, N)."""
-    rows = factor_to_table_row(np.clip(x_r, -1.0, 1.0))
-    out = cv2.remap(level_table(REFERENCE_ITERATIONS), levels, rows, cv2.INTER_LINEAR,
-                    borderMode=cv2.BORDER_REPLICATE)
-    return out.mean(axis=1) / 255.0
+class _MeanPredictor:
+    """Per-channel mean output (in [0, 1]) at n = 8 of the sampled pixels for x_r shifted by an
+    offset per channel, looked up in the recurrence table. The table row is affine in x_r, so
+    the rows of the unshifted map are computed once and each evaluation only adds and clips
+    (one pass) before the lookup."""
+
+    def __init__(self, levels: np.ndarray, x_r: np.ndarray):
+        self.levels = levels  # (3, N) input levels 0..255 (fractional for 16-bit sources)
+        self.rows = factor_to_table_row(x_r)
+        self.buf = np.empty_like(self.rows)
+        self.table = level_table(REFERENCE_ITERATIONS)
+        self.last_row = np.float32(self.table.shape[0] - 1)
+
+    def __call__(self, offsets: np.ndarray) -> np.ndarray:
+        step = factor_to_table_row(np.float32(1.0)) - factor_to_table_row(np.float32(0.0))
+        np.add(self.rows, (offsets * step).astype(np.float32)[:, None], out=self.buf)
+        np.clip(self.buf, 0.0, self.last_row, out=self.buf)  # x_r stays in [-1, 1]
+        return self._lookup(self.buf)
+
+    def at_row(self, row: float) -> np.ndarray:
+        """Means with x_r = -1 (row 0, brightest) or +1 (last row, darkest) everywhere."""
+        self.buf.fill(row)
+        return self._lookup(self.buf)
+
+    def _lookup(self, rows: np.ndarray) -> np.ndarray:
+        out = cv2.remap(self.table, self.levels, rows, cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_REPLICATE)
+        return out.sum(axis=1) / np.float32(255.0 * out.shape[1])
 
 
 def exposure_offsets(pixels: np.ndarray, small: np.ndarray, target: float) -> np.ndarray:
@@ -53,13 +75,13 @@ def exposure_offsets(pixels: np.ndarray, small: np.ndarray, target: float) -> np
 
     # channels as rows: remap works along long rows much faster than down 3-wide columns
     x = np.ascontiguousarray(pixels.reshape(-1, 3).T)
-    levels = x * np.float32(255.0)
     r = np.ascontiguousarray(upscale(small, *pixels.shape[:2]).reshape(-1, 3).T)
+    mean_after = _MeanPredictor(x * np.float32(255.0), r)
     deviation = CAST_KEEP * (x.mean(axis=1) - x.mean())
     # Where the curve cannot reach the target (photos that are mostly pure black, or white),
     # move all channels' goals together so the colour balance holds at the reachable limit.
-    darkest = _channel_means_after(levels, np.ones_like(r))
-    brightest = _channel_means_after(levels, -np.ones_like(r))
+    darkest = mean_after.at_row(mean_after.last_row)
+    brightest = mean_after.at_row(0.0)
     common = np.clip(target, (darkest - deviation).max(), (brightest - deviation).min())
     goal = common + deviation
     # Illinois false position on g(d) = mean(d) - goal, which falls from g(-2) >= 0 to
@@ -72,7 +94,9 @@ def exposure_offsets(pixels: np.ndarray, small: np.ndarray, target: float) -> np
         span = g_lo - g_hi
         safe = span > 1e-12
         d = np.where(safe, lo + g_lo * (hi - lo) / np.where(safe, span, 1.0), 0.5 * (lo + hi))
-        g = _channel_means_after(levels, r + d.astype(np.float32)[:, None]) - goal
+        g = mean_after(d) - goal
+        if np.abs(g).max() < _CONVERGED:
+            break
         above = g > 0  # still too bright: the root lies between d and hi
         # Illinois: when the same end moves twice running, halve the other end's value.
         g_hi = np.where(above & (last == 1), g_hi * 0.5, g_hi)
