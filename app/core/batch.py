@@ -259,12 +259,25 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     return report
 
 
-def _photo_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
-                   output: OutputOptions, control: BatchControl, threads: int | None) -> Outcome:
-    """One photo from file to written output; never raises (the outcome says what happened)."""
+def _outcome(item: BatchItem, target: Path, work: Callable[[], None]) -> Outcome:
+    """Run one file's ``work``; never raises (the outcome says what happened)."""
     outcome = Outcome(str(item.source), str(target), "done")
     start = time.perf_counter()
     try:
+        work()
+    except Cancelled:
+        outcome.status = "cancelled"
+    except Exception as exc:  # noqa: BLE001 - one bad file never stops the batch
+        outcome.status, outcome.reason = "failed", _reason(exc)
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def _photo_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
+                   output: OutputOptions, control: BatchControl, threads: int | None) -> Outcome:
+    """One photo from file to written output (run in a worker thread)."""
+
+    def work() -> None:
         control.checkpoint()
         pixels, meta = read_image(item.source)
         result = enhancer.enhance(pixels, s.exposure, s.iterations, s.scale,
@@ -275,34 +288,19 @@ def _photo_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
             heat = heatmap_image(result.factor_small, *result.image.shape[:2])
             _encode_and_write(target.with_name(target.stem + "_factor.png"), heat, "png", 0,
                               None)
-    except Cancelled:
-        outcome.status = "cancelled"
-    except Exception as exc:  # noqa: BLE001 - one bad file never stops the batch
-        outcome.status, outcome.reason = "failed", _reason(exc)
-    outcome.seconds = time.perf_counter() - start
-    return outcome
+
+    return _outcome(item, target, work)
 
 
 def _video_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
                    control: BatchControl, progress) -> Outcome:
-    outcome = Outcome(str(item.source), str(target), "done")
-    start = time.perf_counter()
-    try:
-        _enhance_video_item(item, target, enhancer, s, control, progress)
-    except Cancelled:
-        outcome.status = "cancelled"
-    except Exception as exc:  # noqa: BLE001 - one bad file never stops the batch
-        outcome.status, outcome.reason = "failed", _reason(exc)
-    outcome.seconds = time.perf_counter() - start
-    return outcome
-
-
-def _enhance_video_item(item: BatchItem, target: Path, enhancer, settings: EnhanceSettings,
-                        control: BatchControl, progress) -> None:
     from app.core.video import enhance_video
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    enhance_video(item.source, target, enhancer, settings, progress=progress, control=control)
+    def work() -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        enhance_video(item.source, target, enhancer, s, progress=progress, control=control)
+
+    return _outcome(item, target, work)
 
 
 def _encode_and_write(target: Path, pixels, fmt: str, quality: int, meta) -> None:
