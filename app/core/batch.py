@@ -220,8 +220,7 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
         else:
             todo.append((i, item, target))
 
-    workers = PHOTO_WORKERS
-    threads = 1 if workers > 1 else None
+    threads = 1 if PHOTO_WORKERS > 1 else None
     running: dict[Future, int] = {}
 
     def collect(block: bool) -> None:
@@ -229,7 +228,7 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
         for fut in finished:
             finish(running.pop(fut), fut.result())
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="batch") as pool:
+    with ThreadPoolExecutor(max_workers=PHOTO_WORKERS, thread_name_prefix="batch") as pool:
         for i, item, target in todo:
             if control.cancelled:
                 finish(i, Outcome(str(item.source), str(target), "cancelled"))
@@ -241,7 +240,7 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
                     on_start(i, item)
                 finish(i, _video_outcome(item, target, enhancer, s, control, on_video_progress))
                 continue
-            while len(running) >= workers:
+            while len(running) >= PHOTO_WORKERS:
                 collect(block=True)
             if on_start:
                 on_start(i, item)
@@ -297,6 +296,7 @@ def _video_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
     from app.core.video import enhance_video
 
     def work() -> None:
+        control.checkpoint()  # a paused batch does not start its next video
         target.parent.mkdir(parents=True, exist_ok=True)
         enhance_video(item.source, target, enhancer, s, progress=progress, control=control)
 

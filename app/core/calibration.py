@@ -49,10 +49,11 @@ class _MeanPredictor:
         self.buf = np.empty_like(self.rows)
         self.table = level_table(REFERENCE_ITERATIONS)
         self.last_row = np.float32(self.table.shape[0] - 1)
+        # table rows per unit of x_r (the slope of the affine map)
+        self.row_step = factor_to_table_row(np.float32(1.0)) - factor_to_table_row(np.float32(0.0))
 
     def __call__(self, offsets: np.ndarray) -> np.ndarray:
-        step = factor_to_table_row(np.float32(1.0)) - factor_to_table_row(np.float32(0.0))
-        np.add(self.rows, (offsets * step).astype(np.float32)[:, None], out=self.buf)
+        np.add(self.rows, (offsets * self.row_step).astype(np.float32)[:, None], out=self.buf)
         np.clip(self.buf, 0.0, self.last_row, out=self.buf)  # x_r stays in [-1, 1]
         return self._lookup(self.buf)
 

@@ -76,7 +76,7 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         try:
             first = next(c.decode(s))
             rotation = int(getattr(first, "rotation", 0) or 0)
-        except (StopIteration, Exception):  # noqa: BLE001 - a probe never fails on this
+        except Exception:  # noqa: BLE001 - a probe never fails on this (StopIteration too)
             pass
         return VideoInfo(s.codec_context.width, s.codec_context.height, float(rate), frames,
                          duration, s.codec_context.name, bool(c.streams.audio), rotation)
