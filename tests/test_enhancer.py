@@ -94,6 +94,19 @@ def test_banded_processing_matches_one_pass(full_res, dark_photo, monkeypatch):
     assert len(seen) > 10 and seen[-1] == 1.0
 
 
+@pytest.mark.parametrize("threads, height", [(2, 75), (3, 61)])
+def test_efe_in_strips_on_several_cores_matches_one_run(threads, height, monkeypatch):
+    from app.core.backends.onnx_backend import OnnxEFE
+
+    efe = OnnxEFE(default_weights().with_suffix(".onnx"), threads=threads)
+    small = np.random.default_rng(3).random((height, 100, 3), dtype=np.float32) * 0.3
+    whole = efe.factor(small, 0.6, threads=1)
+    np.testing.assert_allclose(efe.factor(small, 0.6), whole, atol=1e-6)
+    # the check can see seams: with too little context the strips' edges are wrong
+    monkeypatch.setattr(OnnxEFE, "HALO", 0)
+    assert np.abs(efe.factor(small, 0.6) - whole).max() > 1e-3
+
+
 def test_bad_arguments_are_clear_errors(enhancer, dark_photo):
     with pytest.raises(ValueError, match="exposure"):
         enhancer.enhance(dark_photo, exposure=3)

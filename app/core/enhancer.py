@@ -134,19 +134,20 @@ class Enhancer:
         stage = "fused kernel" if self.fused else "OpenCV table"
         return f"{self.efe.name} + {stage}"
 
-    def factor_small(self, image: np.ndarray, exposure: float = 0.6, scale: int = 12
-                     ) -> tuple[np.ndarray, np.ndarray]:
+    def factor_small(self, image: np.ndarray, exposure: float = 0.6, scale: int = 12,
+                     threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(x_r on the downscaled copy, float32 (h, w, 3); the exposure lock's offset, already
         added) for an RGB uint8/uint16 image."""
         h, w = image.shape[:2]
         small_image = resample.downscale(image, *resample.low_res_size(h, w, scale),
                                          resample.pixel_max(image.dtype))
-        return self.factor_from_small(image, small_image, exposure)
+        return self.factor_from_small(image, small_image, exposure, threads)
 
     def factor_from_small(self, image: np.ndarray, small_image: np.ndarray,
-                          exposure: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
+                          exposure: float = 0.6, threads: int | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
         """As :meth:`factor_small`, for a caller that already has the downscaled copy."""
-        x_r = self.efe.factor(small_image, float(exposure))
+        x_r = self.efe.factor(small_image, float(exposure), threads)
         if not self.exposure_lock:
             return x_r, np.zeros(3, np.float32)
         pixels, _ = calibration.sample_grid(image, resample.pixel_max(image.dtype))
@@ -167,7 +168,7 @@ class Enhancer:
             raise ValueError("the image is empty")
         start = time.perf_counter()
         rgb, alpha = _split_channels(image)
-        small, offsets = self.factor_small(rgb, s.exposure, s.scale)
+        small, offsets = self.factor_small(rgb, s.exposure, s.scale, threads)
         out = self.recur_with_factor(rgb, small, s.iterations, progress, threads)
         result = _merge_channels(out, image, alpha)
         return EnhanceResult(result, small, self.backend_name, time.perf_counter() - start,

@@ -303,6 +303,6 @@ def _enhance_frame(enhancer, rgb: np.ndarray, s: EnhanceSettings, smoother) -> n
         return enhancer.enhance(rgb, s.exposure, s.iterations, s.scale, threads=1).image
     h, w = rgb.shape[:2]
     small_frame = resample.downscale(rgb, *resample.low_res_size(h, w, s.scale), 255.0)
-    factor, _ = enhancer.factor_from_small(rgb, small_frame, s.exposure)
+    factor, _ = enhancer.factor_from_small(rgb, small_frame, s.exposure, threads=1)
     return enhancer.recur_with_factor(rgb, smoother(small_frame, factor), s.iterations,
                                       threads=1)

@@ -13,4 +13,6 @@ import numpy as np
 class EFEBackend(Protocol):
     name: str  # what ran, for the status bar and --verbose: "onnxruntime (CPU)", ...
 
-    def factor(self, small: np.ndarray, exposure: float) -> np.ndarray: ...
+    def factor(self, small: np.ndarray, exposure: float, threads: int | None = None
+               ) -> np.ndarray:
+        """``threads=1``: stay in the calling thread; None: use the cores it was set up for."""

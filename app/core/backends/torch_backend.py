@@ -36,7 +36,9 @@ class TorchEFE:
         return self.device.type != "cpu"
 
     @torch.inference_mode()
-    def factor(self, small: np.ndarray, exposure: float) -> np.ndarray:
+    def factor(self, small: np.ndarray, exposure: float, threads: int | None = None
+               ) -> np.ndarray:
+        # torch's own thread count is set once for the process (Enhancer(threads=...))
         x = torch.from_numpy(np.ascontiguousarray(small.transpose(2, 0, 1)))[None].to(self.device)
         if self.model.conditioned:
             x = with_exposure_map(x, exposure)
