@@ -6,7 +6,7 @@ import logging
 import sys
 from pathlib import Path
 
-from app.core.settings import EnhanceSettings
+from app.core.settings import DEFAULT_CRF, VIDEO_CODECS, EnhanceSettings, VideoOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -23,6 +23,11 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", type=Path, help="model weights (.pt; default: shipped)")
     p.add_argument("--format", choices=("keep", "jpeg", "png", "tiff", "webp"), default="keep")
     p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    p.add_argument("--video-codec", choices=VIDEO_CODECS, default="h264",
+                   help="codec of enhanced videos (default h264; h265: smaller, much slower)")
+    p.add_argument("--video-quality", type=int, metavar="CRF",
+                   help="video quality as a CRF, 0-51, lower is better and bigger (default "
+                        + ", ".join(f"{c} {q}" for c, q in DEFAULT_CRF.items()) + ")")
     p.add_argument("--overwrite", action="store_true",
                    help="replace existing outputs (inputs are never replaced)")
     p.add_argument("-v", "--verbose", action="store_true", help="say which backend ran, and more")
@@ -98,6 +103,7 @@ def _enhance(args) -> int:
 
     try:
         settings = EnhanceSettings(args.exposure, args.iterations, args.scale).validated()
+        video = VideoOptions(args.video_codec, args.video_quality).validated()
         enhancer = Enhancer(args.weights, backend=args.backend)
     except (ValueError, FileNotFoundError, ImportError) as exc:
         print(f"lowlight: {exc}", file=sys.stderr)
@@ -107,8 +113,8 @@ def _enhance(args) -> int:
     batch = args.command == "batch"
     items = discover(args.inputs, recursive=batch and not args.no_recursive)
     options = OutputOptions(args.output, args.pattern if batch else "{stem}", args.format,
-                            args.quality, args.overwrite, save_factor=getattr(args, "save_factor",
-                                                                               False))
+                            args.quality, args.overwrite,
+                            save_factor=getattr(args, "save_factor", False), video=video)
     bar = tqdm(total=len(items), unit="img", disable=not sys.stderr.isatty() and not batch,
                file=sys.stderr)
 

@@ -166,23 +166,31 @@ def test_batch_tab_takes_a_dropped_folder_and_reports_each_file(qtbot, window, t
     write_image(src / "a.png", dark_photo)
     write_image(src / "sub" / "b.jpg", dark_photo)
     (src / "bad.jpg").write_bytes(b"nope")
+    from clips import make_clip
+
+    from app.core.video import probe
+
+    make_clip(src / "sub" / "drive.mp4", frames=8)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(src))])
     event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
     window.dropEvent(event)  # a folder dropped on the window goes to the batch tab
     panel = window.batch
     assert window.tabs.currentWidget() is panel
-    assert panel.table.rowCount() == 3
+    assert panel.table.rowCount() == 4
     assert panel.output_edit.text() == str(tmp_path / "shots_enhanced")
+    panel.video_options.codec.setCurrentIndex(panel.video_options.codec.findData("h265"))
     with qtbot.waitSignal(panel.batch_finished, timeout=30000) as blocker:
         panel.start()
     report = blocker.args[0]
     statuses = {Path(o.source).name: o.status for o in report.outcomes}
-    assert statuses == {"a.png": "done", "b.jpg": "done", "bad.jpg": "failed"}
-    rows = {panel.table.item(r, 0).text(): panel.status_of(r) for r in range(3)}
+    assert statuses == {"a.png": "done", "b.jpg": "done", "bad.jpg": "failed",
+                        "drive.mp4": "done"}
+    rows = {panel.table.item(r, 0).text(): panel.status_of(r) for r in range(4)}
     assert rows["bad.jpg"] == "failed" and rows["a.png"] == "done"
     assert (tmp_path / "shots_enhanced" / "sub" / "b_enhanced.jpg").exists()
-    assert panel.progress.value() == 3
+    assert probe(tmp_path / "shots_enhanced" / "sub" / "drive_enhanced.mp4").codec == "hevc"
+    assert panel.progress.value() == 4
     assert "1 failed" in panel.rate.text()
 
 
@@ -219,11 +227,18 @@ def test_video_scrub_preview_and_export_with_sound(qtbot, window, tmp_path):
         window.video_bar.slider.setValue(15)  # 1.5 s: scrub, debounced, then enhanced
     assert not np.array_equal(first, window.image)
     assert window.factor is not None
+    options = window.video_bar.export_options  # codec and quality sit beside the scrubber
+    options.codec.setCurrentIndex(options.codec.findData("h265"))
+    assert options.crf.value() == 22  # the new codec's own default
+    options.crf.setValue(30)
     target = tmp_path / "dashcam_enhanced.mp4"
     window.export_video(target)
     qtbot.waitUntil(lambda: window._video_job is None, timeout=60000)
-    assert probe(target).frames == 24
+    info = probe(target)
+    assert (info.frames, info.codec) == (24, "hevc")
     assert audio_packets(target) == audio_packets(clip)
+    # the choice is remembered for next time
+    assert (window.store.value("video_codec"), int(window.store.value("video_crf"))) == ("h265", 30)
 
 
 def test_broken_video_is_a_message_not_a_crash(qtbot, window, tmp_path):

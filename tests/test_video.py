@@ -6,7 +6,7 @@ import pytest
 from clips import audio_packets, frame_means, make_clip
 
 from app.core.batch import BatchControl, Cancelled, OutputOptions, discover, run_batch
-from app.core.settings import EnhanceSettings
+from app.core.settings import EnhanceSettings, VideoOptions
 from app.core.video import VideoReadError, enhance_video, probe, read_frame
 
 
@@ -61,13 +61,34 @@ def test_cancelled_export_leaves_nothing(tmp_path, clip, enhancer):
 def test_h265_mkv_odd_size_rotation_and_ten_bit(tmp_path, enhancer):
     src = make_clip(tmp_path / "odd.mp4", frames=8, size=(161, 91), codec="libx264",
                     pix_fmt="yuv444p", rotation=90, audio=False)
-    out = enhance_video(src, tmp_path / "odd.mkv", enhancer, EnhanceSettings(), codec="h265")
+    out = enhance_video(src, tmp_path / "odd.mkv", enhancer, EnhanceSettings(),
+                        VideoOptions("h265"))
     info = probe(out.output)
     assert (info.width, info.height, info.codec, info.frames) == (161, 91, "hevc", 8)
     assert info.rotation == probe(src).rotation == 90
     deep = make_clip(tmp_path / "deep.mkv", frames=6, pix_fmt="yuv420p10le", audio=False)
     assert enhance_video(deep, tmp_path / "deep_out.mp4", enhancer,
                          EnhanceSettings()).frames == 6
+
+
+def test_video_quality_and_codec_are_the_users_choice(tmp_path, clip, enhancer):
+    import av
+
+    def export(name, options):
+        return enhance_video(clip, tmp_path / name, enhancer, EnhanceSettings(), options).output
+
+    fine = export("fine.mp4", VideoOptions(crf=12))
+    coarse = export("coarse.mp4", VideoOptions(crf=40))
+    assert coarse.stat().st_size * 2 < fine.stat().st_size
+    hevc = export("small.mp4", VideoOptions("h265"))
+    with av.open(str(hevc)) as c:
+        assert c.streams.video[0].codec_context.name == "hevc"
+        assert c.streams.video[0].codec_tag == "hvc1"  # plays in Apple's players too
+        assert c.streams.audio  # the sound came along
+    with pytest.raises(ValueError, match="codec"):
+        VideoOptions("vp9").validated()
+    with pytest.raises(ValueError, match="CRF"):
+        VideoOptions(crf=60).validated()
 
 
 def test_variable_frame_rate_timestamps_survive(tmp_path, enhancer):
@@ -137,6 +158,21 @@ def test_videos_are_batch_items(tmp_path, clip, enhancer):
     status = {o.source.split("/")[-1]: o.status for o in report.outcomes}
     assert status == {"clip.mp4": "done", "broken.mov": "failed"}
     assert probe(tmp_path / "o" / "clip_enhanced.mp4").frames == 36
+
+
+def test_cli_exports_videos_with_the_chosen_codec_and_quality(tmp_path, clip):
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "app.cli", "enhance", str(clip), "-o", str(tmp_path / "o")]
+    r = subprocess.run(cmd + ["--video-codec", "h265", "--video-quality", "30"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    info = probe(tmp_path / "o" / clip.name)
+    assert (info.codec, info.frames, info.has_audio) == ("hevc", 36, True)
+    r = subprocess.run(cmd + ["--video-quality", "99"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 2 and "CRF" in r.stderr
 
 
 def test_subtitles_are_copied_into_mkv(tmp_path, enhancer):

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from app.core.heatmap import heatmap_image
@@ -28,7 +28,7 @@ from app.core.imageio import (
     format_for_path,
     read_image,
 )
-from app.core.settings import EnhanceSettings
+from app.core.settings import EnhanceSettings, VideoOptions
 
 log = logging.getLogger(__name__)
 SKIPPED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
@@ -88,6 +88,7 @@ class OutputOptions:
     quality: int = 95
     overwrite: bool = False  # replace existing outputs (inputs are never replaced)
     save_factor: bool = False  # also write <output stem>_factor.png, the x_r heatmap
+    video: VideoOptions = VideoOptions()  # codec and quality of enhanced clips
 
     def target(self, item: BatchItem) -> Path:
         suffix = item.source.suffix.lower()
@@ -198,6 +199,7 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     handing each step back and forth. Videos run one at a time (their own pipeline uses every
     core). The callbacks are called from this thread only, files may finish out of order."""
     s = settings.validated()
+    output = replace(output, video=output.video.validated())  # a bad choice fails up front
     control = control or BatchControl()
     report = BatchReport(backend=enhancer.backend_name, settings=asdict(s))
     total = len(items)
@@ -238,7 +240,8 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
                     collect(block=True)
                 if on_start:
                     on_start(i, item)
-                finish(i, _video_outcome(item, target, enhancer, s, control, on_video_progress))
+                finish(i, _video_outcome(item, target, enhancer, s, output.video, control,
+                                         on_video_progress))
                 continue
             while len(running) >= PHOTO_WORKERS:
                 collect(block=True)
@@ -292,13 +295,14 @@ def _photo_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
 
 
 def _video_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
-                   control: BatchControl, progress) -> Outcome:
+                   video: VideoOptions, control: BatchControl, progress) -> Outcome:
     from app.core.video import enhance_video
 
     def work() -> None:
         control.checkpoint()  # a paused batch does not start its next video
         target.parent.mkdir(parents=True, exist_ok=True)
-        enhance_video(item.source, target, enhancer, s, progress=progress, control=control)
+        enhance_video(item.source, target, enhancer, s, video, progress=progress,
+                      control=control)
 
     return _outcome(item, target, work)
 

@@ -29,3 +29,32 @@ class EnhanceSettings:
             raise ValueError(f"scale must be an integer from 1 to 64, got {self.scale}")
         return replace(self, exposure=float(self.exposure), iterations=int(self.iterations),
                        scale=int(self.scale))
+
+
+VIDEO_CODECS = ("h264", "h265")
+# Default CRF per codec: lower is better quality and bigger files. x265's scale sits a few
+# steps above x264's for the same look.
+DEFAULT_CRF = {"h264": 20, "h265": 22}
+CRF_RANGE = (0, 51)
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    """How enhanced clips are encoded: the codec and its quality (CRF, None = codec default)."""
+
+    codec: str = "h264"
+    crf: int | None = None
+
+    @property
+    def quality(self) -> int:
+        return DEFAULT_CRF[self.codec] if self.crf is None else int(self.crf)
+
+    def validated(self) -> VideoOptions:
+        if self.codec not in VIDEO_CODECS:
+            raise ValueError(f"video codec must be one of {', '.join(VIDEO_CODECS)}, "
+                             f"got {self.codec!r}")
+        lo, hi = CRF_RANGE
+        if self.crf is not None and (int(self.crf) != self.crf or not lo <= self.crf <= hi):
+            raise ValueError(f"video quality (CRF) must be an integer from {lo} to {hi}, "
+                             f"got {self.crf}")
+        return replace(self, crf=None if self.crf is None else int(self.crf))

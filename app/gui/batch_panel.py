@@ -35,6 +35,7 @@ from app.core.batch import (
     run_batch,
 )
 from app.core.settings import EnhanceSettings
+from app.gui.widgets import VideoOptionsEditor
 
 STATUS_ICONS = {"queued": ("fa5s.clock", "#6b7280"), "running": ("fa5s.spinner", "#2563eb"),
                 "done": ("fa5s.check-circle", "#16a34a"), "skipped": ("fa5s.forward", "#6b7280"),
@@ -137,6 +138,8 @@ class BatchPanel(QWidget):
         fmt_row.addWidget(self.overwrite)
         fmt_row.addStretch(1)
         form.addRow("Format", fmt_row)
+        self.video_options = VideoOptionsEditor()
+        form.addRow("Videos", self.video_options)
         layout.addLayout(form)
 
         run_row = QHBoxLayout()
@@ -232,7 +235,7 @@ class BatchPanel(QWidget):
     def output_options(self) -> OutputOptions:
         return OutputOptions(Path(self.output_edit.text()), self.pattern.text() or "{stem}",
                              self.format.currentData(), self.quality.value(),
-                             self.overwrite.isChecked())
+                             self.overwrite.isChecked(), video=self.video_options.options())
 
     def start(self) -> None:
         if self.running or not self.items:

@@ -50,7 +50,7 @@ class ExportMixin:
             target = target.with_suffix(".mp4")
         thread = QThread()
         worker = VideoExportWorker(self.video_path, target, self.controls.settings(),
-                                   self._enhancer_factory)
+                                   self._enhancer_factory, self.video_bar.export_options.options())
         worker.moveToThread(thread)
         dialog = QProgressDialog(f"Exporting {target.name}...", "Cancel", 0, 100, self)
         dialog.setWindowModality(Qt.WindowModal)

@@ -29,7 +29,7 @@ from app.core.imageio import (
     ImageReadError,
     read_image,
 )
-from app.core.settings import EnhanceSettings
+from app.core.settings import EnhanceSettings, VideoOptions
 from app.gui.batch_panel import BatchPanel
 from app.gui.controls import ControlsPanel
 from app.gui.convert import from_qimage, to_pixmap, to_qimage
@@ -191,6 +191,7 @@ class MainWindow(ExportMixin, QMainWindow):
         self.quality.valueChanged.connect(lambda q: self.store.setValue("quality", q))
         tb.addWidget(self.quality)
         self.addToolBar(tb)
+        self._restore_video_options()
         self._refresh_recent()
 
     def _view(self):
@@ -205,6 +206,17 @@ class MainWindow(ExportMixin, QMainWindow):
                                    int(self.store.value("scale", d.scale))).validated()
         except (TypeError, ValueError):
             return d
+
+    def _restore_video_options(self) -> None:
+        editor = self.video_bar.export_options
+        try:
+            crf = self.store.value("video_crf")
+            editor.set_options(VideoOptions(str(self.store.value("video_codec", "h264")),
+                                            None if crf is None else int(crf)))
+        except (TypeError, ValueError):
+            pass  # a damaged setting: keep the defaults
+        editor.changed.connect(lambda o: (self.store.setValue("video_codec", o.codec),
+                                          self.store.setValue("video_crf", o.quality)))
 
     def _save_settings(self, s: EnhanceSettings) -> None:
         self.store.setValue("exposure", s.exposure)

@@ -1,4 +1,5 @@
-"""Frame scrubber for videos: slider, play/pause and time; plus the export worker."""
+"""Frame scrubber for videos: slider, play/pause, time and the export's codec and quality;
+plus the export worker."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
 from app.core.batch import BatchControl, Cancelled
-from app.core.settings import EnhanceSettings
+from app.core.settings import EnhanceSettings, VideoOptions
+from app.gui.widgets import VideoOptionsEditor
 
 STEPS_PER_SECOND = 10  # slider resolution
 
@@ -36,6 +38,8 @@ class VideoBar(QWidget):
         layout.addWidget(self.play_btn)
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.time)
+        self.export_options = VideoOptionsEditor()  # used by Save / Save as for the clip
+        layout.addWidget(self.export_options)
         self.duration = 0.0
         self.fps = 25.0
         self.timer = QTimer(self)
@@ -90,9 +94,11 @@ class VideoExportWorker(QObject):
     finished = Signal(str)  # output path
     failed = Signal(str)
 
-    def __init__(self, src: Path, dst: Path, settings: EnhanceSettings, enhancer_factory):
+    def __init__(self, src: Path, dst: Path, settings: EnhanceSettings, enhancer_factory,
+                 video: VideoOptions | None = None):
         super().__init__()
         self.src, self.dst, self.settings, self.factory = src, dst, settings, enhancer_factory
+        self.video = video or VideoOptions()
         self.control = BatchControl()
 
     @Slot()
@@ -100,7 +106,7 @@ class VideoExportWorker(QObject):
         from app.core.video import enhance_video
 
         try:
-            enhance_video(self.src, self.dst, self.factory(), self.settings,
+            enhance_video(self.src, self.dst, self.factory(), self.settings, self.video,
                           progress=lambda d, t, f: self.progress.emit(d, t, f),
                           control=self.control)
             self.finished.emit(str(self.dst))

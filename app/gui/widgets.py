@@ -5,8 +5,18 @@ import time
 
 import numpy as np
 import qtawesome as qta
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from app.core.settings import CRF_RANGE, DEFAULT_CRF, VideoOptions
 
 PREVIEW_MAX_SIDE = 1400  # previews run at about a pane's screen size; saving runs at full size
 
@@ -50,6 +60,50 @@ class MessageBar(QWidget):
         self.show()
 
 
+
+
+class VideoOptionsEditor(QWidget):
+    """Codec and quality (CRF) of exported videos; picking a codec resets the CRF to that
+    codec's default, since the two codecs' scales differ."""
+
+    changed = Signal(object)  # VideoOptions
+
+    def __init__(self, options: VideoOptions | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.codec = QComboBox()
+        self.codec.addItem("H.264", "h264")
+        self.codec.addItem("H.265 (smaller, slower)", "h265")
+        self.codec.setToolTip("Codec of exported videos; the sound is copied as it is")
+        self.crf = QSpinBox()
+        self.crf.setRange(*CRF_RANGE)
+        self.crf.setPrefix("video quality ")
+        self.crf.setToolTip("CRF: lower is better quality and bigger files "
+                            f"(defaults: H.264 {DEFAULT_CRF['h264']}, "
+                            f"H.265 {DEFAULT_CRF['h265']})")
+        layout.addWidget(self.codec)
+        layout.addWidget(self.crf)
+        layout.addStretch(1)  # stay compact in a form row
+        self.set_options(options or VideoOptions())
+        self.codec.currentIndexChanged.connect(self._codec_changed)
+        self.crf.valueChanged.connect(lambda _v: self.changed.emit(self.options()))
+
+    def options(self) -> VideoOptions:
+        return VideoOptions(self.codec.currentData(), self.crf.value())
+
+    def set_options(self, options: VideoOptions) -> None:
+        options = options.validated()
+        self.codec.blockSignals(True)
+        self.codec.setCurrentIndex(self.codec.findData(options.codec))
+        self.codec.blockSignals(False)
+        self.crf.setValue(options.quality)
+
+    def _codec_changed(self, _index: int) -> None:
+        self.crf.blockSignals(True)
+        self.crf.setValue(DEFAULT_CRF[self.codec.currentData()])
+        self.crf.blockSignals(False)
+        self.changed.emit(self.options())
 
 
 def wait_for(condition, timeout_s: float = 10.0) -> bool:
