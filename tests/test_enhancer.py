@@ -87,7 +87,8 @@ def test_result_keeps_dtype_and_shape_for_gray_rgba_and_16bit(enhancer, dark_pho
 def test_banded_processing_matches_one_pass(full_res, dark_photo, monkeypatch):
     e = Enhancer(full_res=full_res)
     whole = e.enhance(dark_photo).image
-    monkeypatch.setattr(enhancer_module, "BAND_ELEMENTS", 320 * 3 * 2)  # 2-row bands
+    for name in ("BAND_ELEMENTS", "FUSED_BAND_ELEMENTS"):
+        monkeypatch.setattr(enhancer_module, name, 320 * 3 * 2)  # 2-row bands
     seen = []
     banded = e.enhance(dark_photo, progress=seen.append).image
     np.testing.assert_array_equal(whole, banded)

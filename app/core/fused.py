@@ -7,39 +7,41 @@ rows, so the kernel's loops are all contiguous and vectorise (no per-pixel gathe
 recurrence runs four steps per pass over the row, keeping values in registers; the result is
 rounded back to the image's depth. Exact to float32, about 2.5x faster than the gathering
 version it replaced. Compiled on first use and cached on disk (NUMBA_CACHE_DIR, or next to this
-file). Numba's thread pool must not be entered from two threads at once, so calls are
-serialised by a lock (each call already uses every core).
+file).
+
+The kernel is serial and releases the GIL; several cores work on separate row ranges through
+app.core.parallel. (numba's own parallel loops use OpenMP here, whose threads busy-wait after
+each call and stole the second core from the EFE net that runs next.)
 """
 from __future__ import annotations
-
-import threading
-import types
 
 import cv2
 import numpy as np
 
-from app.core import resample
+from app.core import parallel, resample
 
 try:
-    from numba import config, njit, prange, set_num_threads
+    from numba import njit
 except ImportError:  # optional: the OpenCV table path is used instead
     njit = None
 
-_LOCK = threading.Lock()
 available = njit is not None
+# Below this many rows a second thread costs more to hand work to than it saves.
+MIN_ROWS_PER_THREAD = 64
 
 if available:
 
-    def _kernel_body(image, wide, r0, r1, wy, iterations, top_value, out):
+    @njit(cache=True, nogil=True, fastmath=True)
+    def _kernel(image, wide, r0, r1, wy, iterations, top_value, out):
         rows, n = image.shape
         scale = np.float32(1.0) / np.float32(top_value)
         top = np.float32(top_value)
-        for y in prange(rows):
+        x_r = np.empty(n, np.float32)
+        v = np.empty(n, np.float32)
+        for y in range(rows):
             a = wide[r0[y]]
             b = wide[r1[y]]
             t = wy[y]
-            x_r = np.empty(n, np.float32)
-            v = np.empty(n, np.float32)
             for i in range(n):
                 x_r[i] = a[i] + (b[i] - a[i]) * t
                 v[i] = np.float32(image[y, i]) * scale
@@ -58,45 +60,35 @@ if available:
                 out[y, i] = min(max(q, np.float32(0.0)), top)
         return out
 
-    _kernel = njit(parallel=True, cache=True, nogil=True, fastmath=True)(_kernel_body)
-    # The same loops compiled without the thread pool (prange runs as range), for callers that
-    # are themselves parallel (batch workers): no lock, runs in the calling thread. A distinct
-    # name keeps numba's on-disk cache entries apart.
-    _serial_body = types.FunctionType(_kernel_body.__code__, _kernel_body.__globals__,
-                                      "_kernel_serial")
-    _serial_body.__qualname__ = "_kernel_serial"
-    _kernel_serial = njit(cache=True, nogil=True, fastmath=True)(_serial_body)
+
+def _rows(image: np.ndarray, small: np.ndarray, iterations: int, top: int, bottom: int,
+          out: np.ndarray) -> None:
+    h_img, w_img, c = image.shape
+    r0, r1, wy = resample.bilinear_taps(h_img, small.shape[0], top, bottom)
+    first, last = int(r0.min()), int(r1.max()) + 1
+    # Only the low-res rows this range touches, widened to full width (height unchanged, so
+    # cv2's vertical pass is the identity and this is the horizontal half of the bilinear).
+    wide = cv2.resize(small[first:last], (w_img, last - first), interpolation=cv2.INTER_LINEAR)
+    _kernel(image[top:bottom].reshape(bottom - top, w_img * c),
+            wide.reshape(last - first, w_img * c), r0 - first, r1 - first, wy, iterations,
+            resample.pixel_max(image.dtype), out[top:bottom].reshape(bottom - top, -1))
 
 
 def recur_rows(image: np.ndarray, small: np.ndarray, iterations: int, top: int, bottom: int,
                out: np.ndarray, threads: int | None = None) -> None:
     """Rows [top, bottom) of the enhanced image into ``out`` (same rows), HxWx3 arrays;
     ``small`` is the low-res factor map (h, w, 3) float32. ``threads=1`` runs in the calling
-    thread, and such calls may run concurrently."""
-    h_img, w_img, c = image.shape
-    r0, r1, wy = resample.bilinear_taps(h_img, small.shape[0], top, bottom)
-    first, last = int(r0.min()), int(r1.max()) + 1
-    # Only the low-res rows this band touches, widened to full width (height unchanged, so
-    # cv2's vertical pass is the identity and this is the horizontal half of the bilinear).
-    wide = cv2.resize(small[first:last], (w_img, last - first), interpolation=cv2.INTER_LINEAR)
-    wide = wide.reshape(last - first, w_img * c)
-    args = (image[top:bottom].reshape(bottom - top, w_img * c), wide, r0 - first, r1 - first, wy,
-            iterations, resample.pixel_max(image.dtype), out[top:bottom].reshape(bottom - top, -1))
-    if threads == 1:
-        _kernel_serial(*args)
-        return
-    with _LOCK:
-        if threads:
-            set_num_threads(min(threads, config.NUMBA_NUM_THREADS))
-        _kernel(*args)
+    thread; by default the rows are shared among the cores. Calls may run concurrently."""
+    parts = min(threads or parallel.CORES, max(1, (bottom - top) // MIN_ROWS_PER_THREAD))
+    parallel.run_all([lambda a=a, b=b: _rows(image, small, iterations, a, b, out)
+                      for a, b in parallel.split_range(top, bottom, parts)])
 
 
 def warm_up() -> None:
-    """Compile (or load from the cache) the kernels for 8 and 16-bit images."""
+    """Compile (or load from the cache) the kernel for 8 and 16-bit images."""
     if not available:
         return
     small = np.zeros((2, 2, 3), np.float32)
     for dtype in (np.uint8, np.uint16):
         img = np.zeros((4, 4, 3), dtype)
-        for threads in (None, 1):
-            recur_rows(img, small, 1, 0, 4, np.empty_like(img), threads)
+        recur_rows(img, small, 1, 0, 4, np.empty_like(img), 1)

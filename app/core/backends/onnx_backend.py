@@ -97,7 +97,6 @@ class OnnxEFE:
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.session = self._session(1)
         self._wide_session = None
-        self._strip_pool = None
         self.in_channels = self.session.get_inputs()[0].shape[1]
         self.name = "onnxruntime (CPU)"
 
@@ -140,19 +139,15 @@ class OnnxEFE:
         return session.run(None, {"input": x})[0]
 
     def _run_in_strips(self, x: np.ndarray, strips: int) -> np.ndarray:
-        if self._strip_pool is None:
-            from concurrent.futures import ThreadPoolExecutor
+        from app.core import parallel
 
-            self._strip_pool = ThreadPoolExecutor(self.threads - 1, "efe-strip")
         h = x.shape[2]
-        bounds = [h * k // strips for k in range(strips + 1)]
-        futures, parts = [], []
-        for top, bottom in zip(bounds[1:-1], bounds[2:]):  # all strips but the first
+        ranges = parallel.split_range(0, h, strips)
+
+        def strip(top: int, bottom: int) -> np.ndarray:
             lo = max(0, top - self.HALO)
-            futures.append((top - lo, bottom - top, self._strip_pool.submit(
-                self._run, self.session, x[:, :, lo:min(h, bottom + self.HALO)])))
-        first = self._run(self.session, x[:, :, :bounds[1] + self.HALO])  # in this thread
-        parts.append(first[:, :, :bounds[1]])
-        for skip, rows, future in futures:
-            parts.append(future.result()[:, :, skip:skip + rows])
+            x_r = self._run(self.session, x[:, :, lo:min(h, bottom + self.HALO)])
+            return x_r[:, :, top - lo:bottom - lo]
+
+        parts = parallel.run_all([lambda a=a, b=b: strip(a, b) for a, b in ranges])
         return np.concatenate(parts, axis=2)
