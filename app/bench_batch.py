@@ -5,8 +5,8 @@
 All runs go through the same batch engine with the same threads (decode and encode overlap the
 enhancement); the copy uses an engine that returns the image untouched, so the ratio is the true
 cost of enhancing. A third run hands out a ready enhanced photo for free: the bound no engine
-can beat, since bright outputs cost more to encode than dark copies. The memory run pushes many small files through one batch and samples the
-resident set size as it goes.
+can beat, since bright outputs cost more to encode than dark copies. The memory run pushes
+many small files through one batch and samples the resident set size as it goes.
 """
 from __future__ import annotations
 
