@@ -108,6 +108,20 @@ def test_efe_in_strips_on_several_cores_matches_one_run(threads, height, monkeyp
     assert np.abs(efe.factor(small, 0.6) - whole).max() > 1e-3
 
 
+def test_full_resolution_rows_shared_among_threads_match_one_thread(dark_photo):
+    from app.core import fused
+
+    if not fused.available:
+        pytest.skip("numba not installed")
+    small = Enhancer().factor_small(dark_photo)[0]
+    one, three = np.zeros_like(dark_photo), np.zeros_like(dark_photo)
+    h = dark_photo.shape[0]
+    fused.recur_rows(dark_photo, small, 8, 0, h, one, threads=1)
+    fused.recur_rows(dark_photo, small, 8, 0, h, three, threads=3)  # 3 row ranges, 2 pooled
+    np.testing.assert_array_equal(one, three)
+    assert one.mean() > dark_photo.mean() + 20  # every row was written
+
+
 def test_bad_arguments_are_clear_errors(enhancer, dark_photo):
     with pytest.raises(ValueError, match="exposure"):
         enhancer.enhance(dark_photo, exposure=3)
