@@ -194,6 +194,17 @@ def test_batch_tab_takes_a_dropped_folder_and_reports_each_file(qtbot, window, t
     assert "1 failed" in panel.rate.text()
 
 
+def test_progress_texts_say_how_long_is_left():
+    from app.gui.widgets import frames_progress_text, time_left_text
+
+    assert time_left_text(42.4) == "about 42 s left"
+    assert time_left_text(185) == "about 3 min 5 s left"
+    assert time_left_text(2 * 3600 + 125) == "about 2 h 2 min left"
+    assert (frames_progress_text(100, 3100, 25.0)
+            == "frame 100 of 3100, 25.0 fps, about 2 min 0 s left")
+    assert frames_progress_text(3100, 3100, 25.0) == "frame 3100 of 3100, 25.0 fps"
+
+
 def test_batch_pause_then_resume(qtbot, window, tmp_path, dark_photo):
     src = tmp_path / "many"
     src.mkdir()

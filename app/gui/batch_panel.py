@@ -35,7 +35,7 @@ from app.core.batch import (
     run_batch,
 )
 from app.core.settings import EnhanceSettings
-from app.gui.widgets import VideoOptionsEditor
+from app.gui.widgets import VideoOptionsEditor, frames_progress_text, time_left_text
 
 STATUS_ICONS = {"queued": ("fa5s.clock", "#6b7280"), "running": ("fa5s.spinner", "#2563eb"),
                 "done": ("fa5s.check-circle", "#16a34a"), "skipped": ("fa5s.forward", "#6b7280"),
@@ -268,7 +268,7 @@ class BatchPanel(QWidget):
     def _video_progress(self, done: int, total: int, fps: float) -> None:
         item = self.table.item(self._running_row, 2)
         if item is not None:
-            item.setText(f"frame {done} of {total}, {fps:.1f} fps")
+            item.setText(frames_progress_text(done, total, fps))
 
     def _file_done(self, row: int, outcome: Outcome) -> None:
         details = outcome.reason or outcome.output
@@ -278,7 +278,7 @@ class BatchPanel(QWidget):
         elapsed = time.monotonic() - self._started_at
         rate = self._done / elapsed if elapsed > 0 else 0.0
         left = (len(self.items) - self._done) / rate if rate > 0 else 0.0
-        self.rate.setText(f"{rate:.1f} files/s, about {left:.0f} s left")
+        self.rate.setText(f"{rate:.1f} files/s, {time_left_text(left)}")
 
     def _pause(self, paused: bool) -> None:
         if self.control is None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog
 from app.core.heatmap import heatmap_image
 from app.core.imageio import format_for_path, write_image
 from app.gui.video_bar import VideoExportWorker
+from app.gui.widgets import frames_progress_text
 from app.gui.workers import Reply
 
 VIDEO_OUTPUTS = (".mp4", ".mkv", ".mov", ".m4v")
@@ -58,8 +59,8 @@ class ExportMixin:
         dialog.canceled.connect(worker.control.cancel)
         worker.progress.connect(
             lambda d, t, f: (dialog.setMaximum(t), dialog.setValue(d),
-                             dialog.setLabelText(f"Exporting {target.name}: frame {d} of {t}, "
-                                                 f"{f:.1f} fps")))
+                             dialog.setLabelText(f"Exporting {target.name}: "
+                                                 f"{frames_progress_text(d, t, f)}")))
         worker.finished.connect(self._video_done)
         worker.failed.connect(self._video_failed)
         thread.started.connect(worker.run)
