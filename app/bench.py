@@ -196,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.json, "w") as f:
         json.dump({"speed": rows, "memory": mem, "first_run": first}, f, indent=1)
     print(f"\nwritten to {args.json}")
+    worst = max(r["max_abs_diff"] for r in rows)
+    if worst > 1 or not all(m["ok"] for m in mem):
+        print(f"FAILED: the fast path differs from the reference by {worst} levels (limit 1) "
+              "or a memory run went wrong", file=sys.stderr)
+        return 1
     return 0
 
 
