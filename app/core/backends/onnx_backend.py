@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core import parallel
+
 # Skip concatenations: block k's input is cat(outputs of these blocks) (0 = the network input).
 _BLOCK_INPUTS = {1: (0,), 2: (1,), 3: (2,), 4: (3,), 5: (3, 4), 6: (2, 5), 7: (1, 6)}
 
@@ -139,8 +141,6 @@ class OnnxEFE:
         return session.run(None, {"input": x})[0]
 
     def _run_in_strips(self, x: np.ndarray, strips: int) -> np.ndarray:
-        from app.core import parallel
-
         h = x.shape[2]
         ranges = parallel.split_range(0, h, strips)
 
