@@ -1,6 +1,8 @@
 """Video export on clips the tests encode themselves with PyAV."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from clips import audio_packets, frame_means, make_clip
@@ -154,10 +156,17 @@ def test_videos_are_batch_items(tmp_path, clip, enhancer):
     src.mkdir()
     (src / "clip.mp4").write_bytes(clip.read_bytes())
     (src / "broken.mov").write_bytes(b"nope")
-    report = run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(tmp_path / "o"))
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(),
+                       OutputOptions(tmp_path / "o", video=VideoOptions(crf=26)))
     status = {o.source.split("/")[-1]: o.status for o in report.outcomes}
     assert status == {"clip.mp4": "done", "broken.mov": "failed"}
     assert probe(tmp_path / "o" / "clip_enhanced.mp4").frames == 36
+    written = json.loads((tmp_path / "o" / "lowlight_report.json").read_text())
+    assert (written["settings"]["video_codec"], written["settings"]["video_crf"]) == ("h264", 26)
+    with pytest.raises(ValueError, match="codec"):  # a bad choice fails before any file
+        run_batch(discover([src]), enhancer, EnhanceSettings(),
+                  OutputOptions(tmp_path / "p", video=VideoOptions("vp9")))
+    assert not (tmp_path / "p").exists()
 
 
 def test_cli_exports_videos_with_the_chosen_codec_and_quality(tmp_path, clip):

@@ -201,7 +201,9 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     s = settings.validated()
     output = replace(output, video=output.video.validated())  # a bad choice fails up front
     control = control or BatchControl()
-    report = BatchReport(backend=enhancer.backend_name, settings=asdict(s))
+    report = BatchReport(backend=enhancer.backend_name,
+                         settings={**asdict(s), "video_codec": output.video.codec,
+                                   "video_crf": output.video.quality})
     total = len(items)
     done: dict[int, Outcome] = {}
 
