@@ -252,6 +252,37 @@ def test_video_scrub_preview_and_export_with_sound(qtbot, window, tmp_path):
     assert (window.store.value("video_codec"), int(window.store.value("video_crf"))) == ("h265", 30)
 
 
+def test_video_export_pauses_resumes_and_cancels_from_its_dialog(qtbot, window, tmp_path):
+    from clips import make_clip
+
+    from app.core.video import probe
+
+    clip = make_clip(tmp_path / "long.mp4", frames=120)
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        assert window.open_path(clip)
+    target = tmp_path / "long_enhanced.mp4"
+    window.export_video(target)
+    dialog = window._video_job[2]
+    assert dialog.isVisible()
+    dialog.pause_btn.click()
+    qtbot.wait(300)  # the frame in flight finishes, then nothing moves
+    held = dialog.bar.value()
+    qtbot.wait(300)
+    assert dialog.bar.value() == held < 120 and "Paused" in dialog.label.text()
+    dialog.pause_btn.click()  # resume
+    qtbot.waitUntil(lambda: window._video_job is None, timeout=60000)
+    assert probe(target).frames == 120
+
+    cancelled = tmp_path / "cancelled.mp4"
+    window.export_video(cancelled)
+    dialog = window._video_job[2]
+    dialog.pause_btn.click()  # hold it mid-export, then cancel
+    dialog.cancel_btn.click()
+    qtbot.waitUntil(lambda: window._video_job is None, timeout=60000)
+    assert not cancelled.exists() and not list(tmp_path.glob(".cancelled*"))
+    assert "cancelled" in window.statusBar().currentMessage()
+
+
 def test_broken_video_is_a_message_not_a_crash(qtbot, window, tmp_path):
     bad = tmp_path / "clip.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42 but then nothing")

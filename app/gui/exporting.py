@@ -13,8 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
 from app.core.heatmap import heatmap_image
 from app.core.imageio import format_for_path, write_image
-from app.gui.video_bar import VideoExportWorker
-from app.gui.widgets import frames_progress_text
+from app.gui.video_bar import ExportDialog, VideoExportWorker
 from app.gui.workers import Reply
 
 VIDEO_OUTPUTS = (".mp4", ".mkv", ".mov", ".m4v")
@@ -44,7 +43,7 @@ class ExportMixin:
             self.save_to(Path(name))
 
     def export_video(self, target: Path) -> None:
-        """Enhance the whole clip in a thread, with progress and cancel; audio kept."""
+        """Enhance the whole clip in a thread, with progress, pause and cancel; audio kept."""
         if self.video_path is None or self._video_job is not None:
             return
         if target.suffix.lower() not in VIDEO_OUTPUTS:
@@ -53,26 +52,21 @@ class ExportMixin:
         worker = VideoExportWorker(self.video_path, target, self.controls.settings(),
                                    self._enhancer_factory, self.video_bar.export_options.options())
         worker.moveToThread(thread)
-        dialog = QProgressDialog(f"Exporting {target.name}...", "Cancel", 0, 100, self)
-        dialog.setWindowModality(Qt.WindowModal)
-        dialog.setMinimumDuration(300)
-        dialog.canceled.connect(worker.control.cancel)
-        worker.progress.connect(
-            lambda d, t, f: (dialog.setMaximum(t), dialog.setValue(d),
-                             dialog.setLabelText(f"Exporting {target.name}: "
-                                                 f"{frames_progress_text(d, t, f)}")))
+        dialog = ExportDialog(target.name, worker.control, self)
+        worker.progress.connect(dialog.show_progress)
         worker.finished.connect(self._video_done)
         worker.failed.connect(self._video_failed)
         thread.started.connect(worker.run)
         self._video_job = (thread, worker, dialog)
         thread.start()
+        dialog.show()
 
     def _end_video_job(self) -> None:
         thread, _, dialog = self._video_job
         self._video_job = None
         thread.quit()
         thread.wait()
-        dialog.reset()
+        dialog.hide()
         dialog.deleteLater()
 
     def _video_done(self, path: str) -> None:
