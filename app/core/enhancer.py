@@ -191,21 +191,33 @@ class Enhancer:
                         progress: Callable[[float], None] | None, threads: int) -> np.ndarray:
         h, w, _ = rgb.shape
         out = np.empty_like(rgb)
-        rows = max(1, min(BAND_ELEMENTS // (w * 3), 4096))
         if self.fused:
-            band = max(1, FUSED_BAND_ELEMENTS // (w * 3))
-            for top in range(0, h, band):
-                bottom = min(h, top + band)
+            rows = max(1, FUSED_BAND_ELEMENTS // (w * 3))
+
+            def band(top: int, bottom: int) -> None:
                 fused.recur_rows(rgb, small, iterations, top, bottom, out, threads)
-                if progress is not None:
-                    progress(bottom / h)
-            return out
+        else:
+            rows = max(1, min(BAND_ELEMENTS // (w * 3), 4096))
+            band = self._table_bands(rgb, small, iterations, rows, out)
+        for top in range(0, h, rows):
+            bottom = min(h, top + rows)
+            band(top, bottom)
+            if progress is not None:
+                progress(bottom / h)
+        return out
+
+    @staticmethod
+    def _table_bands(rgb: np.ndarray, small: np.ndarray, iterations: int, rows: int,
+                     out: np.ndarray) -> Callable[[int, int], None]:
+        """The OpenCV path, one band of at most ``rows`` rows per call (8-bit: table lookup,
+        deeper images: the float loop)."""
+        h, w, _ = rgb.shape
         eight_bit = rgb.dtype == np.uint8
         # The table-row transform is affine, so it is applied to the small map before upsampling.
         guide = recurrence.factor_to_table_row(small) if eight_bit else small
         scratch = recurrence.TableScratch(rows * w * 3) if eight_bit else None
-        for top in range(0, h, rows):
-            bottom = min(h, top + rows)
+
+        def band(top: int, bottom: int) -> None:
             band_guide = resample.upscale_rows(guide, h, w, top, bottom)
             if eight_bit:
                 recurrence.recur_uint8_by_table(rgb[top:bottom], band_guide, iterations,
@@ -214,9 +226,8 @@ class Enhancer:
                 x = rgb[top:bottom].astype(np.float32) / np.float32(resample.pixel_max(rgb.dtype))
                 x = recurrence.recur_float(x, band_guide, iterations)
                 out[top:bottom] = _from_float(x, rgb.dtype)
-            if progress is not None:
-                progress(bottom / h)
-        return out
+
+        return band
 
 
 def _from_float(x: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -32,16 +32,16 @@ from app.core.settings import EnhanceSettings, VideoOptions
 from app.core.yuv import rgb_to_i420
 
 log = logging.getLogger(__name__)
-CODECS = {"h264": "libx264", "h265": "libx265"}
 # Encoder settings, measured on brightened 1080p night footage on a 2-core CPU. x264's veryfast
 # with its cheapest motion search (diamond, one subpel pass, no inter sub-partitions) spends
 # 36 ms of CPU a frame instead of 64, for 9% more bits and 0.2 dB less PSNR at the same CRF:
 # that is what keeps 1080p export near real time on a laptop. (superfast is as fast but also
 # drops mb-tree, which costs 80% more bits on noisy footage.) x265 is several times slower at
 # any preset; it is there for smaller files, not speed.
-ENCODER_OPTIONS = {
-    "h264": {"preset": "veryfast", "x264-params": "me=dia:subme=1:partitions=i8x8,i4x4"},
-    "h265": {"preset": "superfast", "x265-params": "log-level=error"},
+ENCODERS = {  # codec -> (FFmpeg encoder, its options besides the CRF)
+    "h264": ("libx264", {"preset": "veryfast",
+                         "x264-params": "me=dia:subme=1:partitions=i8x8,i4x4"}),
+    "h265": ("libx265", {"preset": "superfast", "x265-params": "log-level=error"}),
 }
 _END = object()
 
@@ -161,14 +161,15 @@ def enhance_video(src: str | os.PathLike, dst: str | os.PathLike, enhancer,
         with _open(src) as inp, av.open(str(tmp), "w", format=_format_for(dst)) as out:
             vin = inp.streams.video[0]
             vin.thread_type = "AUTO"
-            vout = out.add_stream(CODECS[video.codec], rate=vin.average_rate or Fraction(25))
+            encoder, encoder_options = ENCODERS[video.codec]
+            vout = out.add_stream(encoder, rate=vin.average_rate or Fraction(25))
             vout.width, vout.height = vin.codec_context.width, vin.codec_context.height
             # 4:2:0 needs even sizes; odd-sized clips keep their size in 4:4:4 instead.
             even = vout.width % 2 == 0 and vout.height % 2 == 0
             vout.pix_fmt = "yuv420p" if even else "yuv444p"
             vout.time_base = vin.time_base
             vout.codec_context.time_base = vin.time_base
-            vout.options = {"crf": str(video.quality), **ENCODER_OPTIONS[video.codec]}
+            vout.options = {"crf": str(video.quality), **encoder_options}
             if video.codec == "h265" and _format_for(dst) in ("mp4", "mov"):
                 vout.codec_context.codec_tag = "hvc1"  # the HEVC tag Apple's players require
             if info.rotation:
