@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["bench"]:
-        from app.bench import main as bench_main
+        from app.bench.photo import main as bench_main
 
         return bench_main(argv[1:])
     args = build_parser().parse_args(argv)
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(args) -> int:
-    from app.core.train import TrainConfig, train
+    from app.core.model.train import TrainConfig, train
 
     cfg = TrainConfig(data=args.data, out=args.out, steps=args.steps, batch=args.batch,
                       crop=args.crop, subset=args.subset, lr=args.lr,
@@ -98,8 +98,7 @@ def _train(args) -> int:
 def _enhance(args) -> int:
     from tqdm import tqdm
 
-    from app.core import Enhancer
-    from app.core.batch import OutputOptions, discover, run_batch
+    from app.core import Enhancer, OutputOptions, discover, run_batch
 
     try:
         settings = EnhanceSettings(args.exposure, args.iterations, args.scale).validated()

@@ -15,6 +15,14 @@ def weights_dir() -> Path:
     return Path(os.environ.get("LOWLIGHT_WEIGHTS_DIR", bundle_root() / "model_weights"))
 
 
+DEFAULT_MODEL = "sgz_exposure"
+
+
+def default_weights() -> Path:
+    """The shipped model's .pt file (its .onnx twin sits beside it)."""
+    return weights_dir() / f"{DEFAULT_MODEL}.pt"
+
+
 def resources_dir() -> Path:
     return bundle_root() / "resources"
 

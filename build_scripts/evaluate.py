@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.core import Enhancer  # noqa: E402
-from app.core.imageio import IMAGE_SUFFIXES, read_image  # noqa: E402
+from app.core.media.images import IMAGE_SUFFIXES, read_image  # noqa: E402
 
 ALPHAS = (0.4, 0.5, 0.6, 0.7)
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.core.batch import BatchControl, OutputOptions, discover, run_batch
-from app.core.imageio import read_image
+from app.core import BatchControl, OutputOptions, discover, run_batch
+from app.core.media.images import read_image
 from app.core.settings import EnhanceSettings
 
 BAD = {"empty.jpg": "empty", "truncated.jpg": "not a readable", "notes.jpg": "not a readable"}

@@ -6,9 +6,9 @@ import json
 
 
 def test_speed_bench_compares_against_the_reference_within_one_level():
-    from app import bench
+    from app.bench import photo
 
-    rows = bench.speed(runs=1)
+    rows = photo.speed(runs=1)
     assert [r["size"] for r in rows] == ["1200x900", "1920x1080"]
     for r in rows:
         assert r["max_abs_diff"] <= 1
@@ -19,7 +19,8 @@ def test_speed_bench_compares_against_the_reference_within_one_level():
 
 
 def test_batch_and_video_benches_run_and_write_their_numbers(tmp_path):
-    from app import bench_batch, bench_video
+    from app.bench import batch as bench_batch
+    from app.bench import video as bench_video
 
     assert bench_batch.main(["--files", "4", "--memory-files", "20",
                              "--json", str(tmp_path / "b.json")]) == 0

@@ -3,9 +3,10 @@ import pytest
 import torch
 
 from app.core import Enhancer
-from app.core import enhancer as enhancer_module
-from app.core.model import SGZ
-from app.core.weights import default_weights, load_model
+from app.core.engine import enhancer as enhancer_module
+from app.core.model.net import SGZ
+from app.core.model.weights import load_model
+from app.paths import default_weights
 
 
 def reference(model: SGZ, img: np.ndarray, exposure: float, iterations: int, scale: int):
@@ -97,7 +98,7 @@ def test_banded_processing_matches_one_pass(full_res, dark_photo, monkeypatch):
 
 @pytest.mark.parametrize("threads, height", [(2, 75), (3, 61)])
 def test_efe_in_strips_on_several_cores_matches_one_run(threads, height, monkeypatch):
-    from app.core.backends.onnx_backend import OnnxEFE
+    from app.core.engine.backends.onnx_backend import OnnxEFE
 
     efe = OnnxEFE(default_weights().with_suffix(".onnx"), threads=threads)
     small = np.random.default_rng(3).random((height, 100, 3), dtype=np.float32) * 0.3
@@ -109,7 +110,7 @@ def test_efe_in_strips_on_several_cores_matches_one_run(threads, height, monkeyp
 
 
 def test_full_resolution_rows_shared_among_threads_match_one_thread(dark_photo):
-    from app.core import fused
+    from app.core.engine import fused
 
     if not fused.available:
         pytest.skip("numba not installed")

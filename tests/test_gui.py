@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from app.core.imageio import read_image, write_image
+from app.core.media.images import read_image, write_image
 from app.gui.main_window import MainWindow
 
 
@@ -168,7 +168,7 @@ def test_batch_tab_takes_a_dropped_folder_and_reports_each_file(qtbot, window, t
     (src / "bad.jpg").write_bytes(b"nope")
     from clips import make_clip
 
-    from app.core.video import probe
+    from app.core import probe
 
     make_clip(src / "sub" / "drive.mp4", frames=8)
     mime = QMimeData()
@@ -226,7 +226,7 @@ def test_batch_pause_then_resume(qtbot, window, tmp_path, dark_photo):
 def test_video_scrub_preview_and_export_with_sound(qtbot, window, tmp_path):
     from clips import audio_packets, make_clip
 
-    from app.core.video import probe
+    from app.core import probe
 
     clip = make_clip(tmp_path / "dashcam.mp4", frames=24)
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
@@ -255,7 +255,7 @@ def test_video_scrub_preview_and_export_with_sound(qtbot, window, tmp_path):
 def test_video_export_pauses_resumes_and_cancels_from_its_dialog(qtbot, window, tmp_path):
     from clips import make_clip
 
-    from app.core.video import probe
+    from app.core import probe
 
     clip = make_clip(tmp_path / "long.mp4", frames=120)
     with qtbot.waitSignal(window.preview_shown, timeout=15000):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.core.imageio import ImageReadError, ImageWriteError, read_image, write_image
+from app.core.media.images import ImageReadError, ImageWriteError, read_image, write_image
 
 
 def _jpeg_with_orientation(path, pixels, orientation):

@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from app.core.losses import (
+from app.core.model.losses import (
     ColorConstancyLoss,
     ExposureLoss,
     FactorTVLoss,

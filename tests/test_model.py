@@ -1,8 +1,8 @@
 import numpy as np
 import torch
 
-from app.core.model import SGZ, EFENet, load_state, recurrent_enhance
-from app.core.weights import load_model, save_weights
+from app.core.model.net import SGZ, EFENet, load_state, recurrent_enhance
+from app.core.model.weights import load_model, save_weights
 
 
 def test_efe_shapes_and_range():

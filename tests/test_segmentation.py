@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from app.core.losses import SemanticFocalLoss
+from app.core.model.losses import SemanticFocalLoss
 
-seg = pytest.importorskip("app.core.segmentation")
+seg = pytest.importorskip("app.core.model.segmentation")
 
 
 @pytest.fixture(scope="module")

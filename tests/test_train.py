@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from app.core.train import TrainConfig, train
-from app.core.weights import load_model
+from app.core.model.train import TrainConfig, train
+from app.core.model.weights import load_model
 
 
 @pytest.fixture

@@ -7,9 +7,18 @@ import numpy as np
 import pytest
 from clips import audio_packets, frame_means, make_clip
 
-from app.core.batch import BatchControl, Cancelled, OutputOptions, discover, run_batch
+from app.core import (
+    BatchControl,
+    Cancelled,
+    OutputOptions,
+    VideoReadError,
+    discover,
+    enhance_video,
+    probe,
+    read_frame,
+    run_batch,
+)
 from app.core.settings import EnhanceSettings, VideoOptions
-from app.core.video import VideoReadError, enhance_video, probe, read_frame
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +223,7 @@ def test_fast_yuv420_matches_ffmpeg_conversion():
     import av
     import cv2
 
-    from app.core.yuv import rgb_to_i420
+    from app.core.media.yuv import rgb_to_i420
 
     rng = np.random.default_rng(0)
     rgb = cv2.GaussianBlur((rng.random((90, 162, 3)) * 255).astype(np.uint8), (5, 5), 2)

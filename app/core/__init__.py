@@ -1,9 +1,40 @@
-"""Headless enhancement engine. Never imports Qt.
+"""Headless enhancement engine; never imports Qt. The GUI and the CLI use only this API.
 
-Public API: :class:`Enhancer`, :class:`EnhanceResult`, :class:`EnhanceSettings`, and the image
-I/O helpers in :mod:`app.core.imageio`.
+Rooms, arrows pointing down only (jobs -> engine, media; engine -> model only through the
+torch backend; nothing imports jobs but the callers above core):
+
+- :mod:`app.core.settings`  what the user chose (one frozen dataclass, shared by everyone)
+- :mod:`app.core.model`     the EFE net, losses, segmenter, training, weights I/O (torch)
+- :mod:`app.core.engine`    inference: Enhancer, backends, exposure, kernels, heatmap
+- :mod:`app.core.media`     image and video files
+- :mod:`app.core.jobs`      batches, video export, pause/cancel, reports
 """
-from app.core.enhancer import Enhancer, EnhanceResult
-from app.core.settings import EnhanceSettings
+from app.core.engine.enhancer import Enhancer, EnhanceResult
+from app.core.engine.heatmap import factor_heatmap, heatmap_image
+from app.core.engine.heatmap import palette as heatmap_palette
+from app.core.jobs.batch import run_batch
+from app.core.jobs.control import BatchControl, Cancelled
+from app.core.jobs.discovery import MEDIA_SUFFIXES, BatchItem, OutputOptions, discover, is_video
+from app.core.jobs.report import BatchReport, Outcome
+from app.core.jobs.video_export import VideoResult, enhance_video
+from app.core.media.images import (
+    IMAGE_SUFFIXES,
+    ImageMeta,
+    ImageReadError,
+    ImageWriteError,
+    format_for_path,
+    read_image,
+    to_uint8,
+    write_image,
+)
+from app.core.media.video import VideoInfo, VideoReadError, probe, read_frame
+from app.core.settings import EnhanceSettings, VideoOptions
 
-__all__ = ["Enhancer", "EnhanceResult", "EnhanceSettings"]
+__all__ = [
+    "BatchControl", "BatchItem", "BatchReport", "Cancelled", "discover", "enhance_video",
+    "Enhancer", "EnhanceResult", "EnhanceSettings", "factor_heatmap", "format_for_path",
+    "heatmap_image", "heatmap_palette", "IMAGE_SUFFIXES", "ImageMeta", "ImageReadError",
+    "ImageWriteError", "is_video", "MEDIA_SUFFIXES", "Outcome", "OutputOptions", "probe",
+    "read_frame", "read_image", "run_batch", "to_uint8", "VideoInfo", "VideoOptions",
+    "VideoReadError", "VideoResult", "write_image",
+]

@@ -8,6 +8,11 @@ ITERATIONS_RANGE = (1, 16)
 SCALE_CHOICES = (1, 2, 4, 8, 12, 16)
 
 
+def low_res_size(height: int, width: int, scale: int) -> tuple[int, int]:
+    """Size of the copy the EFE net sees: the image divided by ``scale``, at least 1x1."""
+    return max(1, round(height / scale)), max(1, round(width / scale))
+
+
 @dataclass(frozen=True)
 class EnhanceSettings:
     """What the user chose: target exposure alpha, recurrence count n, EFE downscale factor."""

@@ -25,16 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.batch import (
+from app.core import (
     BatchControl,
     BatchItem,
     BatchReport,
+    EnhanceSettings,
     Outcome,
     OutputOptions,
     discover,
     run_batch,
 )
-from app.core.settings import EnhanceSettings
 from app.gui.widgets import VideoOptionsEditor, frames_progress_text, time_left_text
 
 STATUS_ICONS = {"queued": ("fa5s.clock", "#6b7280"), "running": ("fa5s.spinner", "#2563eb"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtGui import QImage, QPixmap
 
-from app.core.imageio import to_uint8
+from app.core import to_uint8
 
 
 def to_qimage(pixels: np.ndarray) -> QImage:

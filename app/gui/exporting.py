@@ -11,8 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
-from app.core.heatmap import heatmap_image
-from app.core.imageio import format_for_path, write_image
+from app.core import format_for_path, heatmap_image, write_image
 from app.gui.video_bar import ExportDialog, VideoExportWorker
 from app.gui.workers import Reply
 

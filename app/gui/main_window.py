@@ -21,15 +21,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.batch import MEDIA_SUFFIXES, is_video
-from app.core.heatmap import factor_heatmap
-from app.core.imageio import (
+from app.core import (
     IMAGE_SUFFIXES,
+    MEDIA_SUFFIXES,
+    EnhanceSettings,
     ImageMeta,
     ImageReadError,
+    VideoOptions,
+    factor_heatmap,
+    is_video,
     read_image,
 )
-from app.core.settings import EnhanceSettings, VideoOptions
 from app.gui.batch_panel import BatchPanel
 from app.gui.controls import ControlsPanel
 from app.gui.convert import from_qimage, to_pixmap, to_qimage
@@ -249,7 +251,7 @@ class MainWindow(ExportMixin, QMainWindow):
         return True
 
     def open_video(self, path: Path) -> bool:
-        from app.core.video import VideoReadError, probe, read_frame
+        from app.core import VideoReadError, probe, read_frame
 
         try:
             info = probe(path)
@@ -268,7 +270,7 @@ class MainWindow(ExportMixin, QMainWindow):
 
     def show_video_frame(self, seconds: float) -> None:
         """Scrubber moved: show that frame, keep zoom, enhance it with the current settings."""
-        from app.core.video import VideoReadError, read_frame
+        from app.core import VideoReadError, read_frame
 
         if self.video_path is None:
             return

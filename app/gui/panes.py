@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.heatmap import palette
+from app.core import heatmap_palette
 
 ZOOM_STEP = 1.25
 
@@ -127,7 +127,7 @@ class HeatmapLegend(QWidget):
         p = QPainter(self)
         bar = QRectF(8, 4, self.width() - 16, 12)
         grad = QLinearGradient(bar.topLeft(), bar.topRight())
-        colours = palette()
+        colours = heatmap_palette()
         for i in range(0, 256, 15):
             grad.setColorAt(i / 255, QColor(*map(int, colours[i])))
         grad.setColorAt(1.0, QColor(*map(int, colours[255])))

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.batch import BatchControl, Cancelled
+from app.core import BatchControl, Cancelled
 from app.core.settings import EnhanceSettings, VideoOptions
 from app.gui.widgets import VideoOptionsEditor, frames_progress_text
 
@@ -113,7 +113,7 @@ class VideoExportWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        from app.core.video import enhance_video
+        from app.core import enhance_video
 
         try:
             enhance_video(self.src, self.dst, self.factory(), self.settings, self.video,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from app.core.batch import Cancelled
+from app.core import Cancelled
 from app.core.settings import EnhanceSettings
 
 log = logging.getLogger(__name__)

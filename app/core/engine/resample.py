@@ -10,15 +10,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from app.core.settings import low_res_size  # noqa: F401 - part of this module's API
+
 
 def pixel_max(dtype) -> float:
     """Full-scale value of an 8 or 16-bit pixel type."""
     return 255.0 if np.dtype(dtype) == np.uint8 else 65535.0
-
-
-def low_res_size(height: int, width: int, scale: int) -> tuple[int, int]:
-    """Size of the copy the EFE net sees: the image divided by ``scale``, at least 1x1."""
-    return max(1, round(height / scale)), max(1, round(width / scale))
 
 
 def bilinear_taps(out_size: int, in_size: int, start: int = 0, stop: int | None = None

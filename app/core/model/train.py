@@ -1,6 +1,6 @@
 """Zero-reference training of the exposure-conditioned SGZ model (``lowlight train``).
 
-No ground truth: the five losses of app.core.losses judge the enhanced crop against its input.
+No ground truth: the five losses of app.core.model.losses judge the enhanced crop against its input.
 Each crop gets its own exposure target alpha (drawn uniformly from ``alpha_range``), fed to the
 net as an extra input channel and used as the exposure loss's target, so one model learns every
 exposure setting. Training is resumable: a checkpoint (model, optimiser, step, RNG) is written
@@ -20,9 +20,9 @@ import cv2
 import numpy as np
 import torch
 
-from app.core.losses import ZeroReferenceLoss
-from app.core.model import SGZ
-from app.core.weights import save_weights
+from app.core.model.losses import ZeroReferenceLoss
+from app.core.model.net import SGZ
+from app.core.model.weights import save_weights
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class CropSampler:
 def build_loss(cfg: TrainConfig) -> ZeroReferenceLoss:
     segmenter = None
     if cfg.semantic:
-        from app.core.segmentation import build_segmenter
+        from app.core.model.segmentation import build_segmenter
 
         segmenter = build_segmenter(cfg.backbone)
     return ZeroReferenceLoss(segmenter, **cfg.loss_weights)

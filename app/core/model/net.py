@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from app.core.resample import low_res_size
+from app.core.settings import low_res_size
 
 CHANNELS = 32
 

@@ -11,20 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-from app.paths import weights_dir
-
-DEFAULT_MODEL = "sgz_exposure"
-
-
-def default_weights() -> Path:
-    return weights_dir() / f"{DEFAULT_MODEL}.pt"
+from app.paths import default_weights
 
 
 def load_model(path: Path | None = None):
     """Load an SGZ model (conditioned or plain) from a .pt file of this project or the SGZ code."""
     import torch
 
-    from app.core.model import SGZ, load_state
+    from app.core.model.net import SGZ, load_state
 
     path = Path(path or default_weights())
     blob = torch.load(path, map_location="cpu", weights_only=True)
@@ -38,9 +32,9 @@ def save_weights(state: dict, path: Path, meta: dict | None = None) -> None:
     """Write ``path`` (.pt) and its .onnx twin, with subnormals flushed, each written atomically."""
     import torch
 
-    from app.core.backends.onnx_backend import efe_onnx_model
-    from app.core.imageio import atomic_write_bytes
-    from app.core.model import flush_subnormals
+    from app.core.media.images import atomic_write_bytes
+    from app.core.model.net import flush_subnormals
+    from app.core.model.onnx_export import efe_onnx_model
 
     state = flush_subnormals({k: v.detach().cpu() for k, v in state.items()})
     path = Path(path)

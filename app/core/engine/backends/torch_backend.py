@@ -5,8 +5,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from app.core.model import SGZ, recurrent_enhance, with_exposure_map
-from app.core.resample import pixel_max
+from app.core.engine.resample import pixel_max
+from app.core.model.net import SGZ, recurrent_enhance, with_exposure_map
 
 
 def best_device() -> torch.device:

@@ -10,7 +10,7 @@ version it replaced. Compiled on first use and cached on disk (NUMBA_CACHE_DIR, 
 file).
 
 The kernel is serial and releases the GIL; several cores work on separate row ranges through
-app.core.parallel. (numba's own parallel loops use OpenMP here, whose threads busy-wait after
+app.core.engine.parallel. (numba's own parallel loops use OpenMP here, whose threads busy-wait after
 each call and stole the second core from the EFE net that runs next.)
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.core import parallel, resample
+from app.core.engine import parallel, resample
 
 try:
     from numba import njit

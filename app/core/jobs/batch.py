@@ -1,4 +1,4 @@
-"""One batch engine for the window and the CLI: discovery, naming, skip/resume, a report.
+"""One batch engine for the window and the CLI: skip/resume, per-file outcomes, a report.
 
 Errors are values here: every file ends as done, skipped or failed with a reason, and one bad
 file never stops the batch. Each core takes its own photo from decode to written output
@@ -7,174 +7,25 @@ busy without handing work back and forth.
 """
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
 import os
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
-from app.core.heatmap import heatmap_image
-from app.core.imageio import (
-    FORMAT_SUFFIX,
-    IMAGE_SUFFIXES,
-    atomic_write_bytes,
-    encode_image,
-    format_for_path,
-    read_image,
-)
+from app.core.engine.heatmap import heatmap_image
+from app.core.jobs.control import BatchControl, Cancelled
+from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
+from app.core.jobs.report import BatchReport, Outcome
+from app.core.media.images import atomic_write_bytes, encode_image, format_for_path, read_image
 from app.core.settings import EnhanceSettings, VideoOptions
 
 log = logging.getLogger(__name__)
-SKIPPED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
-REPORT_STEM = "lowlight_report"
-VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm", ".mts", ".ts"}
-VIDEO_OUTPUT_SUFFIXES = {".mp4", ".mov", ".mkv", ".m4v"}
-MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
 # Photos in flight at once: one per core, at most 4 (each holds a decoded photo and its result,
 # ~0.5 GB for a 50 MP file, so many-core machines must not hold dozens).
 PHOTO_WORKERS = max(1, min(4, os.cpu_count() or 1))
-
-
-def is_video(path: Path) -> bool:
-    return path.suffix.lower() in VIDEO_SUFFIXES
-
-
-def is_junk(name: str) -> bool:
-    """Hidden and system files that are never photos (Thumbs.db, ._*, Zone.Identifier...)."""
-    low = name.lower()
-    return (low in SKIPPED_NAMES or name.startswith(".") or low.endswith("zone.identifier"))
-
-
-@dataclass(frozen=True)
-class BatchItem:
-    source: Path
-    relative: Path  # path below the dropped folder (just the name for a dropped file)
-
-
-def discover(inputs: Iterable[str | os.PathLike], recursive: bool = True) -> list[BatchItem]:
-    """Files and folders -> image items, sorted per folder; symlink loops are walked once."""
-    items: list[BatchItem] = []
-    seen_dirs: set[tuple[int, int]] = set()
-    for raw in inputs:
-        root = Path(raw)
-        if root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-                st = os.stat(dirpath)
-                if (st.st_dev, st.st_ino) in seen_dirs:
-                    dirnames[:] = []
-                    continue
-                seen_dirs.add((st.st_dev, st.st_ino))
-                dirnames[:] = sorted(d for d in dirnames if not is_junk(d)) if recursive else []
-                for name in sorted(filenames):
-                    p = Path(dirpath) / name
-                    if not is_junk(name) and p.suffix.lower() in MEDIA_SUFFIXES:
-                        items.append(BatchItem(p, p.relative_to(root)))
-        elif not is_junk(root.name):
-            items.append(BatchItem(root, Path(root.name)))
-    return items
-
-
-@dataclass
-class OutputOptions:
-    folder: Path
-    pattern: str = "{stem}_enhanced"
-    format: str = "keep"  # keep | jpeg | png | tiff | webp
-    quality: int = 95
-    overwrite: bool = False  # replace existing outputs (inputs are never replaced)
-    save_factor: bool = False  # also write <output stem>_factor.png, the x_r heatmap
-    video: VideoOptions = VideoOptions()  # codec and quality of enhanced clips
-
-    def target(self, item: BatchItem) -> Path:
-        suffix = item.source.suffix.lower()
-        if is_video(item.source):  # videos keep MP4/MKV/MOV; other containers become MP4
-            suffix = suffix if suffix in VIDEO_OUTPUT_SUFFIXES else ".mp4"
-        elif self.format != "keep":
-            suffix = FORMAT_SUFFIX[self.format]
-        name = self.pattern.format(stem=item.source.stem) + suffix
-        return Path(self.folder) / item.relative.parent / name
-
-
-@dataclass
-class Outcome:
-    source: str
-    output: str
-    status: str  # done | skipped | failed | cancelled
-    reason: str = ""
-    seconds: float = 0.0
-
-
-@dataclass
-class BatchReport:
-    outcomes: list[Outcome] = field(default_factory=list)
-    backend: str = ""
-    settings: dict = field(default_factory=dict)
-
-    def count(self, status: str) -> int:
-        return sum(o.status == status for o in self.outcomes)
-
-    @property
-    def failed(self) -> int:
-        return self.count("failed")
-
-    def summary(self) -> str:
-        return (f"{self.count('done')} done, {self.count('skipped')} skipped, "
-                f"{self.failed} failed" + (f", {self.count('cancelled')} cancelled"
-                                           if self.count("cancelled") else ""))
-
-    def write(self, folder: Path) -> tuple[Path, Path]:
-        """Write lowlight_report.csv and .json into ``folder`` (atomically)."""
-        folder.mkdir(parents=True, exist_ok=True)
-        rows = [asdict(o) for o in self.outcomes]
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(Outcome.__dataclass_fields__))
-        writer.writeheader()
-        writer.writerows(rows)
-        csv_path, json_path = folder / f"{REPORT_STEM}.csv", folder / f"{REPORT_STEM}.json"
-        atomic_write_bytes(csv_path, buf.getvalue().encode())
-        atomic_write_bytes(json_path, json.dumps(
-            {"backend": self.backend, "settings": self.settings, "summary": self.summary(),
-             "files": rows}, indent=1, ensure_ascii=False).encode())
-        return csv_path, json_path
-
-
-class Cancelled(Exception):
-    """Raised inside a running enhancement when the user cancels."""
-
-
-class BatchControl:
-    """Pause/resume and cancel, shared between a UI thread and the batch thread."""
-
-    def __init__(self):
-        self._running = threading.Event()
-        self._running.set()
-        self.cancelled = False
-
-    def pause(self) -> None:
-        self._running.clear()
-
-    def resume(self) -> None:
-        self._running.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._running.is_set()
-
-    def cancel(self) -> None:
-        self.cancelled = True
-        self._running.set()
-
-    def checkpoint(self, *_args) -> None:
-        """Block while paused; raise Cancelled once cancelled. Also usable as a progress hook."""
-        self._running.wait()
-        if self.cancelled:
-            raise Cancelled()
-
 
 ProgressFn = Callable[[int, int, Outcome], None]
 
@@ -298,7 +149,7 @@ def _photo_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
 
 def _video_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
                    video: VideoOptions, control: BatchControl, progress) -> Outcome:
-    from app.core.video import enhance_video
+    from app.core.jobs.video_export import enhance_video
 
     def work() -> None:
         control.checkpoint()  # a paused batch does not start its next video

@@ -1,7 +1,7 @@
 """Ways to run the EFE net on the small copy of an image.
 
 Every backend maps a float32 (h, w, 3) image in [0, 1] and an exposure alpha to the factor map
-x_r, float32 (h, w, 3) in [-1, 1]. The full-resolution stage is shared (app.core.enhancer).
+x_r, float32 (h, w, 3) in [-1, 1]. The full-resolution stage is shared (app.core.engine.enhancer).
 """
 from __future__ import annotations
 

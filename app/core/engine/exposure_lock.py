@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.core.recurrence import factor_to_table_row, level_table
+from app.core.engine.recurrence import factor_to_table_row, level_table
 
 REFERENCE_ITERATIONS = 8
 SAMPLE_PIXELS = 6_000
@@ -72,7 +72,7 @@ def exposure_offsets(pixels: np.ndarray, small: np.ndarray, target: float) -> np
     """Per-channel offsets d_c such that, at n = 8, the output's mean brightness is ``target``
     and each channel sits (CAST_KEEP times) as far from that mean as it did in the input, so
     brightening does not amplify a colour cast: the absolute imbalance is kept, not multiplied."""
-    from app.core.resample import upscale
+    from app.core.engine.resample import upscale
 
     # channels as rows: remap works along long rows much faster than down 3-wide columns
     x = np.ascontiguousarray(pixels.reshape(-1, 3).T)

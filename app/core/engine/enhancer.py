@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core import calibration, fused, recurrence, resample
+from app.core.engine import exposure_lock, fused, recurrence, resample
 from app.core.settings import EnhanceSettings
-from app.core.weights import default_weights
+from app.paths import default_weights
 
 log = logging.getLogger(__name__)
 # ~256k values per band (1 MB float32 buffers): the band's temporaries stay in the CPU cache,
@@ -107,15 +107,15 @@ class Enhancer:
         if backend == "auto" and not self._torch_gpu_available():
             backend = "onnx" if onnx_path.exists() and _has_onnxruntime() else "torch"
         if backend == "onnx":
-            from app.core.backends.onnx_backend import OnnxEFE
+            from app.core.engine.backends.onnx_backend import OnnxEFE
 
             if not onnx_path.exists():
                 raise FileNotFoundError(f"ONNX weights not found: {onnx_path}")
             return OnnxEFE(onnx_path, threads)
         import torch
 
-        from app.core.backends.torch_backend import TorchEFE
-        from app.core.weights import load_model
+        from app.core.engine.backends.torch_backend import TorchEFE
+        from app.core.model.weights import load_model
 
         if threads:
             torch.set_num_threads(threads)
@@ -127,7 +127,7 @@ class Enhancer:
         # Importing torch costs a second or two of start-up: only do it where a GPU may exist.
         if not _gpu_likely() or importlib.util.find_spec("torch") is None:
             return False
-        from app.core.backends.torch_backend import best_device
+        from app.core.engine.backends.torch_backend import best_device
 
         return best_device().type != "cpu"
 
@@ -154,8 +154,8 @@ class Enhancer:
         x_r = self.efe.factor(small_image, float(exposure), threads)
         if not self.exposure_lock:
             return x_r, np.zeros(3, np.float32)
-        pixels, _ = calibration.sample_grid(image, resample.pixel_max(image.dtype))
-        offsets = calibration.exposure_offsets(pixels, x_r, float(exposure))
+        pixels, _ = exposure_lock.sample_grid(image, resample.pixel_max(image.dtype))
+        offsets = exposure_lock.exposure_offsets(pixels, x_r, float(exposure))
         return np.clip(x_r + offsets, -1.0, 1.0), offsets
 
     def enhance(self, image: np.ndarray, exposure: float = 0.6, iterations: int = 8,

@@ -1,6 +1,6 @@
 """Slider-to-preview latency of the real window, offscreen, on a 12-megapixel photo.
 
-    python build_scripts/bench_gui.py [--moves 40]
+    python -m app.bench.gui [--moves 40]
 
 Each sample moves the exposure slider (alternating values, as a user dragging back and forth),
 then waits for the window's ``preview_shown`` signal: the time covers the request, the worker's
@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main() -> int:
@@ -26,8 +25,8 @@ def main() -> int:
     from PySide6.QtCore import QSettings
 
     from app.__main__ import enhancer_factory, make_app
-    from app.bench import synthetic_photo
-    from app.core.imageio import ImageMeta
+    from app.bench.samples import synthetic_photo
+    from app.core.media.images import ImageMeta
     from app.gui.main_window import MainWindow
     from app.gui.widgets import wait_for
 

@@ -1,6 +1,6 @@
 """Speed and memory benchmark: the app's engine against a plain PyTorch SGZ path, side by side.
 
-    python -m app.bench [--runs 20] [--json bench.json] [--quick]
+    python -m app.bench.photo [--runs 20] [--json bench.json] [--quick]
 
 The reference is SGZ's test path written plainly in PyTorch eager on 2 threads: float32 tensor,
 bilinear downscale by 12 (half-pixel centres, the resampling the app's model is trained with),
@@ -22,27 +22,16 @@ import time
 
 import numpy as np
 
+from app.bench.samples import synthetic_photo
+
 SIZES = ((1200, 900), (1920, 1080))
-
-
-def synthetic_photo(width: int, height: int) -> np.ndarray:
-    """The bundled night scene resized, with fresh noise: realistic statistics, any size."""
-    import cv2
-
-    from app.core.imageio import read_image
-    from app.paths import sample_image
-
-    base, _ = read_image(sample_image())
-    img = cv2.resize(base, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.int16)
-    img += np.random.default_rng(0).integers(-3, 4, img.shape, dtype=np.int16)
-    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 class ReferenceSGZ:
     def __init__(self):
         import torch
 
-        from app.core.weights import load_model
+        from app.core.model.weights import load_model
 
         torch.set_num_threads(2)
         self.torch = torch
@@ -54,8 +43,8 @@ class ReferenceSGZ:
         same function (the lock's own cost is part of the engine's time)."""
         import torch.nn.functional as F
 
-        from app.core.model import recurrent_enhance, with_exposure_map
-        from app.core.resample import low_res_size
+        from app.core.model.net import recurrent_enhance, with_exposure_map
+        from app.core.settings import low_res_size
 
         torch = self.torch
         with torch.no_grad():
@@ -86,7 +75,7 @@ def time_alternating(fns: dict, runs: int, warmup: int = 3) -> dict[str, float]:
 
 def speed(runs: int) -> list[dict]:
     from app.core import Enhancer
-    from app.core.imageio import decode_image, encode_image
+    from app.core.media.images import decode_image, encode_image
 
     ref = ReferenceSGZ()
     engine = Enhancer()
@@ -159,7 +148,7 @@ _FIRST_RUN_CODE = """
 import json, time
 t0 = time.perf_counter()
 from app.core import Enhancer
-from app.bench import synthetic_photo
+from app.bench.samples import synthetic_photo
 img = synthetic_photo(1920, 1080)
 t1 = time.perf_counter(); e = Enhancer(); e.enhance(img); first = time.perf_counter() - t1
 t2 = time.perf_counter(); e.enhance(img); second = time.perf_counter() - t2
@@ -174,7 +163,8 @@ def memory(quick: bool) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m app.bench", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m app.bench.photo",
+                                description=__doc__.split("\n")[0])
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--json", default="bench.json", help="where to write the numbers")
     p.add_argument("--quick", action="store_true", help="skip the 100-megapixel run")

@@ -1,6 +1,6 @@
 """Batch throughput and memory: a folder of JPEGs enhanced vs a plain decode+encode copy.
 
-    python -m app.bench_batch [--files 200] [--memory-files 2000] [--json bench_batch.json]
+    python -m app.bench.batch [--files 200] [--memory-files 2000] [--json bench_batch.json]
 
 All runs go through the same batch engine with the same threads (decode and encode overlap the
 enhancement); the copy uses an engine that returns the image untouched, so the ratio is the true
@@ -28,7 +28,7 @@ class CopyEngine:
     backend_name = "copy"
 
     def enhance(self, image, *args, **kwargs):
-        from app.core.enhancer import EnhanceResult
+        from app.core.engine.enhancer import EnhanceResult
 
         return EnhanceResult(image, np.zeros((1, 1, 3), np.float32), "copy", 0.0)
 
@@ -53,8 +53,8 @@ def _rss_mb() -> float:
 
 
 def make_folder(folder: Path, count: int, size: tuple[int, int]) -> None:
-    from app.bench import synthetic_photo
-    from app.core.imageio import encode_image
+    from app.bench.samples import synthetic_photo
+    from app.core.media.images import encode_image
 
     folder.mkdir(parents=True, exist_ok=True)
     base = synthetic_photo(*size)
@@ -65,7 +65,7 @@ def make_folder(folder: Path, count: int, size: tuple[int, int]) -> None:
 
 
 def timed_batch(src: Path, out: Path, engine) -> float:
-    from app.core.batch import OutputOptions, discover, run_batch
+    from app.core import OutputOptions, discover, run_batch
     from app.core.settings import EnhanceSettings
 
     shutil.rmtree(out, ignore_errors=True)
@@ -77,7 +77,7 @@ def timed_batch(src: Path, out: Path, engine) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m app.bench_batch", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m app.bench.batch", description=__doc__)
     p.add_argument("--files", type=int, default=200)
     p.add_argument("--memory-files", type=int, default=2000)
     p.add_argument("--json", default="bench_batch.json")
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp)
         make_folder(tmp / "photos", args.files, (1200, 900))
         timed_batch(tmp / "photos", tmp / "warm", engine)  # warm caches and the model
-        from app.core.imageio import read_image
+        from app.core.media.images import read_image
 
         free = FreeEngine(engine.enhance(read_image(next((tmp / "photos").iterdir()))[0]).image)
         copy_s, enhance_s, free_s = [], [], []
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
               f"outputs cost more to encode than the dark copies)")
         shutil.rmtree(tmp / "photos")
         make_folder(tmp / "small", args.memory_files, (320, 240))
-        from app.core.batch import OutputOptions, discover, run_batch
+        from app.core import OutputOptions, discover, run_batch
         from app.core.settings import EnhanceSettings
 
         samples = []

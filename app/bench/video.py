@@ -1,6 +1,6 @@
 """Video throughput: 1080p H.264 in -> enhanced H.264 out, vs a plain decode+encode pass.
 
-    python -m app.bench_video [--frames 120] [--json bench_video.json]
+    python -m app.bench.video [--frames 120] [--json bench_video.json]
 
 Both passes use the same three-thread pipeline and the same encoder settings; the plain pass
 returns each frame untouched. A third plain pass re-encodes the enhanced clip: brighter frames
@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from app.bench_batch import CopyEngine
+from app.bench.batch import CopyEngine
 
 
 def make_clip(path: Path, frames: int, size=(1920, 1080), fps: int = 30) -> None:
     import av
 
-    from app.bench import synthetic_photo
+    from app.bench.samples import synthetic_photo
 
     base = synthetic_photo(size[0] + frames * 2, size[1])
     rng = np.random.default_rng(0)
@@ -43,13 +43,12 @@ def make_clip(path: Path, frames: int, size=(1920, 1080), fps: int = 30) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m app.bench_video", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m app.bench.video", description=__doc__)
     p.add_argument("--frames", type=int, default=120)
     p.add_argument("--json", default="bench_video.json")
     args = p.parse_args(argv)
-    from app.core import Enhancer
+    from app.core import Enhancer, enhance_video
     from app.core.settings import EnhanceSettings
-    from app.core.video import enhance_video
 
     engine = Enhancer()
     with tempfile.TemporaryDirectory() as tmp:

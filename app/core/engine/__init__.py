@@ -1,0 +1,3 @@
+"""The inference engine: :class:`Enhancer` and everything one enhancement needs: EFE backends
+(onnxruntime, torch), exposure, the full-resolution kernels, resampling, the thread pool, the
+heatmap, temporal smoothing for video. Never imports Qt, torch only inside the torch backend."""

@@ -1,0 +1,37 @@
+"""Pause/resume and cancel of a running job, shared between a UI thread and the workers."""
+from __future__ import annotations
+
+import threading
+
+
+class Cancelled(Exception):
+    """Raised inside a running enhancement when the user cancels."""
+
+
+class BatchControl:
+    """Pause/resume and cancel, shared between a UI thread and the batch thread."""
+
+    def __init__(self):
+        self._running = threading.Event()
+        self._running.set()
+        self.cancelled = False
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        self._running.set()
+
+    def checkpoint(self, *_args) -> None:
+        """Block while paused; raise Cancelled once cancelled. Also usable as a progress hook."""
+        self._running.wait()
+        if self.cancelled:
+            raise Cancelled()
