@@ -9,6 +9,7 @@ from pathlib import Path
 from app.core.settings import DEFAULT_CRF, VIDEO_CODECS, EnhanceSettings, VideoOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl+C: the report still lists what finished
 
 
 def _add_settings(p: argparse.ArgumentParser) -> None:
@@ -49,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     p.add_argument("--pattern", default="{stem}_enhanced", help="output name ({stem} = input's)")
     p.add_argument("--no-recursive", action="store_true", help="do not walk sub-folders")
+    p.add_argument("--cluster", metavar="auto|ray://HOST:PORT|local",
+                   help="run on a Ray cluster (pip install .[cluster]): auto joins the one this "
+                        "machine belongs to, local starts one here; inputs and outputs must be "
+                        "on storage every node sees under the same path")
+    p.add_argument("--workers", type=int, help="cluster workers (default: one per cluster CPU)")
     _add_settings(p)
 
     p = sub.add_parser("train", help="zero-reference training (see model_weights/MODEL_CARD.md)")
@@ -103,11 +109,12 @@ def _enhance(args) -> int:
     try:
         settings = EnhanceSettings(args.exposure, args.iterations, args.scale).validated()
         video = VideoOptions(args.video_codec, args.video_quality).validated()
-        enhancer = Enhancer(args.weights, backend=args.backend)
+        cluster = getattr(args, "cluster", None)
+        enhancer = None if cluster else Enhancer(args.weights, backend=args.backend)
     except (ValueError, FileNotFoundError, ImportError) as exc:
         print(f"lowlight: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.verbose:
+    if args.verbose and enhancer:
         print(f"backend: {enhancer.backend_name}", file=sys.stderr)
     batch = args.command == "batch"
     items = discover(args.inputs, recursive=batch and not args.no_recursive)
@@ -136,13 +143,22 @@ def _enhance(args) -> int:
         frames_bar.total = max(frames_bar.total, total)
         frames_bar.update(done - frames_bar.n)
 
-    report = run_batch(items, enhancer, settings, options, on_file=on_file, write_report=batch,
-                       on_video_progress=on_video)
+    if cluster:
+        from app.cluster_cli import run_on_cluster
+
+        report = run_on_cluster(args, items, settings, options, on_file)
+        if report is None:
+            return EXIT_USAGE
+    else:
+        report = run_batch(items, enhancer, settings, options, on_file=on_file,
+                           write_report=batch, on_video_progress=on_video)
     if frames_bar is not None:
         frames_bar.close()
     bar.close()
-    print(f"{report.summary()} -> {args.output}" + (f" ({enhancer.backend_name})"
+    print(f"{report.summary()} -> {args.output}" + (f" ({report.backend})"
                                                     if args.verbose else ""))
+    if report.count("cancelled"):
+        return EXIT_INTERRUPTED
     return EXIT_FAILED if report.failed else EXIT_OK
 
 

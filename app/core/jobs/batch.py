@@ -52,9 +52,7 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     s = settings.validated()
     output = replace(output, video=output.video.validated())  # a bad choice fails up front
     control = control or BatchControl()
-    report = BatchReport(backend=enhancer.backend_name,
-                         settings={**asdict(s), "video_codec": output.video.codec,
-                                   "video_crf": output.video.quality})
+    report = new_report(enhancer.backend_name, s, output)
     total = len(items)
     done: dict[int, Outcome] = {}
 
@@ -63,17 +61,9 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
         if on_file:
             on_file(i, total, outcome)
 
-    todo = []
-    for i, item in enumerate(items):
-        target = output.target(item)
-        if _same_file(item.source, target):
-            finish(i, Outcome(str(item.source), str(target), "failed",
-                              "output would replace the input; choose another folder or name "
-                              "pattern"))
-        elif target.exists() and not output.overwrite:
-            finish(i, Outcome(str(item.source), str(target), "skipped", "output exists"))
-        else:
-            todo.append((i, item, target))
+    planned, todo = plan_batch(items, output)
+    for i, outcome in planned:
+        finish(i, outcome)
 
     threads = 1 if PHOTO_WORKERS > 1 else None
     running: dict[Future, int] = {}
@@ -107,11 +97,50 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
             collect(block=True)
     report.outcomes = [done[i] for i in sorted(done)]
     if write_report and items:
-        try:
-            report.write(Path(output.folder))
-        except OSError as exc:
-            log.warning("could not write the batch report: %s", exc)
+        save_report(report, output)
     return report
+
+
+def plan_batch(items: list[BatchItem], output: OutputOptions
+               ) -> tuple[list[tuple[int, Outcome]], list[tuple[int, BatchItem, Path]]]:
+    """-> (outcomes settled without work: skipped or refused, (index, item, target) to do).
+    Shared by the local and the cluster runner, so both name, skip and refuse alike."""
+    settled, todo = [], []
+    for i, item in enumerate(items):
+        target = output.target(item)
+        if _same_file(item.source, target):
+            settled.append((i, Outcome(str(item.source), str(target), "failed",
+                                       "output would replace the input; choose another "
+                                       "folder or name pattern")))
+        elif target.exists() and not output.overwrite:
+            settled.append((i, Outcome(str(item.source), str(target), "skipped",
+                                       "output exists")))
+        else:
+            todo.append((i, item, target))
+    return settled, todo
+
+
+def new_report(backend: str, s: EnhanceSettings, output: OutputOptions) -> BatchReport:
+    return BatchReport(backend=backend, settings={**asdict(s), "video_codec": output.video.codec,
+                                                  "video_crf": output.video.quality})
+
+
+def save_report(report: BatchReport, output: OutputOptions) -> None:
+    try:
+        report.write(Path(output.folder))
+    except OSError as exc:
+        log.warning("could not write the batch report: %s", exc)
+
+
+def process_item(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
+                 output: OutputOptions, control: BatchControl, threads: int | None = 1,
+                 on_video_progress=None) -> Outcome:
+    """One planned file, photo or video, to its written output; never raises. What a cluster
+    worker runs, so its outputs are the local batch's byte for byte."""
+    if is_video(item.source):
+        return _video_outcome(item, target, enhancer, s, output.video, control,
+                              on_video_progress)
+    return _photo_outcome(item, target, enhancer, s, output, control, threads)
 
 
 def _outcome(item: BatchItem, target: Path, work: Callable[[], None]) -> Outcome:

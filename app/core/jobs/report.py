@@ -19,6 +19,7 @@ class Outcome:
     status: str  # done | skipped | failed | cancelled
     reason: str = ""
     seconds: float = 0.0
+    node: str = ""  # cluster runs: which node and worker process did the file
 
 
 @dataclass
