@@ -3,7 +3,7 @@
 # the Debian libraries Qt loads, a venv in .venv, torch (pinned, first), then the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MODE="${1:-test}"  # run: the app only; test: plus test tools and the training extras
+MODE="${1:-test}"  # run: the app only; test: plus test tools, training and cluster extras
 
 QT_LIBS="libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 fonts-dejavu-core \
 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 \
@@ -29,7 +29,7 @@ PIP=".venv/bin/python -m pip --disable-pip-version-check -q"
 stamp=".venv/.installed-$MODE"
 # Reinstall only when the dependency list changed (keeps repeated runs fast).
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  if [ "$MODE" = "run" ]; then $PIP install -e . ; else $PIP install -e ".[test]"; fi
+  if [ "$MODE" = "run" ]; then $PIP install -e . ; else $PIP install -e ".[test,cluster]"; fi
   touch "$stamp"
 fi
 echo "bootstrap: ready (.venv)"

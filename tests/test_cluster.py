@@ -1,0 +1,226 @@
+"""The batch on a Ray cluster that the tests start on 127.0.0.1 (2 CPUs, one session for the
+module): the same outputs as the local batch byte for byte, a killed worker loses nothing,
+Ctrl+C cancels and still writes the report. Skipped only where Ray is not installed."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                                reason="ray is not installed (pip install '.[cluster]'); "
+                                       "CI installs it and runs these")
+
+from cluster_engines import SlowEnhancer  # noqa: E402
+from test_batch import build_messy_folder  # noqa: E402
+
+from app.core import OutputOptions, discover, run_batch  # noqa: E402
+from app.core.settings import EnhanceSettings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def ray_session():
+    from app.core.jobs import cluster
+
+    started = cluster.connect("local", workers=2)
+    import cluster_engines
+    import ray
+
+    # workers import the app from the working directory, not tests/: ship the test engines
+    ray.cloudpickle.register_pickle_by_value(cluster_engines)
+
+    # the loopback rule: the whole cluster is reached through 127.0.0.1 only
+    assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
+    assert all(n["NodeManagerAddress"] == "127.0.0.1" for n in ray.nodes())
+    yield ray
+    if started:
+        ray.shutdown()
+
+
+def photos(folder: Path, count: int, size=(160, 120)) -> Path:
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(7)
+    for i in range(count):
+        pixels = (rng.random((size[1], size[0], 3)) * 50 + 5).astype(np.uint8)
+        Image.fromarray(pixels).save(folder / f"night_{i:03d}.jpg", quality=90)
+    return folder
+
+
+def digests(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and "lowlight_report" not in p.name}
+
+
+def strays(root: Path) -> list[str]:
+    return [str(p) for p in root.rglob(".*") if p.is_file()]
+
+
+def pid_of(outcome) -> int:
+    return int(outcome.node.rsplit(" ", 1)[1])
+
+
+def run(items, out: Path, **kwargs):
+    from app.core.jobs.cluster import run_cluster_batch
+
+    return run_cluster_batch(items, EnhanceSettings(), OutputOptions(out), cluster=None,
+                             **kwargs)
+
+
+def test_cluster_batch_is_the_local_batch_byte_for_byte(ray_session, enhancer, tmp_path):
+    from clips import make_clip
+
+    build_messy_folder(tmp_path / "in")
+    make_clip(tmp_path / "in" / "clip.mp4", frames=12)
+    items = discover([tmp_path / "in"])
+    local = run_batch(items, enhancer, EnhanceSettings(), OutputOptions(tmp_path / "local"))
+    seen = []
+    report = run(items, tmp_path / "cl", on_file=lambda i, n, o: seen.append((i, n)))
+
+    assert digests(tmp_path / "cl") == digests(tmp_path / "local")
+    assert len(digests(tmp_path / "cl")) == local.count("done") >= 12  # photos and the clip
+    assert ([(o.source, o.status, o.reason) for o in report.outcomes] ==
+            [(o.source, o.status, o.reason) for o in local.outcomes])
+    assert sorted(i for i, _ in seen) == list(range(len(items))) and {n for _, n in seen} == {
+        len(items)}
+    assert report.backend == enhancer.backend_name
+    assert len({pid_of(o) for o in report.outcomes if o.status == "done"}) == 2
+    rows = json.loads((tmp_path / "cl" / "lowlight_report.json").read_text())["files"]
+    assert len(rows) == len(items) and all(r["node"].startswith("127.0.0.1 ") for r in rows)
+    assert "node" in (tmp_path / "cl" / "lowlight_report.csv").read_text().splitlines()[0]
+
+    # skip-existing and the same-file refusal come from the same plan as the local batch's
+    again = run(items, tmp_path / "cl")
+    assert again.count("done") == 0 and again.count("skipped") == local.count("done")
+    refused = run_cluster_batch_same_name(items, tmp_path / "in")
+    assert refused.count("failed") == len(items)
+    assert all("replace the input" in o.reason for o in refused.outcomes)
+
+
+def run_cluster_batch_same_name(items, folder: Path):
+    from app.core.jobs.cluster import run_cluster_batch
+
+    return run_cluster_batch(items, EnhanceSettings(), OutputOptions(folder, pattern="{stem}"),
+                             cluster=None, write_report=False)
+
+
+@pytest.mark.parametrize("ray_restarts", [2, 0], ids=["ray-retries", "own-resubmission"])
+def test_a_killed_worker_loses_nothing(ray_session, enhancer, tmp_path, monkeypatch,
+                                       ray_restarts):
+    """SIGKILL one worker mid-run. Ray restarts it and retries its files (ray-retries), or,
+    where Ray gives up, the runner replaces it and resubmits them (own-resubmission)."""
+    from app.core.jobs import cluster
+
+    monkeypatch.setattr(cluster, "RAY_RESTARTS", ray_restarts)
+    items = discover([photos(tmp_path / "in", 16)])
+    run_batch(items, enhancer, EnhanceSettings(), OutputOptions(tmp_path / "ref"))
+    killed = []
+
+    def on_file(_i, _n, outcome):
+        if not killed and outcome.status == "done":
+            killed.append(pid_of(outcome))  # its next photo is already running (DEPTH 2)
+            os.kill(killed[0], signal.SIGKILL)
+
+    report = run(items, tmp_path / "out", make_engine=partial(SlowEnhancer, 0.15),
+                 on_file=on_file)
+    assert killed and report.count("done") == len(items), report.summary()
+    assert digests(tmp_path / "out") == digests(tmp_path / "ref")
+    assert strays(tmp_path / "out") == []
+    pids = {pid_of(o) for o in report.outcomes}
+    assert len(pids) >= 3, pids  # the two first workers and the one that took over
+    rows = json.loads((tmp_path / "out" / "lowlight_report.json").read_text())["files"]
+    assert [r["status"] for r in rows] == ["done"] * len(items)
+
+
+def test_ctrl_c_cancels_on_the_cluster_and_writes_the_report(ray_session, enhancer, tmp_path):
+    items = discover([photos(tmp_path / "in", 24)])
+    finished = []
+
+    def on_file(_i, _n, outcome):
+        finished.append(outcome)
+        if len(finished) == 4:
+            raise KeyboardInterrupt  # what Ctrl+C raises in the driver's wait loop
+
+    report = run(items, tmp_path / "out", make_engine=partial(SlowEnhancer, 0.2),
+                 on_file=on_file)
+    done = [o for o in report.outcomes if o.status == "done"]
+    assert len(report.outcomes) == len(items) and report.count("cancelled") >= 10
+    assert len(done) + report.count("cancelled") == len(items)
+    assert sorted(digests(tmp_path / "out")) == sorted(Path(o.output).name for o in done)
+    assert strays(tmp_path / "out") == []
+    saved = json.loads((tmp_path / "out" / "lowlight_report.json").read_text())
+    assert saved["summary"] == report.summary()
+    workers = {pid_of(o) for o in done}
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers), "cancelled workers still running"
+
+    # resuming skips what finished and completes the rest, as the local batch would
+    resumed = run(items, tmp_path / "out")
+    assert resumed.count("skipped") == len(done) and resumed.count("done") == len(items) - len(
+        done)
+    run_batch(items, enhancer, EnhanceSettings(), OutputOptions(tmp_path / "ref"))
+    assert digests(tmp_path / "out") == digests(tmp_path / "ref")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_cli_cluster_flag_uses_the_cluster_and_reports_nodes(ray_session, tmp_path, capsys):
+    from app.cli import main
+
+    src = photos(tmp_path / "in", 6)
+    rc = main(["batch", str(src), "-o", str(tmp_path / "out"), "--cluster", "auto",
+               "--workers", "2", "-v"])
+    assert rc == 0
+    assert "6 done" in capsys.readouterr().out
+    rows = json.loads((tmp_path / "out" / "lowlight_report.json").read_text())["files"]
+    assert len({r["node"] for r in rows}) == 2  # both workers took files
+    assert main(["batch", str(src), "-o", str(tmp_path / "x"), "--cluster", "auto",
+                 "--workers", "0"]) == 2
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_terminal_stops_the_cli_with_a_report(tmp_path):
+    """A real SIGINT to the whole process group, as a terminal sends it, to a CLI that
+    started its own local cluster: exit 130, the report lists every file, nothing is left."""
+    src = photos(tmp_path / "in", 300)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "batch", str(src), "-o", str(out),
+                             "--cluster", "local", "--workers", "2"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(out.glob("*.jpg")) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "cancelled" in stdout
+    rows = json.loads((out / "lowlight_report.json").read_text())["files"]
+    assert len(rows) == 300 and {r["status"] for r in rows} == {"done", "cancelled"}
+    done = {Path(r["output"]).name for r in rows if r["status"] == "done"}
+    assert {p.name for p in out.glob("*.jpg")} == done  # the report matches the disk
+    assert strays(out) == []
