@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "machine belongs to, local starts one here; inputs and outputs must be "
                         "on storage every node sees under the same path")
     p.add_argument("--workers", type=int, help="cluster workers (default: one per cluster CPU)")
+    p.add_argument("--split-videos", type=float, metavar="SECONDS",
+                   help="with --cluster: cut videos at least twice this long at keyframes into "
+                        "segments of about this length, enhanced in parallel and joined")
     _add_settings(p)
 
     p = sub.add_parser("train", help="zero-reference training (see model_weights/MODEL_CARD.md)")
@@ -110,6 +113,8 @@ def _enhance(args) -> int:
         settings = EnhanceSettings(args.exposure, args.iterations, args.scale).validated()
         video = VideoOptions(args.video_codec, args.video_quality).validated()
         cluster = getattr(args, "cluster", None)
+        if getattr(args, "split_videos", None) and not cluster:
+            raise ValueError("--split-videos needs --cluster")
         enhancer = None if cluster else Enhancer(args.weights, backend=args.backend)
     except (ValueError, FileNotFoundError, ImportError) as exc:
         print(f"lowlight: {exc}", file=sys.stderr)

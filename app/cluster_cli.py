@@ -16,11 +16,14 @@ def run_on_cluster(args, items: list[BatchItem], settings: EnhanceSettings,
     """The batch on ``args.cluster`` with the CLI's progress callback; None (after saying why
     on stderr) when there is no cluster to run on."""
     from app.core.engine.enhancer import Enhancer
-    from app.core.jobs.cluster import ClusterError, run_cluster_batch
+    from app.core.jobs.cluster import run_cluster_batch
+    from app.core.jobs.ray_session import ClusterError
     from app.paths import default_weights
 
     if args.workers is not None and args.workers < 1:
         return _usage("--workers must be at least 1")
+    if args.split_videos is not None and args.split_videos <= 0:
+        return _usage("--split-videos must be a positive number of seconds")
     # Workers open the weights themselves: an explicit file must be on the shared storage
     # (absolute path); by default each node uses the weights its own install ships.
     weights = args.weights.resolve() if args.weights else None
@@ -30,7 +33,8 @@ def run_on_cluster(args, items: list[BatchItem], settings: EnhanceSettings,
     make_engine = partial(Enhancer, weights, backend=args.backend, threads=1)
     try:
         return run_cluster_batch(items, settings, options, cluster=args.cluster,
-                                 workers=args.workers, make_engine=make_engine, on_file=on_file)
+                                 workers=args.workers, make_engine=make_engine, on_file=on_file,
+                                 split_seconds=args.split_videos)
     except ImportError:  # Ray is imported when the batch starts
         return _usage("--cluster needs Ray: pip install 'lowlight-studio[cluster]'")
     except ClusterError as exc:

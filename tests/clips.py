@@ -22,7 +22,7 @@ def dark_scene(h: int = 180, w: int = 320, seed: int = 3) -> np.ndarray:
 
 def make_clip(path: Path, frames: int = 36, fps: int = 12, size=(320, 180), audio: bool = True,
               codec: str = "libx264", noise: float = 0.012, pix_fmt: str = "yuv420p",
-              rotation: int = 0, seed: int = 0) -> Path:
+              rotation: int = 0, seed: int = 0, gop: int | None = None) -> Path:
     w, h = size
     scene = dark_scene(h, w)
     rng = np.random.default_rng(seed)
@@ -30,6 +30,8 @@ def make_clip(path: Path, frames: int = 36, fps: int = 12, size=(320, 180), audi
         v = out.add_stream(codec, rate=fps)
         v.width, v.height, v.pix_fmt = w, h, pix_fmt
         v.options = {"crf": "18", "preset": "ultrafast"} if codec.startswith("libx26") else {}
+        if gop:  # a keyframe every `gop` frames (the default puts one in a short clip)
+            v.options["g"] = str(gop)
         if rotation:
             v.set_display_rotation(rotation)
         a = None

@@ -18,3 +18,15 @@ class SlowEnhancer:
     def enhance(self, *args, **kwargs):
         time.sleep(self.delay)
         return self.inner.enhance(*args, **kwargs)
+
+
+def enhancer_whose_joins_fail():
+    """The real engine, in a worker where joining a split video fails as if its segments could
+    not be joined losslessly: the driver must then enhance the video whole."""
+    from app.core.jobs import video_split
+
+    def refuse(*_args, **_kwargs):
+        raise video_split.SplitError("test: these segments cannot be joined")
+
+    video_split.join_segments = refuse
+    return Enhancer(threads=1)

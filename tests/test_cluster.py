@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def ray_session():
-    from app.core.jobs import cluster
+    from app.core.jobs.ray_session import connect
 
-    started = cluster.connect("local", workers=2)
+    started = connect("local", workers=2)
     import cluster_engines
     import ray
 
@@ -151,7 +151,7 @@ def test_ctrl_c_cancels_on_the_cluster_and_writes_the_report(ray_session, enhanc
     def on_file(_i, _n, outcome):
         finished.append(outcome)
         if len(finished) == 4:
-            raise KeyboardInterrupt  # what Ctrl+C raises in the driver's wait loop
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C, to this driver only
 
     report = run(items, tmp_path / "out", make_engine=partial(SlowEnhancer, 0.2),
                  on_file=on_file)
@@ -220,7 +220,65 @@ def test_ctrl_c_in_a_terminal_stops_the_cli_with_a_report(tmp_path):
     assert proc.returncode == 130, stderr[-2000:]
     assert "cancelled" in stdout
     rows = json.loads((out / "lowlight_report.json").read_text())["files"]
-    assert len(rows) == 300 and {r["status"] for r in rows} == {"done", "cancelled"}
+    assert len(rows) == 300
+    assert {r["status"] for r in rows} == {"done", "cancelled"}, {
+        (r["status"], r["reason"]) for r in rows}
     done = {Path(r["output"]).name for r in rows if r["status"] == "done"}
     assert {p.name for p in out.glob("*.jpg")} == done  # the report matches the disk
     assert strays(out) == []
+
+
+def test_a_long_video_is_split_across_workers_and_joined(ray_session, enhancer, tmp_path):
+    import av
+    from clips import make_clip
+
+    from app.core import VideoOptions
+
+    src = tmp_path / "in"
+    photos(src, 2)
+    make_clip(src / "cctv.mp4", frames=96, gop=12)  # 8 s, a keyframe every second
+    items = discover([src])
+    lossless = VideoOptions(crf=0)  # what differs is then the split alone
+    run_batch(items, enhancer, EnhanceSettings(), OutputOptions(tmp_path / "ref", video=lossless))
+    from app.core.jobs.cluster import run_cluster_batch
+
+    report = run_cluster_batch(items, EnhanceSettings(), OutputOptions(tmp_path / "out",
+                                                                       video=lossless),
+                               cluster=None, split_seconds=1.5)
+    assert report.count("done") == 3, report.summary()
+    video = next(o for o in report.outcomes if o.source.endswith(".mp4"))
+    assert video.node.startswith("joined on 127.0.0.1") and "segments 1" in video.node
+    assert len({part.rsplit(" pid ", 1)[1] for part in video.node.split("; ")}) == 2
+    ref, out = digests(tmp_path / "ref"), digests(tmp_path / "out")
+    assert {k: v for k, v in out.items() if k.endswith(".jpg")} == {
+        k: v for k, v in ref.items() if k.endswith(".jpg")}
+    assert strays(tmp_path / "out") == []
+
+    def frames(path):
+        with av.open(str(path)) as c:
+            return [(f.pts, f.to_ndarray(format="rgb24")) for f in c.decode(c.streams.video[0])]
+
+    a, b = frames(tmp_path / "ref" / "cctv_enhanced.mp4"), frames(tmp_path / "out" /
+                                                                  "cctv_enhanced.mp4")
+    assert [p for p, _ in a] == [p for p, _ in b] and len(a) == 96
+    assert max(float(np.abs(x.astype(int) - y.astype(int)).mean())
+               for (_, x), (_, y) in zip(a, b)) < 0.3
+
+
+def test_a_split_video_that_cannot_be_joined_is_enhanced_whole(ray_session, enhancer,
+                                                                 tmp_path):
+    from clips import make_clip
+    from cluster_engines import enhancer_whose_joins_fail
+
+    from app.core.jobs.cluster import run_cluster_batch
+
+    (tmp_path / "in").mkdir()
+    make_clip(tmp_path / "in" / "cctv.mp4", frames=48, gop=12)
+    items = discover([tmp_path / "in"])
+    run_batch(items, enhancer, EnhanceSettings(), OutputOptions(tmp_path / "ref"))
+    report = run_cluster_batch(items, EnhanceSettings(), OutputOptions(tmp_path / "out"),
+                               cluster=None, split_seconds=1.0,
+                               make_engine=enhancer_whose_joins_fail)
+    assert report.count("done") == 1 and "joined" not in report.outcomes[0].node
+    assert digests(tmp_path / "out") == digests(tmp_path / "ref")  # the whole export's bytes
+    assert strays(tmp_path / "out") == []

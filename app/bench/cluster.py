@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", default="bench_cluster.json")
     args = p.parse_args(argv)
     from app.core.engine.enhancer import Enhancer
-    from app.core.jobs.cluster import connect
+    from app.core.jobs.ray_session import connect
 
     started_here = connect("local", workers=2)
     real = partial(Enhancer, threads=1)

@@ -12,12 +12,12 @@ Outputs are written atomically, so a killed attempt never leaves a half-written 
 removes its temporary files. Cancel (``control.cancel()`` or Ctrl+C) cancels the queued tasks,
 kills the actors and still writes the report for what finished.
 
-Ray is imported lazily, here only: the desktop app does not carry it (``pip install .[cluster]``).
+Ray is imported lazily, here and in :mod:`app.core.jobs.ray_session` (joining or starting a
+cluster, Ctrl+C) only: the desktop app does not carry it (``pip install .[cluster]``).
 """
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -29,52 +29,16 @@ from app.core.jobs.batch import ProgressFn, new_report, plan_batch, save_report
 from app.core.jobs.cluster_worker import ClusterWorker, remove_partials
 from app.core.jobs.control import BatchControl
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
+from app.core.jobs.ray_session import ClusterError, connect, ctrl_c_cancels
 from app.core.jobs.report import BatchReport, Outcome
+from app.core.jobs.video_split import plan_split, remove_segments
 from app.core.settings import EnhanceSettings
 
 log = logging.getLogger(__name__)
 DEPTH = 2  # photos queued per worker: the next one is already there when one finishes
 MAX_ATTEMPTS = 3  # times a file is submitted to a fresh worker after its worker stayed dead
 RAY_RESTARTS = 2  # Ray's own restarts of a dead actor, with retries of its tasks
-POLL_S = 0.25  # how often the wait loop looks at the cancel flag
-LOCAL_OBJECT_STORE = 100 * 1024 * 1024  # only paths and outcomes travel through it
-
-
-class ClusterError(RuntimeError):
-    """No cluster to run on, or no worker could start."""
-
-
-def connect(cluster: str, workers: int | None = None) -> bool:
-    """Start (``local``) or join (``auto``, ``ray://HOST:PORT``, ``HOST:PORT``) a Ray cluster
-    for this process. True if ray.init ran here (the caller shuts it down), False if this
-    process was already connected."""
-    if cluster == "local":
-        _loopback_only()
-    import ray
-
-    if ray.is_initialized():
-        return False
-    kwargs = dict(logging_level=logging.WARNING, configure_logging=False)
-    try:
-        if cluster == "local":
-            ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False,
-                     object_store_memory=LOCAL_OBJECT_STORE, **kwargs)
-        else:
-            ray.init(address=cluster, **kwargs)
-    except (ConnectionError, RuntimeError, ValueError) as exc:
-        raise ClusterError(f"cannot reach the Ray cluster {cluster!r}: {exc} (start one with "
-                           "`ray start --head`, or use --cluster local)") from None
-    return True
-
-
-def _loopback_only() -> None:
-    """A local cluster listens on 127.0.0.1 only. By default Ray on Linux advertises the
-    machine's network address and listens on every interface; this switch (read when Ray is
-    imported, so also set on the loaded module) makes it use the loopback address."""
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
-    import ray._private.ray_constants as constants
-
-    constants.ENABLE_RAY_CLUSTER = False
+POLL_S = 0.25  # how often the wait loop looks at the cancel flag (and so at Ctrl+C)
 
 
 def run_cluster_batch(items: list[BatchItem], settings: EnhanceSettings,
@@ -82,21 +46,26 @@ def run_cluster_batch(items: list[BatchItem], settings: EnhanceSettings,
                       workers: int | None = None, make_engine: Callable | None = None,
                       on_file: ProgressFn | None = None, control: BatchControl | None = None,
                       write_report: bool = True,
-                      on_start: Callable[[int, BatchItem], None] | None = None) -> BatchReport:
+                      on_start: Callable[[int, BatchItem], None] | None = None,
+                      split_seconds: float | None = None) -> BatchReport:
     """As :func:`app.core.jobs.batch.run_batch`, on a Ray cluster. ``cluster=None`` uses the
     session this process is already connected to; ``workers`` defaults to the cluster's CPUs;
     ``make_engine`` (picklable) builds each worker's engine, by default the shipped weights
-    on the best backend with one thread. Ctrl+C cancels and returns the report."""
+    on the best backend with one thread. ``split_seconds``: videos at least twice that long
+    are cut into segments of about that length, enhanced in parallel and joined
+    (:mod:`app.core.jobs.video_split`). Ctrl+C cancels and returns the report."""
     s = settings.validated()
     output = replace(output, video=output.video.validated())
     if make_engine is None:
         from app.core.engine.enhancer import Enhancer
 
         make_engine = partial(Enhancer, threads=1)
+    control = control or BatchControl()
     started_here = connect(cluster, workers) if cluster else False
     try:
-        return _Run(items, s, output, workers, make_engine, on_file,
-                    control or BatchControl(), on_start).run(write_report)
+        with ctrl_c_cancels(control):
+            return _Run(items, s, output, workers, make_engine, on_file, control, on_start,
+                        split_seconds).run(write_report)
     finally:
         if started_here:
             import ray
@@ -112,12 +81,17 @@ class _Task:
     attempts: int = 0
     slot: int = -1
     generation: int = 0
+    kind: str = "file"  # file | segment | join (a split video's parts)
+    k: int = 0  # segment number
+    count: int = 1  # segments of the video
+    whole: bool = False  # never split (too short, or its segments could not be joined)
 
 
 class _Run:
     """One cluster batch: a pool of actor slots, a queue of files, the wait loop."""
 
-    def __init__(self, items, s, output, workers, make_engine, on_file, control, on_start):
+    def __init__(self, items, s, output, workers, make_engine, on_file, control, on_start,
+                 split_seconds):
         import ray
 
         self.ray, self.items, self.s, self.output = ray, items, s, output
@@ -136,6 +110,9 @@ class _Run:
         self.replacements = 0
         self.inflight: dict = {}  # ObjectRef -> _Task
         self.backend = ""
+        self.split = split_seconds or 0.0
+        self.announced: set[int] = set()  # files on_start was called for
+        self.parts: dict[int, dict[int, Outcome]] = {}  # split video -> its finished segments
         self.worker_class = ray.remote(num_cpus=1, max_restarts=RAY_RESTARTS,
                                        max_task_retries=RAY_RESTARTS)(ClusterWorker)
 
@@ -149,8 +126,7 @@ class _Run:
             if self.queue:
                 self.start_workers()
                 self.loop()
-        except KeyboardInterrupt:
-            log.warning("interrupted: cancelling the cluster batch")
+        except KeyboardInterrupt:  # a second Ctrl+C, or raised by a callback
             self.control.cancel()
         if self.control.cancelled:
             self.stop()
@@ -209,9 +185,70 @@ class _Run:
         except ray.exceptions.RayError as exc:  # not the file's fault, nor the worker's death
             outcome = Outcome(str(task.item.source), str(task.target), "failed",
                               str(exc).splitlines()[0])
-        self.done[task.index] = outcome
+        self.settle(task, outcome)
         del self.inflight[ref]
-        self.finish(task.index, outcome)
+
+    def settle(self, task: _Task, outcome: Outcome) -> None:
+        """A file's outcome is final; a segment's waits for its siblings, and the last one
+        queues the join; a join's outcome is the split video's."""
+        if task.kind == "file":
+            self.finish(task.index, outcome)
+        elif task.kind == "segment":
+            self.segment_done(task, outcome)
+        elif outcome.status == "unsplit":
+            log.warning("%s: %s; enhancing it whole", task.item.source, outcome.reason)
+            remove_segments(task.target)
+            self.queue.appendleft(_Task(task.index, task.item, task.target, whole=True))
+        else:
+            parts = self.parts.pop(task.index)
+            outcome.seconds += sum(p.seconds for p in parts.values())  # all segments' time
+            nodes: dict[str, list[str]] = {}
+            for k, part in sorted(parts.items()):
+                nodes.setdefault(part.node, []).append(str(k + 1))
+            outcome.node = f"joined on {outcome.node}; segments " + "; ".join(
+                f"{', '.join(ks)} on {node}" for node, ks in nodes.items())
+            self.finish(task.index, outcome)
+
+    def segment_done(self, task: _Task, outcome: Outcome) -> None:
+        if task.index in self.done:  # its video failed already: sweep what this one wrote
+            remove_segments(task.target)
+            return
+        if outcome.status != "done":
+            outcome.reason = f"segment {task.k + 1} of {task.count}: {outcome.reason}"
+            self.finish(task.index, outcome)
+            remove_segments(task.target)
+            return
+        parts = self.parts[task.index]
+        parts[task.k] = outcome
+        if len(parts) == task.count:
+            self.queue.appendleft(_Task(task.index, task.item, task.target, kind="join",
+                                        count=task.count))
+
+    def expand(self, task: _Task) -> bool:
+        """A long video becomes its segments, at the front of the queue."""
+        if (not self.split or task.kind != "file" or task.whole
+                or not is_video(task.item.source)):
+            return False
+        try:
+            count = plan_split(task.item.source, self.split)
+        except Exception:  # noqa: BLE001 - the whole-file task reports what is wrong
+            count = 1
+        if count < 2:
+            task.whole = True
+            return False
+        self.parts[task.index] = {}
+        self.queue.extendleft(_Task(task.index, task.item, task.target, kind="segment", k=k,
+                                    count=count) for k in reversed(range(count)))
+        return True
+
+    def call(self, slot: int, task: _Task):
+        actor = self.actors[slot]
+        if task.kind == "segment":
+            return actor.segment.remote(task.item, task.target, task.k, task.count, self.split,
+                                        self.s, self.output)
+        if task.kind == "join":
+            return actor.join.remote(task.item, task.target, task.count, self.output)
+        return actor.run.remote(task.item, task.target, self.s, self.output)
 
     def submit(self) -> None:
         """Fill every live slot up to DEPTH files; nothing queues behind a video."""
@@ -224,14 +261,16 @@ class _Run:
             while (self.queue and self.actors[slot] is not None and not video[slot]
                    and load[slot] < DEPTH):
                 task = self.queue.popleft()
+                if task.index in self.done or self.expand(task):
+                    continue  # a failed split video's segment; a video now cut in segments
                 if is_video(task.item.source) and load[slot]:
                     self.queue.appendleft(task)  # a video starts on an idle worker
                     break
                 task.slot, task.generation = slot, self.generations[slot]
-                if self.on_start:
+                if self.on_start and task.index not in self.announced:
+                    self.announced.add(task.index)
                     self.on_start(task.index, task.item)
-                ref = self.actors[slot].run.remote(task.item, task.target, self.s, self.output)
-                self.inflight[ref] = task
+                self.inflight[self.call(slot, task)] = task
                 load[slot] += 1
                 video[slot] = is_video(task.item.source)
 
@@ -253,8 +292,12 @@ class _Run:
             self.queue.appendleft(task)
 
     def fail(self, task: _Task, reason: str) -> None:
+        if task.index in self.done:  # another segment of the same video failed first
+            return
         self.finish(task.index, Outcome(str(task.item.source), str(task.target), "failed",
                                         reason.splitlines()[0]))
+        if task.kind != "file":
+            remove_segments(task.target)
 
     def stop(self) -> None:
         """Cancel: keep what already finished, cancel what is queued, kill what runs."""
@@ -262,12 +305,14 @@ class _Run:
         if self.inflight:
             ready, _ = ray.wait(list(self.inflight), num_returns=len(self.inflight), timeout=0)
             for ref in ready:
+                task = self.inflight[ref]
                 try:
                     outcome = ray.get(ref)
                 except ray.exceptions.RayError:
                     continue
-                self.done[self.inflight[ref].index] = outcome
-                self.finish(self.inflight.pop(ref).index, outcome)
+                if task.kind == "file" or task.kind == "join" and outcome.status == "done":
+                    self.settle(task, outcome)  # a whole file, or a split video joined
+                    del self.inflight[ref]
         for ref in self.inflight:
             ray.cancel(ref)  # queued actor tasks never start; running ones end with the actor
         self.kill_all()
@@ -281,6 +326,8 @@ class _Run:
             time.sleep(0.2)
         for task in sorted(cancelled.values(), key=lambda t: t.index):
             remove_partials(task.target, self.output.save_factor)
+            if is_video(task.item.source):
+                remove_segments(task.target)
             outcome = Outcome(str(task.item.source), str(task.target), "cancelled")
             if self.written_since_start(task.target):  # its worker finished before the kill
                 outcome.status, outcome.reason = "done", "finished while the batch was cancelled"

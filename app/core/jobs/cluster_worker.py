@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from app.core.jobs.batch import process_item
@@ -37,6 +39,39 @@ class ClusterWorker:
         outcome = process_item(item, target, self.engine, settings, output, self.control,
                                threads=1)
         outcome.node = self.node
+        return outcome
+
+    def segment(self, item: BatchItem, target: Path, k: int, count: int, seconds: float,
+                settings: EnhanceSettings, output: OutputOptions) -> Outcome:
+        """Segment ``k`` of a split video (:mod:`app.core.jobs.video_split`)."""
+        from app.core.jobs.video_split import enhance_segment
+
+        return self._timed(item, target, lambda: enhance_segment(
+            item.source, target, k, count, seconds, self.engine, settings, output.video,
+            self.control))
+
+    def join(self, item: BatchItem, target: Path, count: int, output: OutputOptions
+             ) -> Outcome:
+        """The segments into the output; status ``unsplit`` if they cannot be joined
+        losslessly (the driver then enhances the video whole)."""
+        from app.core.jobs.video_split import SplitError, join_segments
+
+        remove_partials(target)
+        outcome = self._timed(item, target, lambda: join_segments(item.source, target, count,
+                                                                  output.video), SplitError)
+        return outcome
+
+    def _timed(self, item: BatchItem, target: Path, work: Callable[[], object],
+               fallback: type[Exception] | None = None) -> Outcome:
+        outcome = Outcome(str(item.source), str(target), "done", node=self.node)
+        start = time.perf_counter()
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 - as the local batch: the file fails, not all
+            unsplit = fallback is not None and isinstance(exc, fallback)
+            outcome.status = "unsplit" if unsplit else "failed"
+            outcome.reason = str(exc) or type(exc).__name__
+        outcome.seconds = time.perf_counter() - start
         return outcome
 
 

@@ -1,0 +1,75 @@
+"""Joining or starting the Ray cluster a batch runs on, and Ctrl+C while it runs. Ray is
+imported here and in :mod:`app.core.jobs.cluster` only, lazily: the desktop app does not carry
+it (``pip install .[cluster]``)."""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from app.core.jobs.control import BatchControl
+
+log = logging.getLogger(__name__)
+LOCAL_OBJECT_STORE = 100 * 1024 * 1024  # only paths and outcomes travel through it
+
+
+class ClusterError(RuntimeError):
+    """No cluster to run on, or no worker could start."""
+
+
+def connect(cluster: str, workers: int | None = None) -> bool:
+    """Start (``local``) or join (``auto``, ``ray://HOST:PORT``, ``HOST:PORT``) a Ray cluster
+    for this process. True if ray.init ran here (the caller shuts it down), False if this
+    process was already connected."""
+    if cluster == "local":
+        _loopback_only()
+    import ray
+
+    if ray.is_initialized():
+        return False
+    kwargs = dict(logging_level=logging.WARNING, configure_logging=False)
+    try:
+        if cluster == "local":
+            ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False,
+                     object_store_memory=LOCAL_OBJECT_STORE, **kwargs)
+        else:
+            ray.init(address=cluster, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise ClusterError(f"cannot reach the Ray cluster {cluster!r}: {exc} (start one with "
+                           "`ray start --head`, or use --cluster local)") from None
+    return True
+
+
+def _loopback_only() -> None:
+    """A local cluster listens on 127.0.0.1 only. By default Ray on Linux advertises the
+    machine's network address and listens on every interface; this switch (read when Ray is
+    imported, so also set on the loaded module) makes it use the loopback address."""
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    import ray._private.ray_constants as constants
+
+    constants.ENABLE_RAY_CLUSTER = False
+
+
+@contextmanager
+def ctrl_c_cancels(control: BatchControl) -> Iterator[None]:
+    """Ctrl+C sets the cancel flag, which the batch's wait loop looks at a few times a second,
+    instead of raising wherever the driver happens to be (between taking a file off the queue
+    and recording it in flight, the report would lose it). A second Ctrl+C raises as usual."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def cancel(_signum, _frame) -> None:
+        if control.cancelled:
+            raise KeyboardInterrupt
+        log.warning("interrupted: cancelling the cluster batch")
+        control.cancel()
+
+    previous = signal.signal(signal.SIGINT, cancel)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
