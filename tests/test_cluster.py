@@ -117,7 +117,7 @@ def run_cluster_batch_same_name(items, folder: Path):
 
 
 @pytest.mark.parametrize("ray_restarts", [2, 0], ids=["ray-retries", "own-resubmission"])
-def test_a_killed_worker_loses_nothing(ray_session, enhancer, tmp_path, monkeypatch,
+def test_a_killed_worker_loses_nothing(ray_session, enhancer, tmp_path, monkeypatch, caplog,
                                        ray_restarts):
     """SIGKILL one worker mid-run. Ray restarts it and retries its files (ray-retries), or,
     where Ray gives up, the runner replaces it and resubmits them (own-resubmission)."""
@@ -142,6 +142,8 @@ def test_a_killed_worker_loses_nothing(ray_session, enhancer, tmp_path, monkeypa
     assert len(pids) >= 3, pids  # the two first workers and the one that took over
     rows = json.loads((tmp_path / "out" / "lowlight_report.json").read_text())["files"]
     assert [r["status"] for r in rows] == ["done"] * len(items)
+    # which of the two mechanisms brought the files back
+    assert ("cluster worker lost" in caplog.text) == (ray_restarts == 0), caplog.text
 
 
 def test_ctrl_c_cancels_on_the_cluster_and_writes_the_report(ray_session, enhancer, tmp_path):
@@ -282,3 +284,15 @@ def test_a_split_video_that_cannot_be_joined_is_enhanced_whole(ray_session, enha
     assert report.count("done") == 1 and "joined" not in report.outcomes[0].node
     assert digests(tmp_path / "out") == digests(tmp_path / "ref")  # the whole export's bytes
     assert strays(tmp_path / "out") == []
+
+
+def test_cluster_bench_runs_and_writes_its_numbers(ray_session, tmp_path, capsys):
+    from app.bench import cluster as bench
+
+    out = tmp_path / "b.json"
+    assert bench.main(["--files", "4", "--tiny-files", "6", "--repeats", "1",
+                       "--json", str(out)]) == 0
+    numbers = json.loads(out.read_text())
+    assert numbers["speedup"] > 0 and numbers["photos"]["2"][0]["workers"] == 2
+    assert len(numbers["photos"]["2"][0]["nodes"]) == 2  # two workers really ran
+    assert "per-task overhead" in capsys.readouterr().out

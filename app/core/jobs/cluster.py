@@ -111,6 +111,7 @@ class _Run:
         self.inflight: dict = {}  # ObjectRef -> _Task
         self.backend = ""
         self.split = split_seconds or 0.0
+        self.shared = None  # object refs of the settings and output options
         self.announced: set[int] = set()  # files on_start was called for
         self.parts: dict[int, dict[int, Outcome]] = {}  # split video -> its finished segments
         self.worker_class = ray.remote(num_cpus=1, max_restarts=RAY_RESTARTS,
@@ -243,12 +244,15 @@ class _Run:
 
     def call(self, slot: int, task: _Task):
         actor = self.actors[slot]
+        if self.shared is None:  # the same for every file: serialised once, not per task
+            self.shared = self.ray.put(self.s), self.ray.put(self.output)
+        s, output = self.shared
         if task.kind == "segment":
             return actor.segment.remote(task.item, task.target, task.k, task.count, self.split,
-                                        self.s, self.output)
+                                        s, output)
         if task.kind == "join":
-            return actor.join.remote(task.item, task.target, task.count, self.output)
-        return actor.run.remote(task.item, task.target, self.s, self.output)
+            return actor.join.remote(task.item, task.target, task.count, output)
+        return actor.run.remote(task.item, task.target, s, output)
 
     def submit(self) -> None:
         """Fill every live slot up to DEPTH files; nothing queues behind a video."""

@@ -26,6 +26,9 @@ def connect(cluster: str, workers: int | None = None) -> bool:
     process was already connected."""
     if cluster == "local":
         _loopback_only()
+        # Ray nices its workers to 15 so that its own daemons stay responsive on busy nodes;
+        # on the user's own machine the workers get the local batch's priority instead.
+        os.environ.setdefault("RAY_worker_niceness", "0")
     import ray
 
     if ray.is_initialized():
