@@ -104,7 +104,10 @@ class _Run:
             self.finish(i, outcome)
         self.queue = deque(_Task(i, item, target) for i, item, target in todo)
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        self.size = max(1, min(workers or cpus, len(todo)))
+        if workers and workers > cpus:  # the extra actors would never start, nor their files
+            log.warning("%d workers asked for, the cluster has %d CPUs: using %d", workers,
+                        cpus, cpus)
+        self.size = max(1, min(workers or cpus, cpus, len(todo)))
         self.actors: list = []
         self.generations = [0] * self.size
         self.replacements = 0
@@ -146,14 +149,16 @@ class _Run:
         pending = {a.identity.remote(): a for a in self.actors}
         errors = []
         while pending and not self.backend:  # the first worker up names the backend
-            ready, _ = self.ray.wait(list(pending), num_returns=1)
+            ready, _ = self.ray.wait(list(pending), num_returns=1, timeout=POLL_S)
+            if self.control.cancelled:
+                return
+            if not ready:
+                continue
             try:
                 self.backend = self.ray.get(ready[0])[0]
             except self.ray.exceptions.RayError as exc:
                 errors.append(exc)
             pending.pop(ready[0])
-            if self.control.cancelled:
-                return
         if not self.backend:
             self.kill_all()
             raise ClusterError(f"no cluster worker could start: {errors[0]}")
@@ -174,8 +179,9 @@ class _Run:
                 self.collect(ref)
 
     def collect(self, ref) -> None:
-        """A finished task: its outcome, or a lost worker's file back in the queue. Ctrl+C may
-        land anywhere: a file is always in the queue, in flight or done (stop() dedupes)."""
+        """A finished task: its outcome, or a lost worker's file back in the queue. A callback's
+        exception may land anywhere: a file is always queued, in flight or done (stop()
+        dedupes)."""
         ray, task = self.ray, self.inflight[ref]
         try:
             outcome = ray.get(ref)
@@ -206,8 +212,8 @@ class _Run:
             nodes: dict[str, list[str]] = {}
             for k, part in sorted(parts.items()):
                 nodes.setdefault(part.node, []).append(str(k + 1))
-            outcome.node = f"joined on {outcome.node}; segments " + "; ".join(
-                f"{', '.join(ks)} on {node}" for node, ks in nodes.items())
+            outcome.node = (f"joined on {outcome.node}; " if outcome.node else "") + \
+                "segments " + "; ".join(f"{', '.join(ks)} on {node}" for node, ks in nodes.items())
             self.finish(task.index, outcome)
 
     def segment_done(self, task: _Task, outcome: Outcome) -> None:
@@ -271,10 +277,10 @@ class _Run:
                     self.queue.appendleft(task)  # a video starts on an idle worker
                     break
                 task.slot, task.generation = slot, self.generations[slot]
+                self.inflight[self.call(slot, task)] = task
                 if self.on_start and task.index not in self.announced:
                     self.announced.add(task.index)
                     self.on_start(task.index, task.item)
-                self.inflight[self.call(slot, task)] = task
                 load[slot] += 1
                 video[slot] = is_video(task.item.source)
 
