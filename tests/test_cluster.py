@@ -290,7 +290,7 @@ def test_cluster_bench_runs_and_writes_its_numbers(ray_session, tmp_path, capsys
     from app.bench import cluster as bench
 
     out = tmp_path / "b.json"
-    assert bench.main(["--files", "4", "--tiny-files", "6", "--repeats", "1",
+    assert bench.main(["--files", "4", "--tiny-files", "6", "--repeats", "1", "--quick",
                        "--json", str(out)]) == 0
     numbers = json.loads(out.read_text())
     assert numbers["speedup"] > 0 and numbers["photos"]["2"][0]["workers"] == 2
