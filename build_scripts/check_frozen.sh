@@ -20,6 +20,8 @@ PY
 "$APP" cli enhance "$work/dark.jpg" "$work/dark.mp4" -o "$work/out" -v
 test -s "$work/out/dark.jpg"
 test -s "$work/out/dark.mp4"
+# Ray stays out of the bundle (pip install .[cluster]): --cluster says so, no traceback.
+{ "$APP" cli batch "$work/dark.jpg" -o "$work/c" --cluster local 2>&1 || true; } | grep -q "needs Ray"
 size=$(du -sm dist/LowlightStudio | cut -f1)
 echo "frozen bundle: ${size} MB unpacked"
 .venv/bin/python build_scripts/startup_time.py "$APP"
