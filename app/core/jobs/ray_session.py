@@ -36,8 +36,9 @@ def connect(cluster: str, workers: int | None = None) -> bool:
     kwargs = dict(logging_level=logging.WARNING, configure_logging=False)
     try:
         if cluster == "local":
-            ray.init(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False,
-                     object_store_memory=LOCAL_OBJECT_STORE, **kwargs)
+            # "local": always a new instance, never a `ray start` cluster found on this machine
+            ray.init(address="local", num_cpus=workers or os.cpu_count() or 1,
+                     include_dashboard=False, object_store_memory=LOCAL_OBJECT_STORE, **kwargs)
         else:
             ray.init(address=cluster, **kwargs)
     except (ConnectionError, RuntimeError, ValueError) as exc:
