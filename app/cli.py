@@ -13,12 +13,18 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 def _add_settings(p: argparse.ArgumentParser) -> None:
     d = EnhanceSettings()
-    p.add_argument("--exposure", type=float, default=d.exposure,
-                   help=f"target exposure alpha, 0.2-0.9 (default {d.exposure})")
-    p.add_argument("--iterations", type=int, default=d.iterations,
-                   help=f"recurrence count n, 1-16 (default {d.iterations})")
+    p.add_argument("--exposure", default=d.exposure, metavar="auto|0.2-0.9",
+                   help="auto (default: dark photos brought to a natural level, well-exposed "
+                        "ones left alone) or the target mean brightness of the result")
+    p.add_argument("--strength", "--iterations", dest="iterations", type=int,
+                   default=d.iterations, metavar="1-16",
+                   help=f"how much of the brightening is applied (default {d.iterations}, "
+                        "which reaches the exposure; lower is gentler)")
+    p.add_argument("--denoise", default=d.denoise, metavar="auto|off|0-2",
+                   help="noise removal in proportion to the brightening (default auto = 1)")
     p.add_argument("--scale", type=int, default=d.scale,
-                   help=f"EFE downscale factor (default {d.scale}; lower is finer, slower)")
+                   help=f"map detail: the net sees the photo at 1/scale (default {d.scale}; "
+                        "lower is finer, slower)")
     p.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto")
     p.add_argument("--weights", type=Path, help="model weights (.pt; default: shipped)")
     p.add_argument("--format", choices=("keep", "jpeg", "png", "tiff", "webp"), default="keep")
@@ -41,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     p.add_argument("--save-factor", action="store_true",
-                   help="also write NAME_factor.png, a heatmap of the enhancement factor")
+                   help="also write NAME_factor.png, a heatmap of the brightening in stops")
     _add_settings(p)
 
     p = sub.add_parser("batch", help="enhance whole folders, mirroring their tree")
@@ -101,7 +107,8 @@ def _enhance(args) -> int:
     from app.core import Enhancer, OutputOptions, discover, run_batch
 
     try:
-        settings = EnhanceSettings(args.exposure, args.iterations, args.scale).validated()
+        settings = EnhanceSettings(args.exposure, args.iterations, args.scale,
+                                   args.denoise).validated()
         video = VideoOptions(args.video_codec, args.video_quality).validated()
         enhancer = Enhancer(args.weights, backend=args.backend)
     except (ValueError, FileNotFoundError, ImportError) as exc:

@@ -21,8 +21,13 @@ BAD = {"empty.jpg": "empty", "truncated.jpg": "not a readable", "notes.jpg": "no
 
 
 def _dark(h=60, w=80, seed=0):
+    """A dark scene (smooth shapes, a little sensor noise): pure noise would rightly be
+    left dark by Auto exposure."""
     rng = np.random.default_rng(seed)
-    return (rng.random((h, w, 3)) * 50 + 5).astype(np.uint8)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    scene = 12 + 25 * (np.sin(x / 9 + seed) ** 2) * (np.cos(y / 7) ** 2)
+    img = np.stack([scene * 1.1, scene, scene * 0.8], axis=2) + rng.normal(0, 1.5, (h, w, 3))
+    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def build_messy_folder(root: Path, big: bool = False) -> None:

@@ -10,7 +10,8 @@ torch backend; nothing imports jobs but the callers above core):
 - :mod:`app.core.jobs`      batches, video export, pause/cancel, reports
 """
 from app.core.engine.enhancer import Enhancer, EnhanceResult
-from app.core.engine.heatmap import factor_heatmap, heatmap_image
+from app.core.engine.heatmap import STOPS as HEATMAP_STOPS
+from app.core.engine.heatmap import gain_heatmap, heatmap_image
 from app.core.engine.heatmap import palette as heatmap_palette
 from app.core.jobs.batch import run_batch
 from app.core.jobs.control import BatchControl, Cancelled
@@ -32,9 +33,9 @@ from app.core.settings import EnhanceSettings, VideoOptions
 
 __all__ = [
     "BatchControl", "BatchItem", "BatchReport", "Cancelled", "discover", "enhance_video",
-    "Enhancer", "EnhanceResult", "EnhanceSettings", "factor_heatmap", "format_for_path",
-    "heatmap_image", "heatmap_palette", "IMAGE_SUFFIXES", "ImageMeta", "ImageReadError",
-    "ImageWriteError", "is_video", "MEDIA_SUFFIXES", "Outcome", "OutputOptions", "probe",
-    "read_frame", "read_image", "run_batch", "to_uint8", "VideoInfo", "VideoOptions",
+    "Enhancer", "EnhanceResult", "EnhanceSettings", "format_for_path", "gain_heatmap",
+    "heatmap_image", "heatmap_palette", "HEATMAP_STOPS", "IMAGE_SUFFIXES", "ImageMeta",
+    "ImageReadError", "ImageWriteError", "is_video", "MEDIA_SUFFIXES", "Outcome", "OutputOptions",
+    "probe", "read_frame", "read_image", "run_batch", "to_uint8", "VideoInfo", "VideoOptions",
     "VideoReadError", "VideoResult", "write_image",
 ]

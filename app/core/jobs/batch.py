@@ -135,12 +135,11 @@ def _photo_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
     def work() -> None:
         control.checkpoint()
         pixels, meta = read_image(item.source)
-        result = enhancer.enhance(pixels, s.exposure, s.iterations, s.scale,
-                                  progress=control.checkpoint, threads=threads)
+        result = enhancer.enhance(pixels, s, progress=control.checkpoint, threads=threads)
         target.parent.mkdir(parents=True, exist_ok=True)
         _encode_and_write(target, result.image, format_for_path(target), output.quality, meta)
         if output.save_factor:
-            heat = heatmap_image(result.factor_small, *result.image.shape[:2])
+            heat = heatmap_image(result.gain_small, *result.image.shape[:2])
             _encode_and_write(target.with_name(target.stem + "_factor.png"), heat, "png", 0,
                               None)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from app.core.engine.temporal import TemporalSmoother, enhance_frame
+from app.core.engine.temporal import VideoEnhancer
 from app.core.jobs.control import BatchControl, Cancelled
 from app.core.media.images import new_file_mode
 from app.core.media.video import (
@@ -157,7 +157,12 @@ def _pipeline(inp, out, vin, vout, copied, enhancer, s, info, progress, control,
                threading.Thread(target=encode, daemon=True, name="video-encode")]
     for t in workers:
         t.start()
-    smoother = TemporalSmoother() if smooth else None
+    # one thread: the decoder and the encoder's threads keep the other cores busy
+    if smooth:
+        enhance_frame = VideoEnhancer(enhancer, s, info.fps)
+    else:
+        def enhance_frame(rgb):
+            return enhancer.enhance(rgb, s, threads=1).image
     frames, started = 0, time.perf_counter()
     try:
         while (item := decoded.get()) is not _END:
@@ -165,7 +170,7 @@ def _pipeline(inp, out, vin, vout, copied, enhancer, s, info, progress, control,
             if errors:
                 break
             rgb, pts, time_base = item
-            enhanced.put((enhance_frame(enhancer, rgb, s, smoother), pts, time_base))
+            enhanced.put((enhance_frame(rgb), pts, time_base))
             frames += 1
             if progress is not None:
                 rate = frames / max(1e-6, time.perf_counter() - started)
