@@ -125,8 +125,12 @@ def test_very_wide_and_very_tall_images(enhancer):
 
 
 def test_gain_tables_fold_strength_and_fade():
-    g, lg = compose.gain_tables(1.0, 1.0)
-    g_half, lg_half = compose.gain_tables(1.0, 0.5)
+    g, lg = compose.gain_tables(2.0, 1.0, 1.0)
+    g_half, lg_half = compose.gain_tables(2.0, 1.0, 0.5)
     np.testing.assert_allclose(lg_half, lg * 0.5, atol=1e-5)
     np.testing.assert_allclose(np.log2(g), lg, atol=1e-4)
     assert g.max() <= 32.0 + 1e-3  # the 5-stop cap
+    # the exposed brightness never falls as the illumination rises (no tone inversion)
+    levels = np.linspace(0, 1, g.shape[1])
+    assert (np.diff(g * levels, axis=1) >= -1e-4).all()
+    assert (g * levels <= 1.0 + 1e-4).all()  # and stays below white

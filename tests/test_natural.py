@@ -67,13 +67,15 @@ def test_denoise_smooths_a_dark_noisy_patch_and_can_be_turned_off(engine):
 def test_a_step_edge_has_no_halo_or_overshoot(engine):
     img = np.full((120, 240, 3), 12, np.uint8)
     img[:, 120:] = 170  # a bright window beside a dark wall
-    out = engine.enhance(img).image.astype(np.float32).mean(axis=2)
+    out = engine.enhance(img, exposure=0.5).image.astype(np.float32).mean(axis=2)
     dark, bright = out[:, :100].mean(), out[:, 140:].mean()
     assert dark > 12 * 2  # the wall was brightened
     profile = out[60]
-    # no dark rim or glow: the dark side stays flat right up to the edge, the bright side too
+    # no dark rim or glow: the dark side stays flat right up to the edge, the bright side
+    # too (within 3% of its level; a gain that followed a blurred illumination overshot by
+    # 17 levels here)
     assert np.abs(profile[100:119] - dark).max() < 6, profile[95:125]
-    assert np.abs(profile[121:140] - bright).max() < 6, profile[115:145]
+    assert np.abs(profile[121:140] - bright).max() < 0.03 * bright, profile[115:145]
     assert profile[119] <= profile[121]
 
 
@@ -94,10 +96,14 @@ def test_near_black_noise_is_not_lifted_to_grey(engine):
     assert out.mean() < 30, out.mean()
 
 
-def test_an_explicit_exposure_lands_on_target(engine, dark_photo):
-    for target in (0.3, 0.45, 0.6):
+def test_an_explicit_exposure_lands_on_target_where_reachable(engine, dark_photo):
+    for target in (0.25, 0.3, 0.35):
         out = engine.enhance(dark_photo, exposure=target).image
         assert abs(out.mean() / 255 - target) < 0.05, (target, out.mean() / 255)
+    # beyond what the lit window allows without blowing it out, it stops short
+    out = engine.enhance(dark_photo, exposure=0.8).image
+    assert 0.35 < out.mean() / 255 < 0.8
+    assert (out.max(axis=2) >= 254).mean() < 0.03
 
 
 def test_highlights_are_rolled_off_not_clipped(engine):
@@ -106,10 +112,11 @@ def test_highlights_are_rolled_off_not_clipped(engine):
     y, x = np.mgrid[0:60, 0:60]
     shade = 200 + 40 * np.sin(x / 4.0) * np.cos(y / 5.0)
     img[50:110, 50:110] = np.stack([shade, shade * 0.9, shade * 0.7], axis=2).astype(np.uint8)
-    out = engine.enhance(img, iterations=16).image
-    lamp = out[55:105, 55:105]
-    assert (lamp.max(axis=2) >= 254).mean() < 0.02  # not a blown-out disc
-    assert lamp[..., 0].astype(float).std() > 5  # its pattern is still there
+    for strength, detail in ((8, 5.0), (16, 2.0)):
+        lamp = engine.enhance(img, iterations=strength).image[55:105, 55:105]
+        assert (lamp.max(axis=2) >= 254).mean() < 0.02  # not a blown-out disc
+        # its pattern is still there (std 19.6 in the input), compressed at most strength
+        assert lamp[..., 0].astype(float).std() > detail, strength
 
 
 def test_a_smooth_dark_ramp_does_not_band_in_8_bits(engine):

@@ -1,10 +1,12 @@
 """The last, per-pixel stage: gain, gain-guided denoise, colour, highlight knee, dither.
 
 For each pixel, from its brightness V (max of R, G, B), the edge-preserving base B of V, the
-factor x_r (the guided upsampling's a * B + b, plus the exposure offset) and the smoothed
-colour of its neighbourhood:
-- gain g and its log2 from a per-photo table over (x_r, B): the curve, the strength exponent,
-  the 5-stop cap and Auto's fade are all folded into the table once per photo;
+factor x_r (the guided upsampling's a * L + b, L the coarse base: the illumination) and the
+smoothed colour of its neighbourhood:
+- gain g and its log2 from a per-photo table over (x_r, L): the global exposure, the curve's
+  local shaping, the strength exponent, the 5-stop cap and Auto's fade are all folded into
+  the table once per photo; the gain follows the illumination L (edge-aware, ~40 px), not
+  each pixel, so local contrast is kept;
 - luma denoise, KinD's idea: the detail V - B is kept whole where the pixel is not
   brightened and shrunk as log2(g) grows (LUMA_STOPS stops or more: by LUMA_SHRINK, times the
   Denoise strength); what the base filter calls texture (above its noise eps) is never in the
@@ -47,7 +49,8 @@ TABLE_LEVELS = 256  # base brightness samples in [0, 1]
 LUMA_STOPS = 4.0
 LUMA_SHRINK = 0.9
 CHROMA_STOPS = 2.5
-DEBAND_STOPS = (1.5, 3.0)  # gain from which the coarse base takes over, to where it is all
+DEBAND_STOPS = (1.5, 3.0)
+ILLUMINATION_SLACK = (0.02, 2.0)  # share of the fine base, noise sigmas
 BLACK_SIGMAS = 6.0
 KNEE = 0.9
 DITHER_TILE = 64
@@ -64,13 +67,12 @@ def dither_tile() -> np.ndarray:
     return tile
 
 
-def gain_tables(exponent: float, fade: float) -> tuple[np.ndarray, np.ndarray]:
+def gain_tables(stops: float, exponent: float, fade: float) -> tuple[np.ndarray, np.ndarray]:
     """(gain, log2 gain), each (TABLE_FACTORS, TABLE_LEVELS) float32: row = x_r from -1 to 1,
     column = base brightness from 0 to 1."""
     x_r = np.linspace(-1.0, 1.0, TABLE_FACTORS, dtype=np.float32)[:, None]
     base = np.linspace(0.0, 1.0, TABLE_LEVELS, dtype=np.float32)[None, :]
-    g = exposure.gain(base, x_r, exponent)  # broadcasts to the table's shape
-    log_g = np.log2(g) * np.float32(fade)
+    log_g = exposure.log_gain(base, x_r, stops, exponent) * np.float32(fade)  # broadcasts
     return np.exp2(log_g).astype(np.float32), log_g.astype(np.float32)
 
 
@@ -99,9 +101,17 @@ class Band:
     v: np.ndarray  # (n, W) float32 brightness max(R, G, B) in [0, 1]
     base: Rows  # (a, b): the base brightness is a * v + b (fast guided filter)
     coarse: Rows  # (a, b) of the coarse base, for flat regions brightened a lot
-    model: Rows  # (a, b): x_r is a * base + b (+ the plan's offset)
+    model: Rows  # (a, b): x_r is a * illumination + b
     colour: Rows  # (a_rgb, b_rgb): the region's colour is a * base + b, normalised
     top: int  # the band's first row in the photo (the dither's phase)
+
+
+def _illumination(coarse, base, sigma):
+    """The coarse base, kept within ILLUMINATION_SLACK of the fine one: near a strong edge
+    the coarse layer is blurred across it, and a gain that followed it would glow."""
+    slack = (np.float32(ILLUMINATION_SLACK[0]) * base +
+             np.float32(ILLUMINATION_SLACK[1] * sigma))
+    return base + np.clip(coarse - base, -slack, slack)
 
 
 def colour_trust(base):
@@ -113,19 +123,21 @@ def colour_trust(base):
                                  np.float32(0.0)), np.float32(1.0))
 
 
-def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], offset: float,
-                  sigma: float, denoise: float, out: np.ndarray) -> None:
+def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: float,
+                  denoise: float, out: np.ndarray) -> None:
     """The band into ``out`` ((n, W, 3), the band's dtype), vectorised."""
     rgb, v = band.rgb, band.v
     top = np.float32(255.0 if rgb.dtype == np.uint8 else 65535.0)
     ab = band.base.full()
     base = ab[:, :, 0] * v + ab[:, :, 1]
     ab = band.coarse.full()
-    coarse = ab[:, :, 0] * v + ab[:, :, 1]
+    # the coarse model is applied to the fine base, not to V: near strong edges its slope is
+    # about 1 and V's noise would pass straight into the illumination (grain round lamps)
+    coarse = _illumination(ab[:, :, 0] * base + ab[:, :, 1], base, sigma)
     ab = band.model.full()
-    x_r = ab[:, :, 0] * base + ab[:, :, 1] + np.float32(offset)
+    x_r = ab[:, :, 0] * coarse + ab[:, :, 1]
     g_table, lg_table = tables
-    col = np.clip(base, 0.0, 1.0) * np.float32(TABLE_LEVELS - 1)
+    col = np.clip(coarse, 0.0, 1.0) * np.float32(TABLE_LEVELS - 1)
     row = (np.clip(x_r, -1.0, 1.0) + np.float32(1.0)) * np.float32((TABLE_FACTORS - 1) / 2)
     g = cv2.remap(g_table, col, row, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     lg = cv2.remap(lg_table, col, row, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -136,13 +148,16 @@ def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], offset: flo
                                                0, 1) * np.float32(min(1.0, denoise)))
     luma = smooth + (v - smooth) * (np.float32(1.0) - shrink)
     mix = np.maximum(np.clip(lg * np.float32(1 / CHROMA_STOPS), 0, 1),
-                     np.clip(1 - v / np.float32(BLACK_SIGMAS * sigma), 0, 1))
+                     np.clip(1 - coarse / np.float32(BLACK_SIGMAS * sigma), 0, 1))
     mix *= np.float32(min(1.0, denoise))
     cm = band.colour.full()
     region = np.maximum(cm[:, :, 0:3] * base[:, :, None] + cm[:, :, 3:6], 0.0)
     neutral = region.mean(axis=2, keepdims=True)
-    region = neutral + (region - neutral) * colour_trust(base)[:, :, None]
-    den = region * (luma / np.maximum(base, np.float32(1e-6)))[:, :, None]
+    region = neutral + (region - neutral) * colour_trust(coarse)[:, :, None]
+    # the region's colour plus this pixel's (denoised) detail, spread in that colour
+    peak = np.maximum(np.maximum(region[:, :, 0], region[:, :, 1]), region[:, :, 2])
+    den = region + (region / np.maximum(peak, np.float32(1e-6))[:, :, None]) * (
+        luma - base)[:, :, None]
     own = rgb.astype(np.float32) * (luma / (top * np.maximum(v, np.float32(1e-6))))[:, :, None]
     lin = (own + (den - own) * mix[:, :, None]) * g[:, :, None]
     peak = np.maximum(np.maximum(lin[:, :, 0], lin[:, :, 1]), lin[:, :, 2])
@@ -168,7 +183,7 @@ if available:
 
     @njit(cache=True, nogil=True, fastmath=True)
     def _kernel(rgb, v, bw, br0, br1, bwy, sw, sr0, sr1, swy, mw, mr0, mr1, mwy,
-                cw, cr0, cr1, cwy, offset,
+                cw, cr0, cr1, cwy,
                 table, sigma, denoise, first_row, dither, top, use_dither,
                 out):  # pragma: no cover - compiled
         h, w = v.shape
@@ -178,6 +193,7 @@ if available:
         luma = np.float32(LUMA_SHRINK) * np.float32(denoise)
         chroma_k = np.float32(min(1.0, denoise))
         black = np.float32(1.0) / np.float32(BLACK_SIGMAS * sigma)
+        slack_noise = np.float32(ILLUMINATION_SLACK[1]) * sigma
         one = np.float32(1.0)
         zero = np.float32(0.0)
         knee = np.float32(KNEE)
@@ -195,8 +211,13 @@ if available:
                 bb = ba * vv + bb
                 ma = m0[x, 0] + (m1[x, 0] - m0[x, 0]) * mt
                 mb = m0[x, 1] + (m1[x, 1] - m0[x, 1]) * mt
-                r = min(max(ma * bb + mb + offset, -one), one)
-                fc = min(max(bb, zero), one) * nl
+                sa = s0[x, 0] + (s1[x, 0] - s0[x, 0]) * st
+                sb = s0[x, 1] + (s1[x, 1] - s0[x, 1]) * st
+                ll = sa * bb + sb  # the illumination: the coarse model on the fine base,
+                slack = np.float32(ILLUMINATION_SLACK[0]) * bb + slack_noise  # near the fine
+                ll = bb + min(max(ll - bb, -slack), slack)
+                r = min(max(ma * ll + mb, -one), one)
+                fc = min(max(ll, zero), one) * nl
                 fr = (r + one) * half_nf
                 c0 = min(int(fc), nl - 1)
                 r0 = min(int(fr), nf - 1)
@@ -210,32 +231,33 @@ if available:
                 lg = l0 + (l1 - l0) * tr
                 shrink = min(min(max(lg * np.float32(1 / LUMA_STOPS), zero), one) * luma,
                              np.float32(0.95))
-                sa = s0[x, 0] + (s1[x, 0] - s0[x, 0]) * st
-                sb = s0[x, 1] + (s1[x, 1] - s0[x, 1]) * st
                 ws = min(max((lg - np.float32(DEBAND_STOPS[0])) *
                              np.float32(1 / (DEBAND_STOPS[1] - DEBAND_STOPS[0])), zero),
                          one) * chroma_k
-                sm = bb + (sa * vv + sb - bb) * ws
+                sm = bb + (ll - bb) * ws
                 lum = sm + (vv - sm) * (one - shrink)
                 mix = max(min(max(lg * np.float32(1 / CHROMA_STOPS), zero), one),
-                          min(max(one - vv * black, zero), one)) * chroma_k
+                          min(max(one - ll * black, zero), one)) * chroma_k
                 q0 = max((k0_[x, 0] + (k1_[x, 0] - k0_[x, 0]) * kt) * bb +
                          (k0_[x, 3] + (k1_[x, 3] - k0_[x, 3]) * kt), zero)
                 q1 = max((k0_[x, 1] + (k1_[x, 1] - k0_[x, 1]) * kt) * bb +
                          (k0_[x, 4] + (k1_[x, 4] - k0_[x, 4]) * kt), zero)
                 q2 = max((k0_[x, 2] + (k1_[x, 2] - k0_[x, 2]) * kt) * bb +
                          (k0_[x, 5] + (k1_[x, 5] - k0_[x, 5]) * kt), zero)
-                trust = min(max((bb - np.float32(BLACK_COLOUR[0])) *
+                trust = min(max((ll - np.float32(BLACK_COLOUR[0])) *
                                 np.float32(1 / (BLACK_COLOUR[1] - BLACK_COLOUR[0])), zero), one)
                 neutral = (q0 + q1 + q2) * np.float32(1 / 3)
-                den = lum / max(bb, np.float32(1e-6))
+                q0 = neutral + (q0 - neutral) * trust
+                q1 = neutral + (q1 - neutral) * trust
+                q2 = neutral + (q2 - neutral) * trust
+                detail = (lum - bb) / max(max(q0, q1), max(q2, np.float32(1e-6)))
                 own = lum / (top * max(vv, np.float32(1e-6)))
                 p0 = np.float32(rgb[y, x, 0]) * own
                 p1 = np.float32(rgb[y, x, 1]) * own
                 p2 = np.float32(rgb[y, x, 2]) * own
-                p0 = (p0 + ((neutral + (q0 - neutral) * trust) * den - p0) * mix) * g
-                p1 = (p1 + ((neutral + (q1 - neutral) * trust) * den - p1) * mix) * g
-                p2 = (p2 + ((neutral + (q2 - neutral) * trust) * den - p2) * mix) * g
+                p0 = (p0 + (q0 * (one + detail) - p0) * mix) * g
+                p1 = (p1 + (q1 * (one + detail) - p1) * mix) * g
+                p2 = (p2 + (q2 * (one + detail) - p2) * mix) * g
                 peak = max(max(p0, p1), p2)
                 scale = top
                 if peak > knee:
@@ -255,16 +277,16 @@ def _interleaved(tables: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return np.ascontiguousarray(np.dstack(tables))
 
 
-def compose(band: Band, tables: tuple[np.ndarray, np.ndarray], offset: float, sigma: float,
-            denoise: float, out: np.ndarray, use_numba: bool = True) -> None:
+def compose(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: float, denoise: float,
+            out: np.ndarray, use_numba: bool = True) -> None:
     """The per-pixel stage for a band of rows (see the module's docstring)."""
     if not (use_numba and available):
-        compose_numpy(band, tables, offset, sigma, denoise, out)
+        compose_numpy(band, tables, sigma, denoise, out)
         return
     b, s, m, c = band.base, band.coarse, band.model, band.colour
     _kernel(band.rgb, band.v, b.wide, b.r0, b.r1, b.wy, s.wide, s.r0, s.r1, s.wy,
             m.wide, m.r0, m.r1, m.wy,
-            c.wide, c.r0, c.r1, c.wy, np.float32(offset), _interleaved(tables),
+            c.wide, c.r0, c.r1, c.wy, _interleaved(tables),
             np.float32(sigma), np.float32(denoise), band.top, dither_tile(),
             np.float32(255.0 if band.rgb.dtype == np.uint8 else 65535.0),
             band.rgb.dtype == np.uint8, out)
@@ -274,7 +296,7 @@ def warm_up() -> None:
     """Compile (or load from numba's cache) the kernel for 8 and 16-bit images."""
     if not available:
         return
-    tables = gain_tables(1.0, 1.0)
+    tables = gain_tables(0.0, 1.0, 1.0)
     taps = (np.zeros(2, np.intp), np.zeros(2, np.intp), np.zeros(2, np.float32))
     for dtype in (np.uint8, np.uint16):
         band = Band(np.zeros((2, 2, 3), dtype), np.zeros((2, 2), np.float32),
@@ -282,4 +304,4 @@ def warm_up() -> None:
                     Rows(np.zeros((1, 2, 2), np.float32), *taps),
                     Rows(np.zeros((1, 2, 2), np.float32), *taps),
                     Rows(np.zeros((1, 2, 6), np.float32), *taps), 0)
-        compose(band, tables, 0.0, 0.01, 1.0, np.empty_like(band.rgb))
+        compose(band, tables, 0.01, 1.0, np.empty_like(band.rgb))

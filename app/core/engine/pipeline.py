@@ -3,7 +3,7 @@
 ``measure`` + ``make_plan`` look at the whole photo once, on small copies: its noise, its
 brightness, the exposure target (Auto or the user's), the net's factor map as a linear model
 of the local brightness (the guided filter's coefficients, so the map can be upsampled along
-full-resolution edges), the global exposure offset, and the neighbourhood colour of every
+full-resolution edges), the global exposure in stops, and the neighbourhood colour of every
 region. ``render`` applies a plan to rows of the full-resolution photo in bands (halo rows
 make the bands seamless: banded and whole results are the same numbers), so memory stays
 bounded on 100-megapixel photos and the bands can be shared among cores. Video reuses and
@@ -53,7 +53,7 @@ class Plan:
 
     model_a: np.ndarray  # x_r ~ a * base brightness + b, at the net's resolution (h, w)
     model_b: np.ndarray
-    offset: float  # added to x_r so the mean brightness lands on the target
+    stops: float  # global exposure, so the mean brightness lands on the target
     exponent: float  # strength
     fade: float  # Auto's fade towards untouched for well-exposed photos (1 = full effect)
     target: float  # the mean brightness aimed at
@@ -63,7 +63,7 @@ class Plan:
     gain_small: np.ndarray  # log2 of the gain applied (stops), at the net's resolution
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
-        return compose.gain_tables(self.exponent, self.fade)
+        return compose.gain_tables(self.stops, self.exponent, self.fade)
 
 
 def to_float(rgb: np.ndarray) -> np.ndarray:
@@ -112,10 +112,10 @@ def make_plan(rgb: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: Meas
     gh, gw = m.samples.base.shape
     at_samples = (cv2.resize(a, (gw, gh), interpolation=cv2.INTER_LINEAR) * m.samples.base +
                   cv2.resize(b, (gw, gh), interpolation=cv2.INTER_LINEAR))
-    offset = exposure.solve_offset(m.samples, at_samples, target, exponent)
-    log_gain = np.log2(exposure.gain(v_small, np.clip(a * v_small + b + offset, -1, 1),
-                                     exponent)) * np.float32(fade)
-    return Plan(a, b, offset, exponent, fade, target, m.sigma, settings.denoise_strength,
+    stops = exposure.solve_stops(m.samples, np.clip(at_samples, -1, 1), target)
+    log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), stops,
+                                 exponent) * np.float32(fade)
+    return Plan(a, b, stops, exponent, fade, target, m.sigma, settings.denoise_strength,
                 neighbourhood_colour(rgb, m.sigma), log_gain.astype(np.float32))
 
 
@@ -149,7 +149,7 @@ def render(rgb: np.ndarray, plan: Plan, progress: Callable[[float], None] | None
         parts = [(a, b) for a, b in parallel.split_range(top // 2, (bottom + 1) // 2, threads)]
         parallel.run_all([  # even row boundaries keep the half-size copies aligned
             lambda a=a, b=b: compose.compose(band(rgb, plan, model, 2 * a, min(h, 2 * b)),
-                                             tables, plan.offset, plan.sigma, plan.denoise,
+                                             tables, plan.sigma, plan.denoise,
                                              out[2 * a:min(h, 2 * b)], use_numba)
             for a, b in parts])
         if progress is not None:

@@ -1,8 +1,8 @@
 """Video: the photo pipeline frame after frame, with what frames can share.
 
 - Exposure per shot, not per frame. At the first frame and after each cut the exposure is
-  solved as for a photo (noise, Auto or the user's target, the offset on x_r); inside a shot
-  the offset only drifts towards each frame's own solution with a time constant of
+  solved as for a photo (noise, Auto or the user's target, the global stops); inside a shot
+  the stops only drift towards each frame's own solution with a time constant of
   ADAPT_SECONDS, so a fade-in or a light switched on stays visible instead of being cancelled
   the way a camera's auto-exposure would.
 - Cuts are found on the net's small copy by the correlation of its log brightness with the
@@ -58,7 +58,7 @@ class VideoEnhancer:
         self._log_small: np.ndarray | None = None
         self._model: np.ndarray | None = None  # (h, w, 2) smoothed linear model of x_r
         self._shot: pipeline.Plan | None = None  # the shot's first plan (exposure, noise)
-        self._offset = 0.0
+        self._stops = 0.0
         self._average: np.ndarray | None = None  # temporal denoise state, float32
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
@@ -70,7 +70,7 @@ class VideoEnhancer:
         if cut:
             self.cuts += self._log_small is not None
             self._shot = self.enhancer.plan(rgb, self.s, threads=1)
-            self._offset = self._shot.offset
+            self._stops = self._shot.stops
             self._model = np.dstack([self._shot.model_a, self._shot.model_b])
             self._average = None
         else:
@@ -85,7 +85,7 @@ class VideoEnhancer:
 
     def _follow(self, rgb: np.ndarray, small: np.ndarray, log_small: np.ndarray) -> None:
         """Inside a shot: this frame's map, blended with the last where nothing moved, and the
-        exposure offset drifting slowly towards this frame's solution."""
+        exposure drifting slowly towards this frame's solution."""
         shot = self._shot
         x_r = self.enhancer.efe.factor(small, pipeline.net_exposure(shot.target), 1)
         v_small = pipeline.brightness(small)
@@ -99,13 +99,13 @@ class VideoEnhancer:
         target = shot.target
         if self.s.auto_exposure:
             target = exposure.auto_target(float(small.mean()), shot.sigma)
-        wanted = exposure.solve_offset(samples, at_samples, target, shot.exponent)
-        self._offset += (wanted - self._offset) * self.adapt
+        wanted = exposure.solve_stops(samples, np.clip(at_samples, -1, 1), target)
+        self._stops += (wanted - self._stops) * self.adapt
 
     def _plan_for(self, rgb: np.ndarray) -> pipeline.Plan:
         shot = self._shot
         a, b = self._model[:, :, 0], self._model[:, :, 1]
-        return pipeline.Plan(np.ascontiguousarray(a), np.ascontiguousarray(b), self._offset,
+        return pipeline.Plan(np.ascontiguousarray(a), np.ascontiguousarray(b), self._stops,
                              shot.exponent, shot.fade, shot.target, shot.sigma,
                              shot.denoise, pipeline.neighbourhood_colour(rgb, shot.sigma),
                              shot.gain_small)
