@@ -35,3 +35,11 @@ class BatchControl:
         self._running.wait()
         if self.cancelled:
             raise Cancelled()
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl+C stopped a batch; its report (already written) rides along for the caller."""
+
+    def __init__(self, report):
+        super().__init__("interrupted")
+        self.report = report
