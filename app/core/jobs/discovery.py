@@ -91,16 +91,15 @@ def discover(inputs: Iterable[str | os.PathLike], recursive: bool = True,
     out."""
     items: list[BatchItem] = []
     seen_dirs: set[tuple[int, int]] = set()
-    seen_files: set[tuple[int, int]] = set()
+    seen_files: set = set()
     out = Path(exclude) if exclude is not None else None
     out_key = _key(out) if out is not None else None
 
     def add(item: BatchItem) -> None:
-        key = _key(item.source) if not item.status else None
-        if key is not None and key in seen_files:
+        key = _key(item.source) or os.path.abspath(item.source)
+        if key in seen_files:
             return  # the same file named twice (or by its folder too): one item
-        if key is not None:
-            seen_files.add(key)
+        seen_files.add(key)
         items.append(item)
 
     for raw in inputs:
