@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -115,7 +116,15 @@ def _train(args) -> int:
 def _enhance(args) -> int:
     from tqdm import tqdm
 
-    from app.core import Enhancer, OutputOptions, discover, printable, run_batch
+    from app.core import (
+        BatchControl,
+        BatchInterrupted,
+        Enhancer,
+        OutputOptions,
+        discover,
+        printable,
+        run_batch,
+    )
 
     batch = args.command == "batch"
     try:
@@ -164,13 +173,26 @@ def _enhance(args) -> int:
         frames_bar.total = max(frames_bar.total, total)
         frames_bar.update(done - frames_bar.n)
 
+    control = BatchControl()
+
+    def on_sigint(_signum, _frame):
+        # The first Ctrl+C stops at the next checkpoint (a frame, a band of a photo) and the
+        # report is written; raising here instead could surface inside a compiled kernel.
+        if control.interrupted:
+            raise KeyboardInterrupt  # the second one: stop at once
+        control.interrupt()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         report = run_batch(items, enhancer, settings, options, on_file=on_file,
-                           write_report=batch, on_video_progress=on_video)
+                           control=control, write_report=batch, on_video_progress=on_video)
     finally:
+        signal.signal(signal.SIGINT, previous)
         if frames_bar is not None:
             frames_bar.close()
         bar.close()
+    if report.interrupted:
+        raise BatchInterrupted(report)
     print(printable(f"{report.summary()} -> {args.output}") + (
         f" ({enhancer.backend_name})" if args.verbose else ""))
     if report.paths:

@@ -292,12 +292,13 @@ def test_gray_stays_one_channel_from_file_to_file(tmp_path, enhancer):
     Image.fromarray(gray).save(tmp_path / "g.png")
     Image.fromarray(gray > 35).save(tmp_path / "bw.png")  # 1-bit
     Image.fromarray(gray).save(tmp_path / "g.tif")
-    for name in ("g.png", "bw.png", "g.tif"):
+    Image.fromarray(gray).convert("P").save(tmp_path / "gp.png")  # gray palette: OpenCV -> RGB
+    for name in ("g.png", "bw.png", "g.tif", "gp.png"):
         pixels, _ = read_image(tmp_path / name)
         assert pixels.shape == gray.shape and pixels.dtype == np.uint8, name
     report = _run([tmp_path], tmp_path / "out", enhancer, recursive=False)
     assert {o.status for o in report.outcomes} == {"done"}
-    for name in ("g_enhanced.png", "bw_enhanced.png", "g_enhanced.tif"):
+    for name in ("g_enhanced.png", "bw_enhanced.png", "g_enhanced.tif", "gp_enhanced.png"):
         with Image.open(tmp_path / "out" / name) as im:
             assert im.mode == "L", (name, im.mode)
 

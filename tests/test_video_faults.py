@@ -203,7 +203,8 @@ def test_ctrl_c_in_the_cli_stops_within_a_second_and_exits_130(tmp_path):
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert "lowlight: interrupted: 0 done, 0 skipped, 0 failed, 1 cancelled" in stderr
-    assert stopped_after < 3, stopped_after  # ~0.3 s measured; 60 s before the fix
+    print(f"stopped {stopped_after:.2f} s after SIGINT")
+    assert stopped_after < 3, stopped_after  # ~0.5 s measured, exit included; 60 s before
     assert _leftovers(out) == []
     report = json.loads(next(out.glob("lowlight_report-*.json")).read_text())
     assert report["interrupted"] and report["files"][0]["status"] == "cancelled"

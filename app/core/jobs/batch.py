@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 PHOTO_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 ProgressFn = Callable[[int, int, Outcome], None]
+INTERRUPTED = "interrupted (Ctrl+C)"
 
 
 def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
@@ -44,8 +45,9 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     with a single-threaded enhancement, so the cores work on different files instead of
     handing each step back and forth. Videos run one at a time (their own pipeline uses every
     core). The callbacks are called from this thread only, files may finish out of order.
-    Ctrl+C (KeyboardInterrupt) cancels what runs, writes the report and raises
-    BatchInterrupted, which carries it."""
+    A KeyboardInterrupt cancels what runs, writes the report and raises BatchInterrupted,
+    which carries it. (The CLI traps SIGINT and calls ``control.interrupt()`` instead: an
+    exception raised inside a compiled kernel can come out as a SystemError.)"""
     s = settings.validated()
     output = output.validated()  # a bad choice fails up front, before any file
     control = control or BatchControl()
@@ -56,6 +58,8 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     done: dict[int, Outcome] = {}
 
     def finish(i: int, outcome: Outcome) -> None:
+        if outcome.status == "cancelled" and control.interrupted and not outcome.reason:
+            outcome.reason = INTERRUPTED
         done[i] = outcome
         if on_file:
             on_file(i, total, outcome)
@@ -73,6 +77,7 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
 
     threads = 1 if PHOTO_WORKERS > 1 else None
     running: dict[Future, int] = {}
+    raised = False
 
     def collect(block: bool) -> None:
         finished, _ = wait(running, timeout=None if block else 0, return_when=FIRST_COMPLETED)
@@ -101,21 +106,22 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
                                     threads)] = i
                 collect(block=False)
         except KeyboardInterrupt:
-            control.cancel()  # the photos in flight stop at their next checkpoint
-            report.interrupted = True
+            control.interrupt()  # the photos in flight stop at their next checkpoint
+            raised = True
         while running:
             collect(block=True)
     for i, plan in todo:
         if i not in done:
             done[i] = Outcome(str(plan.item.source), str(plan.target), "cancelled",
-                              "interrupted (Ctrl+C)")
+                              INTERRUPTED if control.interrupted else "")
     report.outcomes = [done[i] for i in sorted(done)]
+    report.interrupted = control.interrupted
     if write_report and items:
         try:
             report.write(Path(output.folder))
         except Exception as exc:  # noqa: BLE001 - the outcomes are still returned
             log.warning("could not write the batch report: %s", exc)
-    if report.interrupted:
+    if raised:
         raise BatchInterrupted(report)
     return report
 

@@ -15,6 +15,7 @@ class BatchControl:
         self._running = threading.Event()
         self._running.set()
         self.cancelled = False
+        self.interrupted = False  # cancelled by Ctrl+C rather than by the user's Cancel
 
     def pause(self) -> None:
         self._running.clear()
@@ -29,6 +30,11 @@ class BatchControl:
     def cancel(self) -> None:
         self.cancelled = True
         self._running.set()
+
+    def interrupt(self) -> None:
+        """Ctrl+C: cancel, and say so in the report. Safe to call from a signal handler."""
+        self.interrupted = True
+        self.cancel()
 
     def checkpoint(self, *_args) -> None:
         """Block while paused; raise Cancelled once cancelled. Also usable as a progress hook."""

@@ -93,11 +93,19 @@ def _read_header(source, name: str, max_pixels: int | None) -> tuple[ImageMeta, 
             photometric = im.tag_v2.get(262) if im.format == "TIFF" else None
             return (ImageMeta((im.format or "").lower() or None, exif,
                               im.info.get("icc_profile")), orientation,
-                    photometric in _PILLOW_PHOTOMETRIC)
+                    photometric in _PILLOW_PHOTOMETRIC or _gray_palette(im))
     except ImageTooLarge:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, KeyError):
         return ImageMeta(), 1, False
+
+
+def _gray_palette(im: Image.Image) -> bool:
+    """A palette of grays only, no transparency: one channel is enough (OpenCV makes three)."""
+    if im.mode != "P" or "transparency" in im.info:
+        return False
+    palette = np.asarray(im.getpalette() or [0, 0, 1]).reshape(-1, 3)
+    return bool((palette == palette[:, :1]).all())
 
 
 def _decode_with_pillow(data: bytes) -> np.ndarray | None:
@@ -107,7 +115,7 @@ def _decode_with_pillow(data: bytes) -> np.ndarray | None:
             im.load()
             if im.mode in ("I;16", "I;16B", "I;16L"):
                 return np.asarray(im, dtype=np.uint16)
-            if im.mode in ("1", "L"):
+            if im.mode in ("1", "L") or _gray_palette(im):
                 return np.asarray(im.convert("L"))
             alpha = "A" in im.getbands() or "transparency" in im.info
             return np.asarray(im.convert("RGBA" if alpha else "RGB"))
