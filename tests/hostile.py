@@ -72,7 +72,8 @@ def srgb_icc() -> bytes:
 def camera_exif() -> bytes:
     exif = Image.Exif()
     exif[0x010F] = "HostileCam"  # make
-    exif[0x8769] = {0x9003: "2026:11:29 05:15:00"}  # DateTimeOriginal in the Exif IFD
+    exif[0x8769] = {0x9003: "2026:11:29 05:15:00",  # DateTimeOriginal in the Exif IFD
+                    0xA005: {0x0001: "R98"}}  # and an Interop IFD inside it
     return exif.tobytes()
 
 

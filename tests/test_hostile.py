@@ -303,6 +303,25 @@ def test_gray_stays_one_channel_from_file_to_file(tmp_path, enhancer):
             assert im.mode == "L", (name, im.mode)
 
 
+def test_camera_exif_and_icc_survive_every_output_format(tmp_path, enhancer):
+    """A camera JPEG (Exif IFD with an Interop IFD inside) made TIFF failed outright
+    ("Error setting from dictionary"), and the Interop IFD came out as a dangling offset."""
+    icc = srgb_icc()
+    (tmp_path / "in").mkdir()
+    Image.fromarray(colour_bars()).save(tmp_path / "in" / "cam.jpg", exif=camera_exif(),
+                                        icc_profile=icc, quality=95)
+    for fmt, suffix in (("jpeg", "jpg"), ("png", "png"), ("tiff", "tif"), ("webp", "webp")):
+        report = _run([tmp_path / "in"], tmp_path / fmt, enhancer, format=fmt)
+        assert report.outcomes[0].status == "done", report.outcomes[0]
+        with Image.open(tmp_path / fmt / f"cam_enhanced.{suffix}") as im:
+            exif = im.getexif()
+            assert exif.get(0x010F) == "HostileCam" and im.info.get("icc_profile") == icc
+            assert exif.get_ifd(0x8769).get(0x9003) == "2026:11:29 05:15:00", fmt
+            assert exif.get_ifd(0xA005) == {0x0001: "R98"}, fmt
+            assert exif.get(0x0131) == "Lowlight Studio"  # tells an output from an original
+            im.load()
+
+
 # ---- 11: 16-bit PNG and TIFF keep ICC and EXIF -------------------------------------------
 def test_sixteen_bit_outputs_keep_icc_and_exif(tmp_path, enhancer):
     icc, exif = srgb_icc(), camera_exif()

@@ -197,13 +197,15 @@ class _Pipeline:
                 pass
         return False
 
-    def get(self, q: queue.Queue):
-        """The next item, or _END once stopped."""
+    def get(self, q: queue.Queue, check: Callable[[], None] | None = None):
+        """The next item, or _END once stopped; ``check`` runs while waiting (it raises to
+        leave: a cancel while the decoder is slow)."""
         while not self.stop.is_set():
             try:
                 return q.get(timeout=POLL)
             except queue.Empty:
-                pass
+                if check is not None:
+                    check()
         return _END
 
     def mux(self, packets) -> None:
@@ -299,7 +301,7 @@ class _Pipeline:
         smoother = TemporalSmoother() if smooth else None
         frames, started = 0, time.perf_counter()
         try:
-            while (item := self.get(self.decoded)) is not _END:
+            while (item := self.get(self.decoded, control.checkpoint)) is not _END:
                 control.checkpoint()
                 rgb, pts, time_base = item
                 if not self.put(self.enhanced,

@@ -21,7 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from app.core.media.metadata import (
     add_png_metadata,
-    encode_tiff16,
+    encode_tiff,
     icc_fits,
     mark_bmp,
     real_exif,
@@ -33,7 +33,6 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
 FORMAT_SUFFIX = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp", "bmp": ".bmp"}
 _SUFFIX_FORMAT = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff",
                   ".tiff": "tiff", ".webp": "webp", ".bmp": "bmp"}
-_SIXTEEN_BIT_FORMATS = {"png", "tiff"}
 # Our own limit, checked from the header before decoding (a 48 KB 1-bit PNG can say 400 MP),
 # replaces Pillow's decompression-bomb check, whose fixed limit would refuse what a user allowed.
 DEFAULT_MAX_MEGAPIXELS = 200
@@ -177,9 +176,9 @@ def encode_image(pixels: np.ndarray, fmt: str, quality: int = 95,
         raise ValueError(f"unsupported output format {fmt!r}")
     exif = tagged_exif(meta.exif if meta else None)
     icc = icc_fits(meta.icc_profile if meta else None, 1 if pixels.ndim == 2 else pixels.shape[2])
-    if pixels.dtype == np.uint16 and fmt in _SIXTEEN_BIT_FORMATS:
-        if fmt == "tiff":
-            return encode_tiff16(pixels, exif, icc)
+    if fmt == "tiff":
+        return encode_tiff(pixels if pixels.dtype == np.uint16 else to_uint8(pixels), exif, icc)
+    if pixels.dtype == np.uint16 and fmt == "png":
         bgr = pixels
         if pixels.ndim == 3:
             code = cv2.COLOR_RGBA2BGRA if pixels.shape[2] == 4 else cv2.COLOR_RGB2BGR
@@ -201,8 +200,6 @@ def encode_image(pixels: np.ndarray, fmt: str, quality: int = 95,
         kwargs["quality"] = int(quality)
     if fmt == "png":
         kwargs["compress_level"] = 1  # fast; PNG is lossless at every level
-    if fmt == "tiff":
-        kwargs["compression"] = "tiff_deflate"
     out = io.BytesIO()
     image.save(out, format=fmt.upper(), **kwargs)
     return mark_bmp(out.getvalue()) if fmt == "bmp" else out.getvalue()

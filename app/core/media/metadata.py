@@ -1,5 +1,5 @@
 """Photo metadata in and out: only real EXIF is copied, every output is tagged as ours, and the
-16-bit outputs (written without Pillow, which has no 16-bit colour modes) keep EXIF and ICC.
+outputs Pillow cannot write with their metadata (16-bit PNG, any TIFF) keep EXIF and ICC.
 
 Why the EXIF filter: Pillow's ``getexif()`` on a TIFF returns the TIFF's own first IFD, pixel
 layout included (size, strips, colour model, palette). Written into an output as "EXIF" those
@@ -24,6 +24,7 @@ _SOFTWARE_TAG = 0x0131
 _ORIENTATION = 0x0112
 _BMP_MARK = b"LLST"  # bfReserved1/2 of a BMP we wrote
 _SUB_IFDS = (0x8769, 0x8825)  # Exif, GPS
+_INTEROP = 0xA005  # inside the Exif IFD
 # IFD0 tags that describe the photo (EXIF's TIFF-derived attributes, Windows XP fields):
 # description, make, model, orientation, resolution, software, date, artist, white point,
 # chromaticities, copyright, rating; the Exif and GPS sub-IFDs.
@@ -40,17 +41,27 @@ def real_exif(im: Image.Image) -> tuple[bytes | None, int]:
         if tag not in _IFD0_KEEP:
             continue
         if tag in _SUB_IFDS:
-            try:
-                sub = exif.get_ifd(tag)
-            except (OSError, ValueError, KeyError, SyntaxError):
-                sub = {}
-            if sub:
-                kept[tag] = dict(sub)
+            if sub := _sub_ifd(exif, tag):
+                kept[tag] = sub
         else:
             kept[tag] = exif[tag]
     if _ORIENTATION in kept:
         kept[_ORIENTATION] = 1
     return (kept.tobytes() if len(kept) else None), orientation
+
+
+def _sub_ifd(exif: Image.Exif, tag: int) -> dict:
+    """The Exif or GPS IFD as a dict, its Interop IFD (an offset into the source) included as
+    a dict too, so it can be written anywhere."""
+    try:
+        sub = dict(exif.get_ifd(tag))
+        if _INTEROP in sub:
+            sub[_INTEROP] = dict(exif.get_ifd(_INTEROP))
+    except (OSError, ValueError, KeyError, SyntaxError):
+        return {}
+    if not sub.get(_INTEROP, True):
+        del sub[_INTEROP]
+    return sub
 
 
 def tagged_exif(exif: bytes | None) -> Image.Exif:
@@ -102,24 +113,30 @@ def add_png_metadata(png: bytes, exif: Image.Exif, icc: bytes | None) -> bytes:
     return png[:ihdr_end] + chunks + png[ihdr_end:]
 
 
-# ---- 16-bit TIFF: a small writer (deflate, horizontal predictor), Pillow's IFD serialiser ----
-def encode_tiff16(pixels: np.ndarray, exif: Image.Exif, icc: bytes | None) -> bytes:
-    """HxW, HxWx3 or HxWx4 uint16 -> a deflate-compressed TIFF carrying EXIF and ICC."""
+# ---- TIFF: a small writer (deflate, horizontal predictor) around Pillow's IFD serialiser.
+# Pillow's own TIFF writer goes through libtiff for compressed files, and libtiff refuses an
+# EXIF sub-IFD ("Error setting from dictionary"): a camera JPEG saved as TIFF failed. It has
+# no 16-bit colour modes either.
+def encode_tiff(pixels: np.ndarray, exif: Image.Exif, icc: bytes | None) -> bytes:
+    """HxW, HxWx3 or HxWx4 uint8/uint16 -> a deflate-compressed TIFF carrying EXIF and ICC."""
     h, w = pixels.shape[:2]
     spp = 1 if pixels.ndim == 2 else pixels.shape[2]
-    rows = max(1, min(h, (256 * 1024) // max(1, w * spp * 2)))  # ~256 KB strips
+    bits = pixels.dtype.itemsize * 8
+    rows = max(1, min(h, (256 * 1024) // max(1, w * spp * pixels.dtype.itemsize)))  # ~256 KB
     strips = []
     for top in range(0, h, rows):
-        band = pixels[top:top + rows].astype("<u2").reshape(-1, w, spp)
+        band = pixels[top:top + rows].astype(pixels.dtype.newbyteorder("<")).reshape(-1, w, spp)
         diff = band.copy()
-        diff[:, 1:] -= band[:, :-1]  # predictor 2 (wraps modulo 2**16, as TIFF expects)
+        diff[:, 1:] -= band[:, :-1]  # predictor 2 (wraps around, as TIFF expects)
         strips.append(zlib.compress(diff.tobytes(), 6))
     ifd = TiffImagePlugin.ImageFileDirectory_v2(prefix=b"II")
     for tag in exif:
         if tag in _IFD0_KEEP:
-            ifd[tag] = exif.get_ifd(tag) if tag in _SUB_IFDS else exif[tag]
+            value = _sub_ifd(exif, tag) if tag in _SUB_IFDS else exif[tag]
+            if value != {}:
+                ifd[tag] = value
     ifd[256], ifd[257] = w, h
-    ifd[258] = (16,) * spp
+    ifd[258] = (bits,) * spp
     ifd[259] = 8  # Adobe deflate
     ifd[262] = 1 if spp == 1 else 2  # min-is-black or RGB
     ifd[277] = spp
