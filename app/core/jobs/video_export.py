@@ -94,11 +94,19 @@ def enhance_video(src: str | os.PathLike, dst: str | os.PathLike, enhancer,
                          "be decoded: the file looks truncated or damaged, the output is "
                          "shorter")
         temp.commit(new_file_mode())
-    except BaseException:
+    except BaseException as exc:
         temp.discard()
+        if _is_ffmpeg_error(exc):  # from setting the streams up: say which file
+            raise VideoReadError(f"{src.name}: {exc}") from None
         raise
     return VideoResult(dst, frames, time.perf_counter() - started, audio_packets,
                        "; ".join(notes))
+
+
+def _is_ffmpeg_error(exc: BaseException) -> bool:
+    import av
+
+    return isinstance(exc, av.FFmpegError)
 
 
 def _export(src, tmp, dst, enhancer, s, video, info, progress, control, smooth):
