@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
+from app.core.media.images import DEFAULT_MAX_MEGAPIXELS
 from app.core.settings import DEFAULT_CRF, VIDEO_CODECS, EnhanceSettings, VideoOptions
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _add_settings(p: argparse.ArgumentParser) -> None:
@@ -28,14 +30,18 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
     p.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto")
     p.add_argument("--weights", type=Path, help="model weights (.pt; default: shipped)")
     p.add_argument("--format", choices=("keep", "jpeg", "png", "tiff", "webp"), default="keep")
-    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality, 1-100 (default 95)")
+    p.add_argument("--max-megapixels", type=float, default=DEFAULT_MAX_MEGAPIXELS, metavar="MP",
+                   help="refuse photos larger than this, read from the file header before "
+                        f"decoding (default {DEFAULT_MAX_MEGAPIXELS}; 0 = no limit)")
     p.add_argument("--video-codec", choices=VIDEO_CODECS, default="h264",
                    help="codec of enhanced videos (default h264; h265: smaller, much slower)")
     p.add_argument("--video-quality", type=int, metavar="CRF",
                    help="video quality as a CRF, 0-51, lower is better and bigger (default "
                         + ", ".join(f"{c} {q}" for c, q in DEFAULT_CRF.items()) + ")")
     p.add_argument("--overwrite", action="store_true",
-                   help="replace existing outputs (inputs are never replaced)")
+                   help="replace earlier outputs (files Lowlight Studio wrote; originals and "
+                        "inputs are never replaced)")
     p.add_argument("-v", "--verbose", action="store_true", help="say which backend ran, and more")
 
 
@@ -53,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("batch", help="enhance whole folders, mirroring their tree")
     p.add_argument("inputs", nargs="+", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
-    p.add_argument("--pattern", default="{stem}_enhanced", help="output name ({stem} = input's)")
+    p.add_argument("--pattern", default="{stem}_enhanced",
+                   help="output name inside the output folder, sub-folders allowed ({stem} = "
+                        "the input's name)")
     p.add_argument("--no-recursive", action="store_true", help="do not walk sub-folders")
     _add_settings(p)
 
@@ -84,7 +92,17 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(message)s")
     if args.command == "train":
         return _train(args)
-    return _enhance(args)
+    try:
+        return _enhance(args)
+    except KeyboardInterrupt as exc:  # Ctrl+C: a short message, no traceback
+        from app.core.jobs.report import printable
+
+        report = getattr(exc, "report", None)
+        tail = f": {report.summary()}" if report is not None else ""
+        if report is not None and report.paths:
+            tail += f"; report {printable(str(report.paths[0]))}"
+        print(f"lowlight: interrupted{tail}", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _train(args) -> int:
@@ -104,32 +122,51 @@ def _train(args) -> int:
 def _enhance(args) -> int:
     from tqdm import tqdm
 
-    from app.core import Enhancer, OutputOptions, discover, run_batch
+    from app.core import (
+        BatchControl,
+        BatchInterrupted,
+        Enhancer,
+        OutputOptions,
+        discover,
+        printable,
+        run_batch,
+    )
 
+    batch = args.command == "batch"
     try:
         settings = EnhanceSettings(args.exposure, args.iterations, args.scale,
                                    args.denoise).validated()
         video = VideoOptions(args.video_codec, args.video_quality).validated()
+        if args.max_megapixels < 0:
+            raise ValueError(f"--max-megapixels must be 0 (no limit) or more, got "
+                             f"{args.max_megapixels:g}")
+        options = OutputOptions(args.output, args.pattern if batch else "{stem}", args.format,
+                                args.quality, args.overwrite,
+                                save_factor=getattr(args, "save_factor", False), video=video,
+                                max_megapixels=args.max_megapixels or None).validated()
         enhancer = Enhancer(args.weights, backend=args.backend)
     except (ValueError, FileNotFoundError, ImportError) as exc:
         print(f"lowlight: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.verbose:
         print(f"backend: {enhancer.backend_name}", file=sys.stderr)
-    batch = args.command == "batch"
-    items = discover(args.inputs, recursive=batch and not args.no_recursive)
-    options = OutputOptions(args.output, args.pattern if batch else "{stem}", args.format,
-                            args.quality, args.overwrite,
-                            save_factor=getattr(args, "save_factor", False), video=video)
+    items = discover(args.inputs, recursive=batch and not args.no_recursive,
+                     exclude=args.output)
     bar = tqdm(total=len(items), unit="img", disable=not sys.stderr.isatty() and not batch,
                file=sys.stderr)
 
     def on_file(_i, _n, outcome):
         bar.update(1)
+        source = printable(outcome.source)
         if outcome.status == "failed":
-            bar.write(f"failed: {outcome.source}: {outcome.reason}", file=sys.stderr)
+            bar.write(f"failed: {source}: {printable(outcome.reason)}", file=sys.stderr)
+        elif outcome.status == "done" and outcome.reason:
+            bar.write(f"warning: {source}: {printable(outcome.reason)}", file=sys.stderr)
+        elif outcome.status == "skipped" and (args.verbose or outcome.reason != "output exists"):
+            bar.write(f"skipped: {source}: {printable(outcome.reason)}", file=sys.stderr)
         elif args.verbose:
-            bar.write(f"{outcome.status}: {outcome.source} -> {outcome.output}", file=sys.stderr)
+            bar.write(f"{outcome.status}: {source} -> {printable(outcome.output)}",
+                      file=sys.stderr)
 
     frames_bar = None
 
@@ -143,13 +180,30 @@ def _enhance(args) -> int:
         frames_bar.total = max(frames_bar.total, total)
         frames_bar.update(done - frames_bar.n)
 
-    report = run_batch(items, enhancer, settings, options, on_file=on_file, write_report=batch,
-                       on_video_progress=on_video)
-    if frames_bar is not None:
-        frames_bar.close()
-    bar.close()
-    print(f"{report.summary()} -> {args.output}" + (f" ({enhancer.backend_name})"
-                                                    if args.verbose else ""))
+    control = BatchControl()
+
+    def on_sigint(_signum, _frame):
+        # The first Ctrl+C stops at the next checkpoint (a frame, a band of a photo) and the
+        # report is written; raising here instead could surface inside a compiled kernel.
+        if control.interrupted:
+            raise KeyboardInterrupt  # the second one: stop at once
+        control.interrupt()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        report = run_batch(items, enhancer, settings, options, on_file=on_file,
+                           control=control, write_report=batch, on_video_progress=on_video)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if frames_bar is not None:
+            frames_bar.close()
+        bar.close()
+    if report.interrupted:
+        raise BatchInterrupted(report)
+    print(printable(f"{report.summary()} -> {args.output}") + (
+        f" ({enhancer.backend_name})" if args.verbose else ""))
+    if report.paths:
+        print(printable(f"report: {report.paths[0]}"), file=sys.stderr)
     return EXIT_FAILED if report.failed else EXIT_OK
 
 

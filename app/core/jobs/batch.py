@@ -12,14 +12,16 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 from app.core.engine.heatmap import heatmap_image
-from app.core.jobs.control import BatchControl, Cancelled
+from app.core.jobs.control import BatchControl, BatchInterrupted, Cancelled
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
+from app.core.jobs.plan import Plan, plan_batch
 from app.core.jobs.report import BatchReport, Outcome
 from app.core.media.images import atomic_write_bytes, encode_image, format_for_path, read_image
+from app.core.media.tempfiles import remove_stale_temps
 from app.core.settings import EnhanceSettings, VideoOptions
 
 log = logging.getLogger(__name__)
@@ -28,13 +30,7 @@ log = logging.getLogger(__name__)
 PHOTO_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 ProgressFn = Callable[[int, int, Outcome], None]
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
+INTERRUPTED = "interrupted (Ctrl+C)"
 
 
 def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
@@ -48,9 +44,12 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     Photos go to PHOTO_WORKERS threads, each taking one file from decode to written output
     with a single-threaded enhancement, so the cores work on different files instead of
     handing each step back and forth. Videos run one at a time (their own pipeline uses every
-    core). The callbacks are called from this thread only, files may finish out of order."""
+    core). The callbacks are called from this thread only, files may finish out of order.
+    A KeyboardInterrupt cancels what runs, writes the report and raises BatchInterrupted,
+    which carries it. (The CLI traps SIGINT and calls ``control.interrupt()`` instead: an
+    exception raised inside a compiled kernel can come out as a SystemError.)"""
     s = settings.validated()
-    output = replace(output, video=output.video.validated())  # a bad choice fails up front
+    output = output.validated()  # a bad choice fails up front, before any file
     control = control or BatchControl()
     report = BatchReport(backend=enhancer.backend_name,
                          settings={**asdict(s), "video_codec": output.video.codec,
@@ -59,24 +58,26 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     done: dict[int, Outcome] = {}
 
     def finish(i: int, outcome: Outcome) -> None:
+        if outcome.status == "cancelled" and control.interrupted and not outcome.reason:
+            outcome.reason = INTERRUPTED
         done[i] = outcome
         if on_file:
             on_file(i, total, outcome)
 
-    todo = []
-    for i, item in enumerate(items):
-        target = output.target(item)
-        if _same_file(item.source, target):
-            finish(i, Outcome(str(item.source), str(target), "failed",
-                              "output would replace the input; choose another folder or name "
-                              "pattern"))
-        elif target.exists() and not output.overwrite:
-            finish(i, Outcome(str(item.source), str(target), "skipped", "output exists"))
+    todo: list[tuple[int, Plan]] = []
+    for i, plan in enumerate(plan_batch(items, output)):
+        if plan.status == "todo":
+            todo.append((i, plan))
         else:
-            todo.append((i, item, target))
+            finish(i, Outcome(str(plan.item.source), str(plan.target or ""), plan.status,
+                              plan.reason))
+    # what a killed run left in the folders this one writes to
+    for folder in sorted({p.target.parent for _, p in todo} | {Path(output.folder)}):
+        remove_stale_temps(folder)
 
     threads = 1 if PHOTO_WORKERS > 1 else None
     running: dict[Future, int] = {}
+    raised = False
 
     def collect(block: bool) -> None:
         finished, _ = wait(running, timeout=None if block else 0, return_when=FIRST_COMPLETED)
@@ -84,42 +85,55 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
             finish(running.pop(fut), fut.result())
 
     with ThreadPoolExecutor(max_workers=PHOTO_WORKERS, thread_name_prefix="batch") as pool:
-        for i, item, target in todo:
-            if control.cancelled:
-                finish(i, Outcome(str(item.source), str(target), "cancelled"))
-                continue
-            if is_video(item.source):
-                while running:  # let the photos in flight finish: the video wants every core
+        try:
+            for i, plan in todo:
+                if control.cancelled:
+                    finish(i, Outcome(str(plan.item.source), str(plan.target), "cancelled"))
+                    continue
+                if is_video(plan.item.source):
+                    while running:  # let the photos in flight finish: the video wants every core
+                        collect(block=True)
+                    if on_start:
+                        on_start(i, plan.item)
+                    finish(i, _video_outcome(plan, enhancer, s, output.video, control,
+                                             on_video_progress))
+                    continue
+                while len(running) >= PHOTO_WORKERS:
                     collect(block=True)
                 if on_start:
-                    on_start(i, item)
-                finish(i, _video_outcome(item, target, enhancer, s, output.video, control,
-                                         on_video_progress))
-                continue
-            while len(running) >= PHOTO_WORKERS:
-                collect(block=True)
-            if on_start:
-                on_start(i, item)
-            running[pool.submit(_photo_outcome, item, target, enhancer, s, output, control,
-                                threads)] = i
-            collect(block=False)
+                    on_start(i, plan.item)
+                running[pool.submit(_photo_outcome, plan, enhancer, s, output, control,
+                                    threads)] = i
+                collect(block=False)
+        except KeyboardInterrupt:
+            control.interrupt()  # the photos in flight stop at their next checkpoint
+            raised = True
         while running:
             collect(block=True)
+    for i, plan in todo:
+        if i not in done:
+            done[i] = Outcome(str(plan.item.source), str(plan.target), "cancelled",
+                              INTERRUPTED if control.interrupted else "")
     report.outcomes = [done[i] for i in sorted(done)]
+    report.interrupted = control.interrupted
     if write_report and items:
         try:
             report.write(Path(output.folder))
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 - the outcomes are still returned
             log.warning("could not write the batch report: %s", exc)
+    if raised:
+        raise BatchInterrupted(report)
     return report
 
 
-def _outcome(item: BatchItem, target: Path, work: Callable[[], None]) -> Outcome:
-    """Run one file's ``work``; never raises (the outcome says what happened)."""
-    outcome = Outcome(str(item.source), str(target), "done")
+def _outcome(plan: Plan, work: Callable[[], str]) -> Outcome:
+    """Run one file's ``work`` (which returns a warning or ""); never raises for the file's own
+    errors (the outcome says what happened)."""
+    outcome = Outcome(str(plan.item.source), str(plan.target), "done", plan.reason)
     start = time.perf_counter()
     try:
-        work()
+        warning = work()
+        outcome.reason = "; ".join(filter(None, (warning, plan.reason)))
     except Cancelled:
         outcome.status = "cancelled"
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the batch
@@ -128,35 +142,36 @@ def _outcome(item: BatchItem, target: Path, work: Callable[[], None]) -> Outcome
     return outcome
 
 
-def _photo_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
-                   output: OutputOptions, control: BatchControl, threads: int | None) -> Outcome:
+def _photo_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptions,
+                   control: BatchControl, threads: int | None) -> Outcome:
     """One photo from file to written output (run in a worker thread)."""
+    target = plan.target
 
-    def work() -> None:
+    def work() -> str:
         control.checkpoint()
-        pixels, meta = read_image(item.source)
+        pixels, meta = read_image(plan.item.source, output.max_pixels)
         result = enhancer.enhance(pixels, s, progress=control.checkpoint, threads=threads)
         target.parent.mkdir(parents=True, exist_ok=True)
         _encode_and_write(target, result.image, format_for_path(target), output.quality, meta)
-        if output.save_factor:
+        if plan.factor is not None:
             heat = heatmap_image(result.gain_small, *result.image.shape[:2])
-            _encode_and_write(target.with_name(target.stem + "_factor.png"), heat, "png", 0,
-                              None)
+            _encode_and_write(plan.factor, heat, "png", 0, None)
+        return ""
 
-    return _outcome(item, target, work)
+    return _outcome(plan, work)
 
 
-def _video_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
-                   video: VideoOptions, control: BatchControl, progress) -> Outcome:
+def _video_outcome(plan: Plan, enhancer, s: EnhanceSettings, video: VideoOptions,
+                   control: BatchControl, progress) -> Outcome:
     from app.core.jobs.video_export import enhance_video
 
-    def work() -> None:
+    def work() -> str:
         control.checkpoint()  # a paused batch does not start its next video
-        target.parent.mkdir(parents=True, exist_ok=True)
-        enhance_video(item.source, target, enhancer, s, video, progress=progress,
-                      control=control)
+        plan.target.parent.mkdir(parents=True, exist_ok=True)
+        return enhance_video(plan.item.source, plan.target, enhancer, s, video,
+                             progress=progress, control=control).warning
 
-    return _outcome(item, target, work)
+    return _outcome(plan, work)
 
 
 def _encode_and_write(target: Path, pixels, fmt: str, quality: int, meta) -> None:
