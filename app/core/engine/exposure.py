@@ -34,13 +34,14 @@ LOCAL_SHARE = 0.5
 SHOULDER = 0.6
 HIGHLIGHT = 0.92  # illumination above this is a highlight
 CLIP_BUDGET = 0.02  # share of the photo the exposure may push into the highlights
-AUTO_ANCHOR = 0.46
-AUTO_POWER = 0.15
+AUTO_ANCHOR = 0.5
+AUTO_POWER = 0.12
 NOISE_BUDGET = 6.0  # 8-bit levels of noise the overall gain may amplify the input's into
 NOISE_FLOOR = 0.5 / 255  # 8-bit quantisation: no estimate goes below half a level
 SAMPLE_PIXELS = 6_000
 SAMPLE_BLUR = 9
-FULL_EFFECT_STOPS = 0.5  # Auto: photos needing less than this fade towards untouched
+FULL_EFFECT_STOPS = 1.0  # Auto: photos needing less than this fade towards untouched
+UNTOUCHED_STOPS = 0.3  # and those needing less than this are left as they are
 _BISECTION_STEPS = 24
 _LAPLACIAN = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 
@@ -104,9 +105,11 @@ def auto_target(mean: float, sigma: float) -> float:
 
 def fade_for(target: float, mean: float) -> float:
     """Auto only: 1 for photos that need at least FULL_EFFECT_STOPS, falling to 0 (untouched)
-    for well-exposed ones; the gain is raised to this power."""
+    for well-exposed ones that need less than UNTOUCHED_STOPS; the gain is raised to this
+    power."""
     stops = np.log2(max(target, 1e-4) / max(mean, 1e-4))
-    return float(np.clip(stops / FULL_EFFECT_STOPS, 0.0, 1.0))
+    return float(np.clip((stops - UNTOUCHED_STOPS) / (FULL_EFFECT_STOPS - UNTOUCHED_STOPS),
+                         0.0, 1.0))
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ BASE_HALO = 4 * COARSE_SCALE * (BASE_RADIUS + 1)
 BASE_EPS_SIGMAS = 2.0  # local variation under this many noise sigmas is treated as noise
 MODEL_RADIUS = 4  # guided upsampling of the factor map, at the net's resolution
 MODEL_EPS = 1e-3
-COLOUR_SCALE = 4  # neighbourhood colour is found at 1/4 of the photo's size
+COLOUR_SCALE = 4  # neighbourhood colour is found at 1/4 of the photo's size,
+COLOUR_PIXELS = 1_500_000  # or smaller for huge photos (its filters need ~40 floats a pixel)
 COLOUR_RADIUS = 3
 COLOUR_EPS_SIGMAS = 3.0
 BAND_PIXELS = 1 << 19  # per band and thread: its float temporaries stay around 25 MB
@@ -127,7 +128,8 @@ def neighbourhood_colour(rgb: np.ndarray, sigma: float) -> np.ndarray:
     brightness keeps colour from bleeding across edges, which upsampling the colour itself
     did (orange rims round lit towers)."""
     h, w = rgb.shape[:2]
-    size = (max(1, w // COLOUR_SCALE), max(1, h // COLOUR_SCALE))
+    scale = max(COLOUR_SCALE, int(np.ceil((h * w / COLOUR_PIXELS) ** 0.5)))
+    size = (max(1, w // scale), max(1, h // scale))
     quarter = to_float(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
     v = brightness(quarter)
     a, b = guided.coefficients(v, quarter, COLOUR_RADIUS, (COLOUR_EPS_SIGMAS * sigma) ** 2)
