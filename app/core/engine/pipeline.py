@@ -120,7 +120,8 @@ def make_plan(rgb: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: Meas
                 neighbourhood_colour(rgb, m.sigma), log_gain.astype(np.float32))
 
 
-def neighbourhood_colour(rgb: np.ndarray, sigma: float) -> np.ndarray:
+def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCALE
+                         ) -> np.ndarray:
     """The colour of each region as a model to evaluate at full resolution: per channel, a
     guided filter's (a, b) of R, G, B against the brightness V on a 1/COLOUR_SCALE copy
     (INTER_AREA averages the colour noise first; bright pixels weigh more than noisy dark
@@ -128,7 +129,7 @@ def neighbourhood_colour(rgb: np.ndarray, sigma: float) -> np.ndarray:
     brightness keeps colour from bleeding across edges, which upsampling the colour itself
     did (orange rims round lit towers)."""
     h, w = rgb.shape[:2]
-    scale = max(COLOUR_SCALE, int(np.ceil((h * w / COLOUR_PIXELS) ** 0.5)))
+    scale = max(scale, int(np.ceil((h * w / COLOUR_PIXELS) ** 0.5)))
     size = (max(1, w // scale), max(1, h // scale))
     quarter = to_float(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
     v = brightness(quarter)
