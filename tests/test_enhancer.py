@@ -134,3 +134,16 @@ def test_gain_tables_fold_strength_and_fade():
     levels = np.linspace(0, 1, g.shape[1])
     assert (np.diff(g * levels, axis=1) >= -1e-4).all()
     assert (g * levels <= 1.0 + 1e-4).all()  # and stays below white
+
+
+def test_the_photo_analysis_is_reused_only_for_the_same_pixels(dark_photo):
+    """A live preview re-plans the same photo on every slider move; an edited buffer must not
+    get the old photo's noise estimate and colour."""
+    e = Enhancer()
+    img = dark_photo.copy()
+    first = e.enhance(img, exposure=0.4)
+    assert e.plan(img, EnhanceSettings(exposure=0.5).validated()).colour is first.plan.colour
+    img[:] = np.flipud(dark_photo)  # same buffer, other pixels
+    edited = e.enhance(img, exposure=0.4)
+    np.testing.assert_array_equal(edited.image, Enhancer().enhance(img, exposure=0.4).image)
+    assert edited.plan.colour is not first.plan.colour

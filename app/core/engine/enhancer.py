@@ -7,7 +7,9 @@ same shape and type.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -32,6 +34,16 @@ class EnhanceResult:
     def gain_small(self) -> np.ndarray:
         """The brightening applied, in stops (log2 of the gain), at the map's resolution."""
         return self.plan.gain_small
+
+
+def _fingerprint(rgb: np.ndarray) -> tuple:
+    """Identity of a photo's pixels: its buffer, shape and a hash of ~4k sampled pixels (a
+    buffer reused for another photo, or edited in place, changes the samples)."""
+    h, w = rgb.shape[:2]
+    step = max(1, int((h * w / 4096) ** 0.5))
+    sample = np.ascontiguousarray(rgb[::step, ::step])
+    return (rgb.__array_interface__["data"][0], rgb.shape, rgb.dtype.str,
+            hashlib.blake2b(sample.tobytes(), digest_size=16).digest())
 
 
 def _split_channels(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -71,6 +83,8 @@ class Enhancer:
         self.threads = threads
         self.efe = make_backend(self.weights, backend, threads)
         self.use_numba = use_numba and compose.available
+        self._cache: tuple | None = None  # (fingerprint, analysis) of the last photo
+        self._cache_lock = threading.Lock()
         if self.use_numba:
             compose.warm_up()
 
@@ -85,10 +99,23 @@ class Enhancer:
         h, w = rgb.shape[:2]
         small = resample.downscale(rgb, *resample.low_res_size(h, w, settings.scale),
                                    resample.pixel_max(rgb.dtype))
-        m = pipeline.measure(rgb)
+        m, colour = self._analysis(rgb)
         target, fade = pipeline.choose_target(settings, m)
         x_r = self.efe.factor(small, pipeline.net_exposure(target), threads)
-        return pipeline.make_plan(rgb, small, x_r, m, target, fade, settings)
+        return pipeline.make_plan(colour, small, x_r, m, target, fade, settings)
+
+    def _analysis(self, rgb: np.ndarray) -> tuple[pipeline.Measure, np.ndarray]:
+        """What depends on the photo alone (noise, samples, colour model), kept for the last
+        photo: a live preview re-plans the same pixels on every slider move."""
+        key = _fingerprint(rgb)
+        with self._cache_lock:
+            if self._cache is not None and self._cache[0] == key:
+                return self._cache[1]
+        m = pipeline.measure(rgb)
+        found = (m, pipeline.neighbourhood_colour(rgb, m.sigma))
+        with self._cache_lock:
+            self._cache = (key, found)
+        return found
 
     def render(self, rgb: np.ndarray, plan: pipeline.Plan,
                progress: Callable[[float], None] | None = None, threads: int | None = None

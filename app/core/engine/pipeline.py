@@ -20,7 +20,7 @@ import numpy as np
 from app.core.engine import compose, exposure, guided, parallel, resample
 from app.core.settings import EXPOSURE_RANGE, EnhanceSettings
 
-ANALYSIS_PIXELS = 1_000_000  # noise and samples are measured on a decimated view this size
+ANALYSIS_PIXELS = 300_000  # noise and samples are measured on a decimated view this size
 # Base/detail split: fast guided filters (coefficients on a reduced copy, upsampled). The
 # fine base (1/2 size: a 9x9 window at full size for the cost of a 5x5) separates noise from
 # texture; the coarse one (1/8: about 40x40) smooths what 8-bit rounding and JPEG blocks left
@@ -103,9 +103,10 @@ def net_exposure(target: float) -> float:
     return float(np.clip(target, *EXPOSURE_RANGE))
 
 
-def make_plan(rgb: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: Measure,
+def make_plan(colour: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: Measure,
               target: float, fade: float, settings: EnhanceSettings) -> Plan:
-    """``small``: the net's input (h, w, 3) float32; ``x_r_small``: its output (h, w, 3)."""
+    """``colour``: the photo's :func:`neighbourhood_colour`; ``small``: the net's input
+    (h, w, 3) float32; ``x_r_small``: its output (h, w, 3)."""
     v_small = brightness(small)
     a, b = guided.coefficients(v_small, np.ascontiguousarray(x_r_small.mean(axis=2)),
                                MODEL_RADIUS, MODEL_EPS)
@@ -117,7 +118,7 @@ def make_plan(rgb: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: Meas
     log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), stops,
                                  exponent) * np.float32(fade)
     return Plan(a, b, stops, exponent, fade, target, m.sigma, settings.denoise_strength,
-                neighbourhood_colour(rgb, m.sigma), log_gain.astype(np.float32))
+                colour, log_gain.astype(np.float32))
 
 
 def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCALE
