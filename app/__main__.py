@@ -85,8 +85,8 @@ def self_test(window, timeout_s: float = 30.0) -> tuple[bool, str]:
     gain = window.output.mean() / max(window.preview.mean(), 1e-6)
     if not np.isfinite(window.output).all() or gain < 1.5:
         return False, f"the enhanced output is not brighter (gain {gain:.2f})"
-    if window.factor is None or float(np.abs(window.factor).max()) == 0:
-        return False, "the enhancement-factor heatmap is empty"
+    if window.gain is None or float(np.abs(window.gain).max()) == 0:
+        return False, "the brightening heatmap is empty"
     return True, (f"ok: {window.image.shape[1]}x{window.image.shape[0]} sample, brightness "
                   f"x{gain:.1f}, engine {window.backend}, {window.last_seconds * 1000:.0f} ms")
 

@@ -3,34 +3,45 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
+from app.core.media.images import DEFAULT_MAX_MEGAPIXELS
 from app.core.settings import DEFAULT_CRF, VIDEO_CODECS, EnhanceSettings, VideoOptions
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED = 130  # Ctrl+C: the report still lists what finished
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _add_settings(p: argparse.ArgumentParser) -> None:
     d = EnhanceSettings()
-    p.add_argument("--exposure", type=float, default=d.exposure,
-                   help=f"target exposure alpha, 0.2-0.9 (default {d.exposure})")
-    p.add_argument("--iterations", type=int, default=d.iterations,
-                   help=f"recurrence count n, 1-16 (default {d.iterations})")
+    p.add_argument("--exposure", default=d.exposure, metavar="auto|0.2-0.9",
+                   help="auto (default: dark photos brought to a natural level, well-exposed "
+                        "ones left alone) or the target mean brightness of the result")
+    p.add_argument("--strength", "--iterations", dest="iterations", type=int,
+                   default=d.iterations, metavar="1-16",
+                   help=f"how much of the brightening is applied (default {d.iterations}, "
+                        "which reaches the exposure; lower is gentler)")
+    p.add_argument("--denoise", default=d.denoise, metavar="auto|off|0-2",
+                   help="noise removal in proportion to the brightening (default auto = 1)")
     p.add_argument("--scale", type=int, default=d.scale,
-                   help=f"EFE downscale factor (default {d.scale}; lower is finer, slower)")
+                   help=f"map detail: the net sees the photo at 1/scale (default {d.scale}; "
+                        "lower is finer, slower)")
     p.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto")
     p.add_argument("--weights", type=Path, help="model weights (.pt; default: shipped)")
     p.add_argument("--format", choices=("keep", "jpeg", "png", "tiff", "webp"), default="keep")
-    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality, 1-100 (default 95)")
+    p.add_argument("--max-megapixels", type=float, default=DEFAULT_MAX_MEGAPIXELS, metavar="MP",
+                   help="refuse photos larger than this, read from the file header before "
+                        f"decoding (default {DEFAULT_MAX_MEGAPIXELS}; 0 = no limit)")
     p.add_argument("--video-codec", choices=VIDEO_CODECS, default="h264",
                    help="codec of enhanced videos (default h264; h265: smaller, much slower)")
     p.add_argument("--video-quality", type=int, metavar="CRF",
                    help="video quality as a CRF, 0-51, lower is better and bigger (default "
                         + ", ".join(f"{c} {q}" for c, q in DEFAULT_CRF.items()) + ")")
     p.add_argument("--overwrite", action="store_true",
-                   help="replace existing outputs (inputs are never replaced)")
+                   help="replace earlier outputs (files Lowlight Studio wrote; originals and "
+                        "inputs are never replaced)")
     p.add_argument("-v", "--verbose", action="store_true", help="say which backend ran, and more")
 
 
@@ -42,13 +53,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     p.add_argument("--save-factor", action="store_true",
-                   help="also write NAME_factor.png, a heatmap of the enhancement factor")
+                   help="also write NAME_factor.png, a heatmap of the brightening in stops")
     _add_settings(p)
 
     p = sub.add_parser("batch", help="enhance whole folders, mirroring their tree")
     p.add_argument("inputs", nargs="+", type=Path)
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
-    p.add_argument("--pattern", default="{stem}_enhanced", help="output name ({stem} = input's)")
+    p.add_argument("--pattern", default="{stem}_enhanced",
+                   help="output name inside the output folder, sub-folders allowed ({stem} = "
+                        "the input's name)")
     p.add_argument("--no-recursive", action="store_true", help="do not walk sub-folders")
     p.add_argument("--cluster", metavar="auto|ray://HOST:PORT|local",
                    help="run on a Ray cluster (pip install .[cluster]): auto joins the one this "
@@ -87,7 +100,17 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(message)s")
     if args.command == "train":
         return _train(args)
-    return _enhance(args)
+    try:
+        return _enhance(args)
+    except KeyboardInterrupt as exc:  # Ctrl+C: a short message, no traceback
+        from app.core.jobs.report import printable
+
+        report = getattr(exc, "report", None)
+        tail = f": {report.summary()}" if report is not None else ""
+        if report is not None and report.paths:
+            tail += f"; report {printable(str(report.paths[0]))}"
+        print(f"lowlight: interrupted{tail}", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _train(args) -> int:
@@ -107,11 +130,28 @@ def _train(args) -> int:
 def _enhance(args) -> int:
     from tqdm import tqdm
 
-    from app.core import Enhancer, OutputOptions, discover, run_batch
+    from app.core import (
+        BatchControl,
+        BatchInterrupted,
+        Enhancer,
+        OutputOptions,
+        discover,
+        printable,
+        run_batch,
+    )
 
+    batch = args.command == "batch"
     try:
-        settings = EnhanceSettings(args.exposure, args.iterations, args.scale).validated()
+        settings = EnhanceSettings(args.exposure, args.iterations, args.scale,
+                                   args.denoise).validated()
         video = VideoOptions(args.video_codec, args.video_quality).validated()
+        if args.max_megapixels < 0:
+            raise ValueError(f"--max-megapixels must be 0 (no limit) or more, got "
+                             f"{args.max_megapixels:g}")
+        options = OutputOptions(args.output, args.pattern if batch else "{stem}", args.format,
+                                args.quality, args.overwrite,
+                                save_factor=getattr(args, "save_factor", False), video=video,
+                                max_megapixels=args.max_megapixels or None).validated()
         cluster = getattr(args, "cluster", None)
         if getattr(args, "split_videos", None) and not cluster:
             raise ValueError("--split-videos needs --cluster")
@@ -121,20 +161,23 @@ def _enhance(args) -> int:
         return EXIT_USAGE
     if args.verbose and enhancer:
         print(f"backend: {enhancer.backend_name}", file=sys.stderr)
-    batch = args.command == "batch"
-    items = discover(args.inputs, recursive=batch and not args.no_recursive)
-    options = OutputOptions(args.output, args.pattern if batch else "{stem}", args.format,
-                            args.quality, args.overwrite,
-                            save_factor=getattr(args, "save_factor", False), video=video)
+    items = discover(args.inputs, recursive=batch and not args.no_recursive,
+                     exclude=args.output)
     bar = tqdm(total=len(items), unit="img", disable=not sys.stderr.isatty() and not batch,
                file=sys.stderr)
 
     def on_file(_i, _n, outcome):
         bar.update(1)
+        source = printable(outcome.source)
         if outcome.status == "failed":
-            bar.write(f"failed: {outcome.source}: {outcome.reason}", file=sys.stderr)
+            bar.write(f"failed: {source}: {printable(outcome.reason)}", file=sys.stderr)
+        elif outcome.status == "done" and outcome.reason:
+            bar.write(f"warning: {source}: {printable(outcome.reason)}", file=sys.stderr)
+        elif outcome.status == "skipped" and (args.verbose or outcome.reason != "output exists"):
+            bar.write(f"skipped: {source}: {printable(outcome.reason)}", file=sys.stderr)
         elif args.verbose:
-            bar.write(f"{outcome.status}: {outcome.source} -> {outcome.output}", file=sys.stderr)
+            bar.write(f"{outcome.status}: {source} -> {printable(outcome.output)}",
+                      file=sys.stderr)
 
     frames_bar = None
 
@@ -148,22 +191,38 @@ def _enhance(args) -> int:
         frames_bar.total = max(frames_bar.total, total)
         frames_bar.update(done - frames_bar.n)
 
-    if cluster:
-        from app.cluster_cli import run_on_cluster
+    control = BatchControl()
 
-        report = run_on_cluster(args, items, settings, options, on_file)
-        if report is None:
-            return EXIT_USAGE
-    else:
-        report = run_batch(items, enhancer, settings, options, on_file=on_file,
-                           write_report=batch, on_video_progress=on_video)
-    if frames_bar is not None:
-        frames_bar.close()
-    bar.close()
-    print(f"{report.summary()} -> {args.output}" + (f" ({report.backend})"
-                                                    if args.verbose else ""))
-    if report.count("cancelled"):
-        return EXIT_INTERRUPTED
+    def on_sigint(_signum, _frame):
+        # The first Ctrl+C stops at the next checkpoint (a frame, a band of a photo; on a
+        # cluster, the driver's next look at the flag) and the report is written; raising here
+        # instead could surface inside a compiled kernel.
+        if control.interrupted:
+            raise KeyboardInterrupt  # the second one: stop at once
+        control.interrupt()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        if cluster:
+            from app.cluster_cli import run_on_cluster
+
+            report = run_on_cluster(args, items, settings, options, on_file, control)
+        else:
+            report = run_batch(items, enhancer, settings, options, on_file=on_file,
+                               control=control, write_report=batch, on_video_progress=on_video)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if frames_bar is not None:
+            frames_bar.close()
+        bar.close()
+    if report is None:  # no cluster to run on (said on stderr)
+        return EXIT_USAGE
+    if report.interrupted:
+        raise BatchInterrupted(report)
+    print(printable(f"{report.summary()} -> {args.output}") + (
+        f" ({report.backend})" if args.verbose else ""))
+    if report.paths:
+        print(printable(f"report: {report.paths[0]}"), file=sys.stderr)
     return EXIT_FAILED if report.failed else EXIT_OK
 
 

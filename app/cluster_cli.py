@@ -6,15 +6,18 @@ import sys
 from functools import partial
 
 from app.core.jobs.batch import ProgressFn
+from app.core.jobs.control import BatchControl
 from app.core.jobs.discovery import BatchItem, OutputOptions
 from app.core.jobs.report import BatchReport
 from app.core.settings import EnhanceSettings
 
 
 def run_on_cluster(args, items: list[BatchItem], settings: EnhanceSettings,
-                   options: OutputOptions, on_file: ProgressFn) -> BatchReport | None:
-    """The batch on ``args.cluster`` with the CLI's progress callback; None (after saying why
-    on stderr) when there is no cluster to run on."""
+                   options: OutputOptions, on_file: ProgressFn,
+                   control: BatchControl) -> BatchReport | None:
+    """The batch on ``args.cluster`` with the CLI's progress callback and cancel flag (its
+    Ctrl+C handler calls ``control.interrupt()``); None (after saying why on stderr) when
+    there is no cluster to run on."""
     from app.core.engine.enhancer import Enhancer
     from app.core.jobs.cluster import run_cluster_batch
     from app.core.jobs.ray_session import ClusterError
@@ -34,7 +37,7 @@ def run_on_cluster(args, items: list[BatchItem], settings: EnhanceSettings,
     try:
         return run_cluster_batch(items, settings, options, cluster=args.cluster,
                                  workers=args.workers, make_engine=make_engine, on_file=on_file,
-                                 split_seconds=args.split_videos)
+                                 control=control, split_seconds=args.split_videos)
     except ImportError:  # Ray is imported when the batch starts
         return _usage("--cluster needs Ray: pip install 'lowlight-studio[cluster]'")
     except ClusterError as exc:

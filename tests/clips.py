@@ -22,7 +22,8 @@ def dark_scene(h: int = 180, w: int = 320, seed: int = 3) -> np.ndarray:
 
 def make_clip(path: Path, frames: int = 36, fps: int = 12, size=(320, 180), audio: bool = True,
               codec: str = "libx264", noise: float = 0.012, pix_fmt: str = "yuv420p",
-              rotation: int = 0, seed: int = 0, gop: int | None = None) -> Path:
+              rotation: int = 0, seed: int = 0, gop: int | None = None,
+              pan: bool = True) -> Path:
     w, h = size
     scene = dark_scene(h, w)
     rng = np.random.default_rng(seed)
@@ -39,7 +40,7 @@ def make_clip(path: Path, frames: int = 36, fps: int = 12, size=(320, 180), audi
             a = out.add_stream("aac", rate=48000)
             a.layout = "mono"
         for i in range(frames):
-            shift = int(i * w / (2 * frames))  # pan half a screen over the clip
+            shift = int(i * w / (2 * frames)) if pan else 0  # pan half a screen over the clip
             img = scene[:, shift:shift + w] + rng.normal(0, noise, (h, w, 3))
             frame = av.VideoFrame.from_ndarray(
                 (np.clip(img, 0, 1) * 255).astype(np.uint8), format="rgb24")

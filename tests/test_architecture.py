@@ -17,6 +17,9 @@ ALLOWED = {
     "app.core.jobs": {"app.core.settings", "app.core.media", "app.core.engine"},
 }
 QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "qtawesome", "superqt", "qtpy")
+# the cluster batch's optional dependency: imported inside functions, by these modules only
+RAY_MODULES = {"app.core.jobs.cluster", "app.core.jobs.cluster_worker",
+               "app.core.jobs.ray_session", "app.bench.cluster"}
 TORCH_BACKEND = "app.core.engine.backends.torch_backend"
 
 
@@ -125,6 +128,20 @@ def test_core_never_imports_qt_and_engine_media_never_torch_at_module_level():
             if (target.split(".")[0] == "torch" and top_level and name != TORCH_BACKEND
                     and room(name) in ("app.core.engine", "app.core.media")):
                 wrong.append(f"{name} imports torch at module level")
+    assert not wrong, wrong
+
+
+def test_ray_is_imported_lazily_and_by_the_cluster_modules_only():
+    modules = all_modules()
+    wrong = []
+    for name, path in modules.items():
+        for target, top_level in imports(path, modules):
+            if target.split(".")[0] != "ray":
+                continue
+            if name not in RAY_MODULES:
+                wrong.append(f"{name} imports {target}")
+            elif top_level:
+                wrong.append(f"{name} imports {target} at module level")
     assert not wrong, wrong
 
 

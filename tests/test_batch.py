@@ -21,8 +21,13 @@ BAD = {"empty.jpg": "empty", "truncated.jpg": "not a readable", "notes.jpg": "no
 
 
 def _dark(h=60, w=80, seed=0):
+    """A dark scene (smooth shapes, a little sensor noise): pure noise would rightly be
+    left dark by Auto exposure."""
     rng = np.random.default_rng(seed)
-    return (rng.random((h, w, 3)) * 50 + 5).astype(np.uint8)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    scene = 12 + 25 * (np.sin(x / 9 + seed) ** 2) * (np.cos(y / 7) ** 2)
+    img = np.stack([scene * 1.1, scene, scene * 0.8], axis=2) + rng.normal(0, 1.5, (h, w, 3))
+    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def build_messy_folder(root: Path, big: bool = False) -> None:
@@ -111,9 +116,12 @@ def test_messy_folder_every_good_file_done_every_bad_one_explained(tmp_path, enh
     plain_out = read_image(out / "plain_enhanced.jpg")[0]
     assert plain_out.mean() > 1.5 * plain_in.mean()
     assert read_image(out / "huge_enhanced.jpg")[0].shape == (5780, 8660, 3)
-    data = json.loads((out / "lowlight_report.json").read_text())
+    csv_path, json_path = report.paths  # lowlight_report-<time>.csv/.json
+    assert sorted(p.name for p in out.glob("lowlight_report-*")) == [csv_path.name,
+                                                                     json_path.name]
+    data = json.loads(json_path.read_text())
     assert len(data["files"]) == len(items) and "failed" in data["summary"]
-    assert (out / "lowlight_report.csv").read_text().count("\n") == len(items) + 1
+    assert csv_path.read_text().count("\n") == len(items) + 1
     assert not list(out.rglob("*.part"))  # no half-written files
 
 
@@ -133,11 +141,16 @@ def test_existing_outputs_are_skipped_then_overwritten_on_request(tmp_path, enha
 def test_output_never_replaces_input(tmp_path, enhancer):
     Image.fromarray(_dark()).save(tmp_path / "a.png")
     before = (tmp_path / "a.png").read_bytes()
-    report = run_batch(discover([tmp_path]), enhancer, EnhanceSettings(),
+    report = run_batch(discover([tmp_path], exclude=tmp_path), enhancer, EnhanceSettings(),
                        OutputOptions(tmp_path, pattern="{stem}", overwrite=True))
-    outcome = report.outcomes[0]
-    assert outcome.status == "failed" and "replace the input" in outcome.reason
+    outcome, = report.outcomes  # the output takes the next free name and says why
+    assert outcome.status == "done" and Path(outcome.output).name == "a (2).png"
+    assert "a.png is an input" in outcome.reason
     assert (tmp_path / "a.png").read_bytes() == before
+    again = run_batch(discover([tmp_path], exclude=tmp_path), enhancer, EnhanceSettings(),
+                      OutputOptions(tmp_path, pattern="{stem}"))
+    assert [(o.status, Path(o.output).name) for o in again.outcomes] == [
+        ("skipped", "a (2).png")]  # the earlier output is not an input the second time
 
 
 def test_cancel_stops_within_one_image(tmp_path, enhancer):

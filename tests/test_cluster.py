@@ -25,7 +25,8 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
 from cluster_engines import SlowEnhancer  # noqa: E402
 from test_batch import build_messy_folder  # noqa: E402
 
-from app.core import OutputOptions, discover, run_batch  # noqa: E402
+from app.core import BatchInterrupted, OutputOptions, discover, run_batch  # noqa: E402
+from app.core.jobs.batch import INTERRUPTED  # noqa: E402
 from app.core.settings import EnhanceSettings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +69,12 @@ def strays(root: Path) -> list[str]:
     return [str(p) for p in root.rglob(".*") if p.is_file()]
 
 
+def report_rows(folder: Path) -> list[dict]:
+    """The files of the one report (lowlight_report-<time>.json) in ``folder``."""
+    found, = folder.glob("lowlight_report-*.json")
+    return json.loads(found.read_text())["files"]
+
+
 def pid_of(outcome) -> int:
     return int(outcome.node.rsplit(" ", 1)[1])
 
@@ -97,23 +104,31 @@ def test_cluster_batch_is_the_local_batch_byte_for_byte(ray_session, enhancer, t
         len(items)}
     assert report.backend == enhancer.backend_name
     assert len({pid_of(o) for o in report.outcomes if o.status == "done"}) == 2
-    rows = json.loads((tmp_path / "cl" / "lowlight_report.json").read_text())["files"]
-    assert len(rows) == len(items) and all(r["node"].startswith("127.0.0.1 ") for r in rows)
-    assert "node" in (tmp_path / "cl" / "lowlight_report.csv").read_text().splitlines()[0]
+    rows = report_rows(tmp_path / "cl")
+    assert len(rows) == len(items)
+    assert all(r["node"].startswith("127.0.0.1 ") for r in rows if r["status"] == "done")
+    assert "node" in report.paths[0].read_text().splitlines()[0]
 
-    # skip-existing and the same-file refusal come from the same plan as the local batch's
+    # skip-existing comes from the same plan as the local batch's (outputs are tagged ours)
     again = run(items, tmp_path / "cl")
-    assert again.count("done") == 0 and again.count("skipped") == local.count("done")
-    refused = run_cluster_batch_same_name(items, tmp_path / "in")
-    assert refused.count("failed") == len(items)
-    assert all("replace the input" in o.reason for o in refused.outcomes)
+    assert again.count("done") == 0 and again.count("skipped") == local.count("skipped") + \
+        local.count("done")
 
 
-def run_cluster_batch_same_name(items, folder: Path):
+def test_cluster_batch_never_writes_on_an_input(ray_session, tmp_path):
+    """The whole-batch plan is the local batch's: an output that would land on an input takes
+    the next free name and says why."""
     from app.core.jobs.cluster import run_cluster_batch
 
-    return run_cluster_batch(items, EnhanceSettings(), OutputOptions(folder, pattern="{stem}"),
-                             cluster=None, write_report=False)
+    src = photos(tmp_path / "in", 2)
+    before = digests(src)
+    items = discover([src], exclude=src)
+    report = run_cluster_batch(items, EnhanceSettings(), OutputOptions(src, pattern="{stem}"),
+                               cluster=None, write_report=False)
+    assert [(o.status, Path(o.output).name) for o in report.outcomes] == [
+        ("done", "night_000 (2).jpg"), ("done", "night_001 (2).jpg")]
+    assert all("is an input" in o.reason for o in report.outcomes)
+    assert {k: v for k, v in digests(src).items() if "(2)" not in k} == before
 
 
 @pytest.mark.parametrize("ray_restarts", [2, 0], ids=["ray-retries", "own-resubmission"])
@@ -140,13 +155,15 @@ def test_a_killed_worker_loses_nothing(ray_session, enhancer, tmp_path, monkeypa
     assert strays(tmp_path / "out") == []
     pids = {pid_of(o) for o in report.outcomes}
     assert len(pids) >= 3, pids  # the two first workers and the one that took over
-    rows = json.loads((tmp_path / "out" / "lowlight_report.json").read_text())["files"]
+    rows = report_rows(tmp_path / "out")
     assert [r["status"] for r in rows] == ["done"] * len(items)
     # which of the two mechanisms brought the files back
     assert ("cluster worker lost" in caplog.text) == (ray_restarts == 0), caplog.text
 
 
 def test_ctrl_c_cancels_on_the_cluster_and_writes_the_report(ray_session, enhancer, tmp_path):
+    """Ctrl+C without the CLI's handler: the KeyboardInterrupt cancels, the report is written
+    and rides along on BatchInterrupted, as with run_batch."""
     items = discover([photos(tmp_path / "in", 24)])
     finished = []
 
@@ -155,15 +172,17 @@ def test_ctrl_c_cancels_on_the_cluster_and_writes_the_report(ray_session, enhanc
         if len(finished) == 4:
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C, to this driver only
 
-    report = run(items, tmp_path / "out", make_engine=partial(SlowEnhancer, 0.2),
-                 on_file=on_file)
+    with pytest.raises(BatchInterrupted) as stopped:
+        run(items, tmp_path / "out", make_engine=partial(SlowEnhancer, 0.2), on_file=on_file)
+    report = stopped.value.report
     done = [o for o in report.outcomes if o.status == "done"]
     assert len(report.outcomes) == len(items) and report.count("cancelled") >= 10
     assert len(done) + report.count("cancelled") == len(items)
+    assert {o.reason for o in report.outcomes if o.status == "cancelled"} == {INTERRUPTED}
     assert sorted(digests(tmp_path / "out")) == sorted(Path(o.output).name for o in done)
     assert strays(tmp_path / "out") == []
-    saved = json.loads((tmp_path / "out" / "lowlight_report.json").read_text())
-    assert saved["summary"] == report.summary()
+    saved = json.loads(report.paths[1].read_text())
+    assert saved["summary"] == report.summary() and saved["interrupted"] is True
     workers = {pid_of(o) for o in done}
     deadline = time.monotonic() + 10
     while any(_alive(p) for p in workers) and time.monotonic() < deadline:
@@ -194,7 +213,7 @@ def test_cli_cluster_flag_uses_the_cluster_and_reports_nodes(ray_session, tmp_pa
                "--workers", "2", "-v"])
     assert rc == 0
     assert "6 done" in capsys.readouterr().out
-    rows = json.loads((tmp_path / "out" / "lowlight_report.json").read_text())["files"]
+    rows = report_rows(tmp_path / "out")
     assert len({r["node"] for r in rows}) == 2  # both workers took files
     assert main(["batch", str(src), "-o", str(tmp_path / "x"), "--cluster", "auto",
                  "--workers", "0"]) == 2
@@ -220,11 +239,13 @@ def test_ctrl_c_in_a_terminal_stops_the_cli_with_a_report(tmp_path):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, stderr[-2000:]
-    assert "cancelled" in stdout
-    rows = json.loads((out / "lowlight_report.json").read_text())["files"]
+    assert "Traceback" not in stderr and "lowlight: interrupted: " in stderr, stderr[-2000:]
+    assert "cancelled" in stderr.rsplit("lowlight: interrupted: ", 1)[1]
+    rows = report_rows(out)
     assert len(rows) == 300
     assert {r["status"] for r in rows} == {"done", "cancelled"}, {
         (r["status"], r["reason"]) for r in rows}
+    assert {r["reason"] for r in rows if r["status"] == "cancelled"} == {INTERRUPTED}
     done = {Path(r["output"]).name for r in rows if r["status"] == "done"}
     assert {p.name for p in out.glob("*.jpg")} == done  # the report matches the disk
     assert strays(out) == []
@@ -235,6 +256,7 @@ def test_a_long_video_is_split_across_workers_and_joined(ray_session, enhancer, 
     from clips import make_clip
 
     from app.core import VideoOptions
+    from app.core.media.video import has_video_mark
 
     src = tmp_path / "in"
     photos(src, 2)
@@ -263,8 +285,15 @@ def test_a_long_video_is_split_across_workers_and_joined(ray_session, enhancer, 
     a, b = frames(tmp_path / "ref" / "cctv_enhanced.mp4"), frames(tmp_path / "out" /
                                                                   "cctv_enhanced.mp4")
     assert [p for p, _ in a] == [p for p, _ in b] and len(a) == 96
+    # 8 s at 12 fps: every warm-up reaches back to the first frame (test_video_split.py)
     assert max(float(np.abs(x.astype(int) - y.astype(int)).mean())
-               for (_, x), (_, y) in zip(a, b)) < 0.3
+               for (_, x), (_, y) in zip(a, b)) == 0.0
+    # the joined file is tagged as ours like any export: a rerun skips it
+    assert has_video_mark(tmp_path / "out" / "cctv_enhanced.mp4")
+    again = run_cluster_batch(items, EnhanceSettings(), OutputOptions(tmp_path / "out",
+                                                                      video=lossless),
+                              cluster=None, split_seconds=1.5, write_report=False)
+    assert again.count("skipped") == 3, again.summary()
 
 
 def test_a_split_video_that_cannot_be_joined_is_enhanced_whole(ray_session, enhancer,

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from app.core.media.images import read_image, write_image
+from app.core import EnhanceSettings, read_image, write_image
 from app.gui.main_window import MainWindow
 
 
@@ -39,9 +39,9 @@ def test_open_shows_input_output_and_heatmap(qtbot, window, photo):
         assert window.open_path(photo)
     assert all(p.view.has_image() for p in window.panes)
     assert window.output.mean() > window.preview.mean() * 1.5
-    assert window.factor is not None and window.factor.shape[2] == 3
+    assert window.gain is not None and window.gain.ndim == 2 and window.gain.mean() > 0.5
     heat = window.factor_pane.view.item.pixmap()
-    assert not heat.isNull() and heat.width() == window.factor.shape[1]
+    assert not heat.isNull() and heat.width() == window.gain.shape[1]
     assert "320 x 240" in window.status_size.text()
     assert "onnxruntime" in window.status_backend.text() or "torch" in window.status_backend.text()
     assert "ms" in window.status_time.text()
@@ -57,15 +57,40 @@ def test_drop_a_file_with_a_real_drop_event(qtbot, window, photo):
     assert window.path == photo
 
 
-def test_exposure_slider_brightens_and_updates_heatmap(qtbot, window, photo):
+def test_exposure_auto_then_slider_brightens_and_updates_heatmap(qtbot, window, photo):
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
         window.open_path(photo)
-    before_out, before_factor = window.output.mean(), window.factor.copy()
+    exposure = window.controls.exposure
+    assert exposure.auto.isChecked() and not exposure.slider.isEnabled()  # Auto by default
+    before_out, before_gain = window.output.mean(), window.gain.copy()
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
-        window.controls.exposure_slider.setValue(80)
-    assert window.controls.exposure_spin.value() == pytest.approx(0.8)
+        exposure.auto.setChecked(False)
+    assert exposure.slider.isEnabled()
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        exposure.slider.setValue(80)
+    assert exposure.spin.value() == pytest.approx(0.8)
+    assert window.controls.settings().exposure == pytest.approx(0.8)
     assert window.output.mean() > before_out + 5
-    assert window.factor.mean() < before_factor.mean()  # more negative = more brightening
+    assert window.gain.mean() > before_gain.mean() + 0.3  # more stops of brightening
+
+
+def test_denoise_control_off_auto_and_strength(qtbot, window, photo):
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.open_path(photo)
+    denoise = window.controls.denoise
+    assert window.controls.settings().denoise == "auto"
+    smooth = window.output.astype(float)
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        denoise.auto.setChecked(False)
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        denoise.spin.setValue(0.0)
+    assert window.controls.settings().denoise == 0.0
+    grainy = window.output.astype(float)
+    # high-frequency energy: denoise off keeps more of it
+    def grain(img):
+        return np.abs(np.diff(img, axis=1)).mean()
+    assert grain(grainy) > grain(smooth) * 1.1
+    assert "no denoise" in window.output_pane.footer.text()
 
 
 def test_iterations_slider_changes_strength(qtbot, window, photo):
@@ -83,8 +108,10 @@ def test_rapid_slider_moves_coalesce_and_never_show_stale(qtbot, window, photo):
         window.open_path(photo)
     shown = []
     window.preview_shown.connect(shown.append)
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.controls.exposure.auto.setChecked(False)
     for v in range(30, 80):
-        window.controls.exposure_slider.setValue(v)
+        window.controls.exposure.slider.setValue(v)
     last = window.latest_preview_id
     qtbot.waitUntil(lambda: window.shown_id == last, timeout=15000)
     assert shown == sorted(shown)  # ids only ever increase on screen
@@ -125,14 +152,24 @@ def test_settings_persist_between_runs(qtbot, tmp_path, photo):
     store = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
     first = MainWindow(enhancer_factory, store)
     qtbot.addWidget(first)
-    first.controls.exposure_spin.setValue(0.45)
+    first.controls.exposure.auto.setChecked(False)
+    first.controls.exposure.spin.setValue(0.45)
     first.controls.iterations_spin.setValue(5)
+    first.controls.denoise.auto.setChecked(False)
+    first.controls.denoise.spin.setValue(1.5)
     first.close()
     second = MainWindow(enhancer_factory, store)
     qtbot.addWidget(second)
     s = second.controls.settings()
-    assert (s.exposure, s.iterations) == (0.45, 5)
+    assert (s.exposure, s.iterations, s.denoise) == (0.45, 5, 1.5)
+    second.controls.reset_settings()
+    assert second.controls.settings() == EnhanceSettings().validated()
+    assert "reset" in second.statusBar().currentMessage().lower()
     second.close()
+    third = MainWindow(enhancer_factory, store)
+    qtbot.addWidget(third)
+    assert third.controls.settings().exposure == "auto"  # the reset was remembered
+    third.close()
 
 
 def test_zoom_and_pan_are_synchronised(qtbot, window, photo):
@@ -237,7 +274,7 @@ def test_video_scrub_preview_and_export_with_sound(qtbot, window, tmp_path):
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
         window.video_bar.slider.setValue(15)  # 1.5 s: scrub, debounced, then enhanced
     assert not np.array_equal(first, window.image)
-    assert window.factor is not None
+    assert window.gain is not None
     options = window.video_bar.export_options  # codec and quality sit beside the scrubber
     options.codec.setCurrentIndex(options.codec.findData("h265"))
     assert options.crf.value() == 22  # the new codec's own default

@@ -170,7 +170,7 @@ def test_videos_are_batch_items(tmp_path, clip, enhancer):
     status = {o.source.split("/")[-1]: o.status for o in report.outcomes}
     assert status == {"clip.mp4": "done", "broken.mov": "failed"}
     assert probe(tmp_path / "o" / "clip_enhanced.mp4").frames == 36
-    written = json.loads((tmp_path / "o" / "lowlight_report.json").read_text())
+    written = json.loads(report.paths[1].read_text())
     assert (written["settings"]["video_codec"], written["settings"]["video_crf"]) == ("h264", 26)
     with pytest.raises(ValueError, match="codec"):  # a bad choice fails before any file
         run_batch(discover([src]), enhancer, EnhanceSettings(),

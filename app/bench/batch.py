@@ -30,7 +30,7 @@ class CopyEngine:
     def enhance(self, image, *args, **kwargs):
         from app.core.engine.enhancer import EnhanceResult
 
-        return EnhanceResult(image, np.zeros((1, 1, 3), np.float32), "copy", 0.0)
+        return EnhanceResult(image, None, "copy", 0.0)
 
 
 class FreeEngine(CopyEngine):

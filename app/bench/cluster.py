@@ -75,15 +75,15 @@ def timed_local(src: Path, out: Path, engine) -> dict:
 def plain_loop_seconds(src: Path, out: Path, engine) -> float:
     """Per file: the worker's own function, no Ray (what each cluster task does)."""
     from app.core import BatchControl, OutputOptions, discover
-    from app.core.jobs.batch import plan_batch, process_item
+    from app.core.jobs.batch import plan_work, process_item
     from app.core.settings import EnhanceSettings
 
     shutil.rmtree(out, ignore_errors=True)
-    output = OutputOptions(out)
-    _, todo = plan_batch(discover([src]), output)
+    output = OutputOptions(out).validated()
+    _, todo = plan_work(discover([src]), output)
     start = time.perf_counter()
-    for _i, item, target in todo:
-        process_item(item, target, engine, EnhanceSettings(), output, BatchControl())
+    for _i, plan in todo:
+        process_item(plan, engine, EnhanceSettings(), output, BatchControl())
     return (time.perf_counter() - start) / len(todo)
 
 

@@ -10,31 +10,35 @@ torch backend; nothing imports jobs but the callers above core):
 - :mod:`app.core.jobs`      batches, video export, pause/cancel, reports
 """
 from app.core.engine.enhancer import Enhancer, EnhanceResult
-from app.core.engine.heatmap import factor_heatmap, heatmap_image
+from app.core.engine.heatmap import STOPS as HEATMAP_STOPS
+from app.core.engine.heatmap import gain_heatmap, heatmap_image
 from app.core.engine.heatmap import palette as heatmap_palette
 from app.core.jobs.batch import run_batch
-from app.core.jobs.control import BatchControl, Cancelled
+from app.core.jobs.control import BatchControl, BatchInterrupted, Cancelled
 from app.core.jobs.discovery import MEDIA_SUFFIXES, BatchItem, OutputOptions, discover, is_video
-from app.core.jobs.report import BatchReport, Outcome
+from app.core.jobs.report import BatchReport, Outcome, printable
 from app.core.jobs.video_export import VideoResult, enhance_video
 from app.core.media.images import (
+    DEFAULT_MAX_MEGAPIXELS,
     IMAGE_SUFFIXES,
     ImageMeta,
     ImageReadError,
+    ImageTooLarge,
     ImageWriteError,
     format_for_path,
     read_image,
     to_uint8,
     write_image,
 )
-from app.core.media.video import VideoInfo, VideoReadError, probe, read_frame
+from app.core.media.video import VideoInfo, VideoReadError, VideoWriteError, probe, read_frame
 from app.core.settings import EnhanceSettings, VideoOptions
 
 __all__ = [
-    "BatchControl", "BatchItem", "BatchReport", "Cancelled", "discover", "enhance_video",
-    "Enhancer", "EnhanceResult", "EnhanceSettings", "factor_heatmap", "format_for_path",
-    "heatmap_image", "heatmap_palette", "IMAGE_SUFFIXES", "ImageMeta", "ImageReadError",
-    "ImageWriteError", "is_video", "MEDIA_SUFFIXES", "Outcome", "OutputOptions", "probe",
-    "read_frame", "read_image", "run_batch", "to_uint8", "VideoInfo", "VideoOptions",
-    "VideoReadError", "VideoResult", "write_image",
+    "BatchControl", "BatchInterrupted", "BatchItem", "BatchReport", "Cancelled",
+    "DEFAULT_MAX_MEGAPIXELS", "discover", "enhance_video", "Enhancer", "EnhanceResult",
+    "EnhanceSettings", "format_for_path", "gain_heatmap", "heatmap_image", "heatmap_palette",
+    "HEATMAP_STOPS", "IMAGE_SUFFIXES", "ImageMeta", "ImageReadError", "ImageTooLarge",
+    "ImageWriteError", "is_video", "MEDIA_SUFFIXES", "Outcome", "OutputOptions", "printable",
+    "probe", "read_frame", "read_image", "run_batch", "to_uint8", "VideoInfo", "VideoOptions",
+    "VideoReadError", "VideoResult", "VideoWriteError", "write_image",
 ]

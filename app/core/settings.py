@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 EXPOSURE_RANGE = (0.2, 0.9)
 ITERATIONS_RANGE = (1, 16)
 SCALE_CHOICES = (1, 2, 4, 8, 12, 16)
+DENOISE_RANGE = (0.0, 2.0)
+AUTO = "auto"
 
 
 def low_res_size(height: int, width: int, scale: int) -> tuple[int, int]:
@@ -13,27 +15,63 @@ def low_res_size(height: int, width: int, scale: int) -> tuple[int, int]:
     return max(1, round(height / scale)), max(1, round(width / scale))
 
 
+def _auto_or_number(name: str, value, lo: float, hi: float, off: float | None = None):
+    """"auto", or a float in [lo, hi] ("off" -> ``off`` where allowed); ValueError otherwise."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word == AUTO:
+            return AUTO
+        if word == "off" and off is not None:
+            return off
+        try:
+            value = float(word)
+        except ValueError:
+            raise ValueError(f"{name} must be auto{', off' if off is not None else ''} or a "
+                             f"number from {lo} to {hi}, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be auto or a number from {lo} to {hi}, got {value!r}")
+    return float(value)
+
+
 @dataclass(frozen=True)
 class EnhanceSettings:
-    """What the user chose: target exposure alpha, recurrence count n, EFE downscale factor."""
+    """What the user chose.
 
-    exposure: float = 0.6
+    exposure: "auto" (dark photos brought to a natural level, well-exposed ones left alone,
+        noise-only photos kept dark) or a target mean brightness in [0.2, 0.9].
+    iterations: strength, 1-16; 8 reaches the exposure, fewer is gentler, more is stronger
+        (it scales the brightening in stops; the recurrence count n of SGZ).
+    scale: map detail, the downscale factor of the copy the EFE net sees.
+    denoise: "auto" (1.0), "off" (0) or a strength up to 2; noise is removed in proportion
+        to how much each region is brightened.
+    """
+
+    exposure: float | str = AUTO
     iterations: int = 8
     scale: int = 12
+    denoise: float | str = AUTO
+
+    @property
+    def auto_exposure(self) -> bool:
+        return self.exposure == AUTO
+
+    @property
+    def denoise_strength(self) -> float:
+        """The denoise amount as a number (auto = 1)."""
+        return 1.0 if self.denoise == AUTO else float(self.denoise)
 
     def validated(self) -> EnhanceSettings:
         """Return a copy with every value checked; raises ValueError with a readable reason."""
-        lo, hi = EXPOSURE_RANGE
-        if not lo <= float(self.exposure) <= hi:
-            raise ValueError(f"exposure must be between {lo} and {hi}, got {self.exposure}")
+        exposure = _auto_or_number("exposure", self.exposure, *EXPOSURE_RANGE)
+        denoise = _auto_or_number("denoise", self.denoise, *DENOISE_RANGE, off=0.0)
         lo, hi = ITERATIONS_RANGE
         if int(self.iterations) != self.iterations or not lo <= self.iterations <= hi:
-            raise ValueError(f"iterations must be an integer from {lo} to {hi}, "
+            raise ValueError(f"strength (iterations) must be an integer from {lo} to {hi}, "
                              f"got {self.iterations}")
         if int(self.scale) != self.scale or not 1 <= self.scale <= 64:
             raise ValueError(f"scale must be an integer from 1 to 64, got {self.scale}")
-        return replace(self, exposure=float(self.exposure), iterations=int(self.iterations),
-                       scale=int(self.scale))
+        return replace(self, exposure=exposure, iterations=int(self.iterations),
+                       scale=int(self.scale), denoise=denoise)
 
 
 VIDEO_CODECS = ("h264", "h265")

@@ -203,7 +203,9 @@ class BatchPanel(QWidget):
         self._rediscover()
 
     def _rediscover(self) -> None:
-        self.items = discover(self.inputs, self.recursive.isChecked())
+        # the output folder is never walked: a rerun must not enhance the earlier outputs
+        self.items = discover(self.inputs, self.recursive.isChecked(),
+                              exclude=self.output_edit.text() or None)
         self.table.setRowCount(len(self.items))
         for row, item in enumerate(self.items):
             self.table.setItem(row, 0, QTableWidgetItem(str(item.relative)))

@@ -127,7 +127,7 @@ class ExportMixin:
         self.saved_path = target
 
     def save_heatmap(self) -> None:
-        if self.factor is None:
+        if self.gain is None:
             return
         default = self.default_output_path().with_name(
             self.default_output_path().stem.replace("_enhanced", "") + "_factor.png")
@@ -140,7 +140,7 @@ class ExportMixin:
             return
         h, w = self.image.shape[:2]
         try:
-            write_image(target, heatmap_image(self.factor, h, w))
+            write_image(target, heatmap_image(self.gain, h, w))
         except (OSError, ValueError) as exc:
             self.message.show_error(f"Could not save {target.name}: {exc}")
             return

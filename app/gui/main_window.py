@@ -28,12 +28,12 @@ from app.core import (
     ImageMeta,
     ImageReadError,
     VideoOptions,
-    factor_heatmap,
+    gain_heatmap,
     is_video,
     read_image,
 )
 from app.gui.batch_panel import BatchPanel
-from app.gui.controls import ControlsPanel
+from app.gui.controls import ControlsPanel, settings_caption
 from app.gui.convert import from_qimage, to_pixmap, to_qimage
 from app.gui.exporting import ExportMixin
 from app.gui.panes import HeatmapLegend, Pane, SplitView, ViewSync
@@ -68,7 +68,7 @@ class MainWindow(ExportMixin, QMainWindow):
         self.meta: ImageMeta | None = None
         self.preview: np.ndarray | None = None
         self.output: np.ndarray | None = None  # enhanced preview
-        self.factor: np.ndarray | None = None
+        self.gain: np.ndarray | None = None  # brightening in stops, small
         self.shown_id = 0
         self.last_error: str | None = None
         self.latest_preview_id = 0
@@ -79,6 +79,8 @@ class MainWindow(ExportMixin, QMainWindow):
 
         self.controls = ControlsPanel(self._load_settings())
         self.controls.changed.connect(self._settings_changed)
+        self.controls.was_reset.connect(lambda words: self.statusBar().showMessage(
+            f"Settings reset to the defaults: {words}", 8000))
         self._build_views()
         self._build_actions()
         self._build_layout()
@@ -90,7 +92,7 @@ class MainWindow(ExportMixin, QMainWindow):
         self.input_pane = Pane("Input")
         self.output_pane = Pane("Enhanced")
         self.legend = HeatmapLegend()
-        self.factor_pane = Pane("Enhancement factor", self.legend)
+        self.factor_pane = Pane("Brightening (stops)", self.legend)
         self.panes = [self.input_pane, self.output_pane, self.factor_pane]
         self.sync = ViewSync([p.view for p in self.panes])
         self.side_by_side = QSplitter(Qt.Horizontal)
@@ -163,8 +165,7 @@ class MainWindow(ExportMixin, QMainWindow):
                              self.toggle_compare)
         self.act_compare.setCheckable(True)
         self.act_reset = a("&Reset settings", "fa5s.undo", "Ctrl+R",
-                           lambda: self.controls.set_settings(EnhanceSettings()) or
-                           self._settings_changed(self.controls.settings()))
+                           self.controls.reset_settings)
         for act in (self.act_save, self.act_save_as, self.act_save_factor):
             act.setEnabled(False)
         file_menu = self.menuBar().addMenu("&File")
@@ -203,9 +204,10 @@ class MainWindow(ExportMixin, QMainWindow):
     def _load_settings(self) -> EnhanceSettings:
         d = EnhanceSettings()
         try:
-            return EnhanceSettings(float(self.store.value("exposure", d.exposure)),
+            return EnhanceSettings(str(self.store.value("exposure", d.exposure)),
                                    int(self.store.value("iterations", d.iterations)),
-                                   int(self.store.value("scale", d.scale))).validated()
+                                   int(self.store.value("scale", d.scale)),
+                                   str(self.store.value("denoise", d.denoise))).validated()
         except (TypeError, ValueError):
             return d
 
@@ -221,9 +223,10 @@ class MainWindow(ExportMixin, QMainWindow):
                                           self.store.setValue("video_crf", o.quality)))
 
     def _save_settings(self, s: EnhanceSettings) -> None:
-        self.store.setValue("exposure", s.exposure)
+        self.store.setValue("exposure", str(s.exposure))
         self.store.setValue("iterations", s.iterations)
         self.store.setValue("scale", s.scale)
+        self.store.setValue("denoise", str(s.denoise))
 
     def _settings_changed(self, s: EnhanceSettings) -> None:
         self._save_settings(s)
@@ -294,7 +297,7 @@ class MainWindow(ExportMixin, QMainWindow):
         self.message.hide()
         self.image, self.meta, self.path = image, meta, path
         self.preview = preview_of(image)
-        self.output = self.factor = None
+        self.output = self.gain = None
         self.shown_id = self.latest_preview_id  # results for the old image are stale now
         size = (image.shape[1], image.shape[0])
         for pane in self.panes:
@@ -366,14 +369,13 @@ class MainWindow(ExportMixin, QMainWindow):
         if reply.id <= self.shown_id or self.image is None:
             return  # stale: a newer preview is already on screen
         self.shown_id = reply.id
-        self.output, self.factor = reply.image, reply.factor
+        self.output, self.gain = reply.image, reply.gain
         self.backend, self.last_seconds = reply.backend, reply.seconds
         size = (self.image.shape[1], self.image.shape[0])
         self.output_pane.view.set_pixmap(to_pixmap(reply.image), size)
         s = self.controls.settings()
-        self.output_pane.footer.setText(f"exposure {s.exposure:.2f}, strength n = {s.iterations}"
-                                        f", detail 1/{s.scale}")
-        self.factor_pane.view.set_pixmap(to_pixmap(factor_heatmap(reply.factor)), size)
+        self.output_pane.footer.setText(settings_caption(s))
+        self.factor_pane.view.set_pixmap(to_pixmap(gain_heatmap(reply.gain)), size)
         if self.view_stack.currentWidget() is self.split_view:  # only paint what is seen
             self._refresh_split_view()
         self._update_status()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import heatmap_palette
+from app.core import HEATMAP_STOPS, heatmap_palette
 
 ZOOM_STEP = 1.25
 
@@ -120,8 +120,8 @@ class HeatmapLegend(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-        self.setToolTip("Enhancement factor x_r per pixel: warm colours were brightened, "
-                        "cool colours darkened, grey left as it was")
+        self.setToolTip("Brightening applied to each region, in stops (EV): +1 EV is twice "
+                        "as bright. Warm = brightened, grey = unchanged, blue = darkened.")
 
     def paintEvent(self, _event) -> None:  # noqa: N802
         p = QPainter(self)
@@ -134,9 +134,10 @@ class HeatmapLegend(QWidget):
         p.fillRect(bar, grad)
         p.setPen(self.palette().windowText().color())
         text = QRectF(8, 17, self.width() - 16, 16)
-        p.drawText(text, Qt.AlignLeft | Qt.AlignVCenter, "darkened")
-        p.drawText(text, Qt.AlignHCenter | Qt.AlignVCenter, "unchanged")
-        p.drawText(text, Qt.AlignRight | Qt.AlignVCenter, "strongly brightened")
+        stops = int(HEATMAP_STOPS)
+        p.drawText(text, Qt.AlignLeft | Qt.AlignVCenter, f"-{stops} EV")
+        p.drawText(text, Qt.AlignHCenter | Qt.AlignVCenter, "0 EV unchanged")
+        p.drawText(text, Qt.AlignRight | Qt.AlignVCenter, f"+{stops} EV")
         p.end()
 
 

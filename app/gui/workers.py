@@ -35,7 +35,7 @@ class Reply:
     id: int
     full: bool
     image: np.ndarray
-    factor: np.ndarray | None  # low-res x_r (the panes scale it up smoothly)
+    gain: np.ndarray | None  # low-res map of the brightening in stops (scaled up smoothly)
     backend: str
     seconds: float
 
@@ -99,10 +99,9 @@ class EngineWorker(QObject):
                     self.progress.emit(req.id, fraction)
 
             start = time.perf_counter()
-            result = engine.enhance(req.image, s.exposure, s.iterations, s.scale,
-                                    progress=on_progress)
-            factor = None if req.full else result.factor_small  # the heatmap is drawn small
-            self.finished.emit(Reply(req.id, req.full, result.image, factor,
+            result = engine.enhance(req.image, s, progress=on_progress)
+            gain = None if req.full else result.gain_small  # the heatmap is drawn small
+            self.finished.emit(Reply(req.id, req.full, result.image, gain,
                                      result.backend, time.perf_counter() - start))
         except Cancelled:
             self.failed.emit(req.id, "cancelled")

@@ -12,14 +12,16 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 from app.core.engine.heatmap import heatmap_image
-from app.core.jobs.control import BatchControl, Cancelled
+from app.core.jobs.control import BatchControl, BatchInterrupted, Cancelled
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
+from app.core.jobs.plan import Plan, plan_batch
 from app.core.jobs.report import BatchReport, Outcome
 from app.core.media.images import atomic_write_bytes, encode_image, format_for_path, read_image
+from app.core.media.tempfiles import remove_stale_temps
 from app.core.settings import EnhanceSettings, VideoOptions
 
 log = logging.getLogger(__name__)
@@ -28,13 +30,7 @@ log = logging.getLogger(__name__)
 PHOTO_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 ProgressFn = Callable[[int, int, Outcome], None]
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
+INTERRUPTED = "interrupted (Ctrl+C)"
 
 
 def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
@@ -48,25 +44,31 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     Photos go to PHOTO_WORKERS threads, each taking one file from decode to written output
     with a single-threaded enhancement, so the cores work on different files instead of
     handing each step back and forth. Videos run one at a time (their own pipeline uses every
-    core). The callbacks are called from this thread only, files may finish out of order."""
+    core). The callbacks are called from this thread only, files may finish out of order.
+    A KeyboardInterrupt cancels what runs, writes the report and raises BatchInterrupted,
+    which carries it. (The CLI traps SIGINT and calls ``control.interrupt()`` instead: an
+    exception raised inside a compiled kernel can come out as a SystemError.)"""
     s = settings.validated()
-    output = replace(output, video=output.video.validated())  # a bad choice fails up front
+    output = output.validated()  # a bad choice fails up front, before any file
     control = control or BatchControl()
     report = new_report(enhancer.backend_name, s, output)
     total = len(items)
     done: dict[int, Outcome] = {}
 
     def finish(i: int, outcome: Outcome) -> None:
+        if outcome.status == "cancelled" and control.interrupted and not outcome.reason:
+            outcome.reason = INTERRUPTED
         done[i] = outcome
         if on_file:
             on_file(i, total, outcome)
 
-    planned, todo = plan_batch(items, output)
-    for i, outcome in planned:
+    settled, todo = plan_work(items, output)
+    for i, outcome in settled:
         finish(i, outcome)
 
     threads = 1 if PHOTO_WORKERS > 1 else None
     running: dict[Future, int] = {}
+    raised = False
 
     def collect(block: bool) -> None:
         finished, _ = wait(running, timeout=None if block else 0, return_when=FIRST_COMPLETED)
@@ -74,50 +76,70 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
             finish(running.pop(fut), fut.result())
 
     with ThreadPoolExecutor(max_workers=PHOTO_WORKERS, thread_name_prefix="batch") as pool:
-        for i, item, target in todo:
-            if control.cancelled:
-                finish(i, Outcome(str(item.source), str(target), "cancelled"))
-                continue
-            if is_video(item.source):
-                while running:  # let the photos in flight finish: the video wants every core
+        try:
+            for i, plan in todo:
+                if control.cancelled:
+                    finish(i, cancelled_outcome(plan, control))
+                    continue
+                if is_video(plan.item.source):
+                    while running:  # let the photos in flight finish: the video wants every core
+                        collect(block=True)
+                    if on_start:
+                        on_start(i, plan.item)
+                    finish(i, _video_outcome(plan, enhancer, s, output.video, control,
+                                             on_video_progress))
+                    continue
+                while len(running) >= PHOTO_WORKERS:
                     collect(block=True)
                 if on_start:
-                    on_start(i, item)
-                finish(i, _video_outcome(item, target, enhancer, s, output.video, control,
-                                         on_video_progress))
-                continue
-            while len(running) >= PHOTO_WORKERS:
-                collect(block=True)
-            if on_start:
-                on_start(i, item)
-            running[pool.submit(_photo_outcome, item, target, enhancer, s, output, control,
-                                threads)] = i
-            collect(block=False)
+                    on_start(i, plan.item)
+                running[pool.submit(_photo_outcome, plan, enhancer, s, output, control,
+                                    threads)] = i
+                collect(block=False)
+        except KeyboardInterrupt:
+            control.interrupt()  # the photos in flight stop at their next checkpoint
+            raised = True
         while running:
             collect(block=True)
+    for i, plan in todo:
+        if i not in done:
+            done[i] = cancelled_outcome(plan, control)
     report.outcomes = [done[i] for i in sorted(done)]
+    report.interrupted = control.interrupted
     if write_report and items:
         save_report(report, output)
+    if raised:
+        raise BatchInterrupted(report)
     return report
 
 
-def plan_batch(items: list[BatchItem], output: OutputOptions
-               ) -> tuple[list[tuple[int, Outcome]], list[tuple[int, BatchItem, Path]]]:
-    """-> (outcomes settled without work: skipped or refused, (index, item, target) to do).
-    Shared by the local and the cluster runner, so both name, skip and refuse alike."""
-    settled, todo = [], []
-    for i, item in enumerate(items):
-        target = output.target(item)
-        if _same_file(item.source, target):
-            settled.append((i, Outcome(str(item.source), str(target), "failed",
-                                       "output would replace the input; choose another "
-                                       "folder or name pattern")))
-        elif target.exists() and not output.overwrite:
-            settled.append((i, Outcome(str(item.source), str(target), "skipped",
-                                       "output exists")))
+def plan_work(items: list[BatchItem], output: OutputOptions
+              ) -> tuple[list[tuple[int, Outcome]], list[tuple[int, Plan]]]:
+    """The whole batch's plan (:func:`app.core.jobs.plan.plan_batch`) -> (outcomes settled
+    without work: skipped or refused, (index, plan) of the files to enhance); the leftovers of
+    a killed run are swept from the folders the batch writes to. Shared by the local and the
+    cluster batch (:mod:`app.core.jobs.cluster`), so both name, skip and refuse alike."""
+    settled: list[tuple[int, Outcome]] = []
+    todo: list[tuple[int, Plan]] = []
+    for i, plan in enumerate(plan_batch(items, output)):
+        if plan.status == "todo":
+            todo.append((i, plan))
         else:
-            todo.append((i, item, target))
+            settled.append((i, Outcome(str(plan.item.source), str(plan.target or ""),
+                                       plan.status, plan.reason)))
+    for folder in output_folders(todo, output):
+        remove_stale_temps(folder)
     return settled, todo
+
+
+def output_folders(todo: list[tuple[int, Plan]], output: OutputOptions) -> list[Path]:
+    """The folders the planned files are written to, the output folder first."""
+    return sorted({p.target.parent for _, p in todo} | {Path(output.folder)})
+
+
+def cancelled_outcome(plan: Plan, control: BatchControl) -> Outcome:
+    return Outcome(str(plan.item.source), str(plan.target), "cancelled",
+                   INTERRUPTED if control.interrupted else "")
 
 
 def new_report(backend: str, s: EnhanceSettings, output: OutputOptions) -> BatchReport:
@@ -128,27 +150,30 @@ def new_report(backend: str, s: EnhanceSettings, output: OutputOptions) -> Batch
 def save_report(report: BatchReport, output: OutputOptions) -> None:
     try:
         report.write(Path(output.folder))
-    except OSError as exc:
+    except Exception as exc:  # noqa: BLE001 - the outcomes are still returned
         log.warning("could not write the batch report: %s", exc)
 
 
-def process_item(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
-                 output: OutputOptions, control: BatchControl, threads: int | None = 1,
-                 on_video_progress=None) -> Outcome:
-    """One planned file, photo or video, to its written output; never raises. What a cluster
-    worker runs, so its outputs are the local batch's byte for byte."""
-    if is_video(item.source):
-        return _video_outcome(item, target, enhancer, s, output.video, control,
-                              on_video_progress)
-    return _photo_outcome(item, target, enhancer, s, output, control, threads)
+def process_item(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptions,
+                 control: BatchControl, threads: int | None = 1,
+                 on_video_progress: Callable[[int, int, float], None] | None = None
+                 ) -> Outcome:
+    """One planned file (status "todo"), photo or video, to its written output; never raises
+    for the file's own errors. What a cluster worker runs, so that its outputs are the local
+    batch's byte for byte."""
+    if is_video(plan.item.source):
+        return _video_outcome(plan, enhancer, s, output.video, control, on_video_progress)
+    return _photo_outcome(plan, enhancer, s, output, control, threads)
 
 
-def _outcome(item: BatchItem, target: Path, work: Callable[[], None]) -> Outcome:
-    """Run one file's ``work``; never raises (the outcome says what happened)."""
-    outcome = Outcome(str(item.source), str(target), "done")
+def _outcome(plan: Plan, work: Callable[[], str]) -> Outcome:
+    """Run one file's ``work`` (which returns a warning or ""); never raises for the file's own
+    errors (the outcome says what happened)."""
+    outcome = Outcome(str(plan.item.source), str(plan.target), "done", plan.reason)
     start = time.perf_counter()
     try:
-        work()
+        warning = work()
+        outcome.reason = "; ".join(filter(None, (warning, plan.reason)))
     except Cancelled:
         outcome.status = "cancelled"
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the batch
@@ -157,36 +182,36 @@ def _outcome(item: BatchItem, target: Path, work: Callable[[], None]) -> Outcome
     return outcome
 
 
-def _photo_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
-                   output: OutputOptions, control: BatchControl, threads: int | None) -> Outcome:
+def _photo_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptions,
+                   control: BatchControl, threads: int | None) -> Outcome:
     """One photo from file to written output (run in a worker thread)."""
+    target = plan.target
 
-    def work() -> None:
+    def work() -> str:
         control.checkpoint()
-        pixels, meta = read_image(item.source)
-        result = enhancer.enhance(pixels, s.exposure, s.iterations, s.scale,
-                                  progress=control.checkpoint, threads=threads)
+        pixels, meta = read_image(plan.item.source, output.max_pixels)
+        result = enhancer.enhance(pixels, s, progress=control.checkpoint, threads=threads)
         target.parent.mkdir(parents=True, exist_ok=True)
         _encode_and_write(target, result.image, format_for_path(target), output.quality, meta)
-        if output.save_factor:
-            heat = heatmap_image(result.factor_small, *result.image.shape[:2])
-            _encode_and_write(target.with_name(target.stem + "_factor.png"), heat, "png", 0,
-                              None)
+        if plan.factor is not None:
+            heat = heatmap_image(result.gain_small, *result.image.shape[:2])
+            _encode_and_write(plan.factor, heat, "png", 0, None)
+        return ""
 
-    return _outcome(item, target, work)
+    return _outcome(plan, work)
 
 
-def _video_outcome(item: BatchItem, target: Path, enhancer, s: EnhanceSettings,
-                   video: VideoOptions, control: BatchControl, progress) -> Outcome:
+def _video_outcome(plan: Plan, enhancer, s: EnhanceSettings, video: VideoOptions,
+                   control: BatchControl, progress) -> Outcome:
     from app.core.jobs.video_export import enhance_video
 
-    def work() -> None:
+    def work() -> str:
         control.checkpoint()  # a paused batch does not start its next video
-        target.parent.mkdir(parents=True, exist_ok=True)
-        enhance_video(item.source, target, enhancer, s, video, progress=progress,
-                      control=control)
+        plan.target.parent.mkdir(parents=True, exist_ok=True)
+        return enhance_video(plan.item.source, plan.target, enhancer, s, video,
+                             progress=progress, control=control).warning
 
-    return _outcome(item, target, work)
+    return _outcome(plan, work)
 
 
 def _encode_and_write(target: Path, pixels, fmt: str, quality: int, meta) -> None:

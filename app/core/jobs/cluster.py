@@ -1,19 +1,22 @@
 """The batch on a Ray cluster: ``lowlight batch FOLDERS -o OUT --cluster auto|ray://H:P|local``.
 
-Only who runs each file changes: the planning (names, skip-existing, same-file refusal), the
-per-file function and the report are the local batch's (:mod:`app.core.jobs.batch`), so the
-outputs are byte for byte the same. Each worker is a Ray actor holding one engine, loaded once,
+Only who runs each file changes: the whole-batch output plan (:mod:`app.core.jobs.plan`, via
+:func:`app.core.jobs.batch.plan_work`), the per-file function
+(:func:`app.core.jobs.batch.process_item`) and the report are the local batch's, so the outputs
+are byte for byte the same. Each worker is a Ray actor holding one engine, loaded once,
 single-threaded, one CPU; every photo and every video is one task. Only paths travel: inputs
 and outputs must be on a filesystem every node sees under the same path.
 
 Faults: Ray restarts an actor whose process dies and retries its tasks (max_restarts,
 max_task_retries); an actor that stays dead is replaced here and its files are resubmitted.
-Outputs are written atomically, so a killed attempt never leaves a half-written file; the retry
-removes its temporary files. Cancel (``control.cancel()`` or Ctrl+C) cancels the queued tasks,
-kills the actors and still writes the report for what finished.
+Outputs are written atomically under locked temporary names, so a killed attempt never leaves
+a half-written output; the driver sweeps what killed attempts left once the workers are gone.
+Cancel (``control.cancel()``, or ``control.interrupt()`` from the CLI's Ctrl+C handler)
+cancels the queued tasks, kills the actors and still writes the report for what finished; a
+KeyboardInterrupt in the driver does the same and raises BatchInterrupted, as run_batch does.
 
 Ray is imported lazily, here and in :mod:`app.core.jobs.ray_session` (joining or starting a
-cluster, Ctrl+C) only: the desktop app does not carry it (``pip install .[cluster]``).
+cluster) only: the desktop app does not carry it (``pip install .[cluster]``).
 """
 from __future__ import annotations
 
@@ -21,17 +24,26 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from app.core.jobs.batch import ProgressFn, new_report, plan_batch, save_report
-from app.core.jobs.cluster_worker import ClusterWorker, remove_partials
-from app.core.jobs.control import BatchControl
+from app.core.jobs.batch import (
+    INTERRUPTED,
+    ProgressFn,
+    cancelled_outcome,
+    new_report,
+    plan_work,
+    save_report,
+)
+from app.core.jobs.cluster_worker import ClusterWorker
+from app.core.jobs.control import BatchControl, BatchInterrupted
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
-from app.core.jobs.ray_session import ClusterError, connect, ctrl_c_cancels
+from app.core.jobs.plan import Plan
+from app.core.jobs.ray_session import ClusterError, connect
 from app.core.jobs.report import BatchReport, Outcome
 from app.core.jobs.video_split import plan_split, remove_segments
+from app.core.media.tempfiles import remove_stale_temps, temps_of
 from app.core.settings import EnhanceSettings
 
 log = logging.getLogger(__name__)
@@ -39,6 +51,7 @@ DEPTH = 2  # photos queued per worker: the next one is already there when one fi
 MAX_ATTEMPTS = 3  # times a file is submitted to a fresh worker after its worker stayed dead
 RAY_RESTARTS = 2  # Ray's own restarts of a dead actor, with retries of its tasks
 POLL_S = 0.25  # how often the wait loop looks at the cancel flag (and so at Ctrl+C)
+SWEEP_WAIT_S = 3.0  # how long the sweep waits for killed workers to let go of their files
 
 
 def run_cluster_batch(items: list[BatchItem], settings: EnhanceSettings,
@@ -53,9 +66,9 @@ def run_cluster_batch(items: list[BatchItem], settings: EnhanceSettings,
     ``make_engine`` (picklable) builds each worker's engine, by default the shipped weights
     on the best backend with one thread. ``split_seconds``: videos at least twice that long
     are cut into segments of about that length, enhanced in parallel and joined
-    (:mod:`app.core.jobs.video_split`). Ctrl+C cancels and returns the report."""
+    (:mod:`app.core.jobs.video_split`)."""
     s = settings.validated()
-    output = replace(output, video=output.video.validated())
+    output = output.validated()  # a bad choice fails up front, before any file
     if make_engine is None:
         from app.core.engine.enhancer import Enhancer
 
@@ -63,9 +76,8 @@ def run_cluster_batch(items: list[BatchItem], settings: EnhanceSettings,
     control = control or BatchControl()
     started_here = connect(cluster, workers) if cluster else False
     try:
-        with ctrl_c_cancels(control):
-            return _Run(items, s, output, workers, make_engine, on_file, control, on_start,
-                        split_seconds).run(write_report)
+        return _Run(items, s, output, workers, make_engine, on_file, control, on_start,
+                    split_seconds).run(write_report)
     finally:
         if started_here:
             import ray
@@ -76,8 +88,7 @@ def run_cluster_batch(items: list[BatchItem], settings: EnhanceSettings,
 @dataclass
 class _Task:
     index: int
-    item: BatchItem
-    target: Path
+    plan: Plan
     attempts: int = 0
     slot: int = -1
     generation: int = 0
@@ -85,6 +96,14 @@ class _Task:
     k: int = 0  # segment number
     count: int = 1  # segments of the video
     whole: bool = False  # never split (too short, or its segments could not be joined)
+
+    @property
+    def video(self) -> bool:
+        return is_video(self.plan.item.source)
+
+    @property
+    def target(self) -> Path:
+        return self.plan.target
 
 
 class _Run:
@@ -99,15 +118,15 @@ class _Run:
         self.on_start = on_start
         self.done: dict[int, Outcome] = {}
         self.started = time.time()
-        settled, todo = plan_batch(items, output)
+        settled, self.todo = plan_work(items, output)  # also sweeps a killed run's leftovers
         for i, outcome in settled:
             self.finish(i, outcome)
-        self.queue = deque(_Task(i, item, target) for i, item, target in todo)
+        self.queue = deque(_Task(i, plan) for i, plan in self.todo)
         cpus = int(ray.cluster_resources().get("CPU", 1))
         if workers and workers > cpus:  # the extra actors would never start, nor their files
             log.warning("%d workers asked for, the cluster has %d CPUs: using %d", workers,
                         cpus, cpus)
-        self.size = max(1, min(workers or cpus, cpus, len(todo)))
+        self.size = max(1, min(workers or cpus, cpus, len(self.todo)))
         self.actors: list = []
         self.generations = [0] * self.size
         self.replacements = 0
@@ -121,24 +140,33 @@ class _Run:
                                        max_task_retries=RAY_RESTARTS)(ClusterWorker)
 
     def finish(self, i: int, outcome: Outcome) -> None:
+        if outcome.status == "cancelled" and self.control.interrupted and not outcome.reason:
+            outcome.reason = INTERRUPTED
         self.done[i] = outcome
         if self.on_file:
             self.on_file(i, len(self.items), outcome)
 
     def run(self, write_report: bool) -> BatchReport:
+        raised = False
         try:
             if self.queue:
                 self.start_workers()
                 self.loop()
-        except KeyboardInterrupt:  # a second Ctrl+C, or raised by a callback
-            self.control.cancel()
+        except KeyboardInterrupt:  # Ctrl+C without the CLI's handler, or from a callback
+            self.control.interrupt()
+            raised = True
         if self.control.cancelled:
             self.stop()
         self.kill_all()  # free their CPUs now, not when the garbage collector gets to them
+        self.sweep()
+        self.cancel_rest()
         report = new_report(self.backend, self.s, self.output)
         report.outcomes = [self.done[i] for i in sorted(self.done)]
+        report.interrupted = self.control.interrupted
         if write_report and self.items:
             save_report(report, self.output)
+        if raised:
+            raise BatchInterrupted(report)
         return report
 
     def new_actor(self):
@@ -179,21 +207,19 @@ class _Run:
                 self.collect(ref)
 
     def collect(self, ref) -> None:
-        """A finished task: its outcome, or a lost worker's file back in the queue. A callback's
-        exception may land anywhere: a file is always queued, in flight or done (stop()
-        dedupes)."""
-        ray, task = self.ray, self.inflight[ref]
+        """A finished task: its outcome, or a lost worker's file back in the queue. Wherever
+        a KeyboardInterrupt lands, a file is queued, in flight or done, or else settled by
+        cancel_rest (from the plan)."""
+        ray, task = self.ray, self.inflight.pop(ref)
         try:
             outcome = ray.get(ref)
         except ray.exceptions.RayActorError as exc:
             self.worker_lost(task, exc)
-            del self.inflight[ref]
             return
         except ray.exceptions.RayError as exc:  # not the file's fault, nor the worker's death
-            outcome = Outcome(str(task.item.source), str(task.target), "failed",
+            outcome = Outcome(str(task.plan.item.source), str(task.target), "failed",
                               str(exc).splitlines()[0])
         self.settle(task, outcome)
-        del self.inflight[ref]
 
     def settle(self, task: _Task, outcome: Outcome) -> None:
         """A file's outcome is final; a segment's waits for its siblings, and the last one
@@ -203,9 +229,9 @@ class _Run:
         elif task.kind == "segment":
             self.segment_done(task, outcome)
         elif outcome.status == "unsplit":
-            log.warning("%s: %s; enhancing it whole", task.item.source, outcome.reason)
+            log.warning("%s: %s; enhancing it whole", task.plan.item.source, outcome.reason)
             remove_segments(task.target)
-            self.queue.appendleft(_Task(task.index, task.item, task.target, whole=True))
+            self.queue.appendleft(_Task(task.index, task.plan, whole=True))
         else:
             parts = self.parts.pop(task.index)
             outcome.seconds += sum(p.seconds for p in parts.values())  # all segments' time
@@ -228,24 +254,22 @@ class _Run:
         parts = self.parts[task.index]
         parts[task.k] = outcome
         if len(parts) == task.count:
-            self.queue.appendleft(_Task(task.index, task.item, task.target, kind="join",
-                                        count=task.count))
+            self.queue.appendleft(_Task(task.index, task.plan, kind="join", count=task.count))
 
     def expand(self, task: _Task) -> bool:
         """A long video becomes its segments, at the front of the queue."""
-        if (not self.split or task.kind != "file" or task.whole
-                or not is_video(task.item.source)):
+        if not self.split or task.kind != "file" or task.whole or not task.video:
             return False
         try:
-            count = plan_split(task.item.source, self.split)
+            count = plan_split(task.plan.item.source, self.split)
         except Exception:  # noqa: BLE001 - the whole-file task reports what is wrong
             count = 1
         if count < 2:
             task.whole = True
             return False
         self.parts[task.index] = {}
-        self.queue.extendleft(_Task(task.index, task.item, task.target, kind="segment", k=k,
-                                    count=count) for k in reversed(range(count)))
+        self.queue.extendleft(_Task(task.index, task.plan, kind="segment", k=k, count=count)
+                              for k in reversed(range(count)))
         return True
 
     def call(self, slot: int, task: _Task):
@@ -254,11 +278,10 @@ class _Run:
             self.shared = self.ray.put(self.s), self.ray.put(self.output)
         s, output = self.shared
         if task.kind == "segment":
-            return actor.segment.remote(task.item, task.target, task.k, task.count, self.split,
-                                        s, output)
+            return actor.segment.remote(task.plan, task.k, task.count, self.split, s, output)
         if task.kind == "join":
-            return actor.join.remote(task.item, task.target, task.count, output)
-        return actor.run.remote(task.item, task.target, s, output)
+            return actor.join.remote(task.plan, task.count, output)
+        return actor.run.remote(task.plan, s, output)
 
     def submit(self) -> None:
         """Fill every live slot up to DEPTH files; nothing queues behind a video."""
@@ -266,23 +289,23 @@ class _Run:
         video = [False] * self.size
         for task in self.inflight.values():
             load[task.slot] += 1
-            video[task.slot] |= is_video(task.item.source)
+            video[task.slot] |= task.video
         for slot in range(self.size):
             while (self.queue and self.actors[slot] is not None and not video[slot]
                    and load[slot] < DEPTH):
                 task = self.queue.popleft()
                 if task.index in self.done or self.expand(task):
                     continue  # a failed split video's segment; a video now cut in segments
-                if is_video(task.item.source) and load[slot]:
+                if task.video and load[slot]:
                     self.queue.appendleft(task)  # a video starts on an idle worker
                     break
                 task.slot, task.generation = slot, self.generations[slot]
                 self.inflight[self.call(slot, task)] = task
                 if self.on_start and task.index not in self.announced:
                     self.announced.add(task.index)
-                    self.on_start(task.index, task.item)
+                    self.on_start(task.index, task.plan.item)
                 load[slot] += 1
-                video[slot] = is_video(task.item.source)
+                video[slot] = task.video
 
     def worker_lost(self, task: _Task, exc: Exception) -> None:
         """Ray gave up on the task's worker: replace it (once per death), resubmit the file."""
@@ -304,8 +327,8 @@ class _Run:
     def fail(self, task: _Task, reason: str) -> None:
         if task.index in self.done:  # another segment of the same video failed first
             return
-        self.finish(task.index, Outcome(str(task.item.source), str(task.target), "failed",
-                                        reason.splitlines()[0]))
+        self.finish(task.index, Outcome(str(task.plan.item.source), str(task.target),
+                                        "failed", reason.splitlines()[0]))
         if task.kind != "file":
             remove_segments(task.target)
 
@@ -315,33 +338,48 @@ class _Run:
         if self.inflight:
             ready, _ = ray.wait(list(self.inflight), num_returns=len(self.inflight), timeout=0)
             for ref in ready:
-                task = self.inflight[ref]
+                task = self.inflight.pop(ref)
+                if task.index in self.done:
+                    continue
                 try:
                     outcome = ray.get(ref)
                 except ray.exceptions.RayError:
                     continue
                 if task.kind == "file" or task.kind == "join" and outcome.status == "done":
                     self.settle(task, outcome)  # a whole file, or a split video joined
-                    del self.inflight[ref]
         for ref in self.inflight:
             ray.cancel(ref)  # queued actor tasks never start; running ones end with the actor
         self.kill_all()
-        cancelled = {t.index: t for t in [*self.inflight.values(), *self.queue]
-                     if t.index not in self.done}
         self.inflight.clear()
         self.queue.clear()
-        if cancelled:
-            # Give the killed processes a moment before sweeping their temporary files; a
-            # straggler's is swept when the file is next enhanced (ClusterWorker.run).
-            time.sleep(0.2)
-        for task in sorted(cancelled.values(), key=lambda t: t.index):
-            remove_partials(task.target, self.output.save_factor)
-            if is_video(task.item.source):
-                remove_segments(task.target)
-            outcome = Outcome(str(task.item.source), str(task.target), "cancelled")
-            if self.written_since_start(task.target):  # its worker finished before the kill
+
+    def sweep(self) -> None:
+        """The temporary files (and a split video's segments) that killed or failed attempts
+        left beside this batch's outputs: their locks died with the workers, so they go at
+        any age; a worker still being killed is given a moment to let go."""
+        folders: dict[Path, set[str]] = {}
+        for _, plan in self.todo:
+            for path in filter(None, (plan.target, plan.factor)):
+                folders.setdefault(path.parent, set()).add(path.name)
+        deadline = time.monotonic() + SWEEP_WAIT_S
+        while True:
+            for folder, names in folders.items():
+                remove_stale_temps(folder, names, min_age=0)
+            folders = {f: names for f, names in folders.items() if temps_of(f, names)}
+            if not folders or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+
+    def cancel_rest(self) -> None:
+        """Every planned file without an outcome (cancelled, or lost to a KeyboardInterrupt)
+        is cancelled, unless its worker wrote it before it was killed."""
+        for i, plan in self.todo:
+            if i in self.done:
+                continue
+            outcome = cancelled_outcome(plan, self.control)
+            if self.written_since_start(plan.target):
                 outcome.status, outcome.reason = "done", "finished while the batch was cancelled"
-            self.finish(task.index, outcome)
+            self.finish(i, outcome)
 
     def written_since_start(self, target: Path) -> bool:
         """Outputs are renamed into place only when complete, and the plan saw none there

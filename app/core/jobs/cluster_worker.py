@@ -4,21 +4,21 @@ batch's own per-file function. Plain Python; :mod:`app.core.jobs.cluster` makes 
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from app.core.jobs.batch import process_item
 from app.core.jobs.control import BatchControl
-from app.core.jobs.discovery import BatchItem, OutputOptions
+from app.core.jobs.discovery import OutputOptions
+from app.core.jobs.plan import Plan
 from app.core.jobs.report import Outcome
 from app.core.settings import EnhanceSettings
 
 
 class ClusterWorker:
     """One engine per worker process (``make_engine()`` once, e.g. ``Enhancer(threads=1)``);
-    ``run`` enhances one planned file exactly as the local batch does."""
+    ``run`` enhances one planned file exactly as the local batch does. The temporary files of
+    an attempt killed with its worker are swept by the driver (their locks died with it)."""
 
     def __init__(self, make_engine):
         import ray
@@ -32,38 +32,32 @@ class ClusterWorker:
         """(engine backend name, where this worker runs)."""
         return getattr(self.engine, "backend_name", type(self.engine).__name__), self.node
 
-    def run(self, item: BatchItem, target: Path, settings: EnhanceSettings,
-            output: OutputOptions) -> Outcome:
-        # A retry after a killed attempt: that attempt's temporary files are orphans now.
-        remove_partials(target, output.save_factor)
-        outcome = process_item(item, target, self.engine, settings, output, self.control,
-                               threads=1)
+    def run(self, plan: Plan, settings: EnhanceSettings, output: OutputOptions) -> Outcome:
+        outcome = process_item(plan, self.engine, settings, output, self.control, threads=1)
         outcome.node = self.node
         return outcome
 
-    def segment(self, item: BatchItem, target: Path, k: int, count: int, seconds: float,
+    def segment(self, plan: Plan, k: int, count: int, seconds: float,
                 settings: EnhanceSettings, output: OutputOptions) -> Outcome:
         """Segment ``k`` of a split video (:mod:`app.core.jobs.video_split`)."""
         from app.core.jobs.video_split import enhance_segment
 
-        return self._timed(item, target, lambda: enhance_segment(
-            item.source, target, k, count, seconds, self.engine, settings, output.video,
-            self.control))
+        return self._timed(plan, lambda: enhance_segment(
+            plan.item.source, plan.target, k, count, seconds, self.engine, settings,
+            output.video, self.control))
 
-    def join(self, item: BatchItem, target: Path, count: int, output: OutputOptions
-             ) -> Outcome:
+    def join(self, plan: Plan, count: int, output: OutputOptions) -> Outcome:
         """The segments into the output; status ``unsplit`` if they cannot be joined
         losslessly (the driver then enhances the video whole)."""
         from app.core.jobs.video_split import SplitError, join_segments
 
-        remove_partials(target)
-        outcome = self._timed(item, target, lambda: join_segments(item.source, target, count,
-                                                                  output.video), SplitError)
-        return outcome
+        return self._timed(plan, lambda: join_segments(plan.item.source, plan.target, count,
+                                                       output.video), SplitError)
 
-    def _timed(self, item: BatchItem, target: Path, work: Callable[[], object],
+    def _timed(self, plan: Plan, work: Callable[[], object],
                fallback: type[Exception] | None = None) -> Outcome:
-        outcome = Outcome(str(item.source), str(target), "done", node=self.node)
+        outcome = Outcome(str(plan.item.source), str(plan.target), "done", plan.reason,
+                          node=self.node)
         start = time.perf_counter()
         try:
             work()
@@ -73,25 +67,3 @@ class ClusterWorker:
             outcome.reason = str(exc) or type(exc).__name__
         outcome.seconds = time.perf_counter() - start
         return outcome
-
-
-def remove_partials(target: Path, save_factor: bool = False) -> int:
-    """Delete the temporary files a killed writer of ``target`` left behind (atomic writes
-    name them ``.STEM.XXXXXXXX.part``, video exports ``.STEM.XXXXXXXX.SUFFIX``)."""
-    removed = 0
-    stems = [target.stem] + ([target.stem + "_factor"] if save_factor else [])
-    try:
-        names = os.listdir(target.parent)
-    except OSError:
-        return 0
-    for stem in stems:
-        pattern = re.compile(rf"\.{re.escape(stem)}\.[a-z0-9_]{{8}}"
-                             rf"(\.part|{re.escape(target.suffix)})")
-        for name in names:
-            if pattern.fullmatch(name):
-                try:
-                    (target.parent / name).unlink()
-                    removed += 1
-                except OSError:
-                    pass
-    return removed

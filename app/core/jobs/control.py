@@ -15,6 +15,7 @@ class BatchControl:
         self._running = threading.Event()
         self._running.set()
         self.cancelled = False
+        self.interrupted = False  # cancelled by Ctrl+C rather than by the user's Cancel
 
     def pause(self) -> None:
         self._running.clear()
@@ -30,8 +31,21 @@ class BatchControl:
         self.cancelled = True
         self._running.set()
 
+    def interrupt(self) -> None:
+        """Ctrl+C: cancel, and say so in the report. Safe to call from a signal handler."""
+        self.interrupted = True
+        self.cancel()
+
     def checkpoint(self, *_args) -> None:
         """Block while paused; raise Cancelled once cancelled. Also usable as a progress hook."""
         self._running.wait()
         if self.cancelled:
             raise Cancelled()
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl+C stopped a batch; its report (already written) rides along for the caller."""
+
+    def __init__(self, report):
+        super().__init__("interrupted")
+        self.report = report

@@ -1,18 +1,12 @@
-"""Joining or starting the Ray cluster a batch runs on, and Ctrl+C while it runs. Ray is
-imported here and in :mod:`app.core.jobs.cluster` only, lazily: the desktop app does not carry
-it (``pip install .[cluster]``)."""
+"""Joining or starting the Ray cluster a batch runs on. Ray is imported here and in
+:mod:`app.core.jobs.cluster` only, lazily: the desktop app does not carry it
+(``pip install .[cluster]``). Ctrl+C is the caller's: the CLI's handler calls
+``control.interrupt()``, which the cluster batch's wait loop looks at."""
 from __future__ import annotations
 
 import logging
 import os
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from app.core.jobs.control import BatchControl
-
-log = logging.getLogger(__name__)
 LOCAL_OBJECT_STORE = 100 * 1024 * 1024  # only paths and outcomes travel through it
 
 
@@ -55,25 +49,3 @@ def _loopback_only() -> None:
     import ray._private.ray_constants as constants
 
     constants.ENABLE_RAY_CLUSTER = False
-
-
-@contextmanager
-def ctrl_c_cancels(control: BatchControl) -> Iterator[None]:
-    """Ctrl+C sets the cancel flag, which the batch's wait loop looks at a few times a second,
-    instead of raising wherever the driver happens to be (between taking a file off the queue
-    and recording it in flight, the report would lose it). A second Ctrl+C raises as usual."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def cancel(_signum, _frame) -> None:
-        if control.cancelled:
-            raise KeyboardInterrupt
-        log.warning("interrupted: cancelling the cluster batch")
-        control.cancel()
-
-    previous = signal.signal(signal.SIGINT, cancel)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)

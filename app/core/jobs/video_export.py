@@ -5,12 +5,19 @@ Decoding, enhancement and encoding run in three threads joined by small queues (
 engine release the GIL), so both cores work. Frame timestamps are copied as they are (variable
 frame rate survives), the rotation flag is carried over, and the output is written under a
 temporary name and renamed only when complete: a cancelled or failed export leaves nothing.
+
+Failure is never a hang: every wait on a queue polls a shared stop flag, so an error in any of
+the three threads (a dead encoder, a full disk), a cancel or Ctrl+C stops all of them within a
+fraction of a second and the first error is raised with what failed. Streams whose picture size
+changes midway (two clips of different sizes joined) are scaled to the first size, and clocks
+that restart (joined MPEG-TS clips) are shifted to keep running forward; both are reported as
+warnings, as is a file that ends before its stated length (truncated).
 """
 from __future__ import annotations
 
+import logging
 import os
 import queue
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -18,21 +25,27 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from app.core.engine.temporal import TemporalSmoother, enhance_frame
-from app.core.jobs.control import BatchControl, Cancelled
+from app.core.engine.temporal import VideoEnhancer
+from app.core.jobs.control import BatchControl
 from app.core.media.images import new_file_mode
+from app.core.media.tempfiles import TempFile
 from app.core.media.video import (
     ENCODERS,
     VideoReadError,
+    VideoWriteError,
     container_format,
     copy_streams,
+    mark_output,
     open_video,
     probe,
 )
 from app.core.media.yuv import rgb_to_i420
 from app.core.settings import EnhanceSettings, VideoOptions
 
+log = logging.getLogger(__name__)
 _END = object()
+POLL = 0.1  # seconds between looks at the stop flag while waiting on a queue
+JOIN_TIMEOUT = 10.0  # a stopped thread is inside one FFmpeg call at most
 
 
 @dataclass
@@ -41,9 +54,17 @@ class VideoResult:
     frames: int
     seconds: float
     audio_packets: int
+    warning: str = ""  # e.g. truncated input, picture size change; "" when all went well
 
 
 ProgressFn = Callable[[int, int, float], None]  # frames done, total estimate, frames/s
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (b.exists() and os.path.samefile(a, b))
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return False
 
 
 def enhance_video(src: str | os.PathLike, dst: str | os.PathLike, enhancer,
@@ -51,141 +72,284 @@ def enhance_video(src: str | os.PathLike, dst: str | os.PathLike, enhancer,
                   progress: ProgressFn | None = None, control: BatchControl | None = None,
                   smooth: bool = True) -> VideoResult:
     """Enhance every frame of ``src`` into ``dst`` (MP4/MKV/MOV), audio copied as it is."""
-    import av
-
     s = settings.validated()
     video = (video or VideoOptions()).validated()
     src, dst = Path(src), Path(dst)
-    if src.resolve() == dst.resolve():
+    if _same_file(src, dst):
         raise ValueError("the output would replace the input; choose another name")
     control = control or BatchControl()
     info = probe(src)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=dst.suffix, dir=dst.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    try:
+        temp = TempFile(dst)
+    except OSError as exc:
+        raise VideoWriteError(f"cannot write in {dst.parent}: {exc.strerror or exc}") from None
     started = time.perf_counter()
     try:
-        with open_video(src) as inp, av.open(str(tmp), "w", format=container_format(dst)) as out:
-            vin = inp.streams.video[0]
-            vin.thread_type = "AUTO"
-            encoder, encoder_options = ENCODERS[video.codec]
-            vout = out.add_stream(encoder, rate=vin.average_rate or Fraction(25))
-            vout.width, vout.height = vin.codec_context.width, vin.codec_context.height
-            # 4:2:0 needs even sizes; odd-sized clips keep their size in 4:4:4 instead.
-            even = vout.width % 2 == 0 and vout.height % 2 == 0
-            vout.pix_fmt = "yuv420p" if even else "yuv444p"
-            vout.time_base = vin.time_base
-            vout.codec_context.time_base = vin.time_base
-            vout.options = {"crf": str(video.quality), **encoder_options}
-            if video.codec == "h265" and container_format(dst) in ("mp4", "mov"):
-                vout.codec_context.codec_tag = "hvc1"  # the HEVC tag Apple's players require
-            if info.rotation:
-                vout.set_display_rotation(info.rotation)
-            copied = copy_streams(inp, out, vin, dst)
-            frames, audio_packets = _pipeline(inp, out, vin, vout, copied, enhancer, s, info,
-                                              progress, control, smooth)
+        frames, audio_packets, notes, span = _export(src, temp.path, dst, enhancer, s, video, info,
+                                               progress, control, smooth)
         if frames == 0:
             raise VideoReadError(f"{src.name}: no decodable video frames")
-        os.chmod(tmp, new_file_mode())
-        os.replace(tmp, dst)
-    except Cancelled:
-        tmp.unlink(missing_ok=True)
+        if info.duration and span < 0.95 * info.duration - 1 / max(info.fps, 1):
+            notes.append(f"only {frames} frames ({span:.1f} s of {info.duration:.1f} s) could "
+                         "be decoded: the file looks truncated or damaged, the output is "
+                         "shorter")
+        temp.commit(new_file_mode())
+    except BaseException as exc:
+        temp.discard()
+        if _is_ffmpeg_error(exc):  # from setting the streams up: say which file
+            raise VideoReadError(f"{src.name}: {exc}") from None
         raise
-    except av.FFmpegError as exc:
-        tmp.unlink(missing_ok=True)
-        raise VideoReadError(f"{src.name}: {exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return VideoResult(dst, frames, time.perf_counter() - started, audio_packets)
+    return VideoResult(dst, frames, time.perf_counter() - started, audio_packets,
+                       "; ".join(notes))
 
 
-def _pipeline(inp, out, vin, vout, copied, enhancer, s, info, progress, control, smooth):
-    """decode thread -> this thread (enhance) -> encode thread."""
+def _is_ffmpeg_error(exc: BaseException) -> bool:
     import av
 
-    decoded: queue.Queue = queue.Queue(maxsize=4)
-    enhanced: queue.Queue = queue.Queue(maxsize=4)
-    errors: list[BaseException] = []
-    counts = {"audio": 0}
-    mux_lock = threading.Lock()
+    return isinstance(exc, av.FFmpegError)
 
-    def decode() -> None:
+
+def _export(src, tmp, dst, enhancer, s, video, info, progress, control, smooth):
+    import av
+
+    with open_video(src) as inp:
         try:
-            for packet in inp.demux([vin, *[inp.streams[i] for i in copied]]):
-                if control.cancelled or errors:
-                    break
-                if packet.stream.index in copied:
+            out = av.open(str(tmp), "w", format=container_format(dst))
+        except (av.FFmpegError, OSError) as exc:
+            raise VideoWriteError(f"cannot write {dst.name}: {exc}") from None
+        try:
+            vin = inp.streams.video[0]
+            vin.thread_type = "AUTO"
+            vout = add_video_stream(out, vin, video, info, dst)
+            copied = copy_streams(inp, out, vin, dst)
+            mark_output(out)
+            pipeline = _Pipeline(inp, out, vin, vout, copied, src, dst)
+            frames = pipeline.run(enhancer, s, info, progress, control, smooth)
+        except BaseException:
+            try:
+                out.close()
+            except Exception:  # noqa: BLE001 - already failing; the file is discarded
+                pass
+            raise
+        try:
+            out.close()  # writes the trailer: a full disk can show here first
+        except (av.FFmpegError, OSError) as exc:
+            raise VideoWriteError(f"cannot write {dst.name}: {exc}") from None
+    return frames, pipeline.audio_packets, pipeline.notes, pipeline.span(info.fps)
+
+
+def add_video_stream(out, vin, video: VideoOptions, info, dst: Path):
+    """The enhanced video's stream in ``out`` (the segments of a split video,
+    :mod:`app.core.jobs.video_split`, are encoded through it too)."""
+    encoder, encoder_options = ENCODERS[video.codec]
+    vout = out.add_stream(encoder, rate=vin.average_rate or Fraction(25))
+    vout.width, vout.height = vin.codec_context.width, vin.codec_context.height
+    # 4:2:0 needs even sizes; odd-sized clips keep their size in 4:4:4 instead.
+    even = vout.width % 2 == 0 and vout.height % 2 == 0
+    vout.pix_fmt = "yuv420p" if even else "yuv444p"
+    vout.time_base = vin.time_base
+    vout.codec_context.time_base = vin.time_base
+    vout.options = {"crf": str(video.quality), **encoder_options}
+    if video.codec == "h265" and container_format(dst) in ("mp4", "mov"):
+        vout.codec_context.codec_tag = "hvc1"  # the HEVC tag Apple's players require
+    if info.rotation:
+        vout.set_display_rotation(info.rotation)
+    return vout
+
+
+class _Monotonic:
+    """Keeps one stream's timestamps moving forward: when a clock restarts (joined MPEG-TS
+    clips), the rest of the stream is shifted to continue one step after the last one."""
+
+    def __init__(self, step: int, strict: bool):
+        self.step, self.strict = max(1, step), strict
+        self.offset, self.last = 0, None
+
+    def __call__(self, ts: int | None, step: int | None = None) -> int | None:
+        if ts is None:
+            return None
+        t = ts + self.offset
+        if self.last is not None and (t <= self.last if self.strict else t < self.last):
+            self.offset += self.last + (step or self.step) - t
+            t = self.last + (step or self.step)
+        self.last = t
+        return t
+
+
+class _Pipeline:
+    """decode thread -> the calling thread (enhance) -> encode thread, with one stop flag."""
+
+    def __init__(self, inp, out, vin, vout, copied, src: Path, dst: Path):
+        self.inp, self.out, self.vin, self.vout, self.copied = inp, out, vin, vout, copied
+        self.src, self.dst = src, dst
+        self.decoded: queue.Queue = queue.Queue(maxsize=4)
+        self.enhanced: queue.Queue = queue.Queue(maxsize=4)
+        self.stop = threading.Event()
+        self.errors: list[tuple[str, BaseException]] = []
+        self.mux_lock = threading.Lock()
+        self.audio_packets = 0
+        self.frames_in = self.frames_out = 0
+        self.notes: list[str] = []
+        self.first_pts = self.last_pts = None  # of the decoded frames, after _Monotonic
+
+    # ---- plumbing ---------------------------------------------------------------------
+    def fail(self, stage: str, exc: BaseException) -> None:
+        self.errors.append((stage, exc))
+        self.stop.set()
+
+    def put(self, q: queue.Queue, item) -> bool:
+        """False once stopped (nobody may be reading any more)."""
+        while not self.stop.is_set():
+            try:
+                q.put(item, timeout=POLL)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def get(self, q: queue.Queue, check: Callable[[], None] | None = None):
+        """The next item, or _END once stopped; ``check`` runs while waiting (it raises to
+        leave: a cancel while the decoder is slow)."""
+        while not self.stop.is_set():
+            try:
+                return q.get(timeout=POLL)
+            except queue.Empty:
+                if check is not None:
+                    check()
+        return _END
+
+    def mux(self, packets) -> None:
+        try:
+            with self.mux_lock:
+                self.out.mux(packets)
+        except Exception as exc:  # noqa: BLE001 - tagged as a write failure
+            raise _WriteFailed(exc) from exc
+
+    # ---- the three stages -------------------------------------------------------------
+    def decode(self) -> None:
+        vin, width, height = self.vin, self.vout.width, self.vout.height
+        rate = vin.average_rate or vin.guessed_rate or Fraction(25)
+        frame_clock = _Monotonic(round(1 / (rate * vin.time_base)), strict=True)
+        clocks = {i: _Monotonic(1, strict=False) for i in self.copied}
+        try:
+            for packet in self.inp.demux([vin, *[self.inp.streams[i] for i in self.copied]]):
+                if self.stop.is_set():
+                    return
+                if packet.stream.index in self.copied:
                     if packet.dts is None and packet.pts is None:
                         continue  # flush packets carry nothing to copy
-                    audio = packet.stream.type == "audio"
-                    packet.stream = copied[packet.stream.index]
-                    with mux_lock:
-                        out.mux(packet)
-                    counts["audio"] += audio
+                    self._copy(packet, clocks[packet.stream.index])
                     continue
                 for frame in packet.decode():
-                    # colour conversion here, in the decode thread, off the enhancing one
-                    decoded.put((frame.to_ndarray(format="rgb24"), frame.pts, frame.time_base))
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-            errors.append(exc)
+                    if (frame.width, frame.height) != (width, height):
+                        self._note_resize(frame, width, height)
+                    # colour conversion (and scaling) here, off the enhancing thread
+                    rgb = frame.to_ndarray(format="rgb24", width=width, height=height)
+                    pts = frame_clock(frame.pts)
+                    if not self.put(self.decoded, (rgb, pts, frame.time_base)):
+                        return
+                    self.frames_in += 1
+                    if pts is not None:
+                        self.first_pts = pts if self.first_pts is None else self.first_pts
+                        self.last_pts = pts
+        except _WriteFailed as exc:
+            self.fail("write", exc.__cause__)
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
+            self.fail("decode", exc)
         finally:
-            decoded.put(_END)
+            self.put(self.decoded, _END)
 
-    def encode() -> None:
+    def _copy(self, packet, clock: _Monotonic) -> None:
+        audio = packet.stream.type == "audio"
+        ts = packet.dts if packet.dts is not None else packet.pts
+        shift = clock(ts, packet.duration or None) - ts
+        if shift:
+            packet.dts = None if packet.dts is None else packet.dts + shift
+            packet.pts = None if packet.pts is None else packet.pts + shift
+        packet.stream = self.copied[packet.stream.index]
+        self.mux(packet)
+        self.audio_packets += audio
+
+    def span(self, fps: float) -> float:
+        """Seconds of video decoded: first to last frame, plus one frame."""
+        if self.first_pts is None:
+            return self.frames_in / max(fps, 1)
+        return float((self.last_pts - self.first_pts) * self.vin.time_base) + 1 / max(fps, 1)
+
+    def _note_resize(self, frame, width: int, height: int) -> None:
+        if not any(n.startswith("picture size") for n in self.notes):
+            self.notes.append(f"picture size changes from {width}x{height} to "
+                              f"{frame.width}x{frame.height} at frame {self.frames_in + 1}; "
+                              f"later frames are scaled to {width}x{height}")
+
+    def encode(self) -> None:
+        import av
+
         try:
-            while (item := enhanced.get()) is not _END:
-                if errors:
-                    continue
+            while (item := self.get(self.enhanced)) is not _END:
                 rgb, pts, time_base = item
-                if vout.pix_fmt == "yuv420p":  # OpenCV converts ~4x faster than swscale
+                if self.vout.pix_fmt == "yuv420p":  # OpenCV converts ~4x faster than swscale
                     frame = av.VideoFrame.from_ndarray(rgb_to_i420(rgb), format="yuv420p")
                 else:
                     frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
                 frame.pts, frame.time_base = pts, time_base
-                packets = vout.encode(frame)
-                with mux_lock:
-                    out.mux(packets)
-            if not errors and not control.cancelled:
-                packets = vout.encode(None)
-                with mux_lock:
-                    out.mux(packets)
+                self.mux(self.vout.encode(frame))
+                self.frames_out += 1
+            if not self.stop.is_set():
+                self.mux(self.vout.encode(None))
+        except _WriteFailed as exc:
+            self.fail("write", exc.__cause__)
         except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
+            self.fail("encode", exc)
 
-    workers = [threading.Thread(target=decode, daemon=True, name="video-decode"),
-               threading.Thread(target=encode, daemon=True, name="video-encode")]
-    for t in workers:
-        t.start()
-    smoother = TemporalSmoother() if smooth else None
-    frames, started = 0, time.perf_counter()
-    try:
-        while (item := decoded.get()) is not _END:
-            control.checkpoint()
-            if errors:
-                break
-            rgb, pts, time_base = item
-            enhanced.put((enhance_frame(enhancer, rgb, s, smoother), pts, time_base))
-            frames += 1
-            if progress is not None:
-                rate = frames / max(1e-6, time.perf_counter() - started)
-                progress(frames, max(info.frames, frames), rate)
-    finally:
-        enhanced.put(_END)
-        if control.cancelled:
-            _drain(decoded)
+    def run(self, enhancer, s, info, progress, control, smooth) -> int:
+        """Enhance in this thread until the end, an error anywhere, cancel or Ctrl+C."""
+        workers = [threading.Thread(target=self.decode, daemon=True, name="video-decode"),
+                   threading.Thread(target=self.encode, daemon=True, name="video-encode")]
         for t in workers:
-            t.join(timeout=60)
-    if control.cancelled:
-        raise Cancelled()
-    if errors:
-        raise errors[0]
-    return frames, counts["audio"]
+            t.start()
+        # one thread: the decoder and the encoder's threads keep the other cores busy
+        if smooth:
+            enhance_frame = VideoEnhancer(enhancer, s, info.fps)
+        else:
+            def enhance_frame(rgb):
+                return enhancer.enhance(rgb, s, threads=1).image
+        frames, started = 0, time.perf_counter()
+        try:
+            while (item := self.get(self.decoded, control.checkpoint)) is not _END:
+                control.checkpoint()
+                rgb, pts, time_base = item
+                if not self.put(self.enhanced,
+                                (enhance_frame(rgb), pts, time_base)):
+                    break
+                frames += 1
+                if progress is not None:
+                    rate = frames / max(1e-6, time.perf_counter() - started)
+                    progress(frames, max(info.frames, frames), rate)
+            self.put(self.enhanced, _END)  # the encoder drains its queue and flushes
+        except BaseException:  # Cancelled, KeyboardInterrupt, an engine error
+            self.stop.set()
+            raise
+        finally:
+            for t in workers:
+                t.join(timeout=JOIN_TIMEOUT)
+                if t.is_alive():  # never seen; closing the files under it could crash
+                    log.error("%s did not stop", t.name)
+        if self.errors:
+            raise self._error(*self.errors[0])
+        return frames
+
+    def _error(self, stage: str, exc: BaseException) -> BaseException:
+        detail = (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) \
+            or type(exc).__name__
+        if stage == "decode":
+            return VideoReadError(f"{self.src.name}: cannot decode after frame "
+                                  f"{self.frames_in}: {detail}")
+        if stage == "encode":
+            return VideoWriteError(f"encoding {self.dst.name} failed at frame "
+                                   f"{self.frames_out + 1}: {detail}")
+        return VideoWriteError(f"cannot write {self.dst.name}: {detail}")
 
 
-def _drain(q: queue.Queue) -> None:
-    try:
-        while q.get_nowait() is not _END:
-            pass
-    except queue.Empty:
-        pass
+class _WriteFailed(Exception):
+    """Wraps an error of the output file, to tell it from the stage's own errors."""

@@ -1,46 +1,69 @@
-"""A long video on several workers: cut at keyframes into segments enhanced in parallel, then
+"""A long video cut at keyframes into segments that cluster workers enhance in parallel, then
 joined into one file without re-encoding anything (the segments' packets and the source's
 audio, subtitle and data packets are copied).
 
 Segment k covers the frames from the keyframe at or before ``k * seconds`` to the one at or
 before ``(k + 1) * seconds``; every worker finds the same keyframes by seeking the same file, so
-the segments neither overlap nor leave gaps, and nothing has to scan the video up front. Before
-its first frame a segment runs the last WARMUP_FRAMES frames of the previous GOP through the
-engine and discards them: the temporal smoother (and the exposure it carries) arrives at the
-join with the state an unsplit export would have, within 0.85^24 = 2%. Only containers with
-an index (MP4/MOV/M4V/MKV) are cut: their seeks land on the same keyframe every time.
+the segments neither overlap nor leave gaps, and nothing has to scan the video up front. Only
+containers with an index (MP4/MOV/M4V/MKV) are cut: their seeks land on the same keyframe
+every time.
 
-The segments are encoded like :func:`app.core.jobs.video_export.enhance_video` (same encoder,
-options, pixel format and timestamps) into NUT files beside the output, which keep the input's
-time base exactly. The joined file differs from an unsplit export only by an IDR frame at each
-join and the smoother's residue; if the segments cannot be joined losslessly (different codec
-headers, decode timestamps that would go backwards) the join raises :class:`SplitError` and
-the caller enhances the video whole instead.
+Warm-up: the video engine (:class:`app.core.engine.temporal.VideoEnhancer`) carries state
+from frame to frame. The exposure drifts towards each frame's solution with a time constant of
+ADAPT_SECONDS (solved every SOLVE_EVERY frames of a shot), the factor map and the temporal
+denoise average over a few frames, and the shot's plan (noise, Auto's target, the net's
+conditioning) is taken at the shot's first frame and kept for the whole shot. So before its
+first frame a segment runs through the engine, and discards:
+
+- the video's first frame, unless the warm-up reaches back to it: in footage without cuts (a
+  fixed camera, the footage worth splitting) the shot starts there, and the engine then holds
+  the unsplit export's shot plan. (Where the view has changed too much since, the engine sees
+  a cut at the warm-up's first frame and starts its own shot: see below.)
+- the frames of the last WARMUP_SECONDS = 3 x ADAPT_SECONDS (the exposure is then within
+  e^-3 = 5% of the unsplit export's), moved back by up to SOLVE_EVERY - 1 frames so that the
+  exposure is solved on the same frames as in the unsplit export (frame numbers from the
+  timestamps at the average rate).
+
+Where the warm-up reaches the start of the video or a cut, the segment's frames are the
+unsplit export's exactly; in footage without cuts they differ by hundredths of a level.
+Where a shot began before the warm-up (a cut, or a camera that moved far from its first
+view), the segment's shot plan is its warm-up's first frame's, and the join shows the
+difference between the two plans; tests/test_video_split.py measures both.
+
+The segments are encoded like :func:`app.core.jobs.video_export.enhance_video` (the same
+stream set-up, frame conversion and timestamps) into MP4 files beside the output, under
+temporary names (``.NAME.lowlight-seg00003.part``, locked while written), so the leftovers of
+a killed run are swept like any other temporary file. The joined file differs from an unsplit
+export only by an IDR frame at each join (and the residue above); if the segments cannot be
+joined losslessly (different codec headers, decode timestamps that would go backwards) the
+join raises :class:`SplitError` and the caller enhances the video whole instead.
 """
 from __future__ import annotations
 
 import heapq
+import math
 import os
-import re
-import tempfile
 from contextlib import ExitStack
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
-from app.core.engine.temporal import TemporalSmoother, enhance_frame
+from app.core.engine.temporal import ADAPT_SECONDS, SOLVE_EVERY, VideoEnhancer
 from app.core.jobs.control import BatchControl
+from app.core.jobs.video_export import add_video_stream
 from app.core.media.images import new_file_mode
+from app.core.media.tempfiles import TempFile, remove_stale_temps, tagged_path
 from app.core.media.video import (
-    ENCODERS,
     container_format,
     copy_streams,
+    mark_output,
     open_video,
     probe,
 )
 from app.core.media.yuv import rgb_to_i420
 from app.core.settings import EnhanceSettings, VideoOptions
 
-WARMUP_FRAMES = 24  # frames before a segment run only to warm the smoother up
+WARMUP_SECONDS = 3 * ADAPT_SECONDS  # video run before a segment only to warm the engine up
 SEGMENT_FORMAT = "mp4"  # keeps the time base and decode timestamps as they are
 SPLITTABLE = {".mp4", ".mov", ".m4v", ".mkv"}  # indexed: a seek finds the same keyframe
 
@@ -56,21 +79,20 @@ def plan_split(source: Path, seconds: float) -> int:
     return max(1, int(probe(source).duration // seconds))
 
 
+def warmup_frames(fps: float) -> int:
+    """Frames run before a segment: WARMUP_SECONDS at the clip's frame rate (give or take
+    SOLVE_EVERY, see :func:`_warmup`)."""
+    return math.ceil(WARMUP_SECONDS * max(fps, 1.0))
+
+
 def segment_path(target: Path, k: int) -> Path:
-    return target.parent / f".{target.stem}.seg{k:04d}.{SEGMENT_FORMAT}"
+    return tagged_path(target, f"seg{k:05d}")
 
 
 def remove_segments(target: Path) -> None:
-    """Every segment file of ``target``, finished or partial."""
-    pattern = re.compile(rf"\.{re.escape(target.stem)}\.seg\d{{4}}"
-                         rf"(\.{SEGMENT_FORMAT}|\.[a-z0-9_]{{8}}\.part)")
-    try:
-        names = os.listdir(target.parent)
-    except OSError:
-        return
-    for name in names:
-        if pattern.fullmatch(name):
-            Path(target.parent, name).unlink(missing_ok=True)
+    """Every segment file of ``target``, finished or partial, and any other leftover
+    temporary file of it; never one a live writer holds."""
+    remove_stale_temps(target.parent, [target.name], min_age=0)
 
 
 def enhance_segment(source: Path, target: Path, k: int, count: int, seconds: float, enhancer,
@@ -80,77 +102,82 @@ def enhance_segment(source: Path, target: Path, k: int, count: int, seconds: flo
     import av
 
     control = control or BatchControl()
+    s = settings.validated()
     video = video.validated()
-    final = segment_path(target, k)
+    info = probe(source)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=final.stem + ".", suffix=".part", dir=target.parent)
-    os.close(fd)
+    temp = TempFile(target, tag=f"seg{k:05d}")
     try:
-        with open_video(source) as inp, av.open(tmp, "w", format=SEGMENT_FORMAT) as out:
+        with open_video(source) as inp, av.open(str(temp.path), "w",
+                                                format=SEGMENT_FORMAT) as out:
             vin = inp.streams.video[0]
             vin.thread_type = "AUTO"
             start = _keyframe_at(inp, vin, k * seconds) if k else None
             end = _keyframe_at(inp, vin, (k + 1) * seconds) if k < count - 1 else None
-            warm = _warmup(inp, vin, start)
+            warm, seed = _warmup(inp, vin, start, info.fps)
+            # as enhance_video: the same stream set-up (rotation is the joined file's) ...
+            vout = add_video_stream(out, vin, video, replace(info, rotation=0), target)
+            # ... and the same engine, state carried from frame to frame
+            enhance_frame = VideoEnhancer(enhancer, s, info.fps)
+            width, height, frames = vout.width, vout.height, 0
+            if seed:  # the shot's plan from the video's first frame (see the module's doc)
+                enhance_frame(_first_frame(inp, vin, width, height))
             inp.seek(min(warm, default=start if start is not None else _first_pts(vin)),
                      stream=vin, backward=True)
-            vout = _encoder(out, vin, video)
-            smoother, frames = TemporalSmoother(), 0
             for frame in inp.decode(vin):
                 control.checkpoint()
                 if frame.pts is None or (end is not None and frame.pts >= end):
                     break
-                if start is not None and frame.pts < start:
-                    if frame.pts in warm:
-                        enhance_frame(enhancer, frame.to_ndarray(format="rgb24"), settings,
-                                      smoother)
+                if start is not None and frame.pts < start and frame.pts not in warm:
                     continue
-                rgb = enhance_frame(enhancer, frame.to_ndarray(format="rgb24"), settings,
-                                    smoother)
-                out.mux(vout.encode(_to_frame(rgb, vout, frame.pts, vin.time_base)))
+                rgb = enhance_frame(frame.to_ndarray(format="rgb24", width=width,
+                                                     height=height))
+                if start is not None and frame.pts < start:
+                    continue  # warm-up: the state is what counts
+                out.mux(vout.encode(_to_frame(rgb, vout, frame.pts, frame.time_base)))
                 frames += 1
             out.mux(vout.encode(None))
         if not frames:  # a GOP longer than the segments: an empty file says "nothing here"
-            Path(tmp).write_bytes(b"")
-        os.replace(tmp, final)
+            os.truncate(temp.path, 0)
+        temp.close()
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        temp.discard()
         raise
     return frames
 
 
 def join_segments(source: Path, target: Path, count: int, video: VideoOptions) -> None:
-    """The segments of ``target`` and the source's other streams into ``target`` (atomic);
-    the segment files are removed once joined."""
+    """The segments of ``target`` and the source's other streams into ``target`` (atomic,
+    tagged as ours like any export); the segment files are removed once joined."""
     import av
 
     video = video.validated()
     info = probe(source)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix,
-                               dir=target.parent)
-    os.close(fd)
+    temp = TempFile(target)
     try:
         with ExitStack() as stack:
             inp = stack.enter_context(open_video(source))
             paths = [segment_path(target, k) for k in range(count)]
-            segs = [stack.enter_context(av.open(str(p))) for p in paths if p.stat().st_size]
+            segs = [stack.enter_context(av.open(str(p), format=SEGMENT_FORMAT))
+                    for p in paths if p.stat().st_size]
             streams = [c.streams.video[0] for c in segs]
             if len({bytes(s.codec_context.extradata or b"") for s in streams}) != 1:
                 raise SplitError("the segments' codec headers differ")
-            out = stack.enter_context(av.open(tmp, "w", format=container_format(target)))
+            out = stack.enter_context(av.open(str(temp.path), "w",
+                                              format=container_format(target)))
             vin = inp.streams.video[0]
             vout = out.add_stream_from_template(streams[0])
             vout.time_base = vin.time_base
             if video.codec == "h265" and container_format(target) in ("mp4", "mov"):
-                vout.codec_tag = "hvc1"  # as enhance_video tags it
+                vout.codec_context.codec_tag = "hvc1"  # as enhance_video tags it
             if info.rotation:
                 vout.set_display_rotation(info.rotation)
             copied = copy_streams(inp, out, vin, target)
+            mark_output(out)  # a rerun skips it (or replaces it with --overwrite)
             _mux_in_time_order(out, vout, segs, streams, inp, copied)
-        os.chmod(tmp, new_file_mode())
-        os.replace(tmp, target)
+        temp.commit(new_file_mode())
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        temp.discard()
         raise
     remove_segments(target)
 
@@ -199,13 +226,25 @@ def _keyframe_at(inp, vin, seconds: float) -> int:
     raise SplitError(f"no keyframe found at {seconds:.1f} s")
 
 
-def _warmup(inp, vin, start: int | None) -> set[int]:
-    """pts of the last WARMUP_FRAMES frames before ``start`` (from as many GOPs back as
-    that takes, at the stream's average frame rate)."""
-    if start is None:
-        return set()
-    back = int((WARMUP_FRAMES + 1) / (vin.average_rate or Fraction(25)) / vin.time_base)
-    inp.seek(max(_first_pts(vin), start - back), stream=vin, backward=True)
+def _warmup(inp, vin, start: int | None, fps: float) -> tuple[set[int], bool]:
+    """(pts of the frames run before ``start``, whether the video's first frame is run before
+    them): the last :func:`warmup_frames`, moved back to a frame where the unsplit export
+    solves the exposure; every frame before ``start`` if that reaches the first one."""
+    count = warmup_frames(fps) if WARMUP_SECONDS > 0 else 0
+    if start is None or count <= 0:
+        return set(), False
+    rate = vin.average_rate or Fraction(25)
+    first = _first_pts(vin)
+    index = round((start - first) * vin.time_base * rate)  # the segment's first frame's number
+    begin = index - count
+    begin -= (begin - 1) % SOLVE_EVERY  # counted from the seed (frame 0): solves as unsplit
+    seed = begin > 0
+    if seed:
+        count = index - begin
+        inp.seek(max(first, start - int((count + 1) / rate / vin.time_base)), stream=vin,
+                 backward=True)
+    else:
+        inp.seek(first, stream=vin, backward=True)
     before = []
     for packet in inp.demux(vin):
         if packet.pts is None:
@@ -214,26 +253,22 @@ def _warmup(inp, vin, start: int | None) -> set[int]:
             break
         if packet.pts < start:
             before.append(packet.pts)
-    return set(sorted(before)[-WARMUP_FRAMES:])
+    before.sort()
+    return set(before[-count:] if seed else before), seed
 
 
-def _encoder(out, vin, video: VideoOptions):
-    """The output stream exactly as enhance_video sets it up."""
-    encoder, options = ENCODERS[video.codec]
-    vout = out.add_stream(encoder, rate=vin.average_rate or Fraction(25))
-    vout.width, vout.height = vin.codec_context.width, vin.codec_context.height
-    even = vout.width % 2 == 0 and vout.height % 2 == 0
-    vout.pix_fmt = "yuv420p" if even else "yuv444p"
-    vout.time_base = vin.time_base
-    vout.codec_context.time_base = vin.time_base
-    vout.options = {"crf": str(video.quality), **options}
-    return vout
+def _first_frame(inp, vin, width: int, height: int):
+    """The video's first frame, converted as enhance_video converts it."""
+    inp.seek(_first_pts(vin), stream=vin, backward=True)
+    for frame in inp.decode(vin):
+        return frame.to_ndarray(format="rgb24", width=width, height=height)
+    raise SplitError("the video's first frame cannot be decoded")
 
 
 def _to_frame(rgb, vout, pts: int, time_base):
     import av
 
-    if vout.pix_fmt == "yuv420p":
+    if vout.pix_fmt == "yuv420p":  # as enhance_video's encoder thread converts
         frame = av.VideoFrame.from_ndarray(rgb_to_i420(rgb), format="yuv420p")
     else:
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")

@@ -2,15 +2,16 @@
 
 Pixels are decoded with OpenCV (fast, 16-bit aware) and metadata is read with Pillow. EXIF
 orientation is applied on read, so outputs are upright, and the EXIF written back says so
-(orientation 1). Outputs are written to a temporary file in the target folder and renamed, so no
-reader ever sees a half-written image under its final name.
+(orientation 1). TIFFs in other colour models than gray/RGB (CMYK, palette, YCbCr, Lab) are
+converted by Pillow. The size is read from the header and checked against a pixel limit before
+anything is decoded. Outputs are written to a temporary file in the target folder and renamed,
+so no reader ever sees a half-written image under its final name.
 """
 from __future__ import annotations
 
 import functools
 import io
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,17 +19,33 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from app.core.media.metadata import (
+    add_png_metadata,
+    encode_tiff,
+    icc_fits,
+    mark_bmp,
+    real_exif,
+    tagged_exif,
+)
+from app.core.media.tempfiles import TempFile
+
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
 FORMAT_SUFFIX = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp", "bmp": ".bmp"}
 _SUFFIX_FORMAT = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff",
                   ".tiff": "tiff", ".webp": "webp", ".bmp": "bmp"}
-_SIXTEEN_BIT_FORMATS = {"png", "tiff"}
-_EXIF_ORIENTATION = 0x0112
-Image.MAX_IMAGE_PIXELS = 400_000_000  # allow big panoramas, still stop decompression bombs
+# Our own limit, checked from the header before decoding (a 48 KB 1-bit PNG can say 400 MP),
+# replaces Pillow's decompression-bomb check, whose fixed limit would refuse what a user allowed.
+DEFAULT_MAX_MEGAPIXELS = 200
+Image.MAX_IMAGE_PIXELS = None
+_PILLOW_PHOTOMETRIC = {3, 5, 6, 8, 9, 10}  # palette, CMYK, YCbCr, Lab: OpenCV gets these wrong
 
 
 class ImageReadError(ValueError):
     """The file is missing, empty, truncated or not an image we can decode."""
+
+
+class ImageTooLarge(ImageReadError):
+    """More pixels than the limit allows; refused before decoding."""
 
 
 class ImageWriteError(OSError):
@@ -38,7 +55,7 @@ class ImageWriteError(OSError):
 @dataclass
 class ImageMeta:
     format: str | None = None  # "jpeg", "png", ...
-    exif: bytes | None = None  # with orientation reset to 1 (pixels are upright)
+    exif: bytes | None = None  # real EXIF only, orientation reset to 1 (pixels are upright)
     icc_profile: bytes | None = None
 
 
@@ -59,37 +76,62 @@ def _orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(op(pixels)) if op else pixels
 
 
-def _read_meta(data: bytes) -> tuple[ImageMeta, int]:
+def check_size(width: int, height: int, name: str, max_pixels: int | None) -> None:
+    if max_pixels and width * height > max_pixels:
+        raise ImageTooLarge(f"{name}: {width}x{height} is {width * height / 1e6:.0f} megapixels, "
+                            f"over the limit of {max_pixels / 1e6:g} megapixels (raise the "
+                            "limit to process it)")
+
+
+def _read_header(source, name: str, max_pixels: int | None) -> tuple[ImageMeta, int, bool]:
+    """(metadata, EXIF orientation, decode with Pillow?) from the header; nothing decoded."""
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            exif = im.getexif()
-            orientation = int(exif.get(_EXIF_ORIENTATION, 1) or 1)
-            if orientation != 1:
-                exif[_EXIF_ORIENTATION] = 1
-            return ImageMeta((im.format or "").lower() or None,
-                             exif.tobytes() if len(exif) else None,
-                             im.info.get("icc_profile")), orientation
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return ImageMeta(), 1
+        with Image.open(source) as im:
+            check_size(*im.size, name, max_pixels)
+            exif, orientation = real_exif(im)
+            photometric = im.tag_v2.get(262) if im.format == "TIFF" else None
+            return (ImageMeta((im.format or "").lower() or None, exif,
+                              im.info.get("icc_profile")), orientation,
+                    photometric in _PILLOW_PHOTOMETRIC or _gray_palette(im))
+    except ImageTooLarge:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, KeyError):
+        return ImageMeta(), 1, False
+
+
+def _gray_palette(im: Image.Image) -> bool:
+    """A palette of grays only, no transparency: one channel is enough (OpenCV makes three)."""
+    if im.mode != "P" or "transparency" in im.info:
+        return False
+    palette = np.asarray(im.getpalette() or [0, 0, 1]).reshape(-1, 3)
+    return bool((palette == palette[:, :1]).all())
 
 
 def _decode_with_pillow(data: bytes) -> np.ndarray | None:
-    """Fallback for what OpenCV cannot decode (e.g. some CMYK or palette files)."""
+    """Pillow's decoding and colour conversion; gray stays one channel, alpha is kept."""
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
             if im.mode in ("I;16", "I;16B", "I;16L"):
                 return np.asarray(im, dtype=np.uint16)
-            return np.asarray(im.convert("RGBA" if "A" in im.getbands() else "RGB"))
+            if im.mode in ("1", "L") or _gray_palette(im):
+                return np.asarray(im.convert("L"))
+            alpha = "A" in im.getbands() or "transparency" in im.info
+            return np.asarray(im.convert("RGBA" if alpha else "RGB"))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
 
 
-def decode_image(data: bytes, name: str = "image") -> tuple[np.ndarray, ImageMeta]:
+def decode_image(data: bytes, name: str = "image",
+                 max_pixels: int | None = DEFAULT_MAX_MEGAPIXELS * 1_000_000
+                 ) -> tuple[np.ndarray, ImageMeta]:
     """Bytes -> (RGB/RGBA/gray array, uint8 or uint16, upright; metadata)."""
     if not data:
         raise ImageReadError(f"{name}: the file is empty (0 bytes)")
-    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    meta, orientation, use_pillow = _read_header(io.BytesIO(data), name, max_pixels)
+    pixels = None
+    if not use_pillow:
+        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if pixels is None or pixels.size == 0:
         pixels = _decode_with_pillow(data)
         if pixels is None:
@@ -101,19 +143,23 @@ def decode_image(data: bytes, name: str = "image") -> tuple[np.ndarray, ImageMet
         pixels = cv2.cvtColor(pixels, cv2.COLOR_BGRA2RGBA)
     if pixels.dtype not in (np.uint8, np.uint16):
         raise ImageReadError(f"{name}: {pixels.dtype} pixels are not supported (8 or 16-bit only)")
-    meta, orientation = _read_meta(data)
     return _orient(pixels, orientation), meta
 
 
-def read_image(path: str | os.PathLike) -> tuple[np.ndarray, ImageMeta]:
+def read_image(path: str | os.PathLike,
+               max_pixels: int | None = DEFAULT_MAX_MEGAPIXELS * 1_000_000
+               ) -> tuple[np.ndarray, ImageMeta]:
+    """Decode a photo; one over ``max_pixels`` (None: no limit) is refused from its header."""
     path = Path(path)
     try:
+        if max_pixels:  # before reading the whole file, let alone decoding it
+            _read_header(path, path.name, max_pixels)
         data = path.read_bytes()
     except IsADirectoryError:
         raise ImageReadError(f"{path.name}: is a folder, not an image") from None
     except OSError as exc:
         raise ImageReadError(f"{path.name}: cannot read ({exc.strerror or exc})") from None
-    return decode_image(data, path.name)
+    return decode_image(data, path.name, max_pixels)
 
 
 def to_uint8(pixels: np.ndarray) -> np.ndarray:
@@ -124,37 +170,39 @@ def to_uint8(pixels: np.ndarray) -> np.ndarray:
 
 def encode_image(pixels: np.ndarray, fmt: str, quality: int = 95,
                  meta: ImageMeta | None = None) -> bytes:
-    """Array -> file bytes. 16-bit is kept for PNG and TIFF, reduced to 8-bit otherwise."""
+    """Array -> file bytes. 16-bit is kept for PNG and TIFF, reduced to 8-bit otherwise. The
+    source's EXIF and ICC go along, and the EXIF says Lowlight Studio wrote the file."""
     if fmt not in FORMAT_SUFFIX:
         raise ValueError(f"unsupported output format {fmt!r}")
-    if pixels.dtype == np.uint16 and fmt in _SIXTEEN_BIT_FORMATS:
+    exif = tagged_exif(meta.exif if meta else None)
+    icc = icc_fits(meta.icc_profile if meta else None, 1 if pixels.ndim == 2 else pixels.shape[2])
+    if fmt == "tiff":
+        return encode_tiff(pixels if pixels.dtype == np.uint16 else to_uint8(pixels), exif, icc)
+    if pixels.dtype == np.uint16 and fmt == "png":
         bgr = pixels
         if pixels.ndim == 3:
             code = cv2.COLOR_RGBA2BGRA if pixels.shape[2] == 4 else cv2.COLOR_RGB2BGR
             bgr = cv2.cvtColor(pixels, code)
-        ok, buf = cv2.imencode(FORMAT_SUFFIX[fmt], bgr)
+        ok, buf = cv2.imencode(".png", bgr, [cv2.IMWRITE_PNG_COMPRESSION, 1])
         if not ok:
-            raise ImageWriteError(f"could not encode a 16-bit {fmt.upper()}")
-        return buf.tobytes()
+            raise ImageWriteError("could not encode a 16-bit PNG")
+        return add_png_metadata(buf.tobytes(), exif, icc)
     pixels = to_uint8(pixels)
     if fmt in ("jpeg", "bmp") and pixels.ndim == 3 and pixels.shape[2] == 4:
         pixels = pixels[..., :3]  # no alpha in JPEG/BMP
     image = Image.fromarray(np.ascontiguousarray(pixels))
     kwargs: dict = {}
-    if meta is not None and fmt != "bmp":
-        if meta.exif:
-            kwargs["exif"] = meta.exif
-        if meta.icc_profile:
-            kwargs["icc_profile"] = meta.icc_profile
+    if fmt != "bmp":
+        kwargs["exif"] = exif.tobytes()
+        if icc:
+            kwargs["icc_profile"] = icc
     if fmt in ("jpeg", "webp"):
         kwargs["quality"] = int(quality)
     if fmt == "png":
         kwargs["compress_level"] = 1  # fast; PNG is lossless at every level
-    if fmt == "tiff":
-        kwargs["compression"] = "tiff_deflate"
     out = io.BytesIO()
     image.save(out, format=fmt.upper(), **kwargs)
-    return out.getvalue()
+    return mark_bmp(out.getvalue()) if fmt == "bmp" else out.getvalue()
 
 
 @functools.cache
@@ -166,21 +214,20 @@ def new_file_mode() -> int:
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, flush, then rename over it."""
+    """Write to a locked temporary file beside ``path``, flush, then rename over it."""
     path = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part", dir=path.parent)
+        temp = TempFile(path)
     except OSError as exc:
         raise ImageWriteError(f"cannot write in {path.parent}: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(temp.fd, "wb", closefd=False) as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, new_file_mode())
-        os.replace(tmp, path)
+        temp.commit(new_file_mode())
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        temp.discard()
         if isinstance(exc, OSError):
             raise ImageWriteError(f"cannot write {path.name}: {exc.strerror or exc}") from None
         raise

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.media.metadata import SOFTWARE
+
 log = logging.getLogger(__name__)
 # Encoder settings, measured on brightened 1080p night footage on a 2-core CPU. x264's veryfast
 # with its cheapest motion search (diamond, one subpel pass, no inter sub-partitions) spends
@@ -28,6 +30,10 @@ ENCODERS = {  # codec -> (FFmpeg encoder, its options besides the CRF)
 
 class VideoReadError(ValueError):
     """Not a video we can decode (no video stream, truncated, not a container...)."""
+
+
+class VideoWriteError(OSError):
+    """The enhanced video could not be encoded or written (disk full, encoder error...)."""
 
 
 @dataclass
@@ -110,3 +116,19 @@ def copy_streams(inp, out, vin, dst: Path) -> dict:
 
 def container_format(dst: Path) -> str:
     return {".mkv": "matroska", ".mov": "mov", ".m4v": "mp4"}.get(dst.suffix.lower(), "mp4")
+
+
+def mark_output(container) -> None:
+    """Tag an output container as ours (a comment every container keeps): see metadata.py."""
+    container.metadata["comment"] = SOFTWARE
+
+
+def has_video_mark(path: str | os.PathLike) -> bool:
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            return any(k.lower() == "comment" and str(v).startswith(SOFTWARE)
+                       for k, v in c.metadata.items())
+    except (av.FFmpegError, OSError, ValueError):
+        return False

@@ -20,8 +20,9 @@ class OnnxEFE:
     per-op hand-offs cost more than they save). So a call allowed several cores splits the
     map into horizontal strips instead, each run whole on one thread with HALO extra rows of
     context, which makes the seams exact (same numbers as one run) and takes 25-35% off the
-    wall time. Inputs above LARGE_INPUT pixels (a small scale setting) use a session with
-    every core. Sessions are safe to run from several threads at once.
+    wall time. Inputs above LARGE_INPUT pixels (huge photos, fine map detail) always run in
+    strips of about that size, ``threads`` at a time, because ORT holds every activation of
+    a run (32 channels a pixel). Sessions are safe to run from several threads at once.
     """
 
     LARGE_INPUT = 250_000
@@ -33,7 +34,6 @@ class OnnxEFE:
         self.model_path = model_path
         self.threads = threads or max(1, os.cpu_count() or 1)
         self.session = self._session(1)
-        self._wide_session = None
         self.in_channels = self.session.get_inputs()[0].shape[1]
         self.name = "onnxruntime (CPU)"
 
@@ -61,12 +61,12 @@ class OnnxEFE:
         if self.in_channels == 4:
             x[0, 3] = exposure
         threads = min(threads or self.threads, self.threads)
-        if threads > 1 and h * w > self.LARGE_INPUT:
-            if self._wide_session is None:
-                self._wide_session = self._session(self.threads)
-            x_r = self._run(self._wide_session, x)
+        if h * w > self.LARGE_INPUT and h >= 4 * self.HALO:
+            # big maps (100 MP photos) in strips of bounded size: ORT keeps every
+            # activation of a run (32 channels a pixel), half a gigabyte at 0.7 MP
+            x_r = self._run_in_strips(x, -(-h * w // self.LARGE_INPUT), threads)
         elif threads > 1 and h >= 4 * self.HALO:  # strips at least twice their context
-            x_r = self._run_in_strips(x, min(threads, h // max(1, 2 * self.HALO)))
+            x_r = self._run_in_strips(x, min(threads, h // max(1, 2 * self.HALO)), threads)
         else:
             x_r = self._run(self.session, x)
         return np.ascontiguousarray(x_r[0].transpose(1, 2, 0))
@@ -75,14 +75,17 @@ class OnnxEFE:
     def _run(session, x: np.ndarray) -> np.ndarray:
         return session.run(None, {"input": x})[0]
 
-    def _run_in_strips(self, x: np.ndarray, strips: int) -> np.ndarray:
+    def _run_in_strips(self, x: np.ndarray, strips: int, at_once: int) -> np.ndarray:
         h = x.shape[2]
-        ranges = parallel.split_range(0, h, strips)
+        ranges = parallel.split_range(0, h, min(strips, h // max(1, 2 * self.HALO)))
 
         def strip(top: int, bottom: int) -> np.ndarray:
             lo = max(0, top - self.HALO)
             x_r = self._run(self.session, x[:, :, lo:min(h, bottom + self.HALO)])
             return x_r[:, :, top - lo:bottom - lo]
 
-        parts = parallel.run_all([lambda a=a, b=b: strip(a, b) for a, b in ranges])
+        parts = []
+        for first in range(0, len(ranges), at_once):
+            parts += parallel.run_all([lambda a=a, b=b: strip(a, b)
+                                       for a, b in ranges[first:first + at_once]])
         return np.concatenate(parts, axis=2)

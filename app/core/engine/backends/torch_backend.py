@@ -1,12 +1,10 @@
-"""EFE net (and, on a GPU, the whole pipeline) in PyTorch: CUDA, Apple MPS or CPU."""
+"""EFE net in PyTorch: CUDA, Apple MPS or CPU (the rest of the pipeline is on the CPU)."""
 from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from app.core.engine.resample import pixel_max
-from app.core.model.net import SGZ, recurrent_enhance, with_exposure_map
+from app.core.model.net import SGZ, with_exposure_map
 
 
 def best_device() -> torch.device:
@@ -44,17 +42,3 @@ class TorchEFE:
             x = with_exposure_map(x, exposure)
         x_r = self.model.efe(x)
         return x_r[0].permute(1, 2, 0).float().cpu().numpy()
-
-    @torch.inference_mode()
-    def recur(self, image: np.ndarray, small: np.ndarray, iterations: int) -> np.ndarray:
-        """Full-resolution stage on the device: upsample x_r, n recurrences, round back."""
-        top = pixel_max(image.dtype)
-        h, w = image.shape[:2]
-        src = image if image.dtype == np.uint8 else image.astype(np.int32)  # no uint16 in torch
-        x = torch.from_numpy(np.ascontiguousarray(src)).to(self.device).permute(2, 0, 1)[None]
-        x = x.float() / top
-        x_r = torch.from_numpy(small).to(self.device).permute(2, 0, 1)[None]
-        x_r = F.interpolate(x_r, size=(h, w), mode="bilinear", align_corners=False)
-        out = recurrent_enhance(x, x_r, iterations)
-        out = (out.clamp_(0, 1) * top + 0.5)[0].permute(1, 2, 0).cpu().numpy()
-        return out.astype(image.dtype)

@@ -1,0 +1,213 @@
+"""The photo pipeline around the EFE net, in two halves.
+
+``measure`` + ``make_plan`` look at the whole photo once, on small copies: its noise, its
+brightness, the exposure target (Auto or the user's), the net's factor map as a linear model
+of the local brightness (the guided filter's coefficients, so the map can be upsampled along
+full-resolution edges), the global exposure in stops, and the neighbourhood colour of every
+region. ``render`` applies a plan to rows of the full-resolution photo in bands (halo rows
+make the bands seamless: banded and whole results are the same numbers), so memory stays
+bounded on 100-megapixel photos and the bands can be shared among cores. Video reuses and
+smooths plans across frames; the window renders a plan on the displayed pixels.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from app.core.engine import compose, exposure, guided, parallel, resample
+from app.core.settings import EXPOSURE_RANGE, EnhanceSettings
+
+ANALYSIS_PIXELS = 300_000  # noise and samples are measured on a decimated view this size
+# Base/detail split: fast guided filters (coefficients on a reduced copy, upsampled). The
+# fine base (1/2 size: a 9x9 window at full size for the cost of a 5x5) separates noise from
+# texture; the coarse one (1/8: about 40x40) smooths what 8-bit rounding and JPEG blocks left
+# in flat regions that are brightened a lot, where the fine window is narrower than one
+# rounding step. Bands need their context rows, and start on multiples of COARSE_SCALE.
+BASE_SCALE = 2
+COARSE_SCALE = 8
+BASE_RADIUS = 2
+BASE_HALO = 4 * COARSE_SCALE * (BASE_RADIUS + 1)
+BASE_EPS_SIGMAS = 2.0  # local variation under this many noise sigmas is treated as noise
+MODEL_RADIUS = 4  # guided upsampling of the factor map, at the net's resolution
+MODEL_EPS = 1e-3
+COLOUR_SCALE = 4  # neighbourhood colour is found at 1/4 of the photo's size,
+COLOUR_PIXELS = 1_500_000  # or smaller for huge photos (its filters need ~40 floats a pixel)
+COLOUR_RADIUS = 3
+COLOUR_EPS_SIGMAS = 3.0
+BAND_PIXELS = 1 << 19  # per band and thread: its float temporaries stay around 25 MB
+MIN_ROWS_PER_THREAD = 64
+
+
+@dataclass(frozen=True)
+class Measure:
+    samples: exposure.Samples
+    sigma: float  # noise of the brightness V, in [0, 1] units
+    mean: float  # mean brightness (mean of R, G, B) in [0, 1]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything decided from the whole photo; :func:`render` applies it to any rows."""
+
+    model_a: np.ndarray  # x_r ~ a * base brightness + b, at the net's resolution (h, w)
+    model_b: np.ndarray
+    stops: float  # global exposure, so the mean brightness lands on the target
+    exponent: float  # strength
+    fade: float  # Auto's fade towards untouched for well-exposed photos (1 = full effect)
+    target: float  # the mean brightness aimed at
+    sigma: float
+    denoise: float
+    colour: np.ndarray  # neighbourhood colour model (hq, wq, 6), see neighbourhood_colour
+    gain_small: np.ndarray  # log2 of the gain applied (stops), at the net's resolution
+
+    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+        return compose.gain_tables(self.stops, self.exponent, self.fade)
+
+
+def to_float(rgb: np.ndarray) -> np.ndarray:
+    return rgb.astype(np.float32) * np.float32(1.0 / resample.pixel_max(rgb.dtype))
+
+
+def brightness(rgb: np.ndarray) -> np.ndarray:
+    """V = max(R, G, B) as float32 in [0, 1] (numpy's max over a 3-wide last axis is ~20x
+    slower than two element-wise maxima)."""
+    v = np.maximum(np.maximum(rgb[:, :, 0], rgb[:, :, 1]), rgb[:, :, 2])
+    if v.dtype.kind == "f":
+        return v.astype(np.float32, copy=False)
+    return v.astype(np.float32) * np.float32(1.0 / resample.pixel_max(rgb.dtype))
+
+
+def measure(rgb: np.ndarray) -> Measure:
+    """Noise, mean brightness and exposure samples from a decimated view of the photo
+    (decimation, unlike averaging, keeps the per-pixel noise that is being measured)."""
+    h, w = rgb.shape[:2]
+    step = max(1, int(np.ceil((h * w / ANALYSIS_PIXELS) ** 0.5)))
+    view = to_float(rgb[::step, ::step])
+    return Measure(exposure.sample(view), exposure.noise_sigma(brightness(view)),
+                   float(view.mean()))
+
+
+def choose_target(settings: EnhanceSettings, m: Measure) -> tuple[float, float]:
+    """(target mean brightness, fade): the user's target at full effect, or Auto's."""
+    if not settings.auto_exposure:
+        return float(settings.exposure), 1.0
+    target = exposure.auto_target(m.mean, m.sigma)
+    return target, exposure.fade_for(target, m.mean)
+
+
+def net_exposure(target: float) -> float:
+    """The exposure the net is conditioned on (it was trained on this range)."""
+    return float(np.clip(target, *EXPOSURE_RANGE))
+
+
+def make_plan(colour: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: Measure,
+              target: float, fade: float, settings: EnhanceSettings) -> Plan:
+    """``colour``: the photo's :func:`neighbourhood_colour`; ``small``: the net's input
+    (h, w, 3) float32; ``x_r_small``: its output (h, w, 3)."""
+    v_small = brightness(small)
+    a, b = guided.coefficients(v_small, np.ascontiguousarray(x_r_small.mean(axis=2)),
+                               MODEL_RADIUS, MODEL_EPS)
+    exponent = exposure.strength_exponent(settings.iterations)
+    gh, gw = m.samples.base.shape
+    at_samples = (cv2.resize(a, (gw, gh), interpolation=cv2.INTER_LINEAR) * m.samples.base +
+                  cv2.resize(b, (gw, gh), interpolation=cv2.INTER_LINEAR))
+    stops = exposure.solve_stops(m.samples, np.clip(at_samples, -1, 1), target)
+    log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), stops,
+                                 exponent) * np.float32(fade)
+    return Plan(a, b, stops, exponent, fade, target, m.sigma, settings.denoise_strength,
+                colour, log_gain.astype(np.float32))
+
+
+def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCALE
+                         ) -> np.ndarray:
+    """The colour of each region as a model to evaluate at full resolution: per channel, a
+    guided filter's (a, b) of R, G, B against the brightness V on a 1/COLOUR_SCALE copy
+    (INTER_AREA averages the colour noise first; bright pixels weigh more than noisy dark
+    ones). (h, w, 6) float32: a_rgb, b_rgb. Evaluating a * V + b with the full-resolution
+    brightness keeps colour from bleeding across edges, which upsampling the colour itself
+    did (orange rims round lit towers)."""
+    h, w = rgb.shape[:2]
+    scale = max(scale, int(np.ceil((h * w / COLOUR_PIXELS) ** 0.5)))
+    size = (max(1, w // scale), max(1, h // scale))
+    quarter = to_float(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
+    v = brightness(quarter)
+    a, b = guided.coefficients(v, quarter, COLOUR_RADIUS, (COLOUR_EPS_SIGMAS * sigma) ** 2)
+    return np.dstack([a, b]).astype(np.float32)
+
+
+def render(rgb: np.ndarray, plan: Plan, progress: Callable[[float], None] | None = None,
+           threads: int = 1, use_numba: bool = True) -> np.ndarray:
+    """The enhanced photo (same dtype) for a plan; bands of rows, ``threads`` at a time."""
+    h, w = rgb.shape[:2]
+    out = np.empty_like(rgb)
+    tables = plan.tables()
+    model = np.dstack([plan.model_a, plan.model_b])
+    rows = max(2, BAND_PIXELS // w // 2 * 2)
+    threads = max(1, min(threads, h // MIN_ROWS_PER_THREAD or 1))
+    step = rows * threads
+    for top in range(0, h, step):
+        bottom = min(h, top + step)
+        parts = [(a, b) for a, b in parallel.split_range(top // 2, (bottom + 1) // 2, threads)]
+        parallel.run_all([  # even row boundaries keep the half-size copies aligned
+            lambda a=a, b=b: compose.compose(band(rgb, plan, model, 2 * a, min(h, 2 * b)),
+                                             tables, plan.sigma, plan.denoise,
+                                             out[2 * a:min(h, 2 * b)], use_numba)
+            for a, b in parts])
+        if progress is not None:
+            progress(bottom / h)
+    return out
+
+
+def band(rgb: np.ndarray, plan: Plan, model: np.ndarray, top: int, bottom: int
+         ) -> compose.Band:
+    """What the per-pixel stage needs for rows [top, bottom) (``top`` even)."""
+    h, w = rgb.shape[:2]
+    # The base layer's coefficients come from a half-size copy of the band plus context
+    # rows; both ends even, so every band's copy is a slice of the whole photo's.
+    lo = max(0, (top - BASE_HALO) // COARSE_SCALE * COARSE_SCALE)
+    hi = min(h, bottom + BASE_HALO)
+    hi = min(h, -(-hi // COARSE_SCALE) * COARSE_SCALE)
+    v = brightness(rgb[lo:hi])
+    eps = (BASE_EPS_SIGMAS * plan.sigma) ** 2
+    fine, coarse = (_base_rows(v, k, eps, h, w, lo, top, bottom)
+                    for k in (BASE_SCALE, COARSE_SCALE))
+    v = np.ascontiguousarray(v[top - lo:bottom - lo])
+    return compose.Band(rgb[top:bottom], v, fine, coarse,
+                        _widen(model, w, *resample.bilinear_taps(h, model.shape[0], top, bottom)),
+                        _widen(plan.colour, w,
+                               *resample.bilinear_taps(h, plan.colour.shape[0], top, bottom)),
+                        top)
+
+
+def _base_rows(v: np.ndarray, k: int, eps: float, h: int, w: int, lo: int, top: int,
+               bottom: int) -> compose.Rows:
+    """A self-guided filter's coefficients on the 1/k copy of rows [lo, ...) of the photo's
+    brightness, as the rows that output rows [top, bottom) need. ``lo`` is a multiple of k,
+    so the copy is a slice of the whole photo's 1/k copy and bands are seamless."""
+    small = _block_means(v, k)
+    a, b = guided.coefficients(small, small, BASE_RADIUS, eps)
+    blocks = -(-h // k)
+    r0, r1, wy = resample.bilinear_taps(k * blocks, blocks, top, bottom)
+    return _widen(np.dstack([a, b]), k * small.shape[1], r0 - lo // k, r1 - lo // k, wy, w)
+
+
+def _block_means(v: np.ndarray, k: int) -> np.ndarray:
+    """Means of k x k blocks (edges replicated to whole blocks)."""
+    h, w = v.shape
+    pad_h, pad_w = -h % k, -w % k
+    if pad_h or pad_w:
+        v = np.pad(v, ((0, pad_h), (0, pad_w)), mode="edge")
+    return cv2.resize(v, (v.shape[1] // k, v.shape[0] // k), interpolation=cv2.INTER_AREA)
+
+
+def _widen(low: np.ndarray, width: int, r0: np.ndarray, r1: np.ndarray, wy: np.ndarray,
+           crop: int | None = None) -> compose.Rows:
+    """The rows of ``low`` (h, w, C) that taps r0/r1 use, widened to ``width`` columns
+    (bilinear, half-pixel centres), optionally cropped to ``crop`` columns."""
+    first, last = int(r0.min()), int(r1.max()) + 1
+    wide = cv2.resize(low[first:last], (width, last - first), interpolation=cv2.INTER_LINEAR)
+    wide = wide.reshape(last - first, width, low.shape[2])[:, :crop]
+    return compose.Rows(np.ascontiguousarray(wide), r0 - first, r1 - first, wy)

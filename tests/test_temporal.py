@@ -1,0 +1,111 @@
+"""Video that follows the scene, measured on generated clips (frames fed straight to the
+engine's video stage; the file round trip is covered in test_video.py): a static noisy scene,
+a slow fade-in, hard cuts between different dark scenes, a light switched on."""
+import numpy as np
+import pytest
+from clips import dark_scene
+
+from app.core import EnhanceSettings
+from app.core.engine.temporal import VideoEnhancer
+
+FPS = 25.0
+H, W = 144, 256
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    a = dark_scene(H, W // 2, seed=3)[:, :W]  # (H, W, 3) floats in [0, 1]
+    b = np.flipud(dark_scene(H, W // 2, seed=11)[:, :W]) * np.array([0.8, 0.9, 1.2])
+    return a, b
+
+
+def shoot(scene: np.ndarray, light: float, rng: np.random.Generator, noise: float = 0.012
+          ) -> np.ndarray:
+    """One frame: the scene under ``light``, fresh sensor noise, 8-bit."""
+    img = scene * light + rng.normal(0, noise, scene.shape)
+    return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+
+
+def run(enhancer, frames, settings=None, **kw) -> tuple[np.ndarray, VideoEnhancer]:
+    video = VideoEnhancer(enhancer, settings or EnhanceSettings(), FPS, **kw)
+    return np.stack([video(f) for f in frames]), video
+
+
+def means(frames: np.ndarray) -> np.ndarray:
+    return frames.reshape(len(frames), -1).mean(axis=1)
+
+
+def test_static_scene_does_not_breathe(enhancer, scenes):
+    rng = np.random.default_rng(0)
+    out, video = run(enhancer, [shoot(scenes[0], 1.0, rng) for _ in range(40)])
+    jitter = np.abs(np.diff(means(out), n=2)).mean()
+    assert jitter <= 0.5, jitter
+    assert video.cuts == 0
+    assert out.mean() > 2 * scenes[0].mean() * 255  # and it was brightened
+
+
+def test_a_fade_in_survives(enhancer, scenes):
+    """The light rises 3.7x over two seconds: at least a quarter of that (in log terms) must
+    still show, not be cancelled like a camera's auto-exposure would."""
+    rng = np.random.default_rng(1)
+    light = np.geomspace(0.27, 1.0, 50)
+    frames = [shoot(scenes[0], k, rng) for k in light]
+    out, video = run(enhancer, frames)
+    m_in, m_out = means(np.stack(frames)), means(out)
+    kept = np.log(m_out[-5:].mean() / m_out[:5].mean()) / np.log(m_in[-5:].mean() /
+                                                                m_in[:5].mean())
+    assert kept >= 0.25, kept
+    assert video.cuts == 0
+
+
+def test_a_light_switched_on_stays_on_and_settles(enhancer, scenes):
+    rng = np.random.default_rng(2)
+    frames = [shoot(scenes[0], 0.35 if i < 20 else 1.0, rng) for i in range(50)]
+    out, video = run(enhancer, frames)
+    m_in, m_out = means(np.stack(frames)), means(out)
+    kept = np.log(m_out[25:].mean() / m_out[:20].mean()) / np.log(m_in[25:].mean() /
+                                                                  m_in[:20].mean())
+    assert kept >= 0.25, kept
+    settled = m_out[40:].mean()
+    assert abs(m_out[25] - settled) <= 3, (m_out[20:30], settled)  # 5 frames after
+
+
+def test_a_hard_cut_in_the_dark_resets_at_once(enhancer, scenes):
+    """Both shots are dark (their frames differ by less than 0.12 of full scale, which the old
+    detector needed): the new shot must look right 5 frames after the cut."""
+    rng = np.random.default_rng(3)
+    first = [shoot(scenes[0], 0.6, rng) for _ in range(20)]
+    second = [shoot(scenes[1], 0.35, rng) for _ in range(25)]
+    assert np.abs(first[-1].astype(float) - second[0]).mean() / 255 < 0.12
+    out, video = run(enhancer, first + second)
+    assert video.cuts == 1
+    alone, _ = run(enhancer, [shoot(scenes[1], 0.35, rng) for _ in range(25)])
+    settled = means(alone)[10:].mean()  # the second shot enhanced on its own
+    assert abs(means(out)[25] - settled) <= 3, (means(out)[20:30], settled)
+
+
+def test_temporal_denoise_halves_the_noise_without_ghosts(enhancer, scenes):
+    rng = np.random.default_rng(4)
+    frames = []
+    for i in range(30):
+        f = shoot(scenes[0], 1.0, rng, noise=0.02)
+        x = 20 + 6 * i  # a bright box crossing the frame
+        f[60:90, x:x + 30] = 200
+        frames.append(f)
+    with_t, _ = run(enhancer, frames)
+    without, _ = run(enhancer, frames, temporal_denoise=False)
+    static = (slice(100, 140), slice(10, 240))  # below the moving box
+
+    def temporal_noise(out):
+        block = out[15:, static[0], static[1]].astype(np.float32)
+        return block.std(axis=0).mean()
+
+    assert temporal_noise(with_t) * 2 <= temporal_noise(without), (
+        temporal_noise(with_t), temporal_noise(without))
+    # no ghost: where the box was two frames ago, the last frame shows what per-frame
+    # processing shows there (the background), not a trail of the box
+    behind = (slice(62, 88), slice(20 + 6 * 27 - 12, 20 + 6 * 27 - 2))
+    trail = with_t[-1][behind].astype(np.float32).mean() - without[-1][behind].mean()
+    assert abs(trail) < 6, trail
+    box = (slice(62, 88), slice(20 + 6 * 29 + 2, 20 + 6 * 29 + 28))
+    assert abs(with_t[-1][box].astype(np.float32).mean() - without[-1][box].mean()) < 6
