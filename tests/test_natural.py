@@ -149,3 +149,11 @@ def test_heatmap_shows_the_gain_in_stops(engine, dark_photo):
     assert 0.5 < r.gain_small.mean() / applied < 2.0
     flat = engine.enhance(dark_photo, iterations=1)
     assert flat.gain_small.mean() < r.gain_small.mean()
+
+
+def test_white_and_bright_photos_keep_their_highlights(engine):
+    """The highlight knee is for what was brightened: a snow scene keeps its whites."""
+    for level in (255, 240, 200):
+        img = np.full((80, 80, 3), level, np.uint8)
+        out = engine.enhance(img).image.astype(int)
+        assert np.abs(out - level).max() <= 1, level

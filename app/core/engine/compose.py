@@ -17,7 +17,8 @@ smoothed colour of its neighbourhood:
   within a few noise sigmas of black, whose own colour is only noise; near black that colour
   fades to neutral;
 - a soft knee above KNEE rolls highlights off instead of clipping them (R, G, B scaled
-  together by the largest, so a bright lamp keeps its colour);
+  together by the largest, so a bright lamp keeps its colour); pixels that were not
+  brightened keep their values up to white;
 - triangular dither of one level before rounding to 8 bits, so smooth dark gradients that
   were brightened several times do not band. Deterministic (a fixed tile by position), so
   the same photo always gives the same bytes.
@@ -53,6 +54,7 @@ DEBAND_STOPS = (1.5, 3.0)
 ILLUMINATION_SLACK = (0.02, 2.0)  # share of the fine base, noise sigmas
 BLACK_SIGMAS = 6.0
 KNEE = 0.9
+KNEE_GAIN = 4.0  # the knee starts at KNEE from a gain of 1.25 up, at white for a gain of 1
 DITHER_TILE = 64
 BLACK_COLOUR = (3.0 / 255, 16.0 / 255)  # smooth brightness from no colour to all of it
 
@@ -161,10 +163,15 @@ def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: floa
     own = rgb.astype(np.float32) * (luma / (top * np.maximum(v, np.float32(1e-6))))[:, :, None]
     lin = (own + (den - own) * mix[:, :, None]) * g[:, :, None]
     peak = np.maximum(np.maximum(lin[:, :, 0], lin[:, :, 1]), lin[:, :, 2])
-    over = peak > np.float32(KNEE)
-    scale = np.ones_like(peak)
-    scale[over] = (np.float32(KNEE) + np.float32(1 - KNEE) * np.tanh(
-        (peak[over] - np.float32(KNEE)) * np.float32(1 / (1 - KNEE)))) / peak[over]
+    # the knee starts lower the more a pixel was brightened: unbrightened pixels keep their
+    # values up to white, brightened ones roll off from KNEE
+    room = np.float32(1 - KNEE) * np.clip((g - 1) * np.float32(KNEE_GAIN), 0, 1)
+    start = np.float32(1.0) - room
+    over = peak > start
+    scale = np.minimum(np.float32(1.0), np.float32(1.0) / np.maximum(peak, np.float32(1e-6)))
+    soft = over & (room > np.float32(1e-4))
+    k, r = start[soft], room[soft]
+    scale[soft] = (k + r * np.tanh((peak[soft] - k) / r)) / peak[soft]
     res = lin * (scale * top)[:, :, None] + np.float32(0.5)
     if rgb.dtype == np.uint8:
         res += _tiled_dither(band.top, *rgb.shape[:2])
@@ -197,6 +204,7 @@ if available:
         one = np.float32(1.0)
         zero = np.float32(0.0)
         knee = np.float32(KNEE)
+        knee_gain = np.float32(KNEE_GAIN)
         for y in range(h):
             # the two low-resolution rows of each map that this row lerps between
             b0, b1, bt = bw[br0[y]], bw[br1[y]], bwy[y]
@@ -259,10 +267,14 @@ if available:
                 p1 = (p1 + (q1 * (one + detail) - p1) * mix) * g
                 p2 = (p2 + (q2 * (one + detail) - p2) * mix) * g
                 peak = max(max(p0, p1), p2)
+                room = (one - knee) * min(max((g - one) * knee_gain, zero), one)
+                start = one - room
                 scale = top
-                if peak > knee:
-                    scale = top * (knee + (one - knee) * np.tanh((peak - knee) / (one - knee))
-                                   ) / peak
+                if peak > start:
+                    if room > np.float32(1e-4):
+                        scale = top * (start + room * np.tanh((peak - start) / room)) / peak
+                    else:
+                        scale = top / peak
                 dx = x % DITHER_TILE
                 for ch in range(3):
                     pc = p0 if ch == 0 else (p1 if ch == 1 else p2)

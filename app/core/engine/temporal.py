@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.engine import exposure, guided, pipeline, resample
+from app.core.engine import exposure, guided, parallel, pipeline, resample
 from app.core.settings import EnhanceSettings
 
 try:
@@ -82,7 +82,9 @@ class VideoEnhancer:
         self._log_small = log_small
         frame = self._denoised(rgb)
         plan = self._plan_for(rgb)
-        out = pipeline.render(frame, plan, None, 1, self.enhancer.use_numba)
+        # every core: the per-pixel stage costs 2-3x decoding and encoding a frame together,
+        # so the decode and encode threads leave the other core mostly idle
+        out = pipeline.render(frame, plan, None, parallel.CORES, self.enhancer.use_numba)
         if out.dtype != np.uint8:
             out = ((out.astype(np.uint32) + 128) // 257).astype(np.uint8)
         return out
