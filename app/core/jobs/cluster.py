@@ -11,9 +11,11 @@ Faults: Ray restarts an actor whose process dies and retries its tasks (max_rest
 max_task_retries); an actor that stays dead is replaced here and its files are resubmitted.
 Outputs are written atomically under locked temporary names, so a killed attempt never leaves
 a half-written output; the driver sweeps what killed attempts left once the workers are gone.
-Cancel (``control.cancel()``, or ``control.interrupt()`` from the CLI's Ctrl+C handler)
-cancels the queued tasks, kills the actors and still writes the report for what finished; a
-KeyboardInterrupt in the driver does the same and raises BatchInterrupted, as run_batch does.
+Cancel (``control.cancel()``, or ``control.interrupt()`` from the CLI's Ctrl+C handler) asks
+every worker to stop (its running file at the next checkpoint, its temporary file discarded,
+its queued files at once), waits for their answers, kills the actors and still writes the
+report for what finished; a KeyboardInterrupt in the driver does the same and raises
+BatchInterrupted, as run_batch does.
 
 Ray is imported lazily, here and in :mod:`app.core.jobs.ray_session` (joining or starting a
 cluster) only: the desktop app does not carry it (``pip install .[cluster]``).
@@ -52,6 +54,8 @@ MAX_ATTEMPTS = 3  # times a file is submitted to a fresh worker after its worker
 RAY_RESTARTS = 2  # Ray's own restarts of a dead actor, with retries of its tasks
 POLL_S = 0.25  # how often the wait loop looks at the cancel flag (and so at Ctrl+C)
 SWEEP_WAIT_S = 3.0  # how long the sweep waits for killed workers to let go of their files
+CANCEL_WAIT_S = 10.0  # how long a cancel waits for the workers to stop before killing them
+CONTROL = "control"  # the workers' concurrency group for cancel, beside the running file
 
 
 def run_cluster_batch(items: list[BatchItem], settings: EnhanceSettings,
@@ -137,7 +141,8 @@ class _Run:
         self.announced: set[int] = set()  # files on_start was called for
         self.parts: dict[int, dict[int, Outcome]] = {}  # split video -> its finished segments
         self.worker_class = ray.remote(num_cpus=1, max_restarts=RAY_RESTARTS,
-                                       max_task_retries=RAY_RESTARTS)(ClusterWorker)
+                                       max_task_retries=RAY_RESTARTS,
+                                       concurrency_groups={CONTROL: 1})(ClusterWorker)
 
     def finish(self, i: int, outcome: Outcome) -> None:
         if outcome.status == "cancelled" and self.control.interrupted and not outcome.reason:
@@ -333,10 +338,16 @@ class _Run:
             remove_segments(task.target)
 
     def stop(self) -> None:
-        """Cancel: keep what already finished, cancel what is queued, kill what runs."""
+        """Cancel: every worker stops its running file at the next checkpoint and ends its
+        queued ones at once; what finished first is kept. Once all have answered (or after
+        CANCEL_WAIT_S) the workers are killed: no output can appear after the report."""
         ray = self.ray
+        for actor in self.actors:
+            if actor is not None:
+                actor.cancel.options(concurrency_group=CONTROL).remote()
         if self.inflight:
-            ready, _ = ray.wait(list(self.inflight), num_returns=len(self.inflight), timeout=0)
+            ready, _ = ray.wait(list(self.inflight), num_returns=len(self.inflight),
+                                timeout=CANCEL_WAIT_S)
             for ref in ready:
                 task = self.inflight.pop(ref)
                 if task.index in self.done:
@@ -345,10 +356,11 @@ class _Run:
                     outcome = ray.get(ref)
                 except ray.exceptions.RayError:
                     continue
-                if task.kind == "file" or task.kind == "join" and outcome.status == "done":
+                if (task.kind == "file" and outcome.status != "cancelled"
+                        or task.kind == "join" and outcome.status == "done"):
                     self.settle(task, outcome)  # a whole file, or a split video joined
         for ref in self.inflight:
-            ray.cancel(ref)  # queued actor tasks never start; running ones end with the actor
+            ray.cancel(ref)  # still running after the wait: ended with the actor
         self.kill_all()
         self.inflight.clear()
         self.queue.clear()

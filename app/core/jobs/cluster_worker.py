@@ -4,6 +4,7 @@ batch's own per-file function. Plain Python; :mod:`app.core.jobs.cluster` makes 
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable
 
@@ -17,20 +18,27 @@ from app.core.settings import EnhanceSettings
 
 class ClusterWorker:
     """One engine per worker process (``make_engine()`` once, e.g. ``Enhancer(threads=1)``);
-    ``run`` enhances one planned file exactly as the local batch does. The temporary files of
-    an attempt killed with its worker are swept by the driver (their locks died with it)."""
+    ``run`` enhances one planned file exactly as the local batch does. ``cancel`` (called in
+    the actor's own concurrency group, beside the running file) stops that file at its next
+    checkpoint and every later one at once, as the local batch's cancel does. The temporary
+    files of an attempt killed with its worker are swept by the driver (their locks died with
+    it)."""
 
     def __init__(self, make_engine):
         import ray
 
+        _leave_ctrl_c_to_the_driver()
         self.engine = make_engine()
         ctx = ray.get_runtime_context()
         self.node = f"{ray.util.get_node_ip_address()} {ctx.get_node_id()[:8]} pid {os.getpid()}"
-        self.control = BatchControl()  # cancelling is the driver's job (it kills the actor)
+        self.control = BatchControl()  # set by the driver's cancel()
 
     def identity(self) -> tuple[str, str]:
         """(engine backend name, where this worker runs)."""
         return getattr(self.engine, "backend_name", type(self.engine).__name__), self.node
+
+    def cancel(self) -> None:
+        self.control.cancel()
 
     def run(self, plan: Plan, settings: EnhanceSettings, output: OutputOptions) -> Outcome:
         outcome = process_item(plan, self.engine, settings, output, self.control, threads=1)
@@ -67,3 +75,13 @@ class ClusterWorker:
             outcome.reason = str(exc) or type(exc).__name__
         outcome.seconds = time.perf_counter() - start
         return outcome
+
+
+def _leave_ctrl_c_to_the_driver() -> None:
+    """A Ctrl+C in a terminal reaches every process of its group, the workers of a local
+    cluster too: they ignore it, and the driver, which traps it, asks them to stop (instead
+    of their dying mid-file and Ray restarting them to retry the file)."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: not where signals land either
+        pass
