@@ -1,6 +1,12 @@
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never touch the user's own settings or presets: QSettings' native store and the
+# presets file live in a throw-away folder (set before Qt reads XDG_CONFIG_HOME).
+_CONFIG = tempfile.mkdtemp(prefix="lowlight-test-config-")
+os.environ["XDG_CONFIG_HOME"] = _CONFIG
+os.environ["LOWLIGHT_CONFIG_DIR"] = os.path.join(_CONFIG, "lowlight-studio")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -187,7 +187,7 @@ def test_split_compare_toggle(qtbot, window, photo):
         window.open_path(photo)
     window.act_compare.trigger()
     assert window.view_stack.currentWidget() is window.split_view
-    assert not window.split_view.after.isNull()
+    assert window.split_view.has_after()
     image = window.split_view.grab().toImage()
     left = image.pixelColor(image.width() // 4, image.height() // 2).lightness()
     right = image.pixelColor(3 * image.width() // 4, image.height() // 2).lightness()

@@ -32,6 +32,8 @@ from app.core import (
     EnhanceSettings,
     Outcome,
     OutputOptions,
+    PresetError,
+    PresetStore,
     discover,
     run_batch,
 )
@@ -73,9 +75,11 @@ class BatchWorker(QObject):
 class BatchPanel(QWidget):
     batch_finished = Signal(object)  # BatchReport
 
-    def __init__(self, settings_source, enhancer_factory, parent: QWidget | None = None):
+    def __init__(self, settings_source, enhancer_factory, parent: QWidget | None = None,
+                 presets: PresetStore | None = None):
         super().__init__(parent)
         self.settings_source = settings_source  # callable -> EnhanceSettings (main controls)
+        self.preset_store = presets or PresetStore()
         self.factory = enhancer_factory
         self.inputs: list[Path] = []
         self.items: list[BatchItem] = []
@@ -113,6 +117,11 @@ class BatchPanel(QWidget):
         layout.addWidget(self.table, 1)
 
         form = QFormLayout()
+        self.preset = QComboBox()
+        self.preset.setToolTip("The settings every file gets: those of the Photo tab, or a "
+                               "preset (saved from the Photo tab's Preset row)")
+        form.addRow("Settings", self.preset)
+        self.refresh_presets()
         out_row = QHBoxLayout()
         self.output_edit = QLineEdit()
         self.output_edit.setPlaceholderText("chosen automatically next to the inputs")
@@ -131,7 +140,9 @@ class BatchPanel(QWidget):
         self.quality = QSpinBox()
         self.quality.setRange(50, 100)
         self.quality.setValue(95)
-        self.quality.setPrefix("quality ")
+        self.quality.setPrefix("Photo quality ")
+        self.quality.setToolTip("Quality of JPEG and WebP outputs: higher is better and makes "
+                                "bigger files (PNG and TIFF are lossless)")
         self.overwrite = QCheckBox("Replace existing outputs")
         fmt_row.addWidget(self.format)
         fmt_row.addWidget(self.quality)
@@ -177,6 +188,29 @@ class BatchPanel(QWidget):
         if paths:
             event.acceptProposedAction()
             self.add_paths(paths)
+
+    def refresh_presets(self) -> None:
+        """Re-read the presets (the Photo tab saved, renamed or deleted one)."""
+        chosen = self.preset.currentData()
+        self.preset.clear()
+        self.preset.addItem("Current settings of the Photo tab", None)
+        try:
+            names = self.preset_store.names()
+        except PresetError as exc:
+            names = []
+            self.preset.setToolTip(str(exc))
+        for name in names:
+            self.preset.addItem(f"Preset: {name}", name)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(chosen)))
+
+    def chosen_settings(self) -> EnhanceSettings:
+        """The preset chosen, or the Photo tab's settings; PresetError if it has gone."""
+        name = self.preset.currentData()
+        return self.settings_source() if name is None else self.preset_store.get(name)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.refresh_presets()  # the presets file may have changed (the CLI, another window)
 
     def _choose_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "Add photos")
@@ -244,7 +278,12 @@ class BatchPanel(QWidget):
             return
         if not self.output_edit.text():
             return
-        settings: EnhanceSettings = self.settings_source()
+        try:
+            settings = self.chosen_settings()
+        except PresetError as exc:
+            self.rate.setText(str(exc))
+            return
+        self.settings_used = settings
         self._rediscover()
         self.control = BatchControl()
         self.thread = QThread()
