@@ -33,6 +33,30 @@ def dark_photo():
     return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
 
 
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """The real main window, shown offscreen, with its own settings file and presets file."""
+    from PySide6.QtCore import QSettings
+
+    from app.__main__ import enhancer_factory
+    from app.core import PresetStore
+    from app.gui.main_window import MainWindow
+
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    w = MainWindow(enhancer_factory, store, PresetStore(tmp_path / "presets.json"))
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def photo(tmp_path, dark_photo):
+    from app.core import write_image
+
+    return write_image(tmp_path / "night.png", dark_photo)
+
+
 @pytest.fixture(autouse=True)
 def no_leaked_windows(request):
     """Fail a GUI test that leaves a visible top-level window behind (napari's habit)."""

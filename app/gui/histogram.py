@@ -27,7 +27,7 @@ def _rgb8(image: np.ndarray) -> np.ndarray:
 
 def luminance(image: np.ndarray) -> np.ndarray:
     """8-bit luminance (Rec. 709 weights, rounded) of a gray, RGB or RGBA image."""
-    rgb = _rgb8(image).astype(np.float32)
+    rgb = _rgb8(image).astype(np.float64)  # float64: no rounding surprises at .5
     y = rgb[:, :, 0] * LUMA[0] + rgb[:, :, 1] * LUMA[1] + rgb[:, :, 2] * LUMA[2]
     return np.clip(np.floor(y + 0.5), 0, 255).astype(np.uint8)
 
