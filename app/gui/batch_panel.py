@@ -102,6 +102,11 @@ class BatchPanel(QWidget):
         self.clear_btn = QPushButton(qta.icon("fa5s.trash-alt"), "Clear")
         self.recursive = QCheckBox("Include sub-folders")
         self.recursive.setChecked(True)
+        self.recursive.setToolTip("Also enhance the photos and videos in folders inside the "
+                                  "folders added")
+        self.add_files_btn.setToolTip("Add photos or videos to the list")
+        self.add_folder_btn.setToolTip("Add a folder of photos and videos to the list")
+        self.clear_btn.setToolTip("Empty the list (the files themselves are not touched)")
         for w in (self.add_files_btn, self.add_folder_btn, self.clear_btn, self.recursive):
             buttons.addWidget(w)
         buttons.addStretch(1)
@@ -126,11 +131,15 @@ class BatchPanel(QWidget):
         self.output_edit = QLineEdit()
         self.output_edit.setPlaceholderText("chosen automatically next to the inputs")
         browse = QPushButton(qta.icon("fa5s.folder-open"), "")
+        browse.setToolTip("Choose the output folder")
+        browse.setAccessibleName("Choose the output folder")
         browse.clicked.connect(self._choose_output)
         out_row.addWidget(self.output_edit, 1)
         out_row.addWidget(browse)
         form.addRow("Output folder", out_row)
         self.pattern = QLineEdit("{stem}_enhanced")
+        self.pattern.setToolTip("Name of each output inside the output folder: {stem} is the "
+                                "input's name; sub-folders are allowed")
         form.addRow("Name pattern", self.pattern)
         fmt_row = QHBoxLayout()
         self.format = QComboBox()
@@ -143,7 +152,10 @@ class BatchPanel(QWidget):
         self.quality.setPrefix("Photo quality ")
         self.quality.setToolTip("Quality of JPEG and WebP outputs: higher is better and makes "
                                 "bigger files (PNG and TIFF are lossless)")
+        self.format.setToolTip("Format of the outputs: each input's own, or one for all")
         self.overwrite = QCheckBox("Replace existing outputs")
+        self.overwrite.setToolTip("Replace outputs that Lowlight Studio wrote before (else "
+                                  "they are skipped); originals are never replaced")
         fmt_row.addWidget(self.format)
         fmt_row.addWidget(self.quality)
         fmt_row.addWidget(self.overwrite)
@@ -161,6 +173,10 @@ class BatchPanel(QWidget):
         self.pause_btn = QPushButton(qta.icon("fa5s.pause"), "Pause")
         self.cancel_btn = QPushButton(qta.icon("fa5s.stop"), "Cancel")
         self.pause_btn.setCheckable(True)
+        self.start_btn.setToolTip("Enhance every file in the list")
+        self.pause_btn.setToolTip("Pause after the current file (Resume goes on)")
+        self.cancel_btn.setToolTip("Stop; the files done so far are kept, the report says "
+                                   "which")
         for w in (self.pause_btn, self.cancel_btn):
             w.setEnabled(False)
         run_row.addWidget(self.progress, 1)
