@@ -3,10 +3,10 @@ engine's video stage; the file round trip is covered in test_video.py): a static
 a slow fade-in, hard cuts between different dark scenes, a light switched on."""
 import numpy as np
 import pytest
+from clips import dark_scene
 
 from app.core import EnhanceSettings
 from app.core.engine.temporal import VideoEnhancer
-from clips import dark_scene
 
 FPS = 25.0
 H, W = 144, 256
