@@ -93,7 +93,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.presets.presets_changed.connect(self.batch.refresh_presets)
         screen.place(self, self.store.value("geometry"))
         self._update_status()
-        QTimer.singleShot(0, lambda: self.leading_view().setFocus())
+        QTimer.singleShot(0, self.focus_image)
 
     # ---- layout -------------------------------------------------------------------------
     def _build_views(self) -> None:
@@ -120,6 +120,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.placeholder = QLabel("Drop a photo here, or open one with Ctrl+O")
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setStyleSheet("font-size: 16px; color: palette(mid);")
+        self.placeholder.setFocusPolicy(Qt.StrongFocus)  # keys go to the window, not a slider
         self.view_stack.addWidget(self.placeholder)
         self.view_stack.setCurrentWidget(self.placeholder)
         self.display = Display(self.input_pane.view, self.output_pane.view,
@@ -166,6 +167,11 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         if self.view_stack.currentWidget() is self.split_view:
             return self.split_view
         return self.input_pane.view
+
+    def focus_image(self) -> None:
+        """Give the keyboard to the photo (arrows pan, Ctrl+V pastes), not to a control."""
+        shown = self.view_stack.currentWidget()
+        (self.leading_view() if shown is not self.placeholder else shown).setFocus()
 
     # ---- settings -----------------------------------------------------------------------
     def _load_settings(self) -> EnhanceSettings:
@@ -241,6 +247,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
             act.setEnabled(True)
         self.act_play.setEnabled(self.video_path is not None)
         self._update_status()
+        self.focus_image()
         self.detail.reset()
         self.request_preview()
 
@@ -316,7 +323,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.view_stack.setCurrentWidget(self.split_view if on else self.side_by_side)
         arriving = self.leading_view()
         arriving.copy_view_from(leaving)  # same zoom and centre in the other layout
-        arriving.setFocus()
+        self.focus_image()
         self.detail.schedule()
 
     def toggle_before(self, on: bool) -> None:
