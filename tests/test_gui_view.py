@@ -36,6 +36,15 @@ def open_and_wait(qtbot, window, path):
         assert window.open_path(path)
 
 
+def grab(view):
+    """What a view paints, and the image pixel at its top-left corner (read after the grab:
+    grabbing lays the window out, which may move the view by a pixel)."""
+    QApplication.processEvents()
+    shot = from_qimage(view.viewport().grab().toImage())
+    seen = view.visible_rect()
+    return shot, int(seen.left()), int(seen.top())
+
+
 def show_detail(qtbot, window):
     """Ask for the 100% tile of what is visible now and wait until it is on screen."""
     with qtbot.waitSignal(window.detail.shown, timeout=60000):
@@ -79,9 +88,7 @@ def test_100_percent_shows_the_saved_files_pixels(qtbot, window, big_photo, tmp_
     np.testing.assert_array_equal(tile, region)
 
     # What the output pane paints at 100% is exactly the saved file's pixels there.
-    seen = window.output_pane.view.visible_rect()
-    x0, y0 = int(seen.left()), int(seen.top())
-    shot = from_qimage(window.output_pane.view.viewport().grab().toImage())
+    shot, x0, y0 = grab(window.output_pane.view)
     h, w = shot.shape[:2]
     assert x0 >= left and y0 >= top and w > 100 and h > 100
     np.testing.assert_array_equal(shot, saved[y0:y0 + h, x0:x0 + w])
@@ -91,9 +98,7 @@ def test_100_percent_shows_the_saved_files_pixels(qtbot, window, big_photo, tmp_
     assert np.abs(enlarged.astype(int) - saved[y0:y0 + h, x0:x0 + w]).mean() > 1.0
     # the input pane shows the original's own pixels there too
     original, _ = read_image(big_photo)
-    seen = window.input_pane.view.visible_rect()
-    x0, y0 = int(seen.left()), int(seen.top())
-    shot_in = from_qimage(window.input_pane.view.viewport().grab().toImage())
+    shot_in, x0, y0 = grab(window.input_pane.view)
     h, w = shot_in.shape[:2]
     np.testing.assert_array_equal(shot_in, original[y0:y0 + h, x0:x0 + w])
 
@@ -162,9 +167,7 @@ def test_split_view_zooms_pans_and_only_the_handle_moves_the_divider(qtbot, wind
     # real pixels in the split view too, on both sides of the divider
     show_detail(qtbot, window)
     assert split.after_detail.isVisible() and split.detail.isVisible()
-    shot = from_qimage(split.viewport().grab().toImage())
-    seen = split.visible_rect()
-    x0, y0 = int(seen.left()), int(seen.top())
+    shot, x0, y0 = grab(split)
     x = int(split.divider_x()) + 20
     row = y // 2
     tile, left, top = window.display.output_tile

@@ -151,6 +151,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.batch = BatchPanel(self.controls.settings, self._enhancer_factory,
                                 presets=self.preset_store)
         self.tabs.addTab(self.batch, qta.icon("fa5s.layer-group"), "Batch")
+        self.tabs.currentChanged.connect(lambda _i: self.detail.schedule())
         self.setCentralWidget(self.tabs)
         self.status_size = QLabel()
         self.status_backend = QLabel()

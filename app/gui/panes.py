@@ -60,7 +60,9 @@ class ImageView(QGraphicsView):
 
     def visible_rect(self) -> QRectF:
         """The part of the image (in its own pixels) that the viewport shows."""
-        seen = self.mapToScene(self.viewport().rect()).boundingRect()
+        # corner to corner: mapping the QRect itself came out a pixel off at some scrolls
+        port = self.viewport()
+        seen = QRectF(self.mapToScene(0, 0), self.mapToScene(port.width(), port.height()))
         return seen.intersected(self.sceneRect())
 
     def has_image(self) -> bool:
@@ -104,6 +106,8 @@ class ImageView(QGraphicsView):
         super().resizeEvent(event)
         if self.fit_mode:
             self.fit()
+        else:
+            self.view_changed.emit()  # more or less of the photo is visible now
 
     def copy_view_from(self, other: ImageView) -> None:
         if other.fit_mode:
@@ -228,6 +232,8 @@ class Pane(QWidget):
         self.footer = footer if footer is not None else QLabel()
         self.footer.setFixedHeight(FOOTER_HEIGHT)
         if isinstance(self.footer, QLabel):
+            # a long caption must not widen its pane: the panes stay the same size
+            self.footer.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
             self.footer.setAlignment(Qt.AlignCenter)
             self.footer.setStyleSheet("color: palette(mid);")
         layout.addWidget(self.footer)
