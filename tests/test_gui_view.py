@@ -194,9 +194,12 @@ def test_backslash_shows_the_before_in_place(qtbot, window, photo):
 
 def test_histogram_matches_numpy_and_clipping_overlay(qtbot, window, photo):
     open_and_wait(qtbot, window, photo)
+    qtbot.waitUntil(lambda: getattr(window.histogram, "shown_for", 0) == window.shown_id,
+                    timeout=15000)
     out = window.output
     counts = window.histogram.counts
-    y = np.floor(out[..., 0] * 0.2126 + out[..., 1] * 0.7152 + out[..., 2] * 0.0722 + 0.5)
+    rgb = out.astype(np.int64)  # exact: Rec. 709 weights, halves rounded up
+    y = (2126 * rgb[..., 0] + 7152 * rgb[..., 1] + 722 * rgb[..., 2] + 5000) // 10000
     assert np.array_equal(counts[0], np.histogram(y, bins=256, range=(0, 256))[0])
     for c in range(3):
         assert np.array_equal(counts[c + 1], np.histogram(out[..., c], bins=256,

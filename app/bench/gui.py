@@ -38,11 +38,13 @@ def main() -> int:
     photo = synthetic_photo(4000, 3000)  # 12 MP
     window.set_image(photo, ImageMeta(), None)
     assert wait_for(lambda: window.output is not None, 30)
+    window.controls.exposure.auto.setChecked(False)  # the slider moves only off Auto
+    assert wait_for(lambda: window.shown_id == window.latest_preview_id, 30)
     latencies = []
     for i in range(args.moves + 5):
         target_id = window.latest_preview_id + 1
         start = time.perf_counter()
-        window.controls.exposure_slider.setValue(50 + (i % 2) * 10 + (i % 7))
+        window.controls.exposure.slider.setValue(50 + (i % 2) * 10 + (i % 7))
         if not wait_for(lambda tid=target_id: window.shown_id >= tid, 10):
             print("timed out waiting for a preview")
             return 1

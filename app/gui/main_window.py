@@ -57,6 +57,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.engine.worker.failed.connect(self._on_failure)
         self.engine.worker.progress.connect(self._on_progress)
         self.engine.worker.ready.connect(self._on_ready)
+        self.engine.worker.histogram.connect(self._on_histogram)
 
         self.path: Path | None = None
         self.image: np.ndarray | None = None
@@ -235,7 +236,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.image, self.meta, self.path = image, meta, path
         self.preview = preview_of(image)
         self.display.forget_output()
-        self.histogram.set_image(None)
+        self.histogram.set_summary(None)
         self.shown_id = self.latest_preview_id  # results for the old image are stale now
         for view in [p.view for p in self.panes] + [self.split_view]:
             view.fit_mode = True
@@ -285,10 +286,14 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.shown_id = reply.id
         self.backend, self.last_seconds = reply.backend, reply.seconds
         self.display.set_output(reply.image, reply.gain, reply.factor, reply.settings)
-        self.histogram.set_image(reply.image)
         self.output_pane.footer.setText(settings_caption(reply.settings))
         self._update_status()
         self.preview_shown.emit(reply.id)
+
+    def _on_histogram(self, request_id: int, found) -> None:
+        if request_id == self.shown_id:  # the histogram of the preview on screen
+            self.histogram.set_summary(found)
+            self.histogram.shown_for = request_id
 
     def _on_failure(self, request_id: int, message: str) -> None:
         if self._save_job is not None and request_id == self._save_job[0].id:

@@ -65,6 +65,7 @@ class PresetBar(QWidget):
         for b in (self.save_btn, self.rename_btn, self.delete_btn):
             row.addWidget(b)
         self.combo.activated.connect(self._picked)
+        self._known: dict[str, EnhanceSettings] = {}
         self.refresh()
 
     def _button(self, icon: str, tip: str, slot) -> QToolButton:
@@ -84,7 +85,7 @@ class PresetBar(QWidget):
 
     def refresh(self) -> None:
         """Re-read the store and show the preset that matches the current settings."""
-        presets = self.presets()
+        presets = self._known = self.presets()
         self.combo.blockSignals(True)
         self.combo.clear()
         self.combo.addItem(UNSAVED, None)
@@ -96,7 +97,7 @@ class PresetBar(QWidget):
 
     def show_match(self, settings: EnhanceSettings, presets=None) -> None:
         """Select the preset equal to ``settings``, or the 'current settings' entry."""
-        presets = self.presets() if presets is None else presets
+        presets = self._known if presets is None else presets  # no file read per change
         s = settings.validated()
         name = next((n for n, p in presets.items() if p == s), None)
         index = self.combo.findData(name) if name is not None else 0

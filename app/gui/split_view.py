@@ -115,11 +115,9 @@ class SplitView(ImageView):
         painter.save()
         painter.resetTransform()  # viewport pixels from here on
         painter.setRenderHint(QPainter.Antialiasing)
-        h = self.viewport().height()
-        label = QRectF(8, 8, self.viewport().width() - 16, 20)
-        painter.setPen(QPen(QColor(255, 255, 255, 230)))
+        h, w = self.viewport().height(), self.viewport().width()
         if self.show_before:
-            painter.drawText(label, Qt.AlignLeft | Qt.AlignTop, "Before (\\ shows the after)")
+            self._label(painter, 8, "Before (\\ shows the after)", left=True)
             painter.restore()
             return
         x = self.divider_x()
@@ -129,6 +127,17 @@ class SplitView(ImageView):
         painter.drawEllipse(QPointF(x, h / 2), KNOB, KNOB)
         painter.drawText(QRectF(x - KNOB, h / 2 - KNOB, 2 * KNOB, 2 * KNOB), Qt.AlignCenter,
                          "\u2194")
-        painter.drawText(label, Qt.AlignLeft | Qt.AlignTop, "Before")
-        painter.drawText(label, Qt.AlignRight | Qt.AlignTop, "After")
+        self._label(painter, 8, "Before", left=True)
+        self._label(painter, w - 8, "After", left=False)
         painter.restore()
+
+    @staticmethod
+    def _label(painter: QPainter, x: float, text: str, left: bool) -> None:
+        """A caption on a dark chip, readable over any photo or the grey margin."""
+        width = painter.fontMetrics().horizontalAdvance(text) + 12
+        chip = QRectF(x if left else x - width, 8, width, 20)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 150))
+        painter.drawRoundedRect(chip, 4, 4)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(chip, Qt.AlignCenter, text)

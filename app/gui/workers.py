@@ -26,6 +26,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core import Cancelled
 from app.core.settings import EnhanceSettings
+from app.gui.histogram import summary
 
 log = logging.getLogger(__name__)
 PREVIEW, DETAIL, FULL = "preview", "detail", "full"
@@ -70,6 +71,7 @@ class EngineWorker(QObject):
     finished = Signal(object)  # Reply
     failed = Signal(int, str)  # request id, message
     progress = Signal(int, float)  # request id, fraction (or WRITING)
+    histogram = Signal(int, object)  # preview id, histogram.summary() of its pixels
     ready = Signal(str)  # backend name, once the model is loaded
 
     def __init__(self, enhancer_factory):
@@ -161,7 +163,12 @@ class EngineWorker(QObject):
                 self.progress.emit(req.id, fraction)
 
         try:
-            self.finished.emit(self._run(req, on_progress))
+            reply = self._run(req, on_progress)
+            self.finished.emit(reply)
+            with self._lock:
+                newer = PREVIEW in self._pending
+            if req.kind == PREVIEW and not newer:  # skipped mid-drag: the next one has it
+                self.histogram.emit(req.id, summary(reply.image))
         except Cancelled:
             self.failed.emit(req.id, "cancelled")
         except MemoryError:
