@@ -45,7 +45,7 @@ def _clean(text: str) -> str:
 def shortcut_rows(window) -> list[tuple[str, str]]:
     """(keys, what they do) for every action with a shortcut, then the mouse."""
     rows = [(shortcut_text(act), _clean(act.text())) for act in window.findChildren(QAction)
-            if act.shortcuts() and act.text()]
+            if shortcut_text(act) and act.text()]
     return sorted(set(rows), key=lambda r: r[1].lower()) + MOUSE
 
 
@@ -105,6 +105,8 @@ def show_about(window) -> QDialog:
         buttons.rejected.connect(dialog.close)
         layout.addWidget(buttons)
         dialog.label = label
+        label.setMinimumWidth(560)  # wrapped text: give it a width, then its full height
+        dialog.adjustSize()
         window.about_dialog = dialog
     dialog.show()
     dialog.raise_()

@@ -42,7 +42,7 @@ def build(w) -> None:
                       w.save_as, "Save the enhanced photo or video under a name you choose")
     w.act_save_factor = a("Save &heatmap as...", "fa5s.fire", "Ctrl+Shift+H", w.save_heatmap,
                           "Save the heatmap shown, at the photo's size")
-    w.act_quit = a("&Quit", "fa5s.sign-out-alt", QKeySequence.Quit, w.close, "Quit")
+    w.act_quit = a("&Quit", "fa5s.sign-out-alt", "Ctrl+Q", w.close, "Quit")
     w.act_undo = a("&Undo settings change", "fa5s.undo", QKeySequence.Undo, w.undo,
                    "Undo the last settings change")
     w.act_redo = a("&Redo settings change", "fa5s.redo", ["Ctrl+Shift+Z", "Ctrl+Y"], w.redo,
