@@ -146,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot:
         wait_for(lambda: window.output is not None, 30)
         wait_for(lambda: window.histogram.shown_for == window.shown_id, 10)
-        if args.zoom and args.zoom >= 100:  # the real pixels, not the enlarged preview
+        if args.zoom and args.zoom >= 100 and window.preview is not window.image:
+            # the real pixels, not the enlarged preview
             window.detail.update_now()
             wait_for(lambda: window.display.output_tile is not None, 30)
         app.processEvents()

@@ -41,7 +41,10 @@ def grab(view):
     grabbing lays the window out, which may move the view by a pixel)."""
     QApplication.processEvents()
     shot = from_qimage(view.viewport().grab().toImage())
-    seen = view.visible_rect()
+    seen = view.visible_rect()  # a photo smaller than the view sits in a grey margin
+    corner = view.mapFromScene(seen.topLeft())
+    shot = shot[corner.y():corner.y() + round(seen.height()),
+                corner.x():corner.x() + round(seen.width())]
     return shot, int(seen.left()), int(seen.top())
 
 
@@ -243,3 +246,18 @@ def test_heatmap_shows_the_raw_map_on_request_and_follows_strength(qtbot, window
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
         window.controls.iterations_spin.setValue(2)
     assert window.gain.mean() < gain.mean() - 0.3  # gentler strength, fewer stops
+
+
+def test_a_photo_within_the_preview_size_is_already_real_pixels_at_100(qtbot, window, photo,
+                                                                       tmp_path):
+    open_and_wait(qtbot, window, photo)  # 320 x 240: the preview is the photo itself
+    window.act_actual.trigger()
+    window.detail.update_now()
+    assert window.display.output_tile is None  # nothing to render again
+    target = tmp_path / "night_enhanced.png"
+    window.save_to(target)
+    qtbot.waitUntil(lambda: window._save_job is None, timeout=30000)
+    saved, _ = read_image(target)
+    shot, x0, y0 = grab(window.output_pane.view)
+    h, w = shot.shape[:2]
+    np.testing.assert_array_equal(shot, saved[y0:y0 + h, x0:x0 + w])

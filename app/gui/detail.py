@@ -55,6 +55,8 @@ class DetailController(QObject):
         view = self.window.leading_view()
         if image is None or view.fit_mode or view.zoom() < 0.999 or not view.isVisible():
             return None
+        if self.window.preview is image:
+            return None  # a photo within the preview's size: the preview is the real thing
         seen = view.visible_rect()
         if seen.isEmpty():
             return None
