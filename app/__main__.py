@@ -4,6 +4,8 @@
     lowlight-studio --self-test      offscreen: load the sample, enhance it through the worker,
                                      check the three panes, exit 0 (non-zero with the reason)
     lowlight-studio --screenshot F   render the window with the sample to the PNG file F
+                                     (--split: the before/after view; --zoom 100: real pixels)
+    lowlight-studio --version        print the version and exit
 """
 from __future__ import annotations
 
@@ -20,11 +22,17 @@ log = logging.getLogger("app")
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
+    from app import __version__
+
     p = argparse.ArgumentParser(prog="lowlight-studio", description="Lowlight Studio")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("photo", nargs="?", type=Path, help="photo to open (default: the sample)")
     p.add_argument("--self-test", action="store_true", help="check the app offscreen and exit")
     p.add_argument("--screenshot", type=Path, help="save a PNG of the window and exit")
     p.add_argument("--no-sample", action="store_true", help="start with an empty window")
+    p.add_argument("--split", action="store_true", help="start in the before/after split view")
+    p.add_argument("--zoom", type=float, metavar="PERCENT",
+                   help="start at this zoom (100 = the photo's own pixels) instead of fit")
     p.add_argument("--exit-when-shown", action="store_true",
                    help="quit as soon as the window is shown with its photo (start-up timing)")
     return p.parse_args(argv)
@@ -108,11 +116,23 @@ def main(argv: list[str] | None = None) -> int:
     from app.gui.widgets import wait_for
     from app.paths import sample_image
 
+    photo = args.photo or (None if args.no_sample else sample_image())
+    unattended = args.self_test or args.screenshot or args.exit_when_shown
+    if unattended and photo is not None and not Path(photo).is_file():
+        print(f"lowlight-studio: {photo}: no such photo", file=sys.stderr)
+        return 2
     window = MainWindow(enhancer_factory)
     window.show()
-    photo = args.photo or (None if args.no_sample else sample_image())
     if photo is not None:
-        window.open_path(Path(photo))
+        opened = window.open_path(Path(photo), remember=args.photo is not None)
+        if not opened and unattended:
+            print(f"lowlight-studio: {window.message.text.text()}", file=sys.stderr)
+            window.close()
+            return 1
+        if args.split:
+            window.act_compare.setChecked(True)
+        if args.zoom:
+            window.leading_view().zoom_to(args.zoom / 100)
     app.processEvents()  # let the window paint once
     log.info("window shown in %.2f s", time.perf_counter() - started)
     if args.exit_when_shown:
@@ -125,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if ok else 1
     if args.screenshot:
         wait_for(lambda: window.output is not None, 30)
+        wait_for(lambda: window.histogram.shown_for == window.shown_id, 10)
+        if args.zoom and args.zoom >= 100 and window.preview is not window.image:
+            # the real pixels, not the enlarged preview
+            window.detail.update_now()
+            wait_for(lambda: window.display.output_tile is not None, 30)
+        app.processEvents()
         window.grab().save(str(args.screenshot))
         window.close()
         print(f"screenshot written to {args.screenshot}")

@@ -14,23 +14,27 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _add_settings(p: argparse.ArgumentParser) -> None:
+    # Defaults are None so that a --preset's values stay unless an option is given.
     d = EnhanceSettings()
-    p.add_argument("--exposure", default=d.exposure, metavar="auto|0.2-0.9",
+    p.add_argument("--preset", metavar="NAME",
+                   help="start from a preset saved in the window (`lowlight presets` lists "
+                        "them); the options below override its values")
+    p.add_argument("--exposure", metavar="auto|0.2-0.9",
                    help="auto (default: dark photos brought to a natural level, well-exposed "
                         "ones left alone) or the target mean brightness of the result")
-    p.add_argument("--strength", "--iterations", dest="iterations", type=int,
-                   default=d.iterations, metavar="1-16",
+    p.add_argument("--strength", "--iterations", dest="iterations", type=int, metavar="1-16",
                    help=f"how much of the brightening is applied (default {d.iterations}, "
                         "which reaches the exposure; lower is gentler)")
-    p.add_argument("--denoise", default=d.denoise, metavar="auto|off|0-2",
+    p.add_argument("--denoise", metavar="auto|off|0-2",
                    help="noise removal in proportion to the brightening (default auto = 1)")
-    p.add_argument("--scale", type=int, default=d.scale,
-                   help=f"map detail: the net sees the photo at 1/scale (default {d.scale}; "
+    p.add_argument("--scale", "--map-detail", dest="scale", type=int,
+                   help=f"map detail: the model sees the photo at 1/scale (default {d.scale}; "
                         "lower is finer, slower)")
     p.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto")
     p.add_argument("--weights", type=Path, help="model weights (.pt; default: shipped)")
     p.add_argument("--format", choices=("keep", "jpeg", "png", "tiff", "webp"), default="keep")
-    p.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality, 1-100 (default 95)")
+    p.add_argument("--quality", type=int, default=95,
+                   help="JPEG/WebP quality, 1-100, higher is better and bigger (default 95)")
     p.add_argument("--max-megapixels", type=float, default=DEFAULT_MAX_MEGAPIXELS, metavar="MP",
                    help="refuse photos larger than this, read from the file header before "
                         f"decoding (default {DEFAULT_MAX_MEGAPIXELS}; 0 = no limit)")
@@ -46,7 +50,10 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from app import __version__
+
     parser = argparse.ArgumentParser(prog="lowlight", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("enhance", help="enhance photos into a folder, same names")
@@ -84,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-semantic", action="store_true", help="train without the semantic loss")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
 
+    sub.add_parser("presets", help="list the presets saved in the window (use: --preset NAME)")
     sub.add_parser("bench", help="speed benchmark against the reference SGZ path", add_help=False)
     return parser
 
@@ -100,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(message)s")
     if args.command == "train":
         return _train(args)
+    if args.command == "presets":
+        return _list_presets()
     try:
         return _enhance(args)
     except KeyboardInterrupt as exc:  # Ctrl+C: a short message, no traceback
@@ -127,6 +137,36 @@ def _train(args) -> int:
     return EXIT_OK
 
 
+def _list_presets() -> int:
+    from app.core.presets import PresetError, PresetStore, to_dict
+
+    store = PresetStore()
+    try:
+        presets = store.load()
+    except PresetError as exc:
+        print(f"lowlight: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if not presets:
+        print(f"no presets yet (the window saves them to {store.path})")
+    for name, s in presets.items():
+        values = ", ".join(f"{k} {v}" for k, v in to_dict(s).items())
+        print(f"{name}: {values}")
+    return EXIT_OK
+
+
+def settings_from(args) -> EnhanceSettings:
+    """The preset (or the defaults), with every option given on the command line on top;
+    ValueError (PresetError) with a readable reason."""
+    from dataclasses import replace
+
+    from app.core.presets import PresetStore
+
+    base = PresetStore().get(args.preset) if args.preset else EnhanceSettings()
+    given = {k: getattr(args, k) for k in ("exposure", "iterations", "scale", "denoise")
+             if getattr(args, k) is not None}
+    return replace(base, **given).validated()
+
+
 def _enhance(args) -> int:
     from tqdm import tqdm
 
@@ -142,8 +182,7 @@ def _enhance(args) -> int:
 
     batch = args.command == "batch"
     try:
-        settings = EnhanceSettings(args.exposure, args.iterations, args.scale,
-                                   args.denoise).validated()
+        settings = settings_from(args)
         video = VideoOptions(args.video_codec, args.video_quality).validated()
         if args.max_megapixels < 0:
             raise ValueError(f"--max-megapixels must be 0 (no limit) or more, got "

@@ -40,3 +40,17 @@ def log_dir() -> Path:
         return Path.home() / "Library" / "Logs" / "LowlightStudio"
     base = Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state"))
     return base / "lowlight-studio"
+
+
+def config_dir() -> Path:
+    """Per-user settings folder (presets): LOWLIGHT_CONFIG_DIR if set, else XDG_CONFIG_HOME on
+    Linux, Library/Application Support on macOS, APPDATA on Windows."""
+    if os.environ.get("LOWLIGHT_CONFIG_DIR"):
+        return Path(os.environ["LOWLIGHT_CONFIG_DIR"])
+    if sys.platform == "win32":
+        return Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming")) / \
+            "LowlightStudio"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "LowlightStudio"
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "lowlight-studio"

@@ -1,6 +1,12 @@
 import os
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never touch the user's own settings or presets: QSettings' native store and the
+# presets file live in a throw-away folder (set before Qt reads XDG_CONFIG_HOME).
+_CONFIG = tempfile.mkdtemp(prefix="lowlight-test-config-")
+os.environ["XDG_CONFIG_HOME"] = _CONFIG
+os.environ["LOWLIGHT_CONFIG_DIR"] = os.path.join(_CONFIG, "lowlight-studio")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -25,6 +31,30 @@ def dark_photo():
     img[150:220, 200:300] *= 0.4  # deep shadow
     img += rng.normal(0, 0.01, img.shape).astype(np.float32)
     return (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    """The real main window, shown offscreen, with its own settings file and presets file."""
+    from PySide6.QtCore import QSettings
+
+    from app.__main__ import enhancer_factory
+    from app.core import PresetStore
+    from app.gui.main_window import MainWindow
+
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+    w = MainWindow(enhancer_factory, store, PresetStore(tmp_path / "presets.json"))
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def photo(tmp_path, dark_photo):
+    from app.core import write_image
+
+    return write_image(tmp_path / "night.png", dark_photo)
 
 
 @pytest.fixture(autouse=True)

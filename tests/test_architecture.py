@@ -11,6 +11,7 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # room -> rooms it may import (app.paths, a leaf, is open to all)
 ALLOWED = {
     "app.core.settings": set(),
+    "app.core.presets": {"app.core.settings"},
     "app.core.media": {"app.core.settings"},
     "app.core.model": {"app.core.settings", "app.core.media"},
     "app.core.engine": {"app.core.settings", "app.core.media", "app.core.model"},

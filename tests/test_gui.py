@@ -1,4 +1,4 @@
-"""The real window, offscreen, driven like a user would."""
+"""The real window, offscreen, driven like a user would (fixtures in conftest.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,28 +10,6 @@ from PySide6.QtGui import QDropEvent
 
 from app.core import EnhanceSettings, read_image, write_image
 from app.gui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, tmp_path):
-    store = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
-    from app.__main__ import enhancer_factory
-
-    w = MainWindow(enhancer_factory, store)
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
-
-
-@pytest.fixture
-def photo(tmp_path, dark_photo):
-    return write_image(tmp_path / "night.png", dark_photo)
-
-
-def wait_preview(qtbot, window, timeout=15000):
-    with qtbot.waitSignal(window.preview_shown, timeout=timeout):
-        pass
 
 
 def test_open_shows_input_output_and_heatmap(qtbot, window, photo):
@@ -187,7 +165,7 @@ def test_split_compare_toggle(qtbot, window, photo):
         window.open_path(photo)
     window.act_compare.trigger()
     assert window.view_stack.currentWidget() is window.split_view
-    assert not window.split_view.after.isNull()
+    assert window.split_view.has_after()
     image = window.split_view.grab().toImage()
     left = image.pixelColor(image.width() // 4, image.height() // 2).lightness()
     right = image.pixelColor(3 * image.width() // 4, image.height() // 2).lightness()

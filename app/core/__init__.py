@@ -4,6 +4,7 @@ Rooms, arrows pointing down only (jobs -> engine, media; engine -> model only th
 torch backend; nothing imports jobs but the callers above core):
 
 - :mod:`app.core.settings`  what the user chose (one frozen dataclass, shared by everyone)
+- :mod:`app.core.presets`   named settings in a JSON file (window, batch tab and CLI)
 - :mod:`app.core.model`     the EFE net, losses, segmenter, training, weights I/O (torch)
 - :mod:`app.core.engine`    inference: Enhancer, backends, exposure, kernels, heatmap
 - :mod:`app.core.media`     image and video files
@@ -31,6 +32,7 @@ from app.core.media.images import (
     write_image,
 )
 from app.core.media.video import VideoInfo, VideoReadError, VideoWriteError, probe, read_frame
+from app.core.presets import PresetError, PresetStore
 from app.core.settings import EnhanceSettings, VideoOptions
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "EnhanceSettings", "format_for_path", "gain_heatmap", "heatmap_image", "heatmap_palette",
     "HEATMAP_STOPS", "IMAGE_SUFFIXES", "ImageMeta", "ImageReadError", "ImageTooLarge",
     "ImageWriteError", "is_video", "MEDIA_SUFFIXES", "Outcome", "OutputOptions", "printable",
-    "probe", "read_frame", "read_image", "run_batch", "to_uint8", "VideoInfo", "VideoOptions",
-    "VideoReadError", "VideoResult", "VideoWriteError", "write_image",
+    "PresetError", "PresetStore", "probe", "read_frame", "read_image", "run_batch", "to_uint8",
+    "VideoInfo", "VideoOptions", "VideoReadError", "VideoResult", "VideoWriteError",
+    "write_image",
 ]

@@ -32,6 +32,8 @@ from app.core import (
     EnhanceSettings,
     Outcome,
     OutputOptions,
+    PresetError,
+    PresetStore,
     discover,
     run_batch,
 )
@@ -73,9 +75,11 @@ class BatchWorker(QObject):
 class BatchPanel(QWidget):
     batch_finished = Signal(object)  # BatchReport
 
-    def __init__(self, settings_source, enhancer_factory, parent: QWidget | None = None):
+    def __init__(self, settings_source, enhancer_factory, parent: QWidget | None = None,
+                 presets: PresetStore | None = None):
         super().__init__(parent)
         self.settings_source = settings_source  # callable -> EnhanceSettings (main controls)
+        self.preset_store = presets or PresetStore()
         self.factory = enhancer_factory
         self.inputs: list[Path] = []
         self.items: list[BatchItem] = []
@@ -98,6 +102,11 @@ class BatchPanel(QWidget):
         self.clear_btn = QPushButton(qta.icon("fa5s.trash-alt"), "Clear")
         self.recursive = QCheckBox("Include sub-folders")
         self.recursive.setChecked(True)
+        self.recursive.setToolTip("Also enhance the photos and videos in folders inside the "
+                                  "folders added")
+        self.add_files_btn.setToolTip("Add photos or videos to the list")
+        self.add_folder_btn.setToolTip("Add a folder of photos and videos to the list")
+        self.clear_btn.setToolTip("Empty the list (the files themselves are not touched)")
         for w in (self.add_files_btn, self.add_folder_btn, self.clear_btn, self.recursive):
             buttons.addWidget(w)
         buttons.addStretch(1)
@@ -113,15 +122,24 @@ class BatchPanel(QWidget):
         layout.addWidget(self.table, 1)
 
         form = QFormLayout()
+        self.preset = QComboBox()
+        self.preset.setToolTip("The settings every file gets: those of the Photo tab, or a "
+                               "preset (saved from the Photo tab's Preset row)")
+        form.addRow("Settings", self.preset)
+        self.refresh_presets()
         out_row = QHBoxLayout()
         self.output_edit = QLineEdit()
         self.output_edit.setPlaceholderText("chosen automatically next to the inputs")
         browse = QPushButton(qta.icon("fa5s.folder-open"), "")
+        browse.setToolTip("Choose the output folder")
+        browse.setAccessibleName("Choose the output folder")
         browse.clicked.connect(self._choose_output)
         out_row.addWidget(self.output_edit, 1)
         out_row.addWidget(browse)
         form.addRow("Output folder", out_row)
         self.pattern = QLineEdit("{stem}_enhanced")
+        self.pattern.setToolTip("Name of each output inside the output folder: {stem} is the "
+                                "input's name; sub-folders are allowed")
         form.addRow("Name pattern", self.pattern)
         fmt_row = QHBoxLayout()
         self.format = QComboBox()
@@ -131,8 +149,13 @@ class BatchPanel(QWidget):
         self.quality = QSpinBox()
         self.quality.setRange(50, 100)
         self.quality.setValue(95)
-        self.quality.setPrefix("quality ")
+        self.quality.setPrefix("Photo quality ")
+        self.quality.setToolTip("Quality of JPEG and WebP outputs: higher is better and makes "
+                                "bigger files (PNG and TIFF are lossless)")
+        self.format.setToolTip("Format of the outputs: each input's own, or one for all")
         self.overwrite = QCheckBox("Replace existing outputs")
+        self.overwrite.setToolTip("Replace outputs that Lowlight Studio wrote before (else "
+                                  "they are skipped); originals are never replaced")
         fmt_row.addWidget(self.format)
         fmt_row.addWidget(self.quality)
         fmt_row.addWidget(self.overwrite)
@@ -150,6 +173,10 @@ class BatchPanel(QWidget):
         self.pause_btn = QPushButton(qta.icon("fa5s.pause"), "Pause")
         self.cancel_btn = QPushButton(qta.icon("fa5s.stop"), "Cancel")
         self.pause_btn.setCheckable(True)
+        self.start_btn.setToolTip("Enhance every file in the list")
+        self.pause_btn.setToolTip("Pause after the current file (Resume goes on)")
+        self.cancel_btn.setToolTip("Stop; the files done so far are kept, the report says "
+                                   "which")
         for w in (self.pause_btn, self.cancel_btn):
             w.setEnabled(False)
         run_row.addWidget(self.progress, 1)
@@ -177,6 +204,29 @@ class BatchPanel(QWidget):
         if paths:
             event.acceptProposedAction()
             self.add_paths(paths)
+
+    def refresh_presets(self) -> None:
+        """Re-read the presets (the Photo tab saved, renamed or deleted one)."""
+        chosen = self.preset.currentData()
+        self.preset.clear()
+        self.preset.addItem("Current settings of the Photo tab", None)
+        try:
+            names = self.preset_store.names()
+        except PresetError as exc:
+            names = []
+            self.preset.setToolTip(str(exc))
+        for name in names:
+            self.preset.addItem(f"Preset: {name}", name)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(chosen)))
+
+    def chosen_settings(self) -> EnhanceSettings:
+        """The preset chosen, or the Photo tab's settings; PresetError if it has gone."""
+        name = self.preset.currentData()
+        return self.settings_source() if name is None else self.preset_store.get(name)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.refresh_presets()  # the presets file may have changed (the CLI, another window)
 
     def _choose_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "Add photos")
@@ -244,7 +294,12 @@ class BatchPanel(QWidget):
             return
         if not self.output_edit.text():
             return
-        settings: EnhanceSettings = self.settings_source()
+        try:
+            settings = self.chosen_settings()
+        except PresetError as exc:
+            self.rate.setText(str(exc))
+            return
+        self.settings_used = settings
         self._rediscover()
         self.control = BatchControl()
         self.thread = QThread()

@@ -102,16 +102,19 @@ class ControlsPanel(QWidget):
 
     def __init__(self, settings: EnhanceSettings, parent: QWidget | None = None):
         super().__init__(parent)
-        form = QFormLayout(self)
+        form = self.form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(4)
         self.exposure = _AutoNumber(
             *EXPOSURE_RANGE, 0.01, 2, MANUAL_EXPOSURE,
             "Exposure: Auto brightens dark photos to a natural level, leaves well-exposed "
             "ones alone and keeps noise-only skies dark. Untick it to choose the mean "
             "brightness of the result yourself (0.2 dark to 0.9 very bright).")
         self.exposure_reset = QToolButton()
-        self.exposure_reset.setText("Reset")
+        self.exposure_reset.setText("Reset all")
         self.exposure_reset.setToolTip("Reset every setting to its default (Auto exposure, "
-                                       "strength 8, Auto denoise, standard detail)")
+                                       "strength 8, Auto denoise, standard map detail); "
+                                       "Ctrl+R, and Ctrl+Z undoes it")
         row = QHBoxLayout()
         row.addWidget(self.exposure, 1)
         row.addWidget(self.exposure_reset)
@@ -161,6 +164,9 @@ class ControlsPanel(QWidget):
         other.setValue(value)
         other.blockSignals(False)
         self._emit()
+
+    def insert_row(self, row: int, label: str, widget: QWidget) -> None:
+        self.form.insertRow(row, label, widget)
 
     def _emit(self) -> None:
         self.changed.emit(self.settings())

@@ -1,44 +1,104 @@
 """Saving photos and heatmaps, exporting videos: the window's writing side.
 
-A mixin of :class:`app.gui.main_window.MainWindow`: full-resolution work runs in the engine's
-worker (photos) or a QThread (videos), with a progress dialog and cancel, and every write is
-atomic, so a cancel or failure leaves nothing under the final name.
+A mixin of :class:`app.gui.main_window.MainWindow`: full-resolution work (and writing the
+file) runs in the engine's worker (photos) or a QThread (videos), with a progress dialog and
+cancel, and every write is atomic, so a cancel or failure leaves nothing under the final
+name. Nothing is replaced silently: Save (Ctrl+S) asks before replacing an existing output,
+or picks a free name; Save As's dialog asks itself.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QThread
-from PySide6.QtWidgets import QFileDialog, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
-from app.core import format_for_path, heatmap_image, write_image
+from app.core import format_for_path, write_image
 from app.gui.video_bar import ExportDialog, VideoExportWorker
-from app.gui.workers import Reply
+from app.gui.workers import FULL, WRITING, Reply
 
 VIDEO_OUTPUTS = (".mp4", ".mkv", ".mov", ".m4v")
+PHOTO_FORMATS = (("PNG", (".png",)), ("JPEG", (".jpg", ".jpeg")), ("TIFF", (".tif", ".tiff")),
+                 ("WebP", (".webp",)))
+REPLACE, NEW_NAME, CANCEL = "replace", "new", "cancel"
+
+
+def free_name(target: Path) -> Path:
+    """``name (2).ext``, ``name (3).ext``... : the first that does not exist."""
+    n = 2
+    while (candidate := target.with_name(f"{target.stem} ({n}){target.suffix}")).exists():
+        n += 1
+    return candidate
+
+
+def photo_filter(suffix: str) -> str:
+    """Save As's choice of photo formats, the photo's own first."""
+    entries = [(name, sufs) for name, sufs in PHOTO_FORMATS]
+    entries.sort(key=lambda e: suffix.lower() not in e[1])
+    return ";;".join(f"{name} (" + " ".join(f"*{s}" for s in sufs) + ")"
+                     for name, sufs in entries)
+
+
+def ask_overwrite(parent, target: Path) -> str:
+    """Replace / save under a free name / cancel, for an output that exists already."""
+    box = QMessageBox(QMessageBox.Warning, "File exists",
+                      f"{target.name} already exists in {target.parent}.", parent=parent)
+    box.setInformativeText("Replace it, or save under a new name?")
+    replace = box.addButton("Replace", QMessageBox.DestructiveRole)
+    new = box.addButton(f"Save as {free_name(target).name}", QMessageBox.AcceptRole)
+    box.addButton(QMessageBox.Cancel)
+    box.setDefaultButton(new)
+    box.exec()
+    return {replace: REPLACE, new: NEW_NAME}.get(box.clickedButton(), CANCEL)
 
 
 class ExportMixin:
     def default_output_path(self) -> Path:
         if self.path is None:
-            return Path(str(self.store.value("last_dir", str(Path.home())))) / "pasted_enhanced.png"
+            return Path(self.start_dir()) / "pasted_enhanced.png"
         suffix = self.path.suffix.lower()
         if self.video_path is not None and suffix not in VIDEO_OUTPUTS:
             suffix = ".mp4"
         return self.path.with_name(f"{self.path.stem}_enhanced{suffix}")
 
+    def ask_overwrite(self, target: Path) -> str:
+        """REPLACE, NEW_NAME or CANCEL; tests replace this (a dialog would block)."""
+        return ask_overwrite(self, target)
+
+    def _unclaimed(self, target: Path) -> Path | None:
+        """``target`` if free, else what the user chose: it, a free name, or None."""
+        if not target.exists():
+            return target
+        answer = self.ask_overwrite(target)
+        if answer == REPLACE:
+            return target
+        return free_name(target) if answer == NEW_NAME else None
+
     def save(self) -> None:
-        if self.video_path is not None:
-            self.export_video(self.default_output_path())
+        if self.image is None:
             return
-        self.save_to(self.default_output_path())
+        target = self._unclaimed(self.default_output_path())
+        if target is None:
+            self.statusBar().showMessage("Not saved: the existing file was kept", 5000)
+        elif self.video_path is not None:
+            self.export_video(target)
+        else:
+            self.save_to(target)
 
     def save_as(self) -> None:
         if self.image is None:
             return
-        name, _ = QFileDialog.getSaveFileName(self, "Save enhanced photo",
-                                              str(self.default_output_path()), self.file_filter)
-        if name:
+        default = self.default_output_path()
+        if self.video_path is not None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "Export enhanced video", str(default),
+                "Videos (" + " ".join(f"*{s}" for s in VIDEO_OUTPUTS) + ")")
+            if name:
+                self.export_video(Path(name))
+            return
+        name, _ = QFileDialog.getSaveFileName(self, "Save enhanced photo", str(default),
+                                              photo_filter(default.suffix))
+        if name:  # the dialog itself asked before replacing a file
             self.save_to(Path(name))
 
     def export_video(self, target: Path) -> None:
@@ -47,6 +107,10 @@ class ExportMixin:
             return
         if target.suffix.lower() not in VIDEO_OUTPUTS:
             target = target.with_suffix(".mp4")
+        if self.path is not None and target.resolve() == self.path.resolve():
+            self.message.show_error("Refusing to overwrite the original video; "
+                                    "choose another name.")
+            return
         thread = QThread()
         worker = VideoExportWorker(self.video_path, target, self.controls.settings(),
                                    self._enhancer_factory, self.video_bar.export_options.options())
@@ -81,7 +145,8 @@ class ExportMixin:
             self.message.show_error(f"Video export failed: {message}. Nothing was written.")
 
     def save_to(self, target: Path, quality: int | None = None) -> None:
-        """Enhance at full resolution in the worker, then write atomically."""
+        """Enhance at full resolution in the worker (with the plan the 100% view shows),
+        then write atomically, in the worker too."""
         if self.image is None:
             return
         try:
@@ -94,7 +159,12 @@ class ExportMixin:
                                     "choose another name.")
             return
         quality = quality or self.quality.value()
-        req = self.engine.request(self.image, self.controls.settings(), full=True)
+        meta = self.meta
+
+        def write(pixels) -> None:
+            write_image(target, pixels, quality, meta)
+
+        req = self.engine.request(self.image, self.controls.settings(), FULL, finish=write)
         dialog = QProgressDialog(f"Enhancing {target.name} at full resolution...", "Cancel",
                                  0, 100, self)
         dialog.setWindowModality(Qt.WindowModal)
@@ -103,46 +173,54 @@ class ExportMixin:
         self._save_job = (req, target, quality, dialog)
 
     def _on_progress(self, request_id: int, fraction: float) -> None:
-        if self._save_job is not None and self._save_job[0].id == request_id:
-            self._save_job[3].setValue(int(fraction * 100))
+        if self._save_job is None or self._save_job[0].id != request_id:
+            return
+        dialog = self._save_job[3]
+        if fraction == WRITING:  # encoding a big PNG takes seconds: say so, keep moving
+            dialog.setLabelText(f"Writing {self._save_job[1].name}...")
+            dialog.setRange(0, 0)
+            dialog.setCancelButton(None)  # the write is atomic but cannot stop half-way
+        else:
+            dialog.setValue(int(fraction * 100))
 
     def _close_save_dialog(self) -> None:
         if self._save_job is not None:
             self._save_job[3].reset()
             self._save_job[3].deleteLater()
             self._save_job = None
-        self._video_job = None
 
     def _finish_save(self, reply: Reply) -> None:
         if self._save_job is None or reply.id != self._save_job[0].id:
             return
-        _, target, quality, _ = self._save_job
+        target = self._save_job[1]
         self._close_save_dialog()
-        try:
-            write_image(target, reply.image, quality, self.meta)
-        except (OSError, ValueError) as exc:
-            self.message.show_error(f"Could not save {target.name}: {exc}")
-            return
         self.statusBar().showMessage(f"Saved {target}", 8000)
         self.saved_path = target
 
     def save_heatmap(self) -> None:
         if self.gain is None:
             return
-        default = self.default_output_path().with_name(
-            self.default_output_path().stem.replace("_enhanced", "") + "_factor.png")
+        out = self.default_output_path()
+        default = out.with_name(out.stem.replace("_enhanced", "") + "_factor.png")
         name, _ = QFileDialog.getSaveFileName(self, "Save heatmap", str(default), "PNG (*.png)")
         if name:
             self.save_heatmap_to(Path(name))
 
     def save_heatmap_to(self, target: Path) -> None:
-        if self.image is None:
+        heat = self.display.heat_pixels()
+        if self.image is None or heat is None:
             return
         h, w = self.image.shape[:2]
         try:
-            write_image(target, heatmap_image(self.gain, h, w))
+            write_image(target, heatmap_image_of(heat, h, w))
         except (OSError, ValueError) as exc:
             self.message.show_error(f"Could not save {target.name}: {exc}")
             return
         self.statusBar().showMessage(f"Saved {target}", 8000)
 
+
+def heatmap_image_of(heat, height: int, width: int):
+    """The small coloured map scaled to the photo's size (bilinear, as the core does)."""
+    import cv2
+
+    return cv2.resize(heat, (width, height), interpolation=cv2.INTER_LINEAR)

@@ -1,4 +1,5 @@
-"""The main window: input, enhanced output and enhancement-factor heatmap side by side."""
+"""The main window: input, enhanced output and brightening heatmap side by side (or one
+before/after split view), the settings with presets and undo, and the output's histogram."""
 from __future__ import annotations
 
 import logging
@@ -6,69 +7,62 @@ from pathlib import Path
 
 import numpy as np
 import qtawesome as qta
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
+    QCheckBox,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core import (
-    IMAGE_SUFFIXES,
-    MEDIA_SUFFIXES,
-    EnhanceSettings,
-    ImageMeta,
-    ImageReadError,
-    VideoOptions,
-    gain_heatmap,
-    is_video,
-    read_image,
-)
+from app.core import EnhanceSettings, ImageMeta, PresetStore, VideoOptions
+from app.gui import menus, screen
 from app.gui.batch_panel import BatchPanel
 from app.gui.controls import ControlsPanel, settings_caption
-from app.gui.convert import from_qimage, to_pixmap, to_qimage
+from app.gui.detail import DetailController
+from app.gui.display import Display
 from app.gui.exporting import ExportMixin
-from app.gui.panes import HeatmapLegend, Pane, SplitView, ViewSync
+from app.gui.histogram import Histogram
+from app.gui.history import SettingsHistory
+from app.gui.opening import FILE_FILTER, OpenMixin
+from app.gui.panes import GAIN_MAP, RAW_MAP, HeatmapLegend, Pane, ViewSync
+from app.gui.presets_bar import PresetBar
+from app.gui.split_view import SplitView
 from app.gui.video_bar import VideoBar
 from app.gui.widgets import MessageBar, preview_of
-from app.gui.workers import EngineClient, Reply
+from app.gui.workers import DETAIL, EngineClient, Reply
 
 log = logging.getLogger(__name__)
-MAX_RECENT = 8
-FILE_FILTER = ("Photos and videos (" + " ".join(f"*{s}" for s in sorted(MEDIA_SUFFIXES)) + ")"
-               ";;Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")")
 
 
-class MainWindow(ExportMixin, QMainWindow):
+class MainWindow(ExportMixin, OpenMixin, QMainWindow):
     preview_shown = Signal(int)  # request id, after the three panes were updated
     file_filter = FILE_FILTER
 
-    def __init__(self, enhancer_factory, settings_store: QSettings | None = None):
+    def __init__(self, enhancer_factory, settings_store: QSettings | None = None,
+                 presets: PresetStore | None = None):
         super().__init__()
         self.setWindowTitle("Lowlight Studio")
         self.setAcceptDrops(True)
         self.store = settings_store or QSettings("LowlightStudio", "Lowlight Studio")
+        self.preset_store = presets or PresetStore()
         self._enhancer_factory = enhancer_factory
         self.engine = EngineClient(enhancer_factory, self)
         self.engine.worker.finished.connect(self._on_result)
         self.engine.worker.failed.connect(self._on_failure)
         self.engine.worker.progress.connect(self._on_progress)
         self.engine.worker.ready.connect(self._on_ready)
+        self.engine.worker.histogram.connect(self._on_histogram)
 
         self.path: Path | None = None
         self.image: np.ndarray | None = None
         self.meta: ImageMeta | None = None
         self.preview: np.ndarray | None = None
-        self.output: np.ndarray | None = None  # enhanced preview
-        self.gain: np.ndarray | None = None  # brightening in stops, small
         self.shown_id = 0
         self.last_error: str | None = None
         self.latest_preview_id = 0
@@ -76,57 +70,89 @@ class MainWindow(ExportMixin, QMainWindow):
         self.last_seconds: float | None = None
         self._save_job = None
         self._video_job = None
+        self.video_path: Path | None = None
 
-        self.controls = ControlsPanel(self._load_settings())
+        self.message = MessageBar()
+        settings = self._load_settings()
+        self.controls = ControlsPanel(settings)
         self.controls.changed.connect(self._settings_changed)
         self.controls.was_reset.connect(lambda words: self.statusBar().showMessage(
-            f"Settings reset to the defaults: {words}", 8000))
+            f"All settings reset to the defaults: {words} (Ctrl+Z undoes it)", 8000))
+        self.history = SettingsHistory(settings, self)
+        self.history.changed.connect(self._history_changed)
+        self.presets = PresetBar(self.preset_store, self.controls.settings)
+        self.presets.apply.connect(self.apply_settings)
+        self.presets.error.connect(self.message.show_error)
+        self.controls.insert_row(0, "Preset", self.presets)
         self._build_views()
-        self._build_actions()
+        menus.build(self)
+        self.raw_toggle.toggled.connect(self.act_raw_map.setChecked)
+        self.act_raw_map.toggled.connect(self.raw_toggle.setChecked)
+        self._restore_video_options()
+        self._refresh_recent()
         self._build_layout()
-        self.resize(1400, 820)
+        self.presets.presets_changed.connect(self.batch.refresh_presets)
+        screen.place(self, self.store.value("geometry"))
         self._update_status()
+        QTimer.singleShot(0, self.focus_image)
 
     # ---- layout -------------------------------------------------------------------------
     def _build_views(self) -> None:
         self.input_pane = Pane("Input")
         self.output_pane = Pane("Enhanced")
         self.legend = HeatmapLegend()
-        self.factor_pane = Pane("Brightening (stops)", self.legend)
+        self.raw_toggle = QCheckBox("raw map")
+        self.raw_toggle.setToolTip("Show the model's raw map (before exposure and strength) "
+                                   "instead of the brightening in stops (Ctrl+Shift+M)")
+        self.raw_toggle.setFocusPolicy(Qt.NoFocus)
+        self.factor_pane = Pane("Brightening (stops)", self.legend, corner=self.raw_toggle)
         self.panes = [self.input_pane, self.output_pane, self.factor_pane]
-        self.sync = ViewSync([p.view for p in self.panes])
+        self.split_view = SplitView()
+        self.sync = ViewSync([p.view for p in self.panes] + [self.split_view])
         self.side_by_side = QSplitter(Qt.Horizontal)
         self.side_by_side.setChildrenCollapsible(False)
         for p in self.panes:
             self.side_by_side.addWidget(p)
             self.side_by_side.setStretchFactor(self.side_by_side.indexOf(p), 1)
         self.side_by_side.setSizes([1000, 1000, 1000])
-        self.split_view = SplitView()
         self.view_stack = QStackedWidget()
         self.view_stack.addWidget(self.side_by_side)
         self.view_stack.addWidget(self.split_view)
         self.placeholder = QLabel("Drop a photo here, or open one with Ctrl+O")
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setStyleSheet("font-size: 16px; color: palette(mid);")
+        self.placeholder.setFocusPolicy(Qt.StrongFocus)  # keys go to the window, not a slider
         self.view_stack.addWidget(self.placeholder)
         self.view_stack.setCurrentWidget(self.placeholder)
+        self.display = Display(self.input_pane.view, self.output_pane.view,
+                               self.factor_pane.view, self.split_view, self.legend)
+        self.detail = DetailController(self)
+        for view in (p.view for p in self.panes):
+            view.view_changed.connect(self.detail.schedule)
+        self.split_view.view_changed.connect(self.detail.schedule)
+        self.histogram = Histogram()
+        self.histogram.toggle_overlay.connect(lambda: self.act_clipping.trigger())
         self.video_bar = VideoBar()
         self.video_bar.seek.connect(self.show_video_frame)
-        self.video_path: Path | None = None
 
     def _build_layout(self) -> None:
-        self.message = MessageBar()
         photo = QWidget()
         v = QVBoxLayout(photo)
         v.setContentsMargins(4, 4, 4, 4)
         v.addWidget(self.message)
         v.addWidget(self.view_stack, 1)
         v.addWidget(self.video_bar)
-        v.addWidget(self.controls)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.controls, 1)
+        bottom.addWidget(self.histogram)
+        self.histogram.setFixedWidth(260)
+        v.addLayout(bottom)
         self.tabs = QTabWidget()
         self.tabs.addTab(photo, qta.icon("fa5s.image"), "Photo")
-        self.batch = BatchPanel(self.controls.settings, self._enhancer_factory)
+        self.batch = BatchPanel(self.controls.settings, self._enhancer_factory,
+                                presets=self.preset_store)
         self.tabs.addTab(self.batch, qta.icon("fa5s.layer-group"), "Batch")
+        self.tabs.currentChanged.connect(lambda _i: self.detail.schedule())
         self.setCentralWidget(self.tabs)
         self.status_size = QLabel()
         self.status_backend = QLabel()
@@ -137,68 +163,17 @@ class MainWindow(ExportMixin, QMainWindow):
         self.status_time.setMinimumWidth(self.status_time.fontMetrics().horizontalAdvance(
             "00000 ms") + 12)
 
-    def _action(self, text: str, icon: str, shortcut, slot, tip: str = "") -> QAction:
-        act = QAction(qta.icon(icon), text, self)
-        if shortcut:
-            act.setShortcut(QKeySequence(shortcut))
-        act.setStatusTip(tip or text)
-        act.triggered.connect(slot)
-        return act
-
-    def _build_actions(self) -> None:
-        a = self._action
-        self.act_open = a("&Open...", "fa5s.folder-open", QKeySequence.Open, self.open_dialog)
-        self.act_paste = a("&Paste image", "fa5s.paste", QKeySequence.Paste, self.paste)
-        self.act_save = a("&Save enhanced", "fa5s.save", QKeySequence.Save, self.save)
-        self.act_save_as = a("Save enhanced &as...", "fa5s.file-export", QKeySequence.SaveAs,
-                             self.save_as)
-        self.act_save_factor = a("Save &heatmap as...", "fa5s.fire", "Ctrl+Shift+H",
-                                 self.save_heatmap)
-        self.act_quit = a("&Quit", "fa5s.sign-out-alt", QKeySequence.Quit, self.close)
-        self.act_fit = a("&Fit", "fa5s.expand", "Ctrl+0", lambda: self._view().fit())
-        self.act_actual = a("&100%", "fa5s.search", "Ctrl+1", lambda: self._view().zoom_to(1.0))
-        self.act_zoom_in = a("Zoom &in", "fa5s.search-plus", QKeySequence.ZoomIn,
-                             lambda: self._view().zoom_by(1.25))
-        self.act_zoom_out = a("Zoom &out", "fa5s.search-minus", QKeySequence.ZoomOut,
-                              lambda: self._view().zoom_by(0.8))
-        self.act_compare = a("&Before/after split", "fa5s.columns", "Ctrl+B",
-                             self.toggle_compare)
-        self.act_compare.setCheckable(True)
-        self.act_reset = a("&Reset settings", "fa5s.undo", "Ctrl+R",
-                           self.controls.reset_settings)
-        for act in (self.act_save, self.act_save_as, self.act_save_factor):
-            act.setEnabled(False)
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addActions([self.act_open, self.act_paste])
-        self.recent_menu = file_menu.addMenu(qta.icon("fa5s.history"), "Open &recent")
-        file_menu.addSeparator()
-        file_menu.addActions([self.act_save, self.act_save_as, self.act_save_factor])
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_quit)
-        view_menu = self.menuBar().addMenu("&View")
-        view_menu.addActions([self.act_fit, self.act_actual, self.act_zoom_in, self.act_zoom_out])
-        view_menu.addSeparator()
-        view_menu.addActions([self.act_compare, self.act_reset])
-        tb = QToolBar("Main")
-        tb.setObjectName("main-toolbar")
-        tb.setMovable(False)
-        tb.addActions([self.act_open, self.act_save, self.act_save_as])
-        tb.addSeparator()
-        tb.addActions([self.act_fit, self.act_actual, self.act_compare])
-        tb.addSeparator()
-        self.quality = QSpinBox()
-        self.quality.setRange(50, 100)
-        self.quality.setPrefix("JPEG/WebP quality ")
-        self.quality.setToolTip("Quality of saved JPEG and WebP files (PNG and TIFF are lossless)")
-        self.quality.setValue(int(self.store.value("quality", 95)))
-        self.quality.valueChanged.connect(lambda q: self.store.setValue("quality", q))
-        tb.addWidget(self.quality)
-        self.addToolBar(tb)
-        self._restore_video_options()
-        self._refresh_recent()
-
-    def _view(self):
+    def leading_view(self):
+        """The view the zoom actions and the 100% view follow: the split view when it is
+        shown, else the input pane (the other panes mirror it)."""
+        if self.view_stack.currentWidget() is self.split_view:
+            return self.split_view
         return self.input_pane.view
+
+    def focus_image(self) -> None:
+        """Give the keyboard to the photo (arrows pan, Ctrl+V pastes), not to a control."""
+        shown = self.view_stack.currentWidget()
+        (self.leading_view() if shown is not self.placeholder else shown).setFocus()
 
     # ---- settings -----------------------------------------------------------------------
     def _load_settings(self) -> EnhanceSettings:
@@ -230,128 +205,65 @@ class MainWindow(ExportMixin, QMainWindow):
 
     def _settings_changed(self, s: EnhanceSettings) -> None:
         self._save_settings(s)
+        self.history.note(s)
+        self.presets.show_match(s)
         self.request_preview()
+        self.detail.schedule()
 
-    # ---- opening ------------------------------------------------------------------------
-    def open_dialog(self) -> None:
-        start = str(self.store.value("last_dir", str(Path.home())))
-        name, _ = QFileDialog.getOpenFileName(self, "Open photo", start, FILE_FILTER)
-        if name:
-            self.open_path(Path(name))
+    def apply_settings(self, s: EnhanceSettings) -> None:
+        """Show ``s`` in the controls (a preset, undo, redo) and preview it."""
+        self.controls.set_settings(s, emit=True)
 
-    def open_path(self, path: Path) -> bool:
-        if is_video(path):
-            return self.open_video(path)
-        try:
-            image, meta = read_image(path)
-        except ImageReadError as exc:
-            self.message.show_error(f"Could not open {path.name}: {exc}")
-            return False
-        self._add_recent(path)
-        self.video_path = None
-        self.video_bar.stop()
-        self.set_image(image, meta, path)
-        return True
+    def undo(self) -> None:
+        s = self.history.undo()
+        if s is not None:
+            self.apply_settings(s)
+            self.statusBar().showMessage(f"Undone: now {settings_caption(s)}", 5000)
 
-    def open_video(self, path: Path) -> bool:
-        from app.core import VideoReadError, probe, read_frame
+    def redo(self) -> None:
+        s = self.history.redo()
+        if s is not None:
+            self.apply_settings(s)
+            self.statusBar().showMessage(f"Redone: now {settings_caption(s)}", 5000)
 
-        try:
-            info = probe(path)
-            frame = read_frame(path, 0.0)
-        except VideoReadError as exc:
-            self.message.show_error(f"Could not open {path.name}: {exc}")
-            return False
-        self._add_recent(path)
-        self.video_path = path
-        self.video_info = info
-        self.video_bar.set_video(info.duration, info.fps)
-        self.set_image(frame, ImageMeta(), path)
-        self.input_pane.footer.setText(f"{path.name}: {info.width}x{info.height}, "
-                                       f"{info.fps:.3g} fps, {info.duration:.1f} s")
-        return True
+    def _history_changed(self) -> None:
+        self.act_undo.setEnabled(self.history.can_undo())
+        self.act_redo.setEnabled(self.history.can_redo())
 
-    def show_video_frame(self, seconds: float) -> None:
-        """Scrubber moved: show that frame, keep zoom, enhance it with the current settings."""
-        from app.core import VideoReadError, read_frame
-
-        if self.video_path is None:
-            return
-        try:
-            frame = read_frame(self.video_path, seconds)
-        except VideoReadError as exc:
-            self.message.show_error(str(exc))
-            return
-        self.image, self.preview = frame, preview_of(frame)
-        self.input_pane.view.set_pixmap(to_pixmap(self.preview), (frame.shape[1], frame.shape[0]))
-        self.request_preview()
-
-    def paste(self) -> None:
-        qimage = QGuiApplication.clipboard().image()
-        if qimage.isNull():
-            self.message.show_error("The clipboard holds no image.")
-            return
-        self.set_image(from_qimage(qimage), ImageMeta(), None)
-
+    # ---- a new photo --------------------------------------------------------------------
     def set_image(self, image: np.ndarray, meta: ImageMeta, path: Path | None) -> None:
         self.message.hide()
         self.image, self.meta, self.path = image, meta, path
         self.preview = preview_of(image)
-        self.output = self.gain = None
+        self.display.forget_output()
+        self.histogram.set_summary(None)
         self.shown_id = self.latest_preview_id  # results for the old image are stale now
-        size = (image.shape[1], image.shape[0])
-        for pane in self.panes:
-            pane.view.fit_mode = True
-        self.input_pane.view.set_pixmap(to_pixmap(self.preview), size)
+        for view in [p.view for p in self.panes] + [self.split_view]:
+            view.fit_mode = True
+        self.display.set_input(self.preview, (image.shape[1], image.shape[0]))
         self.input_pane.footer.setText(path.name if path else "pasted image")
         self.view_stack.setCurrentWidget(self.split_view if self.act_compare.isChecked()
                                          else self.side_by_side)
         self.setWindowTitle(f"{path.name if path else 'Pasted image'} - Lowlight Studio")
         for act in (self.act_save, self.act_save_as, self.act_save_factor):
             act.setEnabled(True)
+        self.act_play.setEnabled(self.video_path is not None)
         self._update_status()
+        self.focus_image()
+        self.detail.reset()
         self.request_preview()
 
-    def _add_recent(self, path: Path) -> None:
-        """Remember an opened file: the recent list and the folder dialogs start in."""
-        self.store.setValue("last_dir", str(path.parent))
-        recent = [p for p in self._recent() if p != str(path)]
-        self.store.setValue("recent", [str(path)] + recent[:MAX_RECENT - 1])
-        self._refresh_recent()
-
-    def _recent(self) -> list[str]:
-        value = self.store.value("recent", [])
-        return [value] if isinstance(value, str) else list(value or [])
-
-    def _refresh_recent(self) -> None:
-        self.recent_menu.clear()
-        for p in self._recent():
-            self.recent_menu.addAction(Path(p).name, lambda p=p: self.open_path(Path(p)))
-        self.recent_menu.setEnabled(bool(self._recent()))
-
-    # ---- drag and drop ------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
-        if event.mimeData().hasUrls() or event.mimeData().hasImage():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802
-        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if urls:
-            event.acceptProposedAction()
-            self.files_dropped(urls)
-        elif event.mimeData().hasImage():
-            event.acceptProposedAction()
-            self.set_image(from_qimage(event.mimeData().imageData()), ImageMeta(), None)
-
-    def files_dropped(self, paths: list[str]) -> None:
-        """One photo opens in the viewer; folders or several files go to the batch tab."""
-        if len(paths) == 1 and not Path(paths[0]).is_dir():
-            self.open_path(Path(paths[0]))
-            return
-        self.tabs.setCurrentWidget(self.batch)
-        self.batch.add_paths([Path(p) for p in paths])
-
     # ---- enhancement --------------------------------------------------------------------
+    @property
+    def output(self) -> np.ndarray | None:
+        """The enhanced preview on screen (screen-sized)."""
+        return self.display.output
+
+    @property
+    def gain(self) -> np.ndarray | None:
+        """The brightening applied, in stops, at the map's resolution."""
+        return self.display.gain
+
     def request_preview(self) -> None:
         if self.preview is None:
             return
@@ -366,20 +278,22 @@ class MainWindow(ExportMixin, QMainWindow):
         if reply.full:
             self._finish_save(reply)
             return
+        if reply.kind == DETAIL:
+            self.detail.on_reply(reply)
+            return
         if reply.id <= self.shown_id or self.image is None:
             return  # stale: a newer preview is already on screen
         self.shown_id = reply.id
-        self.output, self.gain = reply.image, reply.gain
         self.backend, self.last_seconds = reply.backend, reply.seconds
-        size = (self.image.shape[1], self.image.shape[0])
-        self.output_pane.view.set_pixmap(to_pixmap(reply.image), size)
-        s = self.controls.settings()
-        self.output_pane.footer.setText(settings_caption(s))
-        self.factor_pane.view.set_pixmap(to_pixmap(gain_heatmap(reply.gain)), size)
-        if self.view_stack.currentWidget() is self.split_view:  # only paint what is seen
-            self._refresh_split_view()
+        self.display.set_output(reply.image, reply.gain, reply.factor, reply.settings)
+        self.output_pane.footer.setText(settings_caption(reply.settings))
         self._update_status()
         self.preview_shown.emit(reply.id)
+
+    def _on_histogram(self, request_id: int, found) -> None:
+        if request_id == self.shown_id:  # the histogram of the preview on screen
+            self.histogram.set_summary(found)
+            self.histogram.shown_for = request_id
 
     def _on_failure(self, request_id: int, message: str) -> None:
         if self._save_job is not None and request_id == self._save_job[0].id:
@@ -389,6 +303,7 @@ class MainWindow(ExportMixin, QMainWindow):
             else:
                 self.statusBar().showMessage("Save cancelled; nothing was written", 5000)
             return
+        self.detail.on_failure(request_id)
         if message != "cancelled":
             self.last_error = message
             self.message.show_error(message)
@@ -404,19 +319,39 @@ class MainWindow(ExportMixin, QMainWindow):
         self.status_backend.setToolTip("the engine that ran the last enhancement")
         self.status_time.setText(f"{self.last_seconds * 1000:.0f} ms"
                                  if self.last_seconds is not None else "")
+        self.status_time.setToolTip("time the last preview took")
 
+    # ---- view switches ------------------------------------------------------------------
     def toggle_compare(self, on: bool) -> None:
-        if self.image is not None:
-            self.view_stack.setCurrentWidget(self.split_view if on else self.side_by_side)
-            if on:
-                self._refresh_split_view()
+        if self.image is None:
+            return
+        leaving = self.leading_view()
+        self.view_stack.setCurrentWidget(self.split_view if on else self.side_by_side)
+        arriving = self.leading_view()
+        arriving.copy_view_from(leaving)  # same zoom and centre in the other layout
+        self.focus_image()
+        self.detail.schedule()
 
-    def _refresh_split_view(self) -> None:
-        if self.preview is not None and self.output is not None:
-            self.split_view.set_images(to_qimage(self.preview), to_qimage(self.output))
+    def toggle_before(self, on: bool) -> None:
+        self.display.set_show_before(on)
+        self.output_pane.title.setText("Before (\\ shows the enhanced)" if on else "Enhanced")
+
+    def toggle_clipping(self, on: bool) -> None:
+        self.display.set_clipping(on)
+        self.histogram.set_overlay(on)
+
+    def toggle_raw_map(self, on: bool) -> None:
+        self.display.set_heat_mode(RAW_MAP if on else GAIN_MAP)
+        self.factor_pane.title.setText("Model's raw map" if on else "Brightening (stops)")
+
+    def toggle_play(self) -> None:
+        if self.video_path is not None and self.tabs.currentIndex() == 0:
+            self.video_bar.play_btn.toggle()
 
     # ---- lifetime -----------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802
+        self.store.setValue("geometry", self.saveGeometry())
+        self.history.commit()
         if self._video_job is not None:
             self._video_job[1].control.cancel()
             self._end_video_job()

@@ -1,13 +1,15 @@
-"""Image panes: synchronised zoom/pan views, the heatmap legend, and the split-slider compare."""
+"""Image panes: synchronised zoom/pan views (with a full-resolution detail tile on top of the
+screen-sized preview at 100% and above), the heatmap legend, and the titled pane."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QLinearGradient, QPainter, QPen, QPixmap
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsPixmapItem,
     QGraphicsScene,
     QGraphicsView,
+    QHBoxLayout,
     QLabel,
     QSizePolicy,
     QVBoxLayout,
@@ -30,6 +32,9 @@ class ImageView(QGraphicsView):
         self.item = QGraphicsPixmapItem()
         self.item.setTransformationMode(Qt.SmoothTransformation)
         self.scene().addItem(self.item)
+        self.detail = self._detail_item()
+        self.scene().addItem(self.detail)
+        self.setFocusPolicy(Qt.StrongFocus)  # arrow keys pan, +/- zoom: the image has focus
         self.setDragMode(QGraphicsView.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
         self.setRenderHint(QPainter.SmoothPixmapTransform)
@@ -38,6 +43,27 @@ class ImageView(QGraphicsView):
         self.fit_mode = True
         for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
             bar.valueChanged.connect(self.view_changed)
+
+    @staticmethod
+    def _detail_item(parent=None) -> QGraphicsPixmapItem:
+        """Real pixels of a region at scale 1, drawn over the enlarged preview."""
+        item = QGraphicsPixmapItem(parent)
+        item.setZValue(1)
+        item.setTransformationMode(Qt.SmoothTransformation)
+        item.hide()
+        return item
+
+    def set_detail(self, pixmap: QPixmap | None, x: int = 0, y: int = 0) -> None:
+        """Show ``pixmap`` (full-resolution pixels) with its top-left at image pixel (x, y);
+        None hides the tile."""
+        place_tile(self.detail, pixmap, x, y)
+
+    def visible_rect(self) -> QRectF:
+        """The part of the image (in its own pixels) that the viewport shows."""
+        # corner to corner: mapping the QRect itself came out a pixel off at some scrolls
+        port = self.viewport()
+        seen = QRectF(self.mapToScene(0, 0), self.mapToScene(port.width(), port.height()))
+        return seen.intersected(self.sceneRect())
 
     def has_image(self) -> bool:
         return not self.item.pixmap().isNull()
@@ -80,6 +106,8 @@ class ImageView(QGraphicsView):
         super().resizeEvent(event)
         if self.fit_mode:
             self.fit()
+        else:
+            self.view_changed.emit()  # more or less of the photo is visible now
 
     def copy_view_from(self, other: ImageView) -> None:
         if other.fit_mode:
@@ -89,8 +117,21 @@ class ImageView(QGraphicsView):
             return
         self.fit_mode = False
         self.setTransform(other.transform())
-        self.horizontalScrollBar().setValue(other.horizontalScrollBar().value())
-        self.verticalScrollBar().setValue(other.verticalScrollBar().value())
+        mine, theirs = self.viewport().size(), other.viewport().size()
+        if abs(mine.width() - theirs.width()) <= 2 and abs(mine.height() - theirs.height()) <= 2:
+            self.horizontalScrollBar().setValue(other.horizontalScrollBar().value())
+            self.verticalScrollBar().setValue(other.verticalScrollBar().value())
+        else:  # the split view is much bigger than a pane: keep the same centre
+            self.centerOn(other.mapToScene(other.viewport().rect().center()))
+
+
+def place_tile(item: QGraphicsPixmapItem, pixmap: QPixmap | None, x: int, y: int) -> None:
+    if pixmap is None or pixmap.isNull():
+        item.hide()
+        return
+    item.setPixmap(pixmap)
+    item.setPos(x, y)
+    item.show()
 
 
 class ViewSync:
@@ -114,14 +155,34 @@ class ViewSync:
             self._busy = False
 
 
+GAIN_MAP, RAW_MAP = "gain", "raw"
+LEGEND_TIPS = {
+    GAIN_MAP: "Brightening applied to each region, in stops (EV): +1 EV is twice as bright. "
+              "Warm = brightened, grey = unchanged, blue = darkened. It follows Exposure and "
+              "Strength.",
+    RAW_MAP: "The model's raw map, before exposure and strength: how much it would lift each "
+             "region by itself (+1 = most, 0 = none; darkening is never applied).",
+}
+
+
 class HeatmapLegend(QWidget):
-    """The colour bar under the heatmap: what the colours mean."""
+    """The colour bar under the heatmap: what the colours mean, for the map shown."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-        self.setToolTip("Brightening applied to each region, in stops (EV): +1 EV is twice "
-                        "as bright. Warm = brightened, grey = unchanged, blue = darkened.")
+        self.set_mode(GAIN_MAP)
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.setToolTip(LEGEND_TIPS[mode])
+        self.update()
+
+    def labels(self) -> tuple[str, str, str]:
+        if self.mode == RAW_MAP:
+            return "-1 darken", "0 model leaves it", "+1 lift"
+        stops = int(HEATMAP_STOPS)
+        return f"-{stops} EV", "0 EV unchanged", f"+{stops} EV"
 
     def paintEvent(self, _event) -> None:  # noqa: N802
         p = QPainter(self)
@@ -134,14 +195,15 @@ class HeatmapLegend(QWidget):
         p.fillRect(bar, grad)
         p.setPen(self.palette().windowText().color())
         text = QRectF(8, 17, self.width() - 16, 16)
-        stops = int(HEATMAP_STOPS)
-        p.drawText(text, Qt.AlignLeft | Qt.AlignVCenter, f"-{stops} EV")
-        p.drawText(text, Qt.AlignHCenter | Qt.AlignVCenter, "0 EV unchanged")
-        p.drawText(text, Qt.AlignRight | Qt.AlignVCenter, f"+{stops} EV")
+        left, middle, right = self.labels()
+        p.drawText(text, Qt.AlignLeft | Qt.AlignVCenter, left)
+        p.drawText(text, Qt.AlignHCenter | Qt.AlignVCenter, middle)
+        p.drawText(text, Qt.AlignRight | Qt.AlignVCenter, right)
         p.end()
 
 
 FOOTER_HEIGHT = 34
+TITLE_HEIGHT = 26
 
 
 class Pane(QWidget):
@@ -149,7 +211,7 @@ class Pane(QWidget):
     panes' views are the same size and zoom/pan can be shared one to one."""
 
     def __init__(self, title: str, footer: QWidget | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, corner: QWidget | None = None):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -158,69 +220,20 @@ class Pane(QWidget):
         self.title.setAlignment(Qt.AlignCenter)
         self.title.setStyleSheet("font-weight: 600; padding: 2px;")
         self.view = ImageView()
-        layout.addWidget(self.title)
+        head = QWidget()
+        head.setFixedHeight(TITLE_HEIGHT)  # every pane's view the same height, corner or not
+        row = QHBoxLayout(head)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.title, 1)
+        if corner is not None:  # e.g. the heatmap's choice of map, beside the title
+            row.addWidget(corner)
+        layout.addWidget(head)
         layout.addWidget(self.view, 1)
         self.footer = footer if footer is not None else QLabel()
         self.footer.setFixedHeight(FOOTER_HEIGHT)
         if isinstance(self.footer, QLabel):
+            # a long caption must not widen its pane: the panes stay the same size
+            self.footer.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
             self.footer.setAlignment(Qt.AlignCenter)
             self.footer.setStyleSheet("color: palette(mid);")
         layout.addWidget(self.footer)
-
-
-class SplitView(QWidget):
-    """Before/after on one large view with a draggable divider."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.before = QImage()
-        self.after = QImage()
-        self.position = 0.5
-        self.setMouseTracking(True)
-        self.setCursor(Qt.SplitHCursor)
-        self.setMinimumSize(200, 150)
-
-    def set_images(self, before: QImage, after: QImage) -> None:
-        self.before, self.after = before, after
-        self.update()
-
-    def _target(self) -> QRectF:
-        if self.before.isNull():
-            return QRectF()
-        size = self.before.size().scaled(self.size(), Qt.KeepAspectRatio)
-        return QRectF((self.width() - size.width()) / 2, (self.height() - size.height()) / 2,
-                      size.width(), size.height())
-
-    def paintEvent(self, _event) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().window().color().darker(115))
-        target = self._target()
-        if target.isNull():
-            p.end()
-            return
-        p.setRenderHint(QPainter.SmoothPixmapTransform)
-        x = target.left() + target.width() * self.position
-        p.drawImage(target, self.before)
-        if not self.after.isNull():
-            p.save()
-            p.setClipRect(QRectF(QPointF(x, target.top()), target.bottomRight()))
-            p.drawImage(target, self.after)
-            p.restore()
-        p.setPen(QPen(QColor(255, 255, 255, 220), 2))
-        p.drawLine(QPointF(x, target.top()), QPointF(x, target.bottom()))
-        p.drawText(target.adjusted(8, 8, -8, -8), Qt.AlignLeft | Qt.AlignTop, "before")
-        p.drawText(target.adjusted(8, 8, -8, -8), Qt.AlignRight | Qt.AlignTop, "after")
-        p.end()
-
-    def _move(self, x: float) -> None:
-        target = self._target()
-        if target.width() > 0:
-            self.position = min(1.0, max(0.0, (x - target.left()) / target.width()))
-            self.update()
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802
-        self._move(event.position().x())
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802
-        if event.buttons() & Qt.LeftButton:
-            self._move(event.position().x())

@@ -44,6 +44,7 @@ class VideoBar(QWidget):
         self.play_btn.setCheckable(True)
         self.play_btn.setToolTip("Play / pause the preview (Space)")
         self.slider = QSlider(Qt.Horizontal)
+        self.slider.setToolTip("Pick the frame to preview; Save exports the whole clip")
         self.time = QLabel("0:00.0 / 0:00.0")
         layout.addWidget(self.play_btn)
         layout.addWidget(self.slider, 1)

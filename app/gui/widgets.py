@@ -66,6 +66,7 @@ class MessageBar(QWidget):
         self.text.setTextInteractionFlags(Qt.TextSelectableByMouse)
         close = QPushButton(qta.icon("fa5s.times"), "")
         close.setFlat(True)
+        close.setToolTip("Close this message")
         close.clicked.connect(self.hide)
         layout.addWidget(self.icon)
         layout.addWidget(self.text, 1)
@@ -98,9 +99,10 @@ class VideoOptionsEditor(QWidget):
         self.codec.setToolTip("Codec of exported videos; the sound is copied as it is")
         self.crf = QSpinBox()
         self.crf.setRange(*CRF_RANGE)
-        self.crf.setPrefix("video quality ")
-        self.crf.setToolTip("CRF: lower is better quality and bigger files "
-                            f"(defaults: H.264 {DEFAULT_CRF['h264']}, "
+        self.crf.setPrefix("Video CRF ")
+        # Photo quality goes up for better; a CRF goes down: say so where it is set.
+        self.crf.setToolTip("Video quality as a CRF, 0-51: lower is better quality and "
+                            f"bigger files (defaults: H.264 {DEFAULT_CRF['h264']}, "
                             f"H.265 {DEFAULT_CRF['h265']})")
         layout.addWidget(self.codec)
         layout.addWidget(self.crf)

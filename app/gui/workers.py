@@ -1,8 +1,16 @@
 """The engine's thread: a worker object in a QThread, latest-request-wins.
 
-The window posts requests with :meth:`EngineClient.request`; only the newest pending request is
-run (slider drags are coalesced), every result carries its request id, and the window ignores a
-result older than the one it shows. Full-resolution jobs report progress and can be cancelled.
+The window posts requests with :meth:`EngineClient.request`; only the newest pending request of
+each kind is run (slider drags are coalesced), every result carries its request id, and the
+window ignores a result older than the one it shows. Three kinds:
+
+- preview: the screen-sized copy, planned and rendered on its own (fast, live);
+- detail: the visible rows and columns of the full-resolution photo (the 100% view);
+- full: the whole photo, for saving; its ``finish`` (writing the file) runs here too, so the
+  window stays responsive and its progress dialog keeps moving while a big PNG is encoded.
+
+Detail and full requests share one plan per photo and settings (made on the whole photo and
+cached), so the 100% view shows exactly the pixels the saved file gets.
 """
 from __future__ import annotations
 
@@ -10,6 +18,7 @@ import logging
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,8 +26,11 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core import Cancelled
 from app.core.settings import EnhanceSettings
+from app.gui.histogram import summary
 
 log = logging.getLogger(__name__)
+PREVIEW, DETAIL, FULL = "preview", "detail", "full"
+WRITING = -1.0  # progress value: the pixels are done, the file is being written
 
 
 @dataclass
@@ -26,18 +38,31 @@ class Request:
     id: int
     image: np.ndarray
     settings: EnhanceSettings
-    full: bool = False  # full resolution (save) rather than a preview
+    kind: str = PREVIEW
+    region: tuple[int, int, int, int] | None = None  # detail: top, bottom, left, right
+    finish: Callable[[np.ndarray], object] | None = None  # full: run here on the result
     cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def full(self) -> bool:
+        return self.kind == FULL
 
 
 @dataclass
 class Reply:
     id: int
-    full: bool
+    kind: str
     image: np.ndarray
-    gain: np.ndarray | None  # low-res map of the brightening in stops (scaled up smoothly)
+    gain: np.ndarray | None  # preview: low-res map of the brightening in stops
     backend: str
     seconds: float
+    factor: np.ndarray | None = None  # preview: the net's raw factor map, low-res
+    region: tuple[int, int, int, int] | None = None  # detail: where the pixels belong
+    settings: EnhanceSettings | None = None
+
+    @property
+    def full(self) -> bool:
+        return self.kind == FULL
 
 
 class EngineWorker(QObject):
@@ -45,7 +70,8 @@ class EngineWorker(QObject):
 
     finished = Signal(object)  # Reply
     failed = Signal(int, str)  # request id, message
-    progress = Signal(int, float)  # request id, fraction
+    progress = Signal(int, float)  # request id, fraction (or WRITING)
+    histogram = Signal(int, object)  # preview id, histogram.summary() of its pixels
     ready = Signal(str)  # backend name, once the model is loaded
 
     def __init__(self, enhancer_factory):
@@ -53,21 +79,28 @@ class EngineWorker(QObject):
         self._factory = enhancer_factory
         self._enhancer = None
         self._lock = threading.Lock()
-        self._pending: dict[bool, Request] = {}  # newest preview and newest full job
+        self._pending: dict[str, Request] = {}  # the newest request of each kind
+        self._running: Request | None = None
+        self._plan_cache: tuple[np.ndarray, EnhanceSettings, object] | None = None
 
     def post(self, request: Request) -> None:
-        """Called from the GUI thread: replace whatever of the same kind was waiting."""
+        """Called from the GUI thread: replace whatever of the same kind was waiting; a new
+        detail request also stops the one being rendered (the view has moved on)."""
         with self._lock:
-            old = self._pending.get(request.full)
+            old = self._pending.get(request.kind)
             if old is not None:
                 old.cancel.set()
-            self._pending[request.full] = request
+            running = self._running
+            if request.kind == DETAIL and running is not None and running.kind == DETAIL:
+                running.cancel.set()
+            self._pending[request.kind] = request
 
     def _take(self) -> Request | None:
         with self._lock:
-            for kind in (False, True):  # previews first: they are quick
+            for kind in (PREVIEW, DETAIL, FULL):  # quick ones first
                 if kind in self._pending:
-                    return self._pending.pop(kind)
+                    self._running = self._pending.pop(kind)
+                    return self._running
             return None
 
     @Slot()
@@ -83,26 +116,59 @@ class EngineWorker(QObject):
             self.ready.emit(self._enhancer.backend_name)
         return self._enhancer
 
+    def plan_for(self, image: np.ndarray, settings: EnhanceSettings):
+        """The whole photo's plan for these settings, made once (the 100% view asks for
+        many regions, and the save for the rest, with the same plan)."""
+        settings = settings.validated()
+        cached = self._plan_cache
+        if cached is not None and cached[0] is image and cached[1] == settings:
+            return cached[2]
+        self._plan_cache = None  # let the old photo go before planning the new one
+        plan = self._engine().plan_image(image, settings)
+        self._plan_cache = (image, settings, plan)
+        return plan
+
+    def _run(self, req: Request, on_progress) -> Reply:
+        engine = self._engine()
+        start = time.perf_counter()
+        if req.kind == PREVIEW:
+            result = engine.enhance(req.image, req.settings, progress=on_progress)
+            return Reply(req.id, req.kind, result.image, result.gain_small, result.backend,
+                         time.perf_counter() - start,
+                         factor=engine.factor_map(req.image, result.plan),
+                         settings=req.settings)
+        plan = self.plan_for(req.image, req.settings)
+        if req.kind == DETAIL:
+            top, bottom, left, right = req.region
+            rows = engine.render_rows(req.image, plan, top, bottom, progress=on_progress)
+            image = np.ascontiguousarray(rows[:, left:right])
+        else:
+            image = engine.render_image(req.image, plan, progress=on_progress)
+            if req.finish is not None:
+                self.progress.emit(req.id, WRITING)
+                req.finish(image)
+        return Reply(req.id, req.kind, image, None, engine.backend_name,
+                     time.perf_counter() - start, region=req.region, settings=req.settings)
+
     @Slot()
     def run_pending(self) -> None:
         req = self._take()
         if req is None:
             return  # a newer call already took it
+
+        def on_progress(fraction: float) -> None:
+            if req.cancel.is_set():
+                raise Cancelled()
+            if req.full:
+                self.progress.emit(req.id, fraction)
+
         try:
-            engine = self._engine()
-            s = req.settings
-
-            def on_progress(fraction: float) -> None:
-                if req.cancel.is_set():
-                    raise Cancelled()
-                if req.full:
-                    self.progress.emit(req.id, fraction)
-
-            start = time.perf_counter()
-            result = engine.enhance(req.image, s, progress=on_progress)
-            gain = None if req.full else result.gain_small  # the heatmap is drawn small
-            self.finished.emit(Reply(req.id, req.full, result.image, gain,
-                                     result.backend, time.perf_counter() - start))
+            reply = self._run(req, on_progress)
+            self.finished.emit(reply)
+            with self._lock:
+                newer = PREVIEW in self._pending
+            if req.kind == PREVIEW and not newer:  # skipped mid-drag: the next one has it
+                self.histogram.emit(req.id, summary(reply.image))
         except Cancelled:
             self.failed.emit(req.id, "cancelled")
         except MemoryError:
@@ -110,6 +176,9 @@ class EngineWorker(QObject):
         except Exception as exc:  # noqa: BLE001 - the app keeps running
             log.error("enhancement failed:\n%s", traceback.format_exc())
             self.failed.emit(req.id, str(exc) or type(exc).__name__)
+        finally:
+            with self._lock:
+                self._running = None
 
 
 class EngineClient(QObject):
@@ -130,15 +199,20 @@ class EngineClient(QObject):
         self.thread.start()
         self._warm.emit()
 
-    def request(self, image: np.ndarray, settings: EnhanceSettings, full: bool = False
-                ) -> Request:
+    def request(self, image: np.ndarray, settings: EnhanceSettings, kind: str = PREVIEW,
+                region: tuple[int, int, int, int] | None = None,
+                finish: Callable[[np.ndarray], object] | None = None) -> Request:
         self._next_id += 1
-        req = Request(self._next_id, image, settings, full)
+        req = Request(self._next_id, image, settings, kind, region, finish)
         self.worker.post(req)
         self._kick.emit()
         return req
 
     def shutdown(self) -> None:
+        with self.worker._lock:
+            running = self.worker._running
+        if running is not None:
+            running.cancel.set()
         while (pending := self.worker._take()) is not None:
             pending.cancel.set()
         self.thread.quit()

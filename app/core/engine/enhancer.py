@@ -142,3 +142,33 @@ class Enhancer:
         out = self.render(rgb, plan, progress, threads)
         return EnhanceResult(_merge_channels(out, image, alpha), plan, self.backend_name,
                              time.perf_counter() - start)
+
+    # ---- one plan, any rows: the window's 100% view and its save share a plan -------------
+    def plan_image(self, image: np.ndarray, settings: EnhanceSettings,
+                   threads: int | None = None) -> pipeline.Plan:
+        """:meth:`plan` for any gray, RGB or RGBA image, with the settings validated."""
+        return self.plan(_split_channels(image)[0], settings.validated(), threads)
+
+    def render_image(self, image: np.ndarray, plan: pipeline.Plan,
+                     progress: Callable[[float], None] | None = None,
+                     threads: int | None = None) -> np.ndarray:
+        """The whole image (gray, RGB or RGBA) with a plan from :meth:`plan_image`: what
+        :meth:`enhance` returns for the same settings, without planning again."""
+        rgb, alpha = _split_channels(image)
+        return _merge_channels(self.render(rgb, plan, progress, threads), image, alpha)
+
+    def render_rows(self, image: np.ndarray, plan: pipeline.Plan, top: int, bottom: int,
+                    progress: Callable[[float], None] | None = None,
+                    threads: int | None = None) -> np.ndarray:
+        """Rows [top, bottom) of :meth:`render_image`'s result, exactly, rendering only
+        those rows (plus the context the filters need)."""
+        rgb, alpha = _split_channels(image)
+        cores = threads or self.threads or os.cpu_count() or 1
+        out = pipeline.render_rows(rgb, plan, top, bottom, progress, cores, self.use_numba)
+        return _merge_channels(out, image[top:bottom],
+                               None if alpha is None else alpha[top:bottom])
+
+    @staticmethod
+    def factor_map(image: np.ndarray, plan: pipeline.Plan) -> np.ndarray:
+        """The net's raw factor map in [-1, 1] (small), for display beside the gain map."""
+        return pipeline.raw_factor(_split_channels(image)[0], plan)

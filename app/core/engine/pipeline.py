@@ -211,3 +211,41 @@ def _widen(low: np.ndarray, width: int, r0: np.ndarray, r1: np.ndarray, wy: np.n
     wide = cv2.resize(low[first:last], (width, last - first), interpolation=cv2.INTER_LINEAR)
     wide = wide.reshape(last - first, width, low.shape[2])[:, :crop]
     return compose.Rows(np.ascontiguousarray(wide), r0 - first, r1 - first, wy)
+
+
+def render_rows(rgb: np.ndarray, plan: Plan, top: int, bottom: int,
+                progress: Callable[[float], None] | None = None, threads: int = 1,
+                use_numba: bool = True) -> np.ndarray:
+    """Rows [top, bottom) of ``render(rgb, plan)``: the same numbers, without rendering the
+    rest of the photo (the window's 100% view). The bands are full-width, start on even rows
+    and take the same context rows and global taps as :func:`render`'s, so they are exactly
+    the saved file's rows; the caller crops columns."""
+    h, w = rgb.shape[:2]
+    if not 0 <= top < bottom <= h:
+        raise ValueError(f"rows [{top}, {bottom}) are outside a photo {h} rows high")
+    first, last = top // 2 * 2, min(h, -(-bottom // 2) * 2)  # even, as render's bands
+    out = np.empty((last - first, w, 3), rgb.dtype)
+    tables = plan.tables()
+    model = np.dstack([plan.model_a, plan.model_b])
+    rows = max(2, BAND_PIXELS // w // 2 * 2)
+    threads = max(1, min(threads, (last - first) // MIN_ROWS_PER_THREAD or 1))
+    for start in range(first, last, rows * threads):
+        stop = min(last, start + rows * threads)
+        parts = parallel.split_range(start // 2, (stop + 1) // 2, threads)
+        parallel.run_all([
+            lambda a=a, b=b: compose.compose(band(rgb, plan, model, 2 * a, min(h, 2 * b)),
+                                             tables, plan.sigma, plan.denoise,
+                                             out[2 * a - first:min(h, 2 * b) - first],
+                                             use_numba)
+            for a, b in parts])
+        if progress is not None:
+            progress((stop - first) / (last - first))
+    return out[top - first:bottom - first]
+
+
+def raw_factor(rgb: np.ndarray, plan: Plan) -> np.ndarray:
+    """The net's raw factor map in [-1, 1] at the map's resolution, for display: the plan's
+    linear model evaluated on the small copy's brightness (before exposure and strength)."""
+    h, w = plan.model_a.shape
+    v = brightness(resample.downscale(rgb, h, w, resample.pixel_max(rgb.dtype)))
+    return np.clip(plan.model_a * v + plan.model_b, -1.0, 1.0).astype(np.float32)

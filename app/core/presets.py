@@ -1,0 +1,126 @@
+"""Presets: named settings (exposure or Auto, strength, denoise, map detail), shared by the
+window, its batch tab and the command line (``--preset NAME``). One small JSON file in the
+user's config folder (:func:`app.paths.config_dir`), written atomically; a damaged file is
+reported and never overwritten, so a typo in a hand edit cannot lose the other presets."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from app.core.settings import EnhanceSettings
+from app.paths import config_dir
+
+FILE_NAME = "presets.json"
+MAX_NAME = 60
+FORMAT = "lowlight-studio presets"
+
+
+class PresetError(ValueError):
+    """A missing preset, a bad name, or a presets file that cannot be read or written."""
+
+
+def clean_name(name: str) -> str:
+    """The name as stored: trimmed; ValueError for an empty, long or control-character one."""
+    name = " ".join(str(name).split())
+    if not name:
+        raise PresetError("a preset needs a name")
+    if len(name) > MAX_NAME:
+        raise PresetError(f"a preset name has at most {MAX_NAME} characters")
+    if any(ord(c) < 32 for c in name):
+        raise PresetError("a preset name cannot contain control characters")
+    return name
+
+
+def to_dict(s: EnhanceSettings) -> dict:
+    s = s.validated()
+    return {"exposure": s.exposure, "strength": s.iterations, "denoise": s.denoise,
+            "map_detail": s.scale}
+
+
+def from_dict(d: dict) -> EnhanceSettings:
+    default = EnhanceSettings()
+    return EnhanceSettings(d.get("exposure", default.exposure),
+                           d.get("strength", default.iterations),
+                           d.get("map_detail", default.scale),
+                           d.get("denoise", default.denoise)).validated()
+
+
+class PresetStore:
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else config_dir() / FILE_NAME
+
+    def load(self) -> dict[str, EnhanceSettings]:
+        """Every preset by name (sorted, case-insensitively); {} when there is no file yet."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise PresetError(f"cannot read the presets file {self.path}: "
+                              f"{exc.strerror or exc}") from None
+        try:
+            data = json.loads(text)
+            items = data["presets"]
+            presets = {clean_name(k): from_dict(v) for k, v in items.items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise PresetError(f"the presets file {self.path} is damaged ({exc}); fix or "
+                              "remove it") from None
+        return dict(sorted(presets.items(), key=lambda kv: kv[0].casefold()))
+
+    def names(self) -> list[str]:
+        return list(self.load())
+
+    def get(self, name: str) -> EnhanceSettings:
+        presets = self.load()
+        if name in presets:
+            return presets[name]
+        folded = [k for k in presets if k.casefold() == str(name).strip().casefold()]
+        if len(folded) == 1:
+            return presets[folded[0]]
+        known = ", ".join(presets) or "none saved yet"
+        raise PresetError(f"no preset named {name!r} (presets: {known})")
+
+    def save(self, name: str, settings: EnhanceSettings) -> str:
+        """Add or replace a preset; returns the name as stored."""
+        name = clean_name(name)
+        presets = self.load()
+        presets[name] = settings.validated()
+        self._write(presets)
+        return name
+
+    def rename(self, old: str, new: str) -> str:
+        new = clean_name(new)
+        presets = self.load()
+        if old not in presets:
+            raise PresetError(f"no preset named {old!r}")
+        if new != old and new in presets:
+            raise PresetError(f"a preset named {new!r} already exists")
+        presets = {new if k == old else k: v for k, v in presets.items()}
+        self._write(presets)
+        return new
+
+    def delete(self, name: str) -> None:
+        presets = self.load()
+        if presets.pop(name, None) is None:
+            raise PresetError(f"no preset named {name!r}")
+        self._write(presets)
+
+    def _write(self, presets: dict[str, EnhanceSettings]) -> None:
+        data = {"format": FORMAT, "version": 1,
+                "presets": {k: to_dict(v) for k, v in presets.items()}}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".presets-", suffix=".part", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(data, f, indent=2, ensure_ascii=False)
+                    f.write("\n")
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise PresetError(f"cannot write the presets file {self.path}: "
+                              f"{exc.strerror or exc}") from None

@@ -1,0 +1,104 @@
+"""The 100% view: what you see is what you save.
+
+Below 100% the panes show the screen-sized preview. At 100% and above, the visible part of
+the photo (plus a margin, so small pans need nothing new) is rendered at full resolution by
+the worker, with the plan of the whole photo (the one the save uses), and drawn over the
+enlarged preview: coarse first, then the real pixels. The input side gets the original's
+pixels of the same region at once."""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.gui.workers import DETAIL, Reply
+
+MARGIN = 128  # image pixels rendered beyond each visible edge
+SETTLE_MS = 60  # wait for zooming and panning to pause before asking the worker
+Region = tuple[int, int, int, int]  # top, bottom, left, right
+
+
+def covers(outer: Region | None, inner: Region) -> bool:
+    if outer is None:
+        return False
+    return (outer[0] <= inner[0] and inner[1] <= outer[1] and outer[2] <= inner[2]
+            and inner[3] <= outer[3])
+
+
+class DetailController(QObject):
+    shown = Signal(int)  # id of the request whose pixels are now on screen
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(SETTLE_MS)
+        self.timer.timeout.connect(self.update_now)
+        self.request_id = 0
+        self._asked = None  # (image, settings, region) of the tile shown or on its way
+        self._input_region: Region | None = None
+
+    def schedule(self) -> None:
+        self.timer.start()
+
+    def reset(self) -> None:
+        """A new photo or frame: nothing shown belongs to it."""
+        self._asked = None
+        self._input_region = None
+        self.window.display.clear_tiles()
+        self.schedule()
+
+    def wanted(self, margin: int = MARGIN) -> Region | None:
+        """The region to show at full resolution, or None below 100%."""
+        image = self.window.image
+        view = self.window.leading_view()
+        if image is None or view.fit_mode or view.zoom() < 0.999 or not view.isVisible():
+            return None
+        if self.window.preview is image:
+            return None  # a photo within the preview's size: the preview is the real thing
+        seen = view.visible_rect()
+        if seen.isEmpty():
+            return None
+        h, w = image.shape[:2]
+        top = max(0, math.floor(seen.top()) - margin)
+        bottom = min(h, math.ceil(seen.bottom()) + margin)
+        left = max(0, math.floor(seen.left()) - margin)
+        right = min(w, math.ceil(seen.right()) + margin)
+        return (top, bottom, left, right) if bottom > top and right > left else None
+
+    def update_now(self) -> None:
+        win = self.window
+        need = self.wanted(margin=0)
+        if need is None:
+            if self._asked is not None or self._input_region is not None:
+                self._asked = self._input_region = None
+                win.display.clear_tiles()
+            return
+        region = self.wanted()
+        if not covers(self._input_region, need):  # the original's pixels need no engine
+            top, bottom, left, right = region
+            win.display.set_input_tile(win.image[top:bottom, left:right], left, top)
+            self._input_region = region
+        settings = win.controls.settings()
+        asked = self._asked
+        if (asked is not None and asked[0] is win.image and asked[1] == settings
+                and covers(asked[2], need)):
+            return  # on screen already, or on its way
+        req = win.engine.request(win.image, settings, DETAIL, region)
+        self.request_id = req.id
+        self._asked = (win.image, settings, region)
+
+    def on_reply(self, reply: Reply) -> None:
+        if reply.id != self.request_id or self._asked is None:
+            return  # the view or the settings moved on
+        top, _, left, _ = reply.region
+        self.window.display.set_output_tile(reply.image, left, top, reply.settings)
+        self.shown.emit(reply.id)
+
+    def on_failure(self, request_id: int) -> bool:
+        """True if the failed request was a tile (then it is asked again on the next move)."""
+        if request_id != self.request_id:
+            return False
+        self._asked = None
+        return True

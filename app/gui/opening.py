@@ -1,0 +1,163 @@
+"""Opening photos and videos: the Open dialog, recent files, paste, drag and drop.
+
+A mixin of :class:`app.gui.main_window.MainWindow`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog
+
+from app.core import (
+    IMAGE_SUFFIXES,
+    MEDIA_SUFFIXES,
+    ImageMeta,
+    ImageReadError,
+    VideoReadError,
+    is_video,
+    probe,
+    read_frame,
+    read_image,
+)
+from app.gui.convert import from_qimage
+from app.gui.widgets import preview_of
+
+MAX_RECENT = 8
+FILE_FILTER = ("Photos and videos (" + " ".join(f"*{s}" for s in sorted(MEDIA_SUFFIXES)) + ")"
+               ";;Images (" + " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)) + ")")
+
+
+def about_file(name: str, exc: Exception) -> str:
+    """'name: reason', naming the file once (the core's messages often start with it)."""
+    text = str(exc) or type(exc).__name__
+    return text if name in text else f"{name}: {text}"
+
+
+def pictures_dir() -> str:
+    found = QStandardPaths.writableLocation(QStandardPaths.PicturesLocation)
+    return found if found and Path(found).is_dir() else str(Path.home())
+
+
+def short_folder(folder: Path) -> str:
+    """The folder as people write it: ~ for the home folder."""
+    try:
+        return str(Path("~") / folder.relative_to(Path.home()))
+    except ValueError:
+        return str(folder)
+
+
+class OpenMixin:
+    def start_dir(self) -> str:
+        """Where Open and Save As start: the last folder used, else the user's Pictures."""
+        last = self.store.value("last_dir")
+        return str(last) if last and Path(str(last)).is_dir() else pictures_dir()
+
+    def open_dialog(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Open photo or video", self.start_dir(),
+                                              FILE_FILTER)
+        if name:
+            self.open_path(Path(name))
+
+    def open_path(self, path: Path, remember: bool = True) -> bool:
+        """Open a photo or video; ``remember=False`` (the bundled sample) keeps it out of the
+        recent files and the folder the dialogs start in."""
+        if is_video(path):
+            return self.open_video(path, remember)
+        try:
+            image, meta = read_image(path)
+        except ImageReadError as exc:
+            self.message.show_error(f"Could not open {about_file(path.name, exc)}")
+            return False
+        if remember:
+            self._add_recent(path)
+        self.video_path = None
+        self.video_bar.stop()
+        self.set_image(image, meta, path)
+        return True
+
+    def open_video(self, path: Path, remember: bool = True) -> bool:
+        try:
+            info = probe(path)
+            frame = read_frame(path, 0.0)
+        except VideoReadError as exc:
+            self.message.show_error(f"Could not open {about_file(path.name, exc)}")
+            return False
+        if remember:
+            self._add_recent(path)
+        self.video_path = path
+        self.video_info = info
+        self.video_bar.set_video(info.duration, info.fps)
+        self.set_image(frame, ImageMeta(), path)
+        self.input_pane.footer.setText(f"{path.name}: {info.width}x{info.height}, "
+                                       f"{info.fps:.3g} fps, {info.duration:.1f} s")
+        return True
+
+    def show_video_frame(self, seconds: float) -> None:
+        """Scrubber moved: show that frame, keep zoom, enhance it with the current settings."""
+        if self.video_path is None:
+            return
+        try:
+            frame = read_frame(self.video_path, seconds)
+        except VideoReadError as exc:
+            self.message.show_error(about_file(self.video_path.name, exc))
+            return
+        self.image, self.preview = frame, preview_of(frame)
+        self.display.set_input(self.preview, (frame.shape[1], frame.shape[0]))
+        self.detail.reset()
+        self.request_preview()
+
+    def paste(self) -> None:
+        qimage = QGuiApplication.clipboard().image()
+        if qimage.isNull():
+            self.message.show_error("The clipboard holds no image.")
+            return
+        self.video_path = None
+        self.video_bar.stop()
+        self.set_image(from_qimage(qimage), ImageMeta(), None)
+
+    # ---- recent files -------------------------------------------------------------------
+    def _add_recent(self, path: Path) -> None:
+        """Remember an opened file: the recent list and the folder dialogs start in."""
+        self.store.setValue("last_dir", str(path.parent))
+        recent = [p for p in self._recent() if p != str(path)]
+        self.store.setValue("recent", [str(path)] + recent[:MAX_RECENT - 1])
+        self._refresh_recent()
+
+    def _recent(self) -> list[str]:
+        value = self.store.value("recent", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self._recent():
+            path = Path(p)
+            act = self.recent_menu.addAction(f"{path.name}  \u2014  {short_folder(path.parent)}",
+                                              lambda p=p: self.open_path(Path(p)))
+            act.setToolTip(p)
+            act.setStatusTip(p)
+        self.recent_menu.setEnabled(bool(self._recent()))
+
+    # ---- drag and drop ------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() or event.mimeData().hasImage():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            event.acceptProposedAction()
+            self.files_dropped(urls)
+        elif event.mimeData().hasImage():
+            event.acceptProposedAction()
+            self.set_image(from_qimage(event.mimeData().imageData()), ImageMeta(), None)
+
+    def files_dropped(self, paths: list[str]) -> None:
+        """One photo opens in the viewer; folders or several files go to the batch tab."""
+        if len(paths) == 1 and not Path(paths[0]).is_dir():
+            self.tabs.setCurrentIndex(0)
+            self.open_path(Path(paths[0]))
+            return
+        self.tabs.setCurrentWidget(self.batch)
+        self.batch.add_paths([Path(p) for p in paths])
+
