@@ -1,18 +1,20 @@
 """Exposure: how bright the result should be, and the per-pixel gain that gets it there.
 
-The gain comes from SGZ's curve: the EFE net's factor map x_r (one value per pixel, the mean
-over R, G, B, so colour cannot drift) drives ``x <- x + x_r (x^2 - x)`` eight times on the
-pixel's smooth brightness V (max of R, G, B); the gain is curve(V) / V, raised to the strength
-exponent and capped. R, G and B are all multiplied by it, so hue and saturation are kept.
-The gain is a global exposure (stops, solved for the target) plus part of that local shaping.
+The gain of a pixel depends on its illumination L (an edge-aware smooth brightness, V = max of
+R, G, B) and the EFE net's factor x_r there (the mean over R, G, B, so colour cannot drift):
+a global exposure in stops, plus LOCAL_SHARE of the lifting SGZ's curve
+``x <- x + x_r (x^2 - x)`` (eight steps) gives L, then a monotone shoulder that rolls the
+exposed illumination off towards white; the strength exponent scales the stops; capped at
+MAX_STOPS. R, G and B are all multiplied by it, so hue and saturation are kept.
 
-The target: explicit (a mean brightness the user chose), or Auto. Auto was chosen by looking
-at the dev photos: a photo whose mean brightness m is under AUTO_ANCHOR is lifted towards it
-along m' = anchor * (m / anchor) ** AUTO_POWER (a night photo at 0.02 goes to 0.18, one at 0.1
-to 0.29, a dim street at 0.23 to 0.37), brighter photos keep their level and fade to no change
-at all, and the overall gain is capped by the photo's noise (NOISE_BUDGET levels of amplified
-noise), so a photo that is mostly noise (a starry sky, a lens cap) stays dark. The global
-exposure, found by bisection on a few thousand sampled pixels, lands the mean on the target.
+The target: explicit (a mean brightness the user chose), or Auto, chosen by looking at the dev
+photos and by the synthetic pairs of build_scripts/evaluate.py: a photo whose mean brightness
+m is under AUTO_ANCHOR is aimed at anchor * (m / anchor) ** AUTO_POWER (0.02 -> 0.34 before
+the noise cap, 0.1 -> 0.41, 0.25 -> 0.46), capped by the photo's noise (NOISE_BUDGET levels of
+amplified noise, so a photo that is mostly noise stays dark); a photo that would gain under
+UNTOUCHED_STOPS is left as it is, and the effect fades in up to FULL_EFFECT_STOPS. The global
+exposure, found by bisection on a few thousand sampled pixels, lands the mean on the target
+unless that would push more than CLIP_BUDGET of the photo into its highlights.
 """
 from __future__ import annotations
 
