@@ -87,11 +87,23 @@ def log_gain(light: np.ndarray, x_r: np.ndarray, stops: float, exponent: float) 
     LOCAL_SHARE of the lifting that SGZ's curve gives this pixel (dark regions lifted more
     than bright ones), the stops and the lifting scaled by the strength exponent, capped at
     MAX_STOPS either way."""
+    return exposed_log_gain(light, local_lift(light, x_r), stops, exponent)
+
+
+def local_lift(light: np.ndarray, x_r: np.ndarray) -> np.ndarray:
+    """Stops by which SGZ's curve lifts a pixel of this illumination (the part of the gain
+    that does not depend on the exposure). Only lifting is kept (x_r <= 0): the net,
+    conditioned on a dark target, would also darken bright regions, and a lit monument
+    would end up greyer than its sky."""
     b = np.maximum(light, np.float32(1e-4))
-    # Only SGZ's lifting is kept (x_r <= 0): the net, conditioned on a dark target, would
-    # also darken bright regions, and a lit monument would end up greyer than its sky.
-    local = np.log2(np.maximum(curve(b, np.minimum(x_r, np.float32(0.0))) / b,
-                               np.float32(1e-6)))
+    return np.log2(np.maximum(curve(b, np.minimum(x_r, np.float32(0.0))) / b,
+                              np.float32(1e-6)))
+
+
+def exposed_log_gain(light: np.ndarray, local: np.ndarray, stops: float, exponent: float
+                     ) -> np.ndarray:
+    """:func:`log_gain` from the :func:`local_lift` already found."""
+    b = np.maximum(light, np.float32(1e-4))
     lift = np.float32(exponent) * (np.float32(stops) + np.float32(LOCAL_SHARE) * local)
     exposed = shoulder(b * np.exp2(np.clip(lift, np.float32(-MAX_STOPS), np.float32(MAX_STOPS))))
     total = np.log2(np.maximum(exposed, np.float32(1e-6)) / b)
@@ -143,9 +155,10 @@ def solve_stops(samples: Samples, x_r: np.ndarray, target: float) -> float:
     there already (a photo that is mostly black cannot reach a mid-grey mean by lifting its
     few lit parts to white). Both measures rise with the stops."""
     fresh = samples.base < np.float32(HIGHLIGHT)  # not a highlight yet
+    local = local_lift(samples.base, x_r)  # the same at every step of the search
 
     def after(stops: float) -> tuple[float, float]:
-        g = np.exp2(log_gain(samples.base, x_r, stops, 1.0))
+        g = np.exp2(exposed_log_gain(samples.base, local, stops, 1.0))
         blown = float((fresh & (g * samples.base >= np.float32(HIGHLIGHT))).mean())
         return float(np.minimum(g * samples.mean_rgb, 1.0).mean()), blown
 
