@@ -39,32 +39,3 @@ def coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float
     a = cov / (var_i + np.float32(eps))
     b = mean_p - a * mean_i
     return box(a, radius), box(b, radius)
-
-
-def smooth(image: np.ndarray, radius: int, eps: float) -> np.ndarray:
-    """Self-guided filter of a 2-D float32 image: the edge-preserving base layer."""
-    a, b = coefficients(image, image, radius, eps)
-    return a * image + b
-
-
-def upsample_linear_model(a: np.ndarray, b: np.ndarray, guide: np.ndarray) -> np.ndarray:
-    """q = up(a) * guide + up(b): a low-resolution linear model applied at the guide's size."""
-    h, w = guide.shape[:2]
-    up_a = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR)
-    up_b = cv2.resize(b, (w, h), interpolation=cv2.INTER_LINEAR)
-    if up_a.ndim == 3:
-        return up_a * guide[:, :, None] + up_b
-    return up_a * guide + up_b
-
-
-def fast_smooth(image: np.ndarray, scale: int, radius: int, eps: float, first: int = 0,
-                stop: int | None = None) -> np.ndarray:
-    """Self-guided filter with its coefficients found on a 1/scale copy (He & Sun's fast
-    guided filter): rows [first, stop) of the result, for a 2-D float32 image."""
-    h, w = image.shape
-    stop = h if stop is None else stop
-    small = cv2.resize(image, (max(1, w // scale), max(1, h // scale)),
-                       interpolation=cv2.INTER_AREA)
-    a, b = coefficients(small, small, radius, eps)
-    ab = cv2.resize(np.dstack([a, b]), (w, h), interpolation=cv2.INTER_LINEAR)[first:stop]
-    return ab[:, :, 0] * image[first:stop] + ab[:, :, 1]
