@@ -121,8 +121,10 @@ class Enhancer:
                progress: Callable[[float], None] | None = None, threads: int | None = None
                ) -> np.ndarray:
         """Apply a plan to an RGB photo (or a crop of the same photo's pixels)."""
-        cores = threads or self.threads or os.cpu_count() or 1
-        return pipeline.render(rgb, plan, progress, cores, self.use_numba)
+        return pipeline.render(rgb, plan, progress, self._cores(threads), self.use_numba)
+
+    def _cores(self, threads: int | None) -> int:
+        return threads or self.threads or os.cpu_count() or 1
 
     def enhance(self, image: np.ndarray, settings: EnhanceSettings | None = None, *,
                 progress: Callable[[float], None] | None = None, threads: int | None = None,
@@ -163,8 +165,8 @@ class Enhancer:
         """Rows [top, bottom) of :meth:`render_image`'s result, exactly, rendering only
         those rows (plus the context the filters need)."""
         rgb, alpha = _split_channels(image)
-        cores = threads or self.threads or os.cpu_count() or 1
-        out = pipeline.render_rows(rgb, plan, top, bottom, progress, cores, self.use_numba)
+        out = pipeline.render_rows(rgb, plan, top, bottom, progress, self._cores(threads),
+                                   self.use_numba)
         return _merge_channels(out, image[top:bottom],
                                None if alpha is None else alpha[top:bottom])
 

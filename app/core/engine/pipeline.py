@@ -141,32 +141,15 @@ def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCAL
 def render(rgb: np.ndarray, plan: Plan, progress: Callable[[float], None] | None = None,
            threads: int = 1, use_numba: bool = True) -> np.ndarray:
     """The enhanced photo (same dtype) for a plan; bands of rows, ``threads`` at a time."""
-    h, w = rgb.shape[:2]
-    out = np.empty_like(rgb)
-    tables = plan.tables()
-    model = np.dstack([plan.model_a, plan.model_b])
-    rows = max(2, BAND_PIXELS // w // 2 * 2)
-    threads = max(1, min(threads, h // MIN_ROWS_PER_THREAD or 1))
-    step = rows * threads
-    for top in range(0, h, step):
-        bottom = min(h, top + step)
-        parts = [(a, b) for a, b in parallel.split_range(top // 2, (bottom + 1) // 2, threads)]
-        parallel.run_all([  # even row boundaries keep the half-size copies aligned
-            lambda a=a, b=b: compose.compose(band(rgb, plan, model, 2 * a, min(h, 2 * b)),
-                                             tables, plan.sigma, plan.denoise,
-                                             out[2 * a:min(h, 2 * b)], use_numba)
-            for a, b in parts])
-        if progress is not None:
-            progress(bottom / h)
-    return out
+    return render_rows(rgb, plan, 0, rgb.shape[0], progress, threads, use_numba)
 
 
 def band(rgb: np.ndarray, plan: Plan, model: np.ndarray, top: int, bottom: int
          ) -> compose.Band:
     """What the per-pixel stage needs for rows [top, bottom) (``top`` even)."""
     h, w = rgb.shape[:2]
-    # The base layer's coefficients come from a half-size copy of the band plus context
-    # rows; both ends even, so every band's copy is a slice of the whole photo's.
+    # The bases' coefficients come from reduced copies of the band plus context rows; both
+    # ends on multiples of COARSE_SCALE, so every band's copies are slices of the photo's.
     lo = max(0, (top - BASE_HALO) // COARSE_SCALE * COARSE_SCALE)
     hi = min(h, bottom + BASE_HALO)
     hi = min(h, -(-hi // COARSE_SCALE) * COARSE_SCALE)
@@ -216,10 +199,10 @@ def _widen(low: np.ndarray, width: int, r0: np.ndarray, r1: np.ndarray, wy: np.n
 def render_rows(rgb: np.ndarray, plan: Plan, top: int, bottom: int,
                 progress: Callable[[float], None] | None = None, threads: int = 1,
                 use_numba: bool = True) -> np.ndarray:
-    """Rows [top, bottom) of ``render(rgb, plan)``: the same numbers, without rendering the
-    rest of the photo (the window's 100% view). The bands are full-width, start on even rows
-    and take the same context rows and global taps as :func:`render`'s, so they are exactly
-    the saved file's rows; the caller crops columns."""
+    """Rows [top, bottom) of the enhanced photo, without rendering the rest (the window's
+    100% view; :func:`render` is all the rows). Bands are full-width, start on even rows
+    (the half-size copies stay aligned) and take context rows and the photo's global taps,
+    so any rows are exactly the saved file's; the caller crops columns."""
     h, w = rgb.shape[:2]
     if not 0 <= top < bottom <= h:
         raise ValueError(f"rows [{top}, {bottom}) are outside a photo {h} rows high")
