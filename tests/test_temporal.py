@@ -12,6 +12,12 @@ FPS = 25.0
 H, W = 144, 256
 
 
+@pytest.fixture(params=[2, 4], ids=["half-size copy", "quarter-size copy"])
+def reduction(request):
+    """The photo stage's copy of each frame: small clips use 1/2, from 720p up 1/4."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
 def scenes():
     a = dark_scene(H, W // 2, seed=3)[:, :W]  # (H, W, 3) floats in [0, 1]
@@ -35,22 +41,23 @@ def means(frames: np.ndarray) -> np.ndarray:
     return frames.reshape(len(frames), -1).mean(axis=1)
 
 
-def test_static_scene_does_not_breathe(enhancer, scenes):
+def test_static_scene_does_not_breathe(enhancer, scenes, reduction):
     rng = np.random.default_rng(0)
-    out, video = run(enhancer, [shoot(scenes[0], 1.0, rng) for _ in range(40)])
+    frames = [shoot(scenes[0], 1.0, rng) for _ in range(40)]
+    out, video = run(enhancer, frames, reduction=reduction)
     jitter = np.abs(np.diff(means(out), n=2)).mean()
     assert jitter <= 0.5, jitter
     assert video.cuts == 0
     assert out.mean() > 2 * scenes[0].mean() * 255  # and it was brightened
 
 
-def test_a_fade_in_survives(enhancer, scenes):
+def test_a_fade_in_survives(enhancer, scenes, reduction):
     """The light rises 3.7x over two seconds: at least a quarter of that (in log terms) must
     still show, not be cancelled like a camera's auto-exposure would."""
     rng = np.random.default_rng(1)
     light = np.geomspace(0.27, 1.0, 50)
     frames = [shoot(scenes[0], k, rng) for k in light]
-    out, video = run(enhancer, frames)
+    out, video = run(enhancer, frames, reduction=reduction)
     m_in, m_out = means(np.stack(frames)), means(out)
     kept = np.log(m_out[-5:].mean() / m_out[:5].mean()) / np.log(m_in[-5:].mean() /
                                                                 m_in[:5].mean())
@@ -58,10 +65,10 @@ def test_a_fade_in_survives(enhancer, scenes):
     assert video.cuts == 0
 
 
-def test_a_light_switched_on_stays_on_and_settles(enhancer, scenes):
+def test_a_light_switched_on_stays_on_and_settles(enhancer, scenes, reduction):
     rng = np.random.default_rng(2)
     frames = [shoot(scenes[0], 0.35 if i < 20 else 1.0, rng) for i in range(50)]
-    out, video = run(enhancer, frames)
+    out, video = run(enhancer, frames, reduction=reduction)
     m_in, m_out = means(np.stack(frames)), means(out)
     kept = np.log(m_out[25:].mean() / m_out[:20].mean()) / np.log(m_in[25:].mean() /
                                                                   m_in[:20].mean())
@@ -70,21 +77,22 @@ def test_a_light_switched_on_stays_on_and_settles(enhancer, scenes):
     assert abs(m_out[25] - settled) <= 3, (m_out[20:30], settled)  # 5 frames after
 
 
-def test_a_hard_cut_in_the_dark_resets_at_once(enhancer, scenes):
+def test_a_hard_cut_in_the_dark_resets_at_once(enhancer, scenes, reduction):
     """Both shots are dark (their frames differ by less than 0.12 of full scale, which the old
     detector needed): the new shot must look right 5 frames after the cut."""
     rng = np.random.default_rng(3)
     first = [shoot(scenes[0], 0.6, rng) for _ in range(20)]
     second = [shoot(scenes[1], 0.35, rng) for _ in range(25)]
     assert np.abs(first[-1].astype(float) - second[0]).mean() / 255 < 0.12
-    out, video = run(enhancer, first + second)
+    out, video = run(enhancer, first + second, reduction=reduction)
     assert video.cuts == 1
-    alone, _ = run(enhancer, [shoot(scenes[1], 0.35, rng) for _ in range(25)])
+    alone, _ = run(enhancer, [shoot(scenes[1], 0.35, rng) for _ in range(25)],
+                   reduction=reduction)
     settled = means(alone)[10:].mean()  # the second shot enhanced on its own
     assert abs(means(out)[25] - settled) <= 3, (means(out)[20:30], settled)
 
 
-def test_temporal_denoise_halves_the_noise_without_ghosts(enhancer, scenes):
+def test_temporal_denoise_halves_the_noise_without_ghosts(enhancer, scenes, reduction):
     rng = np.random.default_rng(4)
     frames = []
     for i in range(30):
@@ -92,8 +100,8 @@ def test_temporal_denoise_halves_the_noise_without_ghosts(enhancer, scenes):
         x = 20 + 6 * i  # a bright box crossing the frame
         f[60:90, x:x + 30] = 200
         frames.append(f)
-    with_t, _ = run(enhancer, frames)
-    without, _ = run(enhancer, frames, temporal_denoise=False)
+    with_t, _ = run(enhancer, frames, reduction=reduction)
+    without, _ = run(enhancer, frames, temporal_denoise=False, reduction=reduction)
     static = (slice(100, 140), slice(10, 240))  # below the moving box
 
     def temporal_noise(out):

@@ -45,16 +45,16 @@ def _leftovers(folder: Path) -> list[str]:
 
 
 def test_encoder_error_ends_the_export_with_a_message(tmp_path, clip, enhancer, monkeypatch):
-    real = video_export.rgb_to_i420
+    real = video_export.encoder_frame
     calls = []
 
-    def dying_encoder_input(rgb):
+    def dying_encoder_input(*args):
         calls.append(1)
         if len(calls) == 3:
             raise ValueError("[Errno 22] Invalid argument")  # what x264 said
-        return real(rgb)
+        return real(*args)
 
-    monkeypatch.setattr(video_export, "rgb_to_i420", dying_encoder_input)
+    monkeypatch.setattr(video_export, "encoder_frame", dying_encoder_input)
     with pytest.raises(VideoWriteError, match="encoding out.mkv failed at frame 3: .*Invalid"):
         within(DEADLINE, enhance_video, clip, tmp_path / "out.mkv", enhancer, EnhanceSettings())
     assert list(tmp_path.iterdir()) == []

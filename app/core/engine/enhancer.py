@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.engine import compose, pipeline, resample
+from app.core.engine import compose, pipeline, resample, yuv_frame
 from app.core.engine.backends import make_backend
 from app.core.settings import EnhanceSettings
 from app.paths import default_weights
@@ -87,20 +87,23 @@ class Enhancer:
         self._cache_lock = threading.Lock()
         if self.use_numba:
             compose.warm_up()
+            yuv_frame.warm_up()
 
     @property
     def backend_name(self) -> str:
         stage = "numba" if self.use_numba else "numpy"
         return f"{self.efe.name} + {stage}"
 
-    def plan(self, rgb: np.ndarray, settings: EnhanceSettings, threads: int | None = None
-             ) -> pipeline.Plan:
-        """Look at the whole RGB photo once: exposure, factor map, colour (see pipeline)."""
+    def plan(self, rgb: np.ndarray, settings: EnhanceSettings, threads: int | None = None,
+             noise: float | None = None) -> pipeline.Plan:
+        """Look at the whole RGB photo once: exposure, factor map, colour (see pipeline).
+        ``noise``: when ``rgb`` is a reduced copy, the full-size photo's noise, so Auto caps
+        the gain as it would for the photo itself (a reduced copy is less noisy)."""
         h, w = rgb.shape[:2]
         small = resample.downscale(rgb, *resample.low_res_size(h, w, settings.scale),
                                    resample.pixel_max(rgb.dtype))
         m, colour = self._analysis(rgb)
-        target, fade = pipeline.choose_target(settings, m)
+        target, fade = pipeline.choose_target(settings, m, noise)
         x_r = self.efe.factor(small, pipeline.net_exposure(target), threads)
         return pipeline.make_plan(colour, small, x_r, m, target, fade, settings)
 

@@ -90,11 +90,13 @@ def measure(rgb: np.ndarray) -> Measure:
                    float(view.mean()))
 
 
-def choose_target(settings: EnhanceSettings, m: Measure) -> tuple[float, float]:
-    """(target mean brightness, fade): the user's target at full effect, or Auto's."""
+def choose_target(settings: EnhanceSettings, m: Measure, noise: float | None = None
+                  ) -> tuple[float, float]:
+    """(target mean brightness, fade): the user's target at full effect, or Auto's (its
+    noise cap from ``noise`` where given, else from the measured noise)."""
     if not settings.auto_exposure:
         return float(settings.exposure), 1.0
-    target = exposure.auto_target(m.mean, m.sigma)
+    target = exposure.auto_target(m.mean, m.sigma if noise is None else noise)
     return target, exposure.fade_for(target, m.mean)
 
 

@@ -157,6 +157,18 @@ def add_video_stream(out, vin, video: VideoOptions, info, dst: Path):
     return vout
 
 
+def encoder_frame(pixels, frame_format: str, pix_fmt: str):
+    """A PyAV frame for the encoder from the enhanced ``pixels`` (``frame_format``: yuv420p
+    planes, passed as they are, or rgb24)."""
+    import av
+
+    if frame_format == "yuv420p":
+        return av.VideoFrame.from_ndarray(pixels, format="yuv420p")
+    if pix_fmt == "yuv420p":  # OpenCV converts ~4x faster than swscale
+        return av.VideoFrame.from_ndarray(rgb_to_i420(pixels), format="yuv420p")
+    return av.VideoFrame.from_ndarray(pixels, format="rgb24")
+
+
 class _Monotonic:
     """Keeps one stream's timestamps moving forward: when a clock restarts (joined MPEG-TS
     clips), the rest of the stream is shifted to continue one step after the last one."""
@@ -191,6 +203,7 @@ class _Pipeline:
         self.frames_in = self.frames_out = 0
         self.notes: list[str] = []
         self.first_pts = self.last_pts = None  # of the decoded frames, after _Monotonic
+        self.frame_format = "rgb24"  # what the decoder hands over: rgb24 or yuv420p
 
     # ---- plumbing ---------------------------------------------------------------------
     def fail(self, stage: str, exc: BaseException) -> None:
@@ -243,10 +256,11 @@ class _Pipeline:
                 for frame in packet.decode():
                     if (frame.width, frame.height) != (width, height):
                         self._note_resize(frame, width, height)
-                    # colour conversion (and scaling) here, off the enhancing thread
-                    rgb = frame.to_ndarray(format="rgb24", width=width, height=height)
+                    # conversion (and scaling) here, off the enhancing thread
+                    pixels = frame.to_ndarray(format=self.frame_format, width=width,
+                                              height=height)
                     pts = frame_clock(frame.pts)
-                    if not self.put(self.decoded, (rgb, pts, frame.time_base)):
+                    if not self.put(self.decoded, (pixels, pts, frame.time_base)):
                         return
                     self.frames_in += 1
                     if pts is not None:
@@ -283,15 +297,10 @@ class _Pipeline:
                               f"later frames are scaled to {width}x{height}")
 
     def encode(self) -> None:
-        import av
-
         try:
             while (item := self.get(self.enhanced)) is not _END:
-                rgb, pts, time_base = item
-                if self.vout.pix_fmt == "yuv420p":  # OpenCV converts ~4x faster than swscale
-                    frame = av.VideoFrame.from_ndarray(rgb_to_i420(rgb), format="yuv420p")
-                else:
-                    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                pixels, pts, time_base = item
+                frame = encoder_frame(pixels, self.frame_format, self.vout.pix_fmt)
                 frame.pts, frame.time_base = pts, time_base
                 self.mux(self.vout.encode(frame))
                 self.frames_out += 1
@@ -304,23 +313,27 @@ class _Pipeline:
 
     def run(self, enhancer, s, info, progress, control, smooth) -> int:
         """Enhance in this thread until the end, an error anywhere, cancel or Ctrl+C."""
+        if smooth:
+            video = VideoEnhancer(enhancer, s, info.fps)
+            # 4:2:0 output: the frames stay in the decoder's planes from end to end
+            planar = self.vout.pix_fmt == "yuv420p"
+            self.frame_format = "yuv420p" if planar else "rgb24"
+            enhance_frame = video.i420 if planar else video
+        else:
+            # one thread: the decoder and the encoder's threads keep the other cores busy
+            def enhance_frame(rgb):
+                return enhancer.enhance(rgb, s, threads=1).image
         workers = [threading.Thread(target=self.decode, daemon=True, name="video-decode"),
                    threading.Thread(target=self.encode, daemon=True, name="video-encode")]
         for t in workers:
             t.start()
-        # one thread: the decoder and the encoder's threads keep the other cores busy
-        if smooth:
-            enhance_frame = VideoEnhancer(enhancer, s, info.fps)
-        else:
-            def enhance_frame(rgb):
-                return enhancer.enhance(rgb, s, threads=1).image
         frames, started = 0, time.perf_counter()
         try:
             while (item := self.get(self.decoded, control.checkpoint)) is not _END:
                 control.checkpoint()
-                rgb, pts, time_base = item
+                pixels, pts, time_base = item
                 if not self.put(self.enhanced,
-                                (enhance_frame(rgb), pts, time_base)):
+                                (enhance_frame(pixels), pts, time_base)):
                     break
                 frames += 1
                 if progress is not None:

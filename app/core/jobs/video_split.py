@@ -50,7 +50,7 @@ from pathlib import Path
 
 from app.core.engine.temporal import ADAPT_SECONDS, SOLVE_EVERY, VideoEnhancer
 from app.core.jobs.control import BatchControl
-from app.core.jobs.video_export import add_video_stream
+from app.core.jobs.video_export import add_video_stream, encoder_frame
 from app.core.media.images import new_file_mode
 from app.core.media.tempfiles import TempFile, remove_stale_temps, tagged_path
 from app.core.media.video import (
@@ -60,7 +60,6 @@ from app.core.media.video import (
     open_video,
     probe,
 )
-from app.core.media.yuv import rgb_to_i420
 from app.core.settings import EnhanceSettings, VideoOptions
 
 WARMUP_SECONDS = 3 * ADAPT_SECONDS  # video run before a segment only to warm the engine up
@@ -117,11 +116,13 @@ def enhance_segment(source: Path, target: Path, k: int, count: int, seconds: flo
             warm, seed = _warmup(inp, vin, start, info.fps)
             # as enhance_video: the same stream set-up (rotation is the joined file's) ...
             vout = add_video_stream(out, vin, video, replace(info, rotation=0), target)
-            # ... and the same engine, state carried from frame to frame
-            enhance_frame = VideoEnhancer(enhancer, s, info.fps)
+            # ... and the same engine, on the same pixels (4:2:0 planes where the output is)
+            video_engine = VideoEnhancer(enhancer, s, info.fps)
+            fmt = "yuv420p" if vout.pix_fmt == "yuv420p" else "rgb24"
+            enhance_frame = video_engine.i420 if fmt == "yuv420p" else video_engine
             width, height, frames = vout.width, vout.height, 0
             if seed:  # the shot's plan from the video's first frame (see the module's doc)
-                enhance_frame(_first_frame(inp, vin, width, height))
+                enhance_frame(_first_frame(inp, vin, width, height, fmt))
             inp.seek(min(warm, default=start if start is not None else _first_pts(vin)),
                      stream=vin, backward=True)
             for frame in inp.decode(vin):
@@ -130,11 +131,13 @@ def enhance_segment(source: Path, target: Path, k: int, count: int, seconds: flo
                     break
                 if start is not None and frame.pts < start and frame.pts not in warm:
                     continue
-                rgb = enhance_frame(frame.to_ndarray(format="rgb24", width=width,
-                                                     height=height))
+                pixels = enhance_frame(frame.to_ndarray(format=fmt, width=width,
+                                                        height=height))
                 if start is not None and frame.pts < start:
                     continue  # warm-up: the state is what counts
-                out.mux(vout.encode(_to_frame(rgb, vout, frame.pts, frame.time_base)))
+                encoded = encoder_frame(pixels, fmt, vout.pix_fmt)
+                encoded.pts, encoded.time_base = frame.pts, frame.time_base
+                out.mux(vout.encode(encoded))
                 frames += 1
             out.mux(vout.encode(None))
         if not frames:  # a GOP longer than the segments: an empty file says "nothing here"
@@ -257,20 +260,9 @@ def _warmup(inp, vin, start: int | None, fps: float) -> tuple[set[int], bool]:
     return set(before[-count:] if seed else before), seed
 
 
-def _first_frame(inp, vin, width: int, height: int):
+def _first_frame(inp, vin, width: int, height: int, fmt: str):
     """The video's first frame, converted as enhance_video converts it."""
     inp.seek(_first_pts(vin), stream=vin, backward=True)
     for frame in inp.decode(vin):
-        return frame.to_ndarray(format="rgb24", width=width, height=height)
+        return frame.to_ndarray(format=fmt, width=width, height=height)
     raise SplitError("the video's first frame cannot be decoded")
-
-
-def _to_frame(rgb, vout, pts: int, time_base):
-    import av
-
-    if vout.pix_fmt == "yuv420p":  # as enhance_video's encoder thread converts
-        frame = av.VideoFrame.from_ndarray(rgb_to_i420(rgb), format="yuv420p")
-    else:
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-    frame.pts, frame.time_base = pts, time_base
-    return frame

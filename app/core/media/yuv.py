@@ -28,3 +28,9 @@ def rgb_to_i420(rgb: np.ndarray) -> np.ndarray:
     chroma[:quarter] = y_cr_cb[:, :, 2].reshape(-1)
     chroma[quarter:] = y_cr_cb[:, :, 1].reshape(-1)
     return out
+
+
+def i420_to_rgb(i420: np.ndarray) -> np.ndarray:
+    """(H * 3/2, W) yuv420p -> HxWx3 uint8 RGB, the inverse of :func:`rgb_to_i420` (each 2x2
+    block shares its chroma)."""
+    return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)

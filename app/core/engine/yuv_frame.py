@@ -1,0 +1,337 @@
+"""Video frames enhanced in their own 4:2:0 form, the photo pipeline run on a reduced copy.
+
+A decoded H.264 frame is a full-size luma plane Y and two half-size chroma planes U, V (BT.601,
+limited range, as FFmpeg's default conversion). The photo pipeline (exposure, factor map,
+gain-guided denoise, colour, knee) runs on a reduced RGB copy (1/2 or 1/4 of the frame's
+size), and its result goes back to the planes as local affine maps:
+
+- ``prepare``: temporal denoise of static regions (a recursive average per 2x2 block: where
+  the block's Y, U or V moved more than a few noise sigmas it takes the new frame at once)
+  and the half-size RGB, in one pass, in 16 bits so averaged dark levels keep their steps;
+  ``reduce`` makes the copy the pipeline sees;
+- the photo pipeline's plan and per-pixel stage on that copy (the caller's);
+- ``finish``: for each reduced pixel, the enhanced and the original copy give a luma map
+  ``Y' = o + k * Y`` (k: the pixel's luma gain, shrunk as the photo pipeline shrinks detail
+  it brightens: KinD's idea, detail brightened a lot is mostly noise) and chroma maps
+  ``U' = o_u + k_c * U`` (k_c: the gain, shrunk as the photo pipeline replaces a pixel's own
+  colour by its neighbourhood's where it brightens a lot: chroma noise); the maps are
+  upsampled bilinearly and applied to the full-size Y and the half-size U, V. At each reduced
+  pixel's own mean the maps give the enhanced copy exactly, so brightness and colour are the
+  photo pipeline's and the finer detail is kept, scaled.
+
+This is what makes video fast: the photo stage runs on 1/16 of a 1080p frame's pixels, no
+full-size RGB exists, and the encoder gets the planes it wants. Numba kernels with numpy twins
+(the frozen app has no numba) that agree within a level (tested).
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from app.core.engine import compose, resample
+
+try:
+    from numba import njit
+except ImportError:
+    njit = None
+
+available = njit is not None
+LUMA_BLACK = 16.0  # limited-range video levels
+LUMA_WHITE = 235.0
+CHROMA_ZERO = 128.0
+MIN_LUMA_STEP = 2.0  # below this many levels above black a luma gain is only noise
+MAX_GAIN = 32.0  # 5 stops, the photo pipeline's cap
+GAIN_STEPS = 8  # table entries per unit of gain
+# BT.601 limited range, as swscale's default and OpenCV's I420 conversions
+Y_SCALE = 255.0 / 219.0
+C_SCALE = 255.0 / 224.0
+YUV_TO_RGB = ((Y_SCALE, 0.0, 1.402 * C_SCALE),
+              (Y_SCALE, -0.344136 * C_SCALE, -0.714136 * C_SCALE),
+              (Y_SCALE, 1.772 * C_SCALE, 0.0))
+RGB_TO_YUV = ((0.299 / Y_SCALE, 0.587 / Y_SCALE, 0.114 / Y_SCALE),
+              (-0.168736 / C_SCALE, -0.331264 / C_SCALE, 0.5 / C_SCALE),
+              (0.5 / C_SCALE, -0.418688 / C_SCALE, -0.081312 / C_SCALE))
+
+
+def planes(i420: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Views of Y (H, W), U and V (H/2, W/2) in PyAV's (H * 3/2, W) yuv420p array."""
+    h = i420.shape[0] * 2 // 3
+    w = i420.shape[1]
+    chroma = i420[h:].reshape(-1)
+    quarter = (h // 2) * (w // 2)
+    return (i420[:h], chroma[:quarter].reshape(h // 2, w // 2),
+            chroma[quarter:].reshape(h // 2, w // 2))
+
+
+def reduction_for(height: int, width: int) -> int:
+    """How much smaller than the frame the photo stage's copy is: 4 from about 720p up (the
+    stage then costs about what decoding does), 2 for small frames, whose detail is scarce."""
+    return 4 if height * width >= 900_000 else 2
+
+
+class FrameState:
+    """The temporal average of one clip's planes (float32, 0-255 levels)."""
+
+    def __init__(self, y: np.ndarray, u: np.ndarray, v: np.ndarray):
+        self.y = y.astype(np.float32)
+        self.u = u.astype(np.float32)
+        self.v = v.astype(np.float32)
+
+
+def prepare(i420: np.ndarray, state: FrameState | None, limit: float, weight: float,
+            use_numba: bool = True) -> tuple[FrameState, np.ndarray]:
+    """(state, half-size RGB uint16): ``state`` updated with this frame (None or a new shot:
+    started from it); ``limit``: the Y/U/V difference in levels that is motion, ``weight``:
+    a static block's share of the new frame (1: no temporal denoise)."""
+    y, u, v = planes(i420)
+    if state is None or state.y.shape != y.shape:
+        state, weight = FrameState(y, u, v), 1.0
+    half = np.empty((*u.shape, 3), np.uint16)
+    kernel = _prepare if (use_numba and available) else _prepare_numpy
+    kernel(y, u, v, state.y, state.u, state.v, np.float32(max(limit, 1e-3)),
+           np.float32(weight), half)
+    return state, half
+
+
+def reduce(half: np.ndarray, reduction: int) -> np.ndarray:
+    """The copy the photo stage sees: 1/``reduction`` of the frame (the half-size RGB
+    averaged further)."""
+    if reduction <= 2:
+        return half
+    k = reduction // 2
+    h, w = half.shape[:2]
+    return cv2.resize(half, (max(1, round(w / k)), max(1, round(h / k))),
+                      interpolation=cv2.INTER_AREA)
+
+
+def finish(source: np.ndarray, enhanced: np.ndarray, state: FrameState, denoise: float,
+           use_numba: bool = True) -> np.ndarray:
+    """The output frame as a (H * 3/2, W) yuv420p uint8 array, from the photo stage's copy
+    before (``source``) and after (``enhanced``), both RGB uint16, and the frame's averaged
+    planes."""
+    h, w = state.y.shape
+    out = np.empty((h * 3 // 2, w), np.uint8)
+    y_out, u_out, v_out = planes(out)
+    maps = np.empty((5, *source.shape[:2]), np.float32)  # o_y, k_y, o_u, o_v, k_c
+    tables = gain_tables(denoise)
+    tile = compose.dither_tile()
+    numba = use_numba and available
+    (_maps if numba else _maps_numpy)(source, enhanced, tables, maps)
+    apply = _apply if numba else _apply_numpy
+    hq, wq = source.shape[:2]
+    for plane, avg, o, k, channel, lo, hi in (
+            (y_out, state.y, maps[0], maps[1], 0, LUMA_BLACK, LUMA_WHITE),
+            (u_out, state.u, maps[2], maps[4], 1, 0.0, 255.0),
+            (v_out, state.v, maps[3], maps[4], 2, 0.0, 255.0)):
+        ph, pw = plane.shape
+        rows = resample.bilinear_taps(ph, hq)
+        cols = resample.bilinear_taps(pw, wq)
+        centre = LUMA_BLACK if channel == 0 else CHROMA_ZERO
+        apply(avg, o, k, *rows, *cols, tile, channel, np.float32(centre), np.float32(lo),
+              np.float32(hi), plane)
+    return out
+
+
+def gain_tables(denoise: float) -> np.ndarray:
+    """(2, n): for gains 0, 1/8, ... MAX_GAIN, what share of it reaches the detail of the
+    luma (compose's luma shrink) and of the chroma (compose's colour mix towards the
+    neighbourhood: the pixel's own colour is mostly noise where it is brightened a lot)."""
+    k = np.arange(int(MAX_GAIN * GAIN_STEPS) + 1, dtype=np.float32) / GAIN_STEPS
+    stops = np.log2(np.maximum(k, 1.0))
+    luma = 1.0 - np.minimum(np.clip(stops / compose.LUMA_STOPS, 0, 1) *
+                            compose.LUMA_SHRINK * denoise, 0.95)
+    chroma = 1.0 - np.clip(stops / compose.CHROMA_STOPS, 0, 1) * min(1.0, denoise)
+    return np.stack([luma, chroma]).astype(np.float32)
+
+
+# ---- numpy versions (the frozen app) --------------------------------------------------------
+
+def _block_mean(plane: np.ndarray) -> np.ndarray:
+    h, w = plane.shape
+    return plane.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3), dtype=np.float32)
+
+
+def _prepare_numpy(y, u, v, avg_y, avg_u, avg_v, limit, weight, half) -> None:
+    fy, fu, fv = (p.astype(np.float32) for p in (y, u, v))
+    h, w = y.shape
+    dy = np.abs(fy - avg_y).reshape(h // 2, 2, w // 2, 2).max(axis=(1, 3))
+    d = np.maximum(np.maximum(dy, np.abs(fu - avg_u)), np.abs(fv - avg_v))
+    k = np.clip(weight + (d - limit) / limit, weight, 1.0).astype(np.float32)
+    avg_y += (fy - avg_y) * np.repeat(np.repeat(k, 2, 0), 2, 1)
+    avg_u += (fu - avg_u) * k
+    avg_v += (fv - avg_v) * k
+    yuv = np.dstack([_block_mean(avg_y) - np.float32(LUMA_BLACK),
+                     avg_u - np.float32(CHROMA_ZERO), avg_v - np.float32(CHROMA_ZERO)])
+    rgb = yuv @ np.array(YUV_TO_RGB, np.float32).T
+    half[...] = np.clip(rgb * np.float32(65535 / 255) + np.float32(0.5), 0, 65535)
+
+
+def _maps_numpy(source, enhanced, tables, maps) -> None:
+    to_yuv = np.array(RGB_TO_YUV, np.float32).T * np.float32(255 / 65535)
+    before = source.astype(np.float32) @ to_yuv  # centred: Y - 16, U - 128, V - 128
+    after = enhanced.astype(np.float32) @ to_yuv
+    k = np.clip(after[:, :, 0] / np.maximum(before[:, :, 0], np.float32(MIN_LUMA_STEP)),
+                np.float32(0.0), np.float32(MAX_GAIN))
+    index = np.minimum((k * GAIN_STEPS).astype(np.intp), tables.shape[1] - 1)
+    k_y, k_c = k * tables[0][index], k * tables[1][index]
+    maps[0] = after[:, :, 0] - k_y * before[:, :, 0]
+    maps[1] = k_y
+    maps[2] = after[:, :, 1] - k_c * before[:, :, 1]
+    maps[3] = after[:, :, 2] - k_c * before[:, :, 2]
+    maps[4] = k_c
+
+
+def _tile(tile, h, w):
+    n = tile.shape[0]
+    return tile[np.arange(h) % n][:, np.arange(w) % n]
+
+
+def _apply_numpy(avg, o, k, r0, r1, wy, c0, c1, wx, tile, channel, centre, lo, hi,
+                 out) -> None:
+    def up(m):
+        rows = m[r0] + (m[r1] - m[r0]) * wy[:, None]
+        return rows[:, c0] + (rows[:, c1] - rows[:, c0]) * wx[None, :]
+
+    h, w = out.shape
+    res = (up(o) + up(k) * (avg - centre) + centre + np.float32(0.5) +
+           _tile(tile, h, w)[:, :, channel])
+    out[...] = np.clip(res, lo, hi)
+
+
+# ---- numba kernels --------------------------------------------------------------------------
+
+if available:
+
+    @njit(cache=True, nogil=True, fastmath=True)
+    def _prepare(y, u, v, avg_y, avg_u, avg_v, limit, weight, half):  # pragma: no cover
+        hh, hw = u.shape
+        inv = np.float32(1.0) / limit
+        one = np.float32(1.0)
+        to16 = np.float32(65535.0 / 255.0)
+        quarter = np.float32(0.25)
+        ry, rv = np.float32(YUV_TO_RGB[0][0]) * to16, np.float32(YUV_TO_RGB[0][2]) * to16
+        gu, gv = np.float32(YUV_TO_RGB[1][1]) * to16, np.float32(YUV_TO_RGB[1][2]) * to16
+        bu = np.float32(YUV_TO_RGB[2][1]) * to16
+        top = np.float32(65535.0)
+        zero = np.float32(0.0)
+        for i in range(hh):
+            y0, y1 = y[2 * i], y[2 * i + 1]
+            a0, a1 = avg_y[2 * i], avg_y[2 * i + 1]
+            for j in range(hw):
+                x = 2 * j
+                p00, p01, p10, p11 = a0[x], a0[x + 1], a1[x], a1[x + 1]
+                n00, n01 = np.float32(y0[x]), np.float32(y0[x + 1])
+                n10, n11 = np.float32(y1[x]), np.float32(y1[x + 1])
+                cu, cv = avg_u[i, j], avg_v[i, j]
+                nu, nv = np.float32(u[i, j]), np.float32(v[i, j])
+                d = max(max(max(abs(n00 - p00), abs(n01 - p01)),
+                            max(abs(n10 - p10), abs(n11 - p11))),
+                        max(abs(nu - cu), abs(nv - cv)))
+                k = min(max(weight + (d - limit) * inv, weight), one)
+                p00 += (n00 - p00) * k
+                p01 += (n01 - p01) * k
+                p10 += (n10 - p10) * k
+                p11 += (n11 - p11) * k
+                a0[x], a0[x + 1], a1[x], a1[x + 1] = p00, p01, p10, p11
+                cu += (nu - cu) * k
+                cv += (nv - cv) * k
+                avg_u[i, j], avg_v[i, j] = cu, cv
+                ly = (p00 + p01 + p10 + p11) * quarter - np.float32(LUMA_BLACK)
+                cu -= np.float32(CHROMA_ZERO)
+                cv -= np.float32(CHROMA_ZERO)
+                r = ry * ly + rv * cv + np.float32(0.5)
+                g = ry * ly + gu * cu + gv * cv + np.float32(0.5)
+                b = ry * ly + bu * cu + np.float32(0.5)
+                half[i, j, 0] = min(max(r, zero), top)
+                half[i, j, 1] = min(max(g, zero), top)
+                half[i, j, 2] = min(max(b, zero), top)
+
+    @njit(cache=True, nogil=True, fastmath=True)
+    def _maps(source, enhanced, tables, maps):  # pragma: no cover
+        hq, wq = source.shape[:2]
+        m = np.empty((3, 3), np.float32)
+        for r in range(3):
+            for c in range(3):
+                m[r, c] = np.float32(RGB_TO_YUV[r][c] * 255.0 / 65535.0)
+        steps = np.float32(GAIN_STEPS)
+        last = tables.shape[1] - 1
+        for i in range(hq):
+            for j in range(wq):
+                b0, b1, b2 = (np.float32(source[i, j, 0]), np.float32(source[i, j, 1]),
+                              np.float32(source[i, j, 2]))
+                e0, e1, e2 = (np.float32(enhanced[i, j, 0]), np.float32(enhanced[i, j, 1]),
+                              np.float32(enhanced[i, j, 2]))
+                y_in = m[0, 0] * b0 + m[0, 1] * b1 + m[0, 2] * b2
+                y_out = m[0, 0] * e0 + m[0, 1] * e1 + m[0, 2] * e2
+                k = min(max(y_out / max(y_in, np.float32(MIN_LUMA_STEP)), np.float32(0.0)),
+                        np.float32(MAX_GAIN))
+                t = min(int(k * steps), last)
+                k_y = k * tables[0, t]
+                k_c = k * tables[1, t]
+                maps[0, i, j] = y_out - k_y * y_in
+                maps[1, i, j] = k_y
+                maps[2, i, j] = (m[1, 0] * e0 + m[1, 1] * e1 + m[1, 2] * e2 -
+                                 k_c * (m[1, 0] * b0 + m[1, 1] * b1 + m[1, 2] * b2))
+                maps[3, i, j] = (m[2, 0] * e0 + m[2, 1] * e1 + m[2, 2] * e2 -
+                                 k_c * (m[2, 0] * b0 + m[2, 1] * b1 + m[2, 2] * b2))
+                maps[4, i, j] = k_c
+
+    @njit(cache=True, nogil=True, fastmath=True)
+    def _apply(avg, o, k, r0, r1, wy, c0, c1, wx, tile, channel, centre, lo, hi,
+               out):  # pragma: no cover
+        h, w = out.shape
+        wq = o.shape[1]
+        n = tile.shape[0]
+        f = w // wq if w % wq == 0 else 0  # a whole ratio: fixed weights, no gathers
+        row_o = np.empty(wq + 2, np.float32)  # this output row's maps, lerped vertically
+        row_k = np.empty(wq + 2, np.float32)  # (edges repeated on both sides)
+        full_o = np.empty(w, np.float32)  # ... and horizontally
+        full_k = np.empty(w, np.float32)
+        weight = np.empty(max(f, 1), np.float32)
+        side = np.empty(max(f, 1), np.int64)
+        for p in range(f):  # output column f * j + p lerps with column j - 1 or j + 1
+            offset = (p + 0.5) / f - 0.5
+            weight[p] = abs(offset)
+            side[p] = -1 if offset < 0 else 1
+        dither = np.empty((n, w), np.float32)  # with the centre and rounding folded in
+        for yy in range(n):
+            for x in range(w):
+                dither[yy, x] = tile[yy, x % n, channel] + centre + np.float32(0.5)
+        for y in range(h):
+            a, b, t = r0[y], r1[y], wy[y]
+            for j in range(wq):
+                row_o[j + 1] = o[a, j] + (o[b, j] - o[a, j]) * t
+                row_k[j + 1] = k[a, j] + (k[b, j] - k[a, j]) * t
+            row_o[0], row_k[0] = row_o[1], row_k[1]
+            row_o[wq + 1], row_k[wq + 1] = row_o[wq], row_k[wq]
+            if f:
+                for p in range(f):
+                    s, nb = weight[p], side[p]
+                    for j in range(1, wq + 1):
+                        full_o[f * (j - 1) + p] = row_o[j] + (row_o[j + nb] - row_o[j]) * s
+                        full_k[f * (j - 1) + p] = row_k[j] + (row_k[j + nb] - row_k[j]) * s
+            else:
+                for x in range(w):
+                    p, q, s = c0[x] + 1, c1[x] + 1, wx[x]
+                    full_o[x] = row_o[p] + (row_o[q] - row_o[p]) * s
+                    full_k[x] = row_k[p] + (row_k[q] - row_k[p]) * s
+            d = dither[y % n]
+            src = avg[y]
+            dst = out[y]
+            for x in range(w):
+                v = full_o[x] + full_k[x] * (src[x] - centre) + d[x]
+                dst[x] = min(max(v, lo), hi)
+else:
+    _prepare = _prepare_numpy
+    _maps = _maps_numpy
+    _apply = _apply_numpy
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) the kernels."""
+    if not available:
+        return
+    i420 = np.zeros((12, 8), np.uint8)
+    state, half = prepare(i420, None, 1.0, 1.0)
+    small = reduce(half, 4)
+    finish(small, small, state, 1.0)
