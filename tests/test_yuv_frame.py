@@ -31,6 +31,11 @@ def test_numba_and_numpy_agree(size, reduction):
     a = yuv_frame.finish(copy, enhanced, state, 1.0).astype(int)
     b = yuv_frame.finish(copy, enhanced, state2, 1.0, use_numba=False)
     assert np.abs(a - b).max() <= 2 and np.abs(a - b).mean() < 0.1
+    # rows shared among threads: the same bytes (the dither keeps its phase)
+    split = yuv_frame.finish(copy, enhanced, state, 1.0, threads=3)
+    assert np.array_equal(split, a)
+    _, half3 = yuv_frame.prepare(i420, None, 1.0, 1.0, threads=3)
+    assert np.array_equal(half3, half)
 
 
 @pytest.mark.parametrize("reduction", [2, 4])

@@ -10,7 +10,7 @@ per-pixel photo stage costs a sixteenth of what it would on the whole frame.
   the stops only drift towards each frame's own solution with a time constant of
   ADAPT_SECONDS, so a fade-in or a light switched on stays visible instead of being cancelled
   the way a camera's auto-exposure would.
-- Cuts are found on a small copy of the luma by the correlation of its log brightness with
+- Cuts are found on the net's small copy by the correlation of its log brightness with
   the previous frame's: independent of the absolute level, so dark footage cuts are caught,
   and a light switched on (same scene, brighter) is not a cut.
 - The factor map's linear model is smoothed over time with a motion-aware weight: where the
@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import cv2
 import numpy as np
 
-from app.core.engine import exposure, guided, pipeline, resample, yuv_frame
+from app.core.engine import exposure, guided, parallel, pipeline, resample, yuv_frame
 from app.core.media.yuv import i420_to_rgb, rgb_to_i420
 from app.core.settings import EnhanceSettings
 
@@ -41,8 +40,8 @@ SOLVE_EVERY = 4  # frames between exposure solves inside a shot
 VIDEO_COLOUR_SCALE = 8
 
 
-def log_brightness(small: np.ndarray) -> np.ndarray:
-    return np.log(small.astype(np.float32) * np.float32(1 / 255) + np.float32(1 / 255))
+def log_brightness(v: np.ndarray) -> np.ndarray:
+    return np.log(v + np.float32(1 / 255))
 
 
 def correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -83,28 +82,31 @@ class VideoEnhancer:
         h = frame.shape[0] * 2 // 3
         w = frame.shape[1]
         size = resample.low_res_size(h, w, self.s.scale)
-        # cuts from the luma's small copy: cheap, and known before the average is updated
-        log_small = log_brightness(cv2.resize(frame[:h], size[::-1],
-                                              interpolation=cv2.INTER_AREA))
-        cut = (self._log_small is None or self._log_small.shape != log_small.shape or
-               correlation(log_small, self._log_small) < CUT_CORRELATION)
-        moved = None if cut else np.abs(log_small - self._log_small)
-        if cut:
-            self.cuts += self._log_small is not None
-            self._state = None  # the average starts again from this frame
-        self._log_small = log_small
-        weight = 1.0
-        limit = 1.0
+        weight, limit = 1.0, 1.0
         if self.temporal_denoise and self._shot is not None:
             weight = 1.0 - (1.0 - STATIC_WEIGHT) * min(1.0, self.s.denoise_strength)
             limit = MOTION_SIGMAS * self._noise * 255.0
         if not self.temporal_denoise:
             self._state = None
-        self._state, half = yuv_frame.prepare(frame, self._state, limit, weight,
-                                              self.enhancer.use_numba)
         reduction = self.reduction or yuv_frame.reduction_for(h, w)
+        use_numba = self.enhancer.use_numba
+        # every core for the full-size passes: the decoder and x264 leave gaps on the other
+        self._state, half = yuv_frame.prepare(frame, self._state, limit, weight, use_numba,
+                                              parallel.CORES)
         copy = yuv_frame.reduce(half, reduction)
         small = resample.downscale(copy, *size, 65535.0)
+        log_small = log_brightness(pipeline.brightness(small))
+        cut = (self._log_small is None or self._log_small.shape != log_small.shape or
+               correlation(log_small, self._log_small) < CUT_CORRELATION)
+        moved = None if cut else np.abs(log_small - self._log_small)
+        self._log_small = log_small
+        if cut and self._shot is not None:
+            self.cuts += 1
+            # the average starts again from this frame (blocks that happened to match the
+            # last shot's were averaged with it above)
+            self._state, half = yuv_frame.prepare(frame, None, limit, weight, use_numba,
+                                                  parallel.CORES)
+            copy = yuv_frame.reduce(half, reduction)
         if cut:
             # the full-size frame's noise (the reduced copy has much less), for Auto's cap
             # as a photo of this frame would get and for the motion threshold; converted to
@@ -123,7 +125,7 @@ class VideoEnhancer:
         plan = self._plan_for(copy, reduction)
         enhanced = pipeline.render(copy, plan, None, 1, self.enhancer.use_numba)
         return yuv_frame.finish(copy, enhanced, self._state, self.s.denoise_strength,
-                                self.enhancer.use_numba)
+                                use_numba, parallel.CORES)
 
     def _follow(self, small: np.ndarray, moved: np.ndarray) -> None:
         """Inside a shot: this frame's map, blended with the last where nothing moved, and the

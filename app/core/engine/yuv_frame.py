@@ -28,7 +28,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.core.engine import compose, resample
+from app.core.engine import compose, parallel, resample
 
 try:
     from numba import njit
@@ -79,7 +79,7 @@ class FrameState:
 
 
 def prepare(i420: np.ndarray, state: FrameState | None, limit: float, weight: float,
-            use_numba: bool = True) -> tuple[FrameState, np.ndarray]:
+            use_numba: bool = True, threads: int = 1) -> tuple[FrameState, np.ndarray]:
     """(state, half-size RGB uint16): ``state`` updated with this frame (None or a new shot:
     started from it); ``limit``: the Y/U/V difference in levels that is motion, ``weight``:
     a static block's share of the new frame (1: no temporal denoise)."""
@@ -88,9 +88,18 @@ def prepare(i420: np.ndarray, state: FrameState | None, limit: float, weight: fl
         state, weight = FrameState(y, u, v), 1.0
     half = np.empty((*u.shape, 3), np.uint16)
     kernel = _prepare if (use_numba and available) else _prepare_numpy
-    kernel(y, u, v, state.y, state.u, state.v, np.float32(max(limit, 1e-3)),
-           np.float32(weight), half)
+    limit, weight = np.float32(max(limit, 1e-3)), np.float32(weight)
+    _by_rows(u.shape[0], threads, lambda a, b: kernel(
+        y[2 * a:2 * b], u[a:b], v[a:b], state.y[2 * a:2 * b], state.u[a:b], state.v[a:b],
+        limit, weight, half[a:b]))
     return state, half
+
+
+def _by_rows(rows: int, threads: int, work) -> None:
+    """``work(first, stop)`` on row ranges, ``threads`` at a time (the kernels release the
+    GIL; rows are independent)."""
+    parallel.run_all([lambda a=a, b=b: work(a, b)
+                      for a, b in parallel.split_range(0, rows, min(threads, rows // 16 or 1))])
 
 
 def reduce(half: np.ndarray, reduction: int) -> np.ndarray:
@@ -105,7 +114,7 @@ def reduce(half: np.ndarray, reduction: int) -> np.ndarray:
 
 
 def finish(source: np.ndarray, enhanced: np.ndarray, state: FrameState, denoise: float,
-           use_numba: bool = True) -> np.ndarray:
+           use_numba: bool = True, threads: int = 1) -> np.ndarray:
     """The output frame as a (H * 3/2, W) yuv420p uint8 array, from the photo stage's copy
     before (``source``) and after (``enhanced``), both RGB uint16, and the frame's averaged
     planes."""
@@ -118,18 +127,23 @@ def finish(source: np.ndarray, enhanced: np.ndarray, state: FrameState, denoise:
     numba = use_numba and available
     (_maps if numba else _maps_numpy)(source, enhanced, tables, maps)
     apply = _apply if numba else _apply_numpy
-    hq, wq = source.shape[:2]
-    for plane, avg, o, k, channel, lo, hi in (
-            (y_out, state.y, maps[0], maps[1], 0, LUMA_BLACK, LUMA_WHITE),
-            (u_out, state.u, maps[2], maps[4], 1, 0.0, 255.0),
-            (v_out, state.v, maps[3], maps[4], 2, 0.0, 255.0)):
-        ph, pw = plane.shape
-        rows = resample.bilinear_taps(ph, hq)
-        cols = resample.bilinear_taps(pw, wq)
-        centre = LUMA_BLACK if channel == 0 else CHROMA_ZERO
-        apply(avg, o, k, *rows, *cols, tile, channel, np.float32(centre), np.float32(lo),
-              np.float32(hi), plane)
+    for plane, avg, o, k, channel in ((y_out, state.y, maps[0], maps[1], 0),
+                                      (u_out, state.u, maps[2], maps[4], 1),
+                                      (v_out, state.v, maps[3], maps[4], 2)):
+        _apply_plane(apply, plane, avg, o, k, tile, channel, threads)
     return out
+
+
+def _apply_plane(apply, plane, avg, o, k, tile, channel: int, threads: int) -> None:
+    """``plane`` = o + k * avg (centred on black or on zero chroma), maps upsampled."""
+    ph, pw = plane.shape
+    r0, r1, wy = resample.bilinear_taps(ph, o.shape[0])
+    cols = resample.bilinear_taps(pw, o.shape[1])
+    centre, lo, hi = ((LUMA_BLACK, LUMA_BLACK, LUMA_WHITE) if channel == 0 else
+                      (CHROMA_ZERO, 0.0, 255.0))
+    _by_rows(ph, threads, lambda a, b: apply(
+        avg[a:b], o, k, r0[a:b], r1[a:b], wy[a:b], *cols, tile, channel, np.float32(centre),
+        np.float32(lo), np.float32(hi), a, plane[a:b]))
 
 
 def gain_tables(denoise: float) -> np.ndarray:
@@ -181,12 +195,12 @@ def _maps_numpy(source, enhanced, tables, maps) -> None:
     maps[4] = k_c
 
 
-def _tile(tile, h, w):
+def _tile(tile, h, w, first_row=0):
     n = tile.shape[0]
-    return tile[np.arange(h) % n][:, np.arange(w) % n]
+    return tile[np.arange(first_row, first_row + h) % n][:, np.arange(w) % n]
 
 
-def _apply_numpy(avg, o, k, r0, r1, wy, c0, c1, wx, tile, channel, centre, lo, hi,
+def _apply_numpy(avg, o, k, r0, r1, wy, c0, c1, wx, tile, channel, centre, lo, hi, first_row,
                  out) -> None:
     def up(m):
         rows = m[r0] + (m[r1] - m[r0]) * wy[:, None]
@@ -194,7 +208,7 @@ def _apply_numpy(avg, o, k, r0, r1, wy, c0, c1, wx, tile, channel, centre, lo, h
 
     h, w = out.shape
     res = (up(o) + up(k) * (avg - centre) + centre + np.float32(0.5) +
-           _tile(tile, h, w)[:, :, channel])
+           _tile(tile, h, w, first_row)[:, :, channel])
     out[...] = np.clip(res, lo, hi)
 
 
@@ -277,7 +291,7 @@ if available:
                 maps[4, i, j] = k_c
 
     @njit(cache=True, nogil=True, fastmath=True)
-    def _apply(avg, o, k, r0, r1, wy, c0, c1, wx, tile, channel, centre, lo, hi,
+    def _apply(avg, o, k, r0, r1, wy, c0, c1, wx, tile, channel, centre, lo, hi, first_row,
                out):  # pragma: no cover
         h, w = out.shape
         wq = o.shape[1]
@@ -315,7 +329,7 @@ if available:
                     p, q, s = c0[x] + 1, c1[x] + 1, wx[x]
                     full_o[x] = row_o[p] + (row_o[q] - row_o[p]) * s
                     full_k[x] = row_k[p] + (row_k[q] - row_k[p]) * s
-            d = dither[y % n]
+            d = dither[(first_row + y) % n]
             src = avg[y]
             dst = out[y]
             for x in range(w):
