@@ -3,10 +3,16 @@ SGZ path, side by side, to judge by eye (numbers can be met by pictures no one w
 
     python build_scripts/contact_sheet.py OUT.png PHOTO [PHOTO ...] [--height 220]
                                           [--crop]   (also a 1:1 crop of each, centre)
+                                          [--variant "LABEL:NAME=VALUE,..."] [--no-plain]
+
+--variant adds a column: the app at its defaults with constants of app.core.engine.exposure
+replaced (e.g. "gentler cap:NOISE_BUDGET=12,LOCAL_SHARE=0.3"), to compare a candidate default
+with the shipped one on the same photos; repeat it for more columns.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -18,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.bench.photo import ReferenceSGZ  # noqa: E402
 from app.core import Enhancer, read_image  # noqa: E402
+from app.core.engine import exposure  # noqa: E402
 
 
 def _label(tile: np.ndarray, text: str) -> np.ndarray:
@@ -38,12 +45,40 @@ def _centre(img: np.ndarray, size: int) -> np.ndarray:
     return img[y:y + size, x:x + size]
 
 
+def _variant(text: str) -> tuple[str, dict[str, float]]:
+    """"LABEL:NAME=VALUE,..." -> (label, {NAME: value}); every NAME must be an exposure
+    constant."""
+    label, _, assignments = text.partition(":")
+    values = {}
+    for item in filter(None, assignments.split(",")):
+        name, _, value = item.partition("=")
+        name = name.strip()
+        if not hasattr(exposure, name):
+            raise SystemExit(f"exposure has no constant {name}")
+        values[name] = float(value)
+    return label.strip(), values
+
+
+@contextlib.contextmanager
+def _patched(values: dict[str, float]):
+    old = {k: getattr(exposure, k) for k in values}
+    try:
+        for k, v in values.items():
+            setattr(exposure, k, v)
+        yield
+    finally:
+        for k, v in old.items():
+            setattr(exposure, k, v)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("out", type=Path)
     p.add_argument("photos", nargs="+", type=Path)
     p.add_argument("--height", type=int, default=220)
     p.add_argument("--crop", action="store_true")
+    p.add_argument("--variant", action="append", default=[], type=_variant)
+    p.add_argument("--no-plain", action="store_true")
     args = p.parse_args()
     app, plain = Enhancer(), ReferenceSGZ()
     rows = []
@@ -52,9 +87,14 @@ def main() -> int:
         img = img[..., :3] if img.ndim == 3 else np.repeat(img[..., None], 3, 2)
         if img.dtype != np.uint8:
             img = (img / 257).round().astype(np.uint8)
-        views = {"input": img, "app default": app.enhance(img).image, "plain SGZ": plain(img)}
-        tiles = [_label(_fit(v, args.height), f"{path.name}: {k}" if k == "input" else k)
-                 for k, v in views.items()]
+        views = {"input": img, "app default": app.enhance(img).image}
+        for label, values in args.variant:
+            with _patched(values):
+                views[label] = app.enhance(img).image
+        if not args.no_plain:
+            views["plain SGZ"] = plain(img)
+        tiles = [_label(_fit(v, args.height), f"{path.name}: {k}" if k == "input" else
+                        f"{k} {v.mean() / 255:.2f}") for k, v in views.items()]
         if args.crop:
             tiles += [_label(_fit(_centre(v, args.height), args.height), f"1:1 {k}")
                       for k, v in views.items()]
