@@ -30,7 +30,8 @@ from app.core.engine import exposure, guided, parallel, pipeline, resample, yuv_
 from app.core.media.yuv import i420_to_rgb, rgb_to_i420
 from app.core.settings import EnhanceSettings
 
-ADAPT_SECONDS = 4.0  # time constant of the exposure's drift inside a shot
+ADAPT_SECONDS = 8.0  # time constant of the exposure's drift inside a shot: slow, so a light
+# switched on or a fade stays visible (Auto would cancel most of it, as a camera's AE does)
 CUT_CORRELATION = 0.5  # log-brightness correlation with the previous frame below this = cut
 MAP_WEIGHT = 0.6  # share of the previous map kept where nothing moved
 MAP_MOTION = 0.15  # change of small log brightness at which the old map is dropped
