@@ -69,13 +69,17 @@ def dither_tile() -> np.ndarray:
     return tile
 
 
+@lru_cache(maxsize=8)  # video re-uses one for several frames, the window for every view
 def gain_tables(stops: float, exponent: float, fade: float) -> tuple[np.ndarray, np.ndarray]:
     """(gain, log2 gain), each (TABLE_FACTORS, TABLE_LEVELS) float32: row = x_r from -1 to 1,
     column = base brightness from 0 to 1."""
     x_r = np.linspace(-1.0, 1.0, TABLE_FACTORS, dtype=np.float32)[:, None]
     base = np.linspace(0.0, 1.0, TABLE_LEVELS, dtype=np.float32)[None, :]
     log_g = exposure.log_gain(base, x_r, stops, exponent) * np.float32(fade)  # broadcasts
-    return np.exp2(log_g).astype(np.float32), log_g.astype(np.float32)
+    tables = np.exp2(log_g).astype(np.float32), log_g.astype(np.float32)
+    for table in tables:
+        table.setflags(write=False)  # shared by every caller of the cache
+    return tables
 
 
 @dataclass(frozen=True)

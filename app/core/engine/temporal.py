@@ -26,7 +26,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from app.core.engine import exposure, guided, parallel, pipeline, resample, yuv_frame
+from app.core.engine import exposure, guided, pipeline, resample, yuv_frame
 from app.core.media.yuv import i420_to_rgb, rgb_to_i420
 from app.core.settings import EnhanceSettings
 
@@ -38,6 +38,9 @@ MAP_MOTION = 0.15  # change of small log brightness at which the old map is drop
 STATIC_WEIGHT = 0.2  # temporal denoise: share of a static pixel's new value (~9 frames)
 MOTION_SIGMAS = 3.0  # a difference over this many noise sigmas is motion
 SOLVE_EVERY = 4  # frames between exposure solves inside a shot
+# frames between runs of the net inside a shot: the map is a linear model of the brightness,
+# so a frame-old one still follows moving content's own brightness
+NET_EVERY = 2
 VIDEO_COLOUR_SCALE = 8
 
 
@@ -69,6 +72,7 @@ class VideoEnhancer:
         self._stops = 0.0
         self._noise = 0.0  # the shot's noise at full size, [0, 1] units
         self._frames_in_shot = 0
+        self._moved: np.ndarray | None = None  # small frame's change since the net last ran
         self._state: yuv_frame.FrameState | None = None  # temporal denoise
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
@@ -91,9 +95,9 @@ class VideoEnhancer:
             self._state = None
         reduction = self.reduction or yuv_frame.reduction_for(h, w)
         use_numba = self.enhancer.use_numba
-        # every core for the full-size passes: the decoder and x264 leave gaps on the other
-        self._state, half = yuv_frame.prepare(frame, self._state, limit, weight, use_numba,
-                                              parallel.CORES)
+        # one thread throughout: decoding and x264 keep the other cores busy, and sharing
+        # rows among threads cost a third more CPU time than it saved in wall time
+        self._state, half = yuv_frame.prepare(frame, self._state, limit, weight, use_numba)
         copy = yuv_frame.reduce(half, reduction)
         small = resample.downscale(copy, *size, 65535.0)
         log_small = log_brightness(pipeline.brightness(small))
@@ -105,8 +109,7 @@ class VideoEnhancer:
             self.cuts += 1
             # the average starts again from this frame (blocks that happened to match the
             # last shot's were averaged with it above)
-            self._state, half = yuv_frame.prepare(frame, None, limit, weight, use_numba,
-                                                  parallel.CORES)
+            self._state, half = yuv_frame.prepare(frame, None, limit, weight, use_numba)
             copy = yuv_frame.reduce(half, reduction)
         if cut:
             # the full-size frame's noise (the reduced copy has much less), for Auto's cap
@@ -121,24 +124,30 @@ class VideoEnhancer:
             self._stops = self._shot.stops
             self._model = np.dstack([self._shot.model_a, self._shot.model_b])
             self._frames_in_shot = 0
+            self._moved = None
         else:
             self._follow(small, moved)
         plan = self._plan_for(copy, reduction)
         enhanced = pipeline.render(copy, plan, None, 1, self.enhancer.use_numba)
         return yuv_frame.finish(copy, enhanced, self._state, self.s.denoise_strength,
-                                use_numba, parallel.CORES)
+                                use_numba)
 
     def _follow(self, small: np.ndarray, moved: np.ndarray) -> None:
         """Inside a shot: this frame's map, blended with the last where nothing moved, and the
         exposure drifting slowly towards this frame's solution."""
         shot = self._shot
-        x_r = self.enhancer.efe.factor(small, pipeline.net_exposure(shot.target), 1)
-        v_small = pipeline.brightness(small)
-        a, b = guided.coefficients(v_small, np.ascontiguousarray(x_r.mean(axis=2)),
-                                   pipeline.MODEL_RADIUS, pipeline.MODEL_EPS)
-        keep = (MAP_WEIGHT * np.clip(1.0 - moved / MAP_MOTION, 0.0, 1.0))[:, :, None]
-        self._model = (keep * self._model + (1 - keep) * np.dstack([a, b])).astype(np.float32)
         self._frames_in_shot += 1
+        v_small = pipeline.brightness(small)
+        # motion since the net last ran (frames in between kept the older map)
+        self._moved = moved if self._moved is None else np.maximum(self._moved, moved)
+        if self._frames_in_shot % NET_EVERY == 0:
+            moved, self._moved = self._moved, None
+            x_r = self.enhancer.efe.factor(small, pipeline.net_exposure(shot.target), 1)
+            a, b = guided.coefficients(v_small, np.ascontiguousarray(x_r.mean(axis=2)),
+                                       pipeline.MODEL_RADIUS, pipeline.MODEL_EPS)
+            keep = (MAP_WEIGHT * np.clip(1.0 - moved / MAP_MOTION, 0.0, 1.0))[:, :, None]
+            self._model = (keep * self._model + (1 - keep) * np.dstack([a, b])
+                           ).astype(np.float32)
         if self._frames_in_shot % SOLVE_EVERY:
             return  # the exposure drifts over seconds: solving every few frames is enough
         step = 2  # every other sample of the small frame (thousands) is plenty for a mean
