@@ -21,10 +21,11 @@ def box(x: np.ndarray, radius: int) -> np.ndarray:
     return cv2.boxFilter(x, -1, (k, k), borderType=cv2.BORDER_REFLECT)
 
 
-def coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float,
+                 stacked: bool = False):
     """Window-averaged (a, b) of the local linear model src ~ a * guide + b (float32 2-D
-    guide; src 2-D or HxWxC, each channel its own model)."""
+    guide; src 2-D or HxWxC, each channel its own model). ``stacked``: one (h, w, 2) array
+    instead (2-D src), which the last box filter makes in one pass."""
     if src.ndim == 3:
         guide3 = guide[:, :, None]
         mean_i = box(guide, radius)[:, :, None]
@@ -34,8 +35,13 @@ def coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float
     else:
         mean_i = box(guide, radius)
         var_i = box(guide * guide, radius) - mean_i * mean_i
-        mean_p = box(src, radius)
-        cov = box(guide * src, radius) - mean_i * mean_p
+        if src is guide:  # self-guided: the source's mean and covariance are the guide's
+            mean_p, cov = mean_i, var_i
+        else:
+            mean_p = box(src, radius)
+            cov = box(guide * src, radius) - mean_i * mean_p
     a = cov / (var_i + np.float32(eps))
     b = mean_p - a * mean_i
+    if stacked:
+        return box(np.dstack([a, b]), radius)
     return box(a, radius), box(b, radius)

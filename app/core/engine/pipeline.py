@@ -176,10 +176,10 @@ def _base_rows(v: np.ndarray, k: int, eps: float, h: int, w: int, lo: int, top: 
     brightness, as the rows that output rows [top, bottom) need. ``lo`` is a multiple of k,
     so the copy is a slice of the whole photo's 1/k copy and bands are seamless."""
     small = _block_means(v, k)
-    a, b = guided.coefficients(small, small, BASE_RADIUS, eps)
+    ab = guided.coefficients(small, small, BASE_RADIUS, eps, stacked=True)
     blocks = -(-h // k)
     r0, r1, wy = resample.bilinear_taps(k * blocks, blocks, top, bottom)
-    return _widen(np.dstack([a, b]), k * small.shape[1], r0 - lo // k, r1 - lo // k, wy, w)
+    return _widen(ab, k * small.shape[1], r0 - lo // k, r1 - lo // k, wy, w)
 
 
 def _block_means(v: np.ndarray, k: int) -> np.ndarray:
