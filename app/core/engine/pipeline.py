@@ -119,7 +119,8 @@ def make_plan(colour: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: M
     gh, gw = m.samples.base.shape
     at_samples = (cv2.resize(a, (gw, gh), interpolation=cv2.INTER_LINEAR) * m.samples.base +
                   cv2.resize(b, (gw, gh), interpolation=cv2.INTER_LINEAR))
-    stops = exposure.solve_stops(m.samples, np.clip(at_samples, -1, 1), target)
+    stops = exposure.solve_stops(m.samples, np.clip(at_samples, -1, 1), target,
+                                 explicit=not settings.auto_exposure)
     log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), stops,
                                  exponent) * np.float32(fade)
     return Plan(a, b, stops, exponent, fade, target, m.sigma, settings.denoise_strength,
