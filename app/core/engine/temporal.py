@@ -7,9 +7,10 @@ per-pixel photo stage costs a sixteenth of what it would on the whole frame.
 
 - Exposure per shot, not per frame. At the first frame and after each cut the exposure is
   solved as for a photo (noise, Auto or the user's target, the global stops); inside a shot
-  the stops only drift towards each frame's own solution with a time constant of
-  ADAPT_SECONDS, so a fade-in or a light switched on stays visible instead of being cancelled
-  the way a camera's auto-exposure would.
+  the stops only drift towards each frame's own solution, and only by what lies beyond a
+  dead band of DRIFT_DEAD_BAND stops, with a time constant of ADAPT_SECONDS, so a fade-in or
+  a light switched on stays visible instead of being cancelled the way a camera's
+  auto-exposure would.
 - Cuts are found on the net's small copy by the correlation of its log brightness with
   the previous frame's: independent of the absolute level, so dark footage cuts are caught,
   and a light switched on (same scene, brighter) is not a cut.
@@ -32,6 +33,7 @@ from app.core.settings import EnhanceSettings
 
 ADAPT_SECONDS = 8.0  # time constant of the exposure's drift inside a shot: slow, so a light
 # switched on or a fade stays visible (Auto would cancel most of it, as a camera's AE does)
+DRIFT_DEAD_BAND = 1.0  # stops between the shot's exposure and a frame's own that are kept
 CUT_CORRELATION = 0.5  # log-brightness correlation with the previous frame below this = cut
 MAP_WEIGHT = 0.6  # share of the previous map kept where nothing moved
 MAP_MOTION = 0.15  # change of small log brightness at which the old map is dropped
@@ -157,8 +159,14 @@ class VideoEnhancer:
         target = shot.target
         if self.s.auto_exposure:
             target = exposure.auto_target(float(small.mean()), self._noise)
-        wanted = exposure.solve_stops(samples, np.clip(at_samples, -1, 1), target)
-        self._stops += (wanted - self._stops) * min(1.0, self.adapt * SOLVE_EVERY)
+        wanted = exposure.solve_stops(samples, np.clip(at_samples, -1, 1), target,
+                                      explicit=not self.s.auto_exposure)
+        # only what lies beyond the dead band is followed: a light switched on inside a shot
+        # keeps its change (Auto alone would cancel most of it), a scene that changes a lot
+        # (walking from a dark street into a lit hall) is still followed, slowly
+        excess = np.sign(wanted - self._stops) * max(0.0, abs(wanted - self._stops) -
+                                                     DRIFT_DEAD_BAND)
+        self._stops += excess * min(1.0, self.adapt * SOLVE_EVERY)
 
     def _plan_for(self, copy: np.ndarray, reduction: int) -> pipeline.Plan:
         shot = self._shot
