@@ -3,6 +3,8 @@ that zooms and pans, before/after in place, the histogram with clipping warnings
 The real window, offscreen (fixtures in conftest.py)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -71,7 +73,9 @@ def test_render_rows_are_exactly_the_whole_render(dark_photo, monkeypatch):
 
 def test_100_percent_shows_the_saved_files_pixels(qtbot, window, big_photo, tmp_path):
     open_and_wait(qtbot, window, big_photo)
-    assert max(window.preview.shape[:2]) == PREVIEW_MAX_SIDE  # a scaled preview below 100%
+    # below 100%, a scaled preview: planned on the 1,400-px copy, rendered at the pane's size
+    assert max(window.plan_source.shape[:2]) == PREVIEW_MAX_SIDE
+    assert max(window.preview.shape[:2]) < PREVIEW_MAX_SIDE
     view = window.leading_view()
     window.act_actual.trigger()
     assert view.zoom() == pytest.approx(1.0)
@@ -104,6 +108,44 @@ def test_100_percent_shows_the_saved_files_pixels(qtbot, window, big_photo, tmp_
     shot_in, x0, y0 = grab(window.input_pane.view)
     h, w = shot_in.shape[:2]
     np.testing.assert_array_equal(shot_in, original[y0:y0 + h, x0:x0 + w])
+
+
+def displayed_side(view, photo) -> int:
+    """The photo's long side as ``view`` shows it, in device pixels."""
+    return round(view.zoom() * view.devicePixelRatioF() * max(photo.shape[:2]))
+
+
+def test_the_preview_is_as_big_as_the_pane_shows_the_photo(qtbot, window, big_photo):
+    """#13: every slider move renders the preview, so it has as many pixels as the view shows
+    (not a fixed 1,400-px copy), and follows the view when the window or the layout changes."""
+    window.resize(1400, 820)  # the size it opens at on a big screen
+    open_and_wait(qtbot, window, big_photo)
+    photo = window.image
+    panes = window.output_pane.view
+
+    def follows(view) -> bool:
+        side = displayed_side(view, photo)
+        return (abs(max(window.preview.shape[:2]) - side) <= 2
+                and window.output is not None and window.output.shape == window.preview.shape)
+
+    qtbot.waitUntil(lambda: follows(panes) and window.shown_id == window.latest_preview_id,
+                    timeout=30000)
+    assert 300 < max(window.preview.shape[:2]) < PREVIEW_MAX_SIDE
+    assert shown(panes).shape == window.output.shape  # the output pane paints exactly it
+    assert window.plan_source.shape[1] == PREVIEW_MAX_SIDE  # the plan's copy does not change
+    # the plan of the fixed copy, rendered on the displayed pixels (denoised for their noise)
+    e = Enhancer()
+    plan = e.plan_image(window.plan_source, window.controls.settings())
+    expected = e.render_image(window.preview, replace(plan, sigma=e.noise_of(window.preview)))
+    np.testing.assert_array_equal(window.output, expected)
+
+    small = window.preview.shape
+    window.resize(1000, 700)  # a smaller window: a smaller preview
+    qtbot.waitUntil(lambda: follows(panes), timeout=30000)
+    assert window.preview.shape[1] < small[1]
+    window.act_compare.trigger()  # one big split view: a bigger preview
+    qtbot.waitUntil(lambda: follows(window.split_view), timeout=30000)
+    assert window.preview.shape[1] > small[1]
 
 
 def test_the_100_percent_tile_follows_the_settings_and_goes_below_100(qtbot, window,
@@ -236,8 +278,8 @@ def test_heatmap_shows_the_raw_map_on_request_and_follows_strength(qtbot, window
     window.raw_toggle.setChecked(True)
     assert window.act_raw_map.isChecked() and window.legend.mode == "raw"
     e = Enhancer()
-    plan = e.enhance(window.preview, window.controls.settings()).plan
-    raw = e.factor_map(window.preview, plan)
+    plan = e.enhance(window.plan_source, window.controls.settings()).plan  # the plan's copy
+    raw = e.factor_map(window.plan_source, plan)
     np.testing.assert_allclose(window.display.factor, raw, atol=1e-5)
     expected = gain_heatmap(-raw * HEATMAP_STOPS)
     assert np.array_equal(shown(window.factor_pane.view), expected)
@@ -250,8 +292,10 @@ def test_heatmap_shows_the_raw_map_on_request_and_follows_strength(qtbot, window
 
 def test_a_photo_within_the_preview_size_is_already_real_pixels_at_100(qtbot, window, photo,
                                                                        tmp_path):
-    open_and_wait(qtbot, window, photo)  # 320 x 240: the preview is the photo itself
-    window.act_actual.trigger()
+    open_and_wait(qtbot, window, photo)  # 320 x 240: the plan's copy is the photo itself
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.act_actual.trigger()  # the preview is re-made at the photo's own size
+    assert window.preview is window.image
     window.detail.update_now()
     assert window.display.output_tile is None  # nothing to render again
     target = tmp_path / "night_enhanced.png"

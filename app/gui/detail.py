@@ -1,6 +1,7 @@
 """The 100% view: what you see is what you save.
 
-Below 100% the panes show the screen-sized preview. At 100% and above, the visible part of
+Below 100% the panes show the preview (as many pixels as they display, at most 1,400 on the
+long side; see preview_size). At 100% and above, the visible part of
 the photo (plus a margin, so small pans need nothing new) is rendered at full resolution by
 the worker, with the plan of the whole photo (the one the save uses), and drawn over the
 enlarged preview: coarse first, then the real pixels. The input side gets the original's
@@ -55,8 +56,10 @@ class DetailController(QObject):
         view = self.window.leading_view()
         if image is None or view.fit_mode or view.zoom() < 0.999 or not view.isVisible():
             return None
-        if self.window.preview is image:
-            return None  # a photo within the preview's size: the preview is the real thing
+        if self.window.plan_source is image:
+            # a photo within the plan's copy: the preview, made at the zoom's size (see
+            # preview_size), is the photo's own pixels with the save's plan
+            return None
         seen = view.visible_rect()
         if seen.isEmpty():
             return None

@@ -34,11 +34,19 @@ class Display:
 
     # ---- content ------------------------------------------------------------------------
     def set_input(self, preview: np.ndarray, size: tuple[int, int]) -> None:
-        self.preview, self.size = preview, size
-        pixmap = to_pixmap(preview)
-        self.input_view.set_pixmap(pixmap, size)
-        self.split.set_pixmap(pixmap, size)
+        self.size = size
+        self.set_preview(preview)
         self.clear_tiles()
+
+    def set_preview(self, preview: np.ndarray) -> None:
+        """The same photo's preview at another size (the view changed size): the output
+        shown stays, scaled, until its enhancement at the new size comes; tiles stay."""
+        self.preview = preview
+        pixmap = to_pixmap(preview)
+        self.input_view.set_pixmap(pixmap, self.size)
+        self.split.set_pixmap(pixmap, self.size)
+        if self.show_before:
+            self.paint_output()
 
     def forget_output(self) -> None:
         """A new photo: its results are not in yet."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.core import to_uint8
@@ -83,6 +83,7 @@ class Histogram(QWidget):
         self.shadows = self.highlights = 0.0  # fractions of pixels clipped
         self.overlay_on = False
         self.shown_for = 0  # id of the preview whose histogram is drawn
+        self._plot: QPixmap | None = None  # the curves, drawn once per summary and size
         self.setMinimumSize(200, 90)
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Expanding)
         self._tips()
@@ -93,6 +94,7 @@ class Histogram(QWidget):
             self.counts, self.shadows, self.highlights = None, 0.0, 0.0
         else:
             self.counts, self.shadows, self.highlights = found
+        self._plot = None
         self._tips()
         self.update()
 
@@ -120,6 +122,27 @@ class Histogram(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802
         p = QPainter(self)
+        p.drawPixmap(0, 0, self.plot())
+        self._corner(p, True, self.shadows > 0, SHADOW_COLOUR)
+        self._corner(p, False, self.highlights > 0, HIGHLIGHT_COLOUR)
+        p.end()
+
+    def plot(self) -> QPixmap:
+        """The curves, kept: the widget is repainted more often than its data changes, and
+        drawing them (256 points a curve, in Python) held the engine's thread back during
+        slider drags."""
+        ratio = self.devicePixelRatioF()
+        size = self.size() * ratio
+        if self._plot is not None and self._plot.size() == size:
+            return self._plot
+        self._plot = QPixmap(size)
+        self._plot.setDevicePixelRatio(ratio)
+        p = QPainter(self._plot)
+        self._draw_curves(p)
+        p.end()
+        return self._plot
+
+    def _draw_curves(self, p: QPainter) -> None:
         p.fillRect(self.rect(), QColor(32, 32, 32))
         if self.counts is not None:
             area = QRectF(2, 2, self.width() - 4, self.height() - 4)
@@ -137,9 +160,6 @@ class Histogram(QWidget):
             p.setPen(QPen(QColor(235, 235, 235), 1.2))
             p.setBrush(Qt.NoBrush)
             p.drawPath(_area(self.counts[0], peak, area))
-        self._corner(p, True, self.shadows > 0, SHADOW_COLOUR)
-        self._corner(p, False, self.highlights > 0, HIGHLIGHT_COLOUR)
-        p.end()
 
     def _corner(self, p: QPainter, left: bool, lit: bool, colour) -> None:
         x0 = 3 if left else self.width() - 3

@@ -32,9 +32,10 @@ from app.gui.history import SettingsHistory
 from app.gui.opening import FILE_FILTER, OpenMixin
 from app.gui.panes import GAIN_MAP, RAW_MAP, HeatmapLegend, Pane, ViewSync
 from app.gui.presets_bar import PresetBar
+from app.gui.preview_size import PreviewSizer
 from app.gui.split_view import SplitView
 from app.gui.video_bar import VideoBar
-from app.gui.widgets import MessageBar, preview_of
+from app.gui.widgets import PREVIEW_MAX_SIDE, MessageBar, preview_of
 from app.gui.workers import DETAIL, EngineClient, Reply
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,9 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.path: Path | None = None
         self.image: np.ndarray | None = None
         self.meta: ImageMeta | None = None
-        self.preview: np.ndarray | None = None
+        self.plan_source: np.ndarray | None = None  # the copy the preview's plan looks at
+        self.preview: np.ndarray | None = None  # the copy shown and enhanced: the view's size
+        self.preview_side = 0  # the long side asked of the preview (see preview_size)
         self.shown_id = 0
         self.last_error: str | None = None
         self.latest_preview_id = 0
@@ -127,9 +130,10 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.display = Display(self.input_pane.view, self.output_pane.view,
                                self.factor_pane.view, self.split_view, self.legend)
         self.detail = DetailController(self)
-        for view in (p.view for p in self.panes):
+        self.sizer = PreviewSizer(self)
+        for view in [p.view for p in self.panes] + [self.split_view]:
             view.view_changed.connect(self.detail.schedule)
-        self.split_view.view_changed.connect(self.detail.schedule)
+            view.view_changed.connect(self.sizer.schedule)  # resized, zoomed: another size
         self.histogram = Histogram()
         self.histogram.toggle_overlay.connect(lambda: self.act_clipping.trigger())
         self.video_bar = VideoBar()
@@ -152,7 +156,8 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.batch = BatchPanel(self.controls.settings, self._enhancer_factory,
                                 presets=self.preset_store)
         self.tabs.addTab(self.batch, qta.icon("fa5s.layer-group"), "Batch")
-        self.tabs.currentChanged.connect(lambda _i: self.detail.schedule())
+        self.tabs.currentChanged.connect(lambda _i: (self.detail.schedule(),
+                                                     self.sizer.schedule()))
         self.setCentralWidget(self.tabs)
         self.status_size = QLabel()
         self.status_backend = QLabel()
@@ -234,16 +239,17 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
     def set_image(self, image: np.ndarray, meta: ImageMeta, path: Path | None) -> None:
         self.message.hide()
         self.image, self.meta, self.path = image, meta, path
-        self.preview = preview_of(image)
+        for view in [p.view for p in self.panes] + [self.split_view]:
+            view.fit_mode = True
+        # the layout first: the preview is made for the view that will show it
+        self.view_stack.setCurrentWidget(self.split_view if self.act_compare.isChecked()
+                                         else self.side_by_side)
+        self.make_previews(image)
         self.display.forget_output()
         self.histogram.set_summary(None)
         self.shown_id = self.latest_preview_id  # results for the old image are stale now
-        for view in [p.view for p in self.panes] + [self.split_view]:
-            view.fit_mode = True
         self.display.set_input(self.preview, (image.shape[1], image.shape[0]))
         self.input_pane.footer.setText(path.name if path else "pasted image")
-        self.view_stack.setCurrentWidget(self.split_view if self.act_compare.isChecked()
-                                         else self.side_by_side)
         self.setWindowTitle(f"{path.name if path else 'Pasted image'} - Lowlight Studio")
         for act in (self.act_save, self.act_save_as, self.act_save_factor):
             act.setEnabled(True)
@@ -253,10 +259,28 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.detail.reset()
         self.request_preview()
 
+    def make_previews(self, image: np.ndarray) -> None:
+        """The photo's (or video frame's) two small copies. The plan looks at a copy of fixed
+        size, so the preview decides the same at any window size; the displayed copy is
+        only as big as the view shows the photo (rendering it is most of a slider move)."""
+        self.plan_source = preview_of(image)
+        self.preview_side = self.sizer.wanted() or PREVIEW_MAX_SIDE
+        self.preview = preview_of(self.plan_source, self.preview_side)
+
+    def resize_preview(self, side: int) -> None:
+        """The view now shows the photo ``side`` pixels long: re-make the displayed copy
+        (from the plan's copy, which is at least as big) and enhance it."""
+        if self.plan_source is None:
+            return
+        self.preview_side = side
+        self.preview = preview_of(self.plan_source, side)
+        self.display.set_preview(self.preview)
+        self.request_preview()
+
     # ---- enhancement --------------------------------------------------------------------
     @property
     def output(self) -> np.ndarray | None:
-        """The enhanced preview on screen (screen-sized)."""
+        """The enhanced preview on screen (the size of :attr:`preview`)."""
         return self.display.output
 
     @property
@@ -267,7 +291,8 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
     def request_preview(self) -> None:
         if self.preview is None:
             return
-        req = self.engine.request(self.preview, self.controls.settings())
+        req = self.engine.request(self.plan_source, self.controls.settings(),
+                                  shown=self.preview)
         self.latest_preview_id = req.id
 
     def _on_ready(self, backend: str) -> None:
@@ -331,6 +356,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         arriving.copy_view_from(leaving)  # same zoom and centre in the other layout
         self.focus_image()
         self.detail.schedule()
+        self.sizer.schedule()  # the split view is bigger than a pane
 
     def toggle_before(self, on: bool) -> None:
         self.display.set_show_before(on)

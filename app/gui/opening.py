@@ -21,7 +21,6 @@ from app.core import (
     read_image,
 )
 from app.gui.convert import from_qimage
-from app.gui.widgets import preview_of
 
 MAX_RECENT = 8
 FILE_FILTER = ("Photos and videos (" + " ".join(f"*{s}" for s in sorted(MEDIA_SUFFIXES)) + ")"
@@ -102,7 +101,8 @@ class OpenMixin:
         except VideoReadError as exc:
             self.message.show_error(about_file(self.video_path.name, exc))
             return
-        self.image, self.preview = frame, preview_of(frame)
+        self.image = frame
+        self.make_previews(frame)
         self.display.set_input(self.preview, (frame.shape[1], frame.shape[0]))
         self.detail.reset()
         self.request_preview()

@@ -4,7 +4,8 @@ The window posts requests with :meth:`EngineClient.request`; only the newest pen
 each kind is run (slider drags are coalesced), every result carries its request id, and the
 window ignores a result older than the one it shows. Three kinds:
 
-- preview: the screen-sized copy, planned and rendered on its own (fast, live);
+- preview: a copy of fixed size is planned, and the plan rendered on the copy the view
+  shows (as many pixels as are displayed: fast, live);
 - detail: the visible rows and columns of the full-resolution photo (the 100% view);
 - full: the whole photo, for saving; its ``finish`` (writing the file) runs here too, so the
   window stays responsive and its progress dialog keeps moving while a big PNG is encoded.
@@ -19,7 +20,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -41,6 +42,7 @@ class Request:
     kind: str = PREVIEW
     region: tuple[int, int, int, int] | None = None  # detail: top, bottom, left, right
     finish: Callable[[np.ndarray], object] | None = None  # full: run here on the result
+    shown: np.ndarray | None = None  # preview: the pixels to render (default: image)
     cancel: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -82,6 +84,7 @@ class EngineWorker(QObject):
         self._pending: dict[str, Request] = {}  # the newest request of each kind
         self._running: Request | None = None
         self._plan_cache: tuple[np.ndarray, EnhanceSettings, object] | None = None
+        self._noise_cache: tuple[np.ndarray, float] | None = None  # the shown preview's
 
     def post(self, request: Request) -> None:
         """Called from the GUI thread: replace whatever of the same kind was waiting; a new
@@ -128,14 +131,32 @@ class EngineWorker(QObject):
         self._plan_cache = (image, settings, plan)
         return plan
 
+    def _noise_of(self, pixels: np.ndarray) -> float:
+        """The noise of a preview's displayed copy, measured once per copy (every slider
+        move renders the same copy)."""
+        cached = self._noise_cache
+        if cached is None or cached[0] is not pixels:
+            self._noise_cache = cached = (pixels, self._engine().noise_of(pixels))
+        return cached[1]
+
+    def _preview(self, req: Request, on_progress) -> tuple[np.ndarray, object]:
+        """Plan the fixed-size copy; render the plan on the displayed copy, denoising for
+        that copy's own noise (it is smaller, so less noisy; the old preview, rendered on
+        the copy it measured, did the same)."""
+        engine = self._engine()
+        plan = engine.plan_image(req.image, req.settings)
+        pixels = req.image if req.shown is None else req.shown
+        if pixels is not req.image:
+            plan = replace(plan, sigma=self._noise_of(pixels))
+        return engine.render_image(pixels, plan, progress=on_progress), plan
+
     def _run(self, req: Request, on_progress) -> Reply:
         engine = self._engine()
         start = time.perf_counter()
         if req.kind == PREVIEW:
-            result = engine.enhance(req.image, req.settings, progress=on_progress)
-            return Reply(req.id, req.kind, result.image, result.gain_small, result.backend,
-                         time.perf_counter() - start,
-                         factor=engine.factor_map(req.image, result.plan),
+            image, plan = self._preview(req, on_progress)
+            return Reply(req.id, req.kind, image, plan.gain_small, engine.backend_name,
+                         time.perf_counter() - start, factor=engine.factor_map(req.image, plan),
                          settings=req.settings)
         plan = self.plan_for(req.image, req.settings)
         if req.kind == DETAIL:
@@ -201,9 +222,10 @@ class EngineClient(QObject):
 
     def request(self, image: np.ndarray, settings: EnhanceSettings, kind: str = PREVIEW,
                 region: tuple[int, int, int, int] | None = None,
-                finish: Callable[[np.ndarray], object] | None = None) -> Request:
+                finish: Callable[[np.ndarray], object] | None = None,
+                shown: np.ndarray | None = None) -> Request:
         self._next_id += 1
-        req = Request(self._next_id, image, settings, kind, region, finish)
+        req = Request(self._next_id, image, settings, kind, region, finish, shown=shown)
         self.worker.post(req)
         self._kick.emit()
         return req

@@ -177,3 +177,10 @@ class Enhancer:
     def factor_map(image: np.ndarray, plan: pipeline.Plan) -> np.ndarray:
         """The net's raw factor map in [-1, 1] (small), for display beside the gain map."""
         return pipeline.raw_factor(_split_channels(image)[0], plan)
+
+    @staticmethod
+    def noise_of(image: np.ndarray) -> float:
+        """The noise of an image's brightness, as a plan's ``sigma``: a plan made on one copy
+        of a photo and rendered on a smaller, less noisy copy (the window's preview) denoises
+        for the noise of the pixels it renders."""
+        return pipeline.measure(_split_channels(image)[0]).sigma
