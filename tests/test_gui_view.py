@@ -133,9 +133,12 @@ def test_the_preview_is_as_big_as_the_pane_shows_the_photo(qtbot, window, big_ph
     assert 300 < max(window.preview.shape[:2]) < PREVIEW_MAX_SIDE
     assert shown(panes).shape == window.output.shape  # the output pane paints exactly it
     assert window.plan_source.shape[1] == PREVIEW_MAX_SIDE  # the plan's copy does not change
-    # the plan of the fixed copy, rendered on the displayed pixels (denoised for their noise)
+    # the plan of the fixed copy (Auto's cap from the full photo's noise, as when saving),
+    # rendered on the displayed pixels (denoised for their noise)
     e = Enhancer()
-    plan = e.plan_image(window.plan_source, window.controls.settings())
+    plan = e.plan_image(window.plan_source, window.controls.settings(),
+                        noise=e.noise_of(window.image))
+    assert plan.target != e.plan_image(window.plan_source, window.controls.settings()).target
     expected = e.render_image(window.preview, replace(plan, sigma=e.noise_of(window.preview)))
     np.testing.assert_array_equal(window.output, expected)
 

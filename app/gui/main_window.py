@@ -292,7 +292,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         if self.preview is None:
             return
         req = self.engine.request(self.plan_source, self.controls.settings(),
-                                  shown=self.preview)
+                                  shown=self.preview, original=self.image)
         self.latest_preview_id = req.id
 
     def _on_ready(self, backend: str) -> None:

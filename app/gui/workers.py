@@ -43,6 +43,7 @@ class Request:
     region: tuple[int, int, int, int] | None = None  # detail: top, bottom, left, right
     finish: Callable[[np.ndarray], object] | None = None  # full: run here on the result
     shown: np.ndarray | None = None  # preview: the pixels to render (default: image)
+    original: np.ndarray | None = None  # preview: the full photo, whose noise sets Auto's cap
     cancel: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -85,6 +86,7 @@ class EngineWorker(QObject):
         self._running: Request | None = None
         self._plan_cache: tuple[np.ndarray, EnhanceSettings, object] | None = None
         self._noise_cache: tuple[np.ndarray, float] | None = None  # the shown preview's
+        self._photo_noise: tuple[np.ndarray, float] | None = None  # the full photo's
 
     def post(self, request: Request) -> None:
         """Called from the GUI thread: replace whatever of the same kind was waiting; a new
@@ -131,6 +133,16 @@ class EngineWorker(QObject):
         self._plan_cache = (image, settings, plan)
         return plan
 
+    def _noise_of_photo(self, photo: np.ndarray | None) -> float | None:
+        """The full photo's noise, measured once per photo: Auto caps the gain by it, so the
+        preview (planned on a smaller, less noisy copy) is as bright as the saved file."""
+        if photo is None:
+            return None
+        cached = self._photo_noise
+        if cached is None or cached[0] is not photo:
+            self._photo_noise = cached = (photo, self._engine().noise_of(photo))
+        return cached[1]
+
     def _noise_of(self, pixels: np.ndarray) -> float:
         """The noise of a preview's displayed copy, measured once per copy (every slider
         move renders the same copy)."""
@@ -144,7 +156,8 @@ class EngineWorker(QObject):
         that copy's own noise (it is smaller, so less noisy; the old preview, rendered on
         the copy it measured, did the same)."""
         engine = self._engine()
-        plan = engine.plan_image(req.image, req.settings)
+        plan = engine.plan_image(req.image, req.settings,
+                                 noise=self._noise_of_photo(req.original))
         pixels = req.image if req.shown is None else req.shown
         if pixels is not req.image:
             plan = replace(plan, sigma=self._noise_of(pixels))
@@ -223,9 +236,11 @@ class EngineClient(QObject):
     def request(self, image: np.ndarray, settings: EnhanceSettings, kind: str = PREVIEW,
                 region: tuple[int, int, int, int] | None = None,
                 finish: Callable[[np.ndarray], object] | None = None,
-                shown: np.ndarray | None = None) -> Request:
+                shown: np.ndarray | None = None, original: np.ndarray | None = None
+                ) -> Request:
         self._next_id += 1
-        req = Request(self._next_id, image, settings, kind, region, finish, shown=shown)
+        req = Request(self._next_id, image, settings, kind, region, finish, shown=shown,
+                      original=original)
         self.worker.post(req)
         self._kick.emit()
         return req

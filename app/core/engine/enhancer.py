@@ -36,6 +36,9 @@ class EnhanceResult:
         return self.plan.gain_small
 
 
+ANALYSES_KEPT = 2  # photos whose analysis (noise, colour model) is kept for re-planning
+
+
 def _fingerprint(rgb: np.ndarray) -> tuple:
     """Identity of a photo's pixels: its buffer, shape and a hash of ~4k sampled pixels (a
     buffer reused for another photo, or edited in place, changes the samples)."""
@@ -83,7 +86,7 @@ class Enhancer:
         self.threads = threads
         self.efe = make_backend(self.weights, backend, threads)
         self.use_numba = use_numba and compose.available
-        self._cache: tuple | None = None  # (fingerprint, analysis) of the last photo
+        self._cache: list[tuple] = []  # (fingerprint, analysis) of the last photos
         self._cache_lock = threading.Lock()
         if self.use_numba:
             compose.warm_up()
@@ -112,12 +115,15 @@ class Enhancer:
         photo: a live preview re-plans the same pixels on every slider move."""
         key = _fingerprint(rgb)
         with self._cache_lock:
-            if self._cache is not None and self._cache[0] == key:
-                return self._cache[1]
+            for cached_key, cached in self._cache:
+                if cached_key == key:
+                    return cached
         m = pipeline.measure(rgb)
         found = (m, pipeline.neighbourhood_colour(rgb, m.sigma))
         with self._cache_lock:
-            self._cache = (key, found)
+            # two photos: the window's preview copy and the full photo its 100% view and
+            # save render take turns
+            self._cache = [(key, found), *self._cache[:ANALYSES_KEPT - 1]]
         return found
 
     def render(self, rgb: np.ndarray, plan: pipeline.Plan,
@@ -150,9 +156,9 @@ class Enhancer:
 
     # ---- one plan, any rows: the window's 100% view and its save share a plan -------------
     def plan_image(self, image: np.ndarray, settings: EnhanceSettings,
-                   threads: int | None = None) -> pipeline.Plan:
+                   threads: int | None = None, noise: float | None = None) -> pipeline.Plan:
         """:meth:`plan` for any gray, RGB or RGBA image, with the settings validated."""
-        return self.plan(_split_channels(image)[0], settings.validated(), threads)
+        return self.plan(_split_channels(image)[0], settings.validated(), threads, noise)
 
     def render_image(self, image: np.ndarray, plan: pipeline.Plan,
                      progress: Callable[[float], None] | None = None,
