@@ -23,10 +23,9 @@ def textured(h: int, w: int, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize("size", [(96, 128), (90, 126)])  # a whole ratio, and not
 def test_numba_and_numpy_agree(size, reduction):
     i420 = rgb_to_i420(textured(*size))
-    state, half = yuv_frame.prepare(i420, None, 1.0, 1.0)
-    state2, half2 = yuv_frame.prepare(i420, None, 1.0, 1.0, use_numba=False)
-    assert np.abs(half.astype(int) - half2).max() <= 1
-    copy = yuv_frame.reduce(half, reduction)
+    state, copy = yuv_frame.prepare(i420, None, 1.0, 1.0, reduction)
+    state2, copy2 = yuv_frame.prepare(i420, None, 1.0, 1.0, reduction, use_numba=False)
+    assert np.abs(copy.astype(int) - copy2).max() <= 1
     enhanced = np.clip(copy.astype(np.float32) * 2.5, 0, 65535).astype(np.uint16)
     a = yuv_frame.finish(copy, enhanced, state, 1.0).astype(int)
     b = yuv_frame.finish(copy, enhanced, state2, 1.0, use_numba=False)
@@ -34,15 +33,14 @@ def test_numba_and_numpy_agree(size, reduction):
     # rows shared among threads: the same bytes (the dither keeps its phase)
     split = yuv_frame.finish(copy, enhanced, state, 1.0, threads=3)
     assert np.array_equal(split, a)
-    _, half3 = yuv_frame.prepare(i420, None, 1.0, 1.0, threads=3)
-    assert np.array_equal(half3, half)
+    _, copy3 = yuv_frame.prepare(i420, None, 1.0, 1.0, reduction, threads=3)
+    assert np.array_equal(copy3, copy)
 
 
 @pytest.mark.parametrize("reduction", [2, 4])
 def test_an_untouched_copy_gives_the_frame_back(reduction):
     i420 = rgb_to_i420(textured(96, 128))
-    state, half = yuv_frame.prepare(i420, None, 1.0, 1.0)
-    copy = yuv_frame.reduce(half, reduction)
+    state, copy = yuv_frame.prepare(i420, None, 1.0, 1.0, reduction)
     out = yuv_frame.finish(copy, copy, state, 1.0).astype(int)
     assert np.abs(out - i420).max() <= 2  # the dither's level, and 16-bit rounding
 
@@ -54,8 +52,7 @@ def test_a_gain_reaches_full_size_detail_shrunk_as_the_photo_pipeline_shrinks_it
     (compose.LUMA_SHRINK / LUMA_STOPS: 0.775 of the gain at Denoise 1), not lost."""
     rgb = textured(96, 128)
     i420 = rgb_to_i420(rgb)
-    state, half = yuv_frame.prepare(i420, None, 1.0, 1.0)
-    copy = yuv_frame.reduce(half, reduction)
+    state, copy = yuv_frame.prepare(i420, None, 1.0, 1.0, reduction)
     enhanced = (copy.astype(np.float32) * 2).astype(np.uint16)
     y_in = i420[:96].astype(float) - 16
     y_out = yuv_frame.finish(copy, enhanced, state, 1.0)[:96].astype(float) - 16
@@ -86,6 +83,16 @@ def test_odd_sized_frames_keep_their_size(enhancer):
     dark = textured(75, 101) // 4
     out = video(dark)
     assert out.shape == (75, 101, 3) and out.mean() > 2 * dark.mean()
+
+
+@pytest.mark.parametrize("size", [(96, 128), (90, 126)])
+def test_the_pooled_copy_is_the_half_size_copy_averaged(size):
+    """Where the planes divide evenly the 1/4 copy is pooled in the same pass as the
+    temporal average; elsewhere it is reduced from the half-size copy: the same picture."""
+    i420 = rgb_to_i420(textured(*size))
+    _, half = yuv_frame.prepare(i420, None, 1.0, 1.0, 2)
+    _, quarter = yuv_frame.prepare(i420, None, 1.0, 1.0, 4)
+    assert np.abs(yuv_frame.reduce(half, 4).astype(int) - quarter).max() <= 2
 
 
 def test_rgb_and_planes_round_trip():

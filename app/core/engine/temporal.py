@@ -99,8 +99,8 @@ class VideoEnhancer:
         use_numba = self.enhancer.use_numba
         # one thread throughout: decoding and x264 keep the other cores busy, and sharing
         # rows among threads cost a third more CPU time than it saved in wall time
-        self._state, half = yuv_frame.prepare(frame, self._state, limit, weight, use_numba)
-        copy = yuv_frame.reduce(half, reduction)
+        self._state, copy = yuv_frame.prepare(frame, self._state, limit, weight, reduction,
+                                              use_numba)
         small = resample.downscale(copy, *size, 65535.0)
         log_small = log_brightness(pipeline.brightness(small))
         cut = (self._log_small is None or self._log_small.shape != log_small.shape or
@@ -111,8 +111,8 @@ class VideoEnhancer:
             self.cuts += 1
             # the average starts again from this frame (blocks that happened to match the
             # last shot's were averaged with it above)
-            self._state, half = yuv_frame.prepare(frame, None, limit, weight, use_numba)
-            copy = yuv_frame.reduce(half, reduction)
+            self._state, copy = yuv_frame.prepare(frame, None, limit, weight, reduction,
+                                                  use_numba)
         if cut:
             # the full-size frame's noise (the reduced copy has much less), for Auto's cap
             # as a photo of this frame would get and for the motion threshold; converted to

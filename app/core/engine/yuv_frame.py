@@ -7,8 +7,8 @@ size), and its result goes back to the planes as local affine maps:
 
 - ``prepare``: temporal denoise of static regions (a recursive average per 2x2 block: where
   the block's Y, U or V moved more than a few noise sigmas it takes the new frame at once)
-  and the half-size RGB, in one pass, in 16 bits so averaged dark levels keep their steps;
-  ``reduce`` makes the copy the pipeline sees;
+  and the reduced RGB copy the pipeline sees, pooled in the same pass, in 16 bits so
+  averaged dark levels keep their steps;
 - the photo pipeline's plan and per-pixel stage on that copy (the caller's);
 - ``finish``: for each reduced pixel, the enhanced and the original copy give a luma map
   ``Y' = o + k * Y`` (k: the pixel's luma gain, shrunk as the photo pipeline shrinks detail
@@ -79,20 +79,30 @@ class FrameState:
 
 
 def prepare(i420: np.ndarray, state: FrameState | None, limit: float, weight: float,
-            use_numba: bool = True, threads: int = 1) -> tuple[FrameState, np.ndarray]:
-    """(state, half-size RGB uint16): ``state`` updated with this frame (None or a new shot:
-    started from it); ``limit``: the Y/U/V difference in levels that is motion, ``weight``:
-    a static block's share of the new frame (1: no temporal denoise)."""
+            reduction: int = 2, use_numba: bool = True, threads: int = 1
+            ) -> tuple[FrameState, np.ndarray]:
+    """(state, the photo stage's copy: RGB uint16 at 1/``reduction`` of the frame's size):
+    ``state`` updated with this frame (None or a new shot: started from it); ``limit``: the
+    Y/U/V difference in levels that is motion, ``weight``: a static block's share of the new
+    frame (1: no temporal denoise). A copy at 1/4 is pooled in the same pass where the
+    planes divide evenly (no half-size RGB is made), else reduced from the half-size one."""
     y, u, v = planes(i420)
     if state is None or state.y.shape != y.shape:
         state, weight = FrameState(y, u, v), 1.0
-    half = np.empty((*u.shape, 3), np.uint16)
-    kernel = _prepare if (use_numba and available) else _prepare_numpy
+    hh, hw = u.shape
+    pool = 2 if reduction >= 4 and hh % 2 == 0 and hw % 2 == 0 else 1
+    acc = np.zeros((hh // pool, hw // pool, 3), np.float32)  # summed Y - 16, U - 128, V - 128
+    numba = use_numba and available
+    kernel = _prepare if numba else _prepare_numpy
     limit, weight = np.float32(max(limit, 1e-3)), np.float32(weight)
-    _by_rows(u.shape[0], threads, lambda a, b: kernel(
-        y[2 * a:2 * b], u[a:b], v[a:b], state.y[2 * a:2 * b], state.u[a:b], state.v[a:b],
-        limit, weight, half[a:b]))
-    return state, half
+    _by_rows(hh // pool, threads, lambda a, b: kernel(
+        y[2 * pool * a:2 * pool * b], u[pool * a:pool * b], v[pool * a:pool * b],
+        state.y[2 * pool * a:2 * pool * b], state.u[pool * a:pool * b],
+        state.v[pool * a:pool * b], limit, weight, pool, acc[a:b]))
+    copy = np.empty(acc.shape, np.uint16)
+    (_to_rgb16 if numba else _to_rgb16_numpy)(acc, np.float32(1.0 / (4 * pool * pool)), copy)
+    # reduce() takes a half-size copy: a pooled one stands for a half-size copy pool x larger
+    return state, reduce(copy, reduction // pool) if reduction > 2 * pool else copy
 
 
 def _by_rows(rows: int, threads: int, work) -> None:
@@ -165,7 +175,7 @@ def _block_mean(plane: np.ndarray) -> np.ndarray:
     return plane.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3), dtype=np.float32)
 
 
-def _prepare_numpy(y, u, v, avg_y, avg_u, avg_v, limit, weight, half) -> None:
+def _prepare_numpy(y, u, v, avg_y, avg_u, avg_v, limit, weight, pool, acc) -> None:
     fy, fu, fv = (p.astype(np.float32) for p in (y, u, v))
     h, w = y.shape
     dy = np.abs(fy - avg_y).reshape(h // 2, 2, w // 2, 2).max(axis=(1, 3))
@@ -174,10 +184,16 @@ def _prepare_numpy(y, u, v, avg_y, avg_u, avg_v, limit, weight, half) -> None:
     avg_y += (fy - avg_y) * np.repeat(np.repeat(k, 2, 0), 2, 1)
     avg_u += (fu - avg_u) * k
     avg_v += (fv - avg_v) * k
-    yuv = np.dstack([_block_mean(avg_y) - np.float32(LUMA_BLACK),
-                     avg_u - np.float32(CHROMA_ZERO), avg_v - np.float32(CHROMA_ZERO)])
-    rgb = yuv @ np.array(YUV_TO_RGB, np.float32).T
-    half[...] = np.clip(rgb * np.float32(65535 / 255) + np.float32(0.5), 0, 65535)
+    sums = np.dstack([4 * _block_mean(avg_y) - np.float32(4 * LUMA_BLACK),
+                      avg_u - np.float32(CHROMA_ZERO), avg_v - np.float32(CHROMA_ZERO)])
+    sums[:, :, 1:] *= 4  # every channel summed over the 2x2 luma block
+    hh, hw = u.shape
+    acc += sums.reshape(hh // pool, pool, hw // pool, pool, 3).sum(axis=(1, 3))
+
+
+def _to_rgb16_numpy(acc, scale, out) -> None:
+    rgb = (acc * scale) @ np.array(YUV_TO_RGB, np.float32).T
+    out[...] = np.clip(rgb * np.float32(65535 / 255) + np.float32(0.5), 0, 65535)
 
 
 def _maps_numpy(source, enhanced, tables, maps) -> None:
@@ -217,20 +233,15 @@ def _apply_numpy(avg, o, k, r0, r1, wy, c0, c1, wx, tile, channel, centre, lo, h
 if available:
 
     @njit(cache=True, nogil=True, fastmath=True)
-    def _prepare(y, u, v, avg_y, avg_u, avg_v, limit, weight, half):  # pragma: no cover
+    def _prepare(y, u, v, avg_y, avg_u, avg_v, limit, weight, pool, acc):  # pragma: no cover
         hh, hw = u.shape
         inv = np.float32(1.0) / limit
         one = np.float32(1.0)
-        to16 = np.float32(65535.0 / 255.0)
-        quarter = np.float32(0.25)
-        ry, rv = np.float32(YUV_TO_RGB[0][0]) * to16, np.float32(YUV_TO_RGB[0][2]) * to16
-        gu, gv = np.float32(YUV_TO_RGB[1][1]) * to16, np.float32(YUV_TO_RGB[1][2]) * to16
-        bu = np.float32(YUV_TO_RGB[2][1]) * to16
-        top = np.float32(65535.0)
-        zero = np.float32(0.0)
+        four = np.float32(4.0)
         for i in range(hh):
             y0, y1 = y[2 * i], y[2 * i + 1]
             a0, a1 = avg_y[2 * i], avg_y[2 * i + 1]
+            out = acc[i // pool]
             for j in range(hw):
                 x = 2 * j
                 p00, p01, p10, p11 = a0[x], a0[x + 1], a1[x], a1[x + 1]
@@ -250,15 +261,27 @@ if available:
                 cu += (nu - cu) * k
                 cv += (nv - cv) * k
                 avg_u[i, j], avg_v[i, j] = cu, cv
-                ly = (p00 + p01 + p10 + p11) * quarter - np.float32(LUMA_BLACK)
-                cu -= np.float32(CHROMA_ZERO)
-                cv -= np.float32(CHROMA_ZERO)
-                r = ry * ly + rv * cv + np.float32(0.5)
-                g = ry * ly + gu * cu + gv * cv + np.float32(0.5)
-                b = ry * ly + bu * cu + np.float32(0.5)
-                half[i, j, 0] = min(max(r, zero), top)
-                half[i, j, 1] = min(max(g, zero), top)
-                half[i, j, 2] = min(max(b, zero), top)
+                cell = out[j // pool]
+                cell[0] += p00 + p01 + p10 + p11 - four * np.float32(LUMA_BLACK)
+                cell[1] += four * (cu - np.float32(CHROMA_ZERO))
+                cell[2] += four * (cv - np.float32(CHROMA_ZERO))
+
+    @njit(cache=True, nogil=True, fastmath=True)
+    def _to_rgb16(acc, scale, out):  # pragma: no cover
+        h, w = out.shape[:2]
+        to16 = np.float32(65535.0 / 255.0) * scale
+        ry, rv = np.float32(YUV_TO_RGB[0][0]) * to16, np.float32(YUV_TO_RGB[0][2]) * to16
+        gu, gv = np.float32(YUV_TO_RGB[1][1]) * to16, np.float32(YUV_TO_RGB[1][2]) * to16
+        bu = np.float32(YUV_TO_RGB[2][1]) * to16
+        top = np.float32(65535.0)
+        zero = np.float32(0.0)
+        half_level = np.float32(0.5)
+        for i in range(h):
+            for j in range(w):
+                ly, cu, cv = acc[i, j, 0], acc[i, j, 1], acc[i, j, 2]
+                out[i, j, 0] = min(max(ry * ly + rv * cv + half_level, zero), top)
+                out[i, j, 1] = min(max(ry * ly + gu * cu + gv * cv + half_level, zero), top)
+                out[i, j, 2] = min(max(ry * ly + bu * cu + half_level, zero), top)
 
     @njit(cache=True, nogil=True, fastmath=True)
     def _maps(source, enhanced, tables, maps):  # pragma: no cover
@@ -337,6 +360,7 @@ if available:
                 dst[x] = min(max(v, lo), hi)
 else:
     _prepare = _prepare_numpy
+    _to_rgb16 = _to_rgb16_numpy
     _maps = _maps_numpy
     _apply = _apply_numpy
 
@@ -346,6 +370,6 @@ def warm_up() -> None:
     if not available:
         return
     i420 = np.zeros((12, 8), np.uint8)
-    state, half = prepare(i420, None, 1.0, 1.0)
-    small = reduce(half, 4)
-    finish(small, small, state, 1.0)
+    for reduction in (2, 4):
+        state, copy = prepare(i420, None, 1.0, 1.0, reduction)
+        finish(copy, copy, state, 1.0)
