@@ -195,11 +195,17 @@ def _block_means(v: np.ndarray, k: int) -> np.ndarray:
 def _widen(low: np.ndarray, width: int, r0: np.ndarray, r1: np.ndarray, wy: np.ndarray,
            crop: int | None = None) -> compose.Rows:
     """The rows of ``low`` (h, w, C) that taps r0/r1 use, widened to ``width`` columns
-    (bilinear, half-pixel centres), optionally cropped to ``crop`` columns."""
+    (bilinear, half-pixel centres), optionally cropped to ``crop`` columns; planar (one
+    contiguous resize per channel, straight into place)."""
     first, last = int(r0.min()), int(r1.max()) + 1
-    wide = cv2.resize(low[first:last], (width, last - first), interpolation=cv2.INTER_LINEAR)
-    wide = wide.reshape(last - first, width, low.shape[2])[:, :crop]
-    return compose.Rows(np.ascontiguousarray(wide), r0 - first, r1 - first, wy)
+    rows, channels = last - first, low.shape[2]
+    wide = np.empty((channels, rows, width), np.float32)
+    for c in range(channels):
+        cv2.resize(np.ascontiguousarray(low[first:last, :, c]), (width, rows),
+                   dst=wide[c], interpolation=cv2.INTER_LINEAR)
+    if crop is not None and crop < width:
+        wide = np.ascontiguousarray(wide[:, :, :crop])
+    return compose.Rows(wide, r0 - first, r1 - first, wy)
 
 
 def render_rows(rgb: np.ndarray, plan: Plan, top: int, bottom: int,

@@ -231,8 +231,10 @@ def _apply_numpy(avg, o, k, r0, r1, wy, c0, c1, wx, tile, channel, centre, lo, h
 # ---- numba kernels --------------------------------------------------------------------------
 
 if available:
+    # error_model="numpy": no zero-division checks (divisors are clamped), which keep loops
+    # from vectorising
 
-    @njit(cache=True, nogil=True, fastmath=True)
+    @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def _prepare(y, u, v, avg_y, avg_u, avg_v, limit, weight, pool, acc):  # pragma: no cover
         hh, hw = u.shape
         inv = np.float32(1.0) / limit
@@ -266,7 +268,7 @@ if available:
                 cell[1] += four * (cu - np.float32(CHROMA_ZERO))
                 cell[2] += four * (cv - np.float32(CHROMA_ZERO))
 
-    @njit(cache=True, nogil=True, fastmath=True)
+    @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def _to_rgb16(acc, scale, out):  # pragma: no cover
         h, w = out.shape[:2]
         to16 = np.float32(65535.0 / 255.0) * scale
@@ -283,7 +285,7 @@ if available:
                 out[i, j, 1] = min(max(ry * ly + gu * cu + gv * cv + half_level, zero), top)
                 out[i, j, 2] = min(max(ry * ly + bu * cu + half_level, zero), top)
 
-    @njit(cache=True, nogil=True, fastmath=True)
+    @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def _maps(source, enhanced, tables, maps):  # pragma: no cover
         hq, wq = source.shape[:2]
         m = np.empty((3, 3), np.float32)
@@ -313,7 +315,7 @@ if available:
                                  k_c * (m[2, 0] * b0 + m[2, 1] * b1 + m[2, 2] * b2))
                 maps[4, i, j] = k_c
 
-    @njit(cache=True, nogil=True, fastmath=True)
+    @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def _apply(avg, o, k, r0, r1, wy, c0, c1, wx, tile, channel, centre, lo, hi, first_row,
                out):  # pragma: no cover
         h, w = out.shape
