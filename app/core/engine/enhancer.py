@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.engine import compose, pipeline, resample, yuv_frame
+from app.core.engine import compose, parallel, pipeline, resample, yuv_frame
 from app.core.engine.backends import make_backend
 from app.core.settings import EnhanceSettings
 from app.paths import default_weights
@@ -105,26 +105,46 @@ class Enhancer:
         h, w = rgb.shape[:2]
         small = resample.downscale(rgb, *resample.low_res_size(h, w, settings.scale),
                                    resample.pixel_max(rgb.dtype))
-        m, colour = self._analysis(rgb)
-        target, fade = pipeline.choose_target(settings, m, noise)
-        x_r = self.efe.factor(small, pipeline.net_exposure(target), threads)
+        key = _fingerprint(rgb)
+        cached = self._cached(key)
+        parallel_parts = self._cores(threads) > 1
+        if cached is None and parallel_parts:
+            # a new photo on several cores: its independent parts side by side (the noise
+            # beside the colour model's copy; the net beside the colour model's fit)
+            m, copy = parallel.run_all([lambda: pipeline.measure(rgb),
+                                        lambda: pipeline.colour_copy(rgb)])
+            target, fade = pipeline.choose_target(settings, m, noise)
+            x_r, colour = parallel.run_all([
+                lambda: self.efe.factor(small, pipeline.net_exposure(target), 1),
+                lambda: pipeline.colour_model(copy, m.sigma)])
+            self._keep(key, (m, colour))
+        else:
+            m, colour = cached or self._analysis(rgb, key)
+            target, fade = pipeline.choose_target(settings, m, noise)
+            x_r = self.efe.factor(small, pipeline.net_exposure(target), threads)
         return pipeline.make_plan(colour, small, x_r, m, target, fade, settings)
 
-    def _analysis(self, rgb: np.ndarray) -> tuple[pipeline.Measure, np.ndarray]:
-        """What depends on the photo alone (noise, samples, colour model), kept for the last
-        photo: a live preview re-plans the same pixels on every slider move."""
-        key = _fingerprint(rgb)
+    def _analysis(self, rgb: np.ndarray, key: tuple) -> tuple[pipeline.Measure, np.ndarray]:
+        """What depends on the photo alone (noise, samples, colour model)."""
+        m = pipeline.measure(rgb)
+        found = (m, pipeline.neighbourhood_colour(rgb, m.sigma))
+        self._keep(key, found)
+        return found
+
+    def _cached(self, key: tuple):
+        """The analysis of a photo seen lately: a live preview re-plans the same pixels on
+        every slider move."""
         with self._cache_lock:
             for cached_key, cached in self._cache:
                 if cached_key == key:
                     return cached
-        m = pipeline.measure(rgb)
-        found = (m, pipeline.neighbourhood_colour(rgb, m.sigma))
+        return None
+
+    def _keep(self, key: tuple, analysis) -> None:
         with self._cache_lock:
             # two photos: the window's preview copy and the full photo its 100% view and
             # save render take turns
-            self._cache = [(key, found), *self._cache[:ANALYSES_KEPT - 1]]
-        return found
+            self._cache = [(key, analysis), *self._cache[:ANALYSES_KEPT - 1]]
 
     def render(self, rgb: np.ndarray, plan: pipeline.Plan,
                progress: Callable[[float], None] | None = None, threads: int | None = None

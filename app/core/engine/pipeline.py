@@ -135,12 +135,21 @@ def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCAL
     ones). (h, w, 6) float32: a_rgb, b_rgb. Evaluating a * V + b with the full-resolution
     brightness keeps colour from bleeding across edges, which upsampling the colour itself
     did (orange rims round lit towers)."""
+    return colour_model(colour_copy(rgb, scale), sigma)
+
+
+def colour_copy(rgb: np.ndarray, scale: int = COLOUR_SCALE) -> np.ndarray:
+    """The reduced float copy :func:`colour_model` fits (it needs no noise estimate, so it
+    can be made while the noise is measured)."""
     h, w = rgb.shape[:2]
     scale = max(scale, int(np.ceil((h * w / COLOUR_PIXELS) ** 0.5)))
     size = (max(1, w // scale), max(1, h // scale))
-    quarter = to_float(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
-    v = brightness(quarter)
-    a, b = guided.coefficients(v, quarter, COLOUR_RADIUS, (COLOUR_EPS_SIGMAS * sigma) ** 2)
+    return to_float(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
+
+
+def colour_model(copy: np.ndarray, sigma: float) -> np.ndarray:
+    v = brightness(copy)
+    a, b = guided.coefficients(v, copy, COLOUR_RADIUS, (COLOUR_EPS_SIGMAS * sigma) ** 2)
     return np.dstack([a, b]).astype(np.float32)
 
 
