@@ -114,25 +114,28 @@ class VideoEnhancer:
             self._state, copy = yuv_frame.prepare(frame, None, limit, weight, reduction,
                                                   use_numba)
         if cut:
-            # the full-size frame's noise (the reduced copy has much less), for Auto's cap
-            # as a photo of this frame would get and for the motion threshold; converted to
-            # RGB only at cuts
-            self._noise = pipeline.measure(i420_to_rgb(frame)).sigma
-            # a scale over the reduction keeps the net's input (the map's detail) the size
-            # it would be for the full frame
-            scale = max(1, round(self.s.scale / reduction))
-            self._shot = self.enhancer.plan(copy, replace(self.s, scale=scale), threads=1,
-                                            noise=self._noise)
-            self._stops = self._shot.stops
-            self._model = np.dstack([self._shot.model_a, self._shot.model_b])
-            self._frames_in_shot = 0
-            self._moved = None
+            self._new_shot(frame, copy, reduction)
         else:
             self._follow(small, moved)
         plan = self._plan_for(copy, reduction)
-        enhanced = pipeline.render(copy, plan, None, 1, self.enhancer.use_numba)
+        enhanced = pipeline.render(copy, plan, None, 1, use_numba)
         return yuv_frame.finish(copy, enhanced, self._state, self.s.denoise_strength,
                                 use_numba)
+
+    def _new_shot(self, frame: np.ndarray, copy: np.ndarray, reduction: int) -> None:
+        """At the first frame and at each cut: the shot's plan, as for a photo."""
+        # the full-size frame's noise (the reduced copy has much less), for Auto's cap as a
+        # photo of this frame would get and for the motion threshold; RGB only at cuts
+        self._noise = pipeline.measure(i420_to_rgb(frame)).sigma
+        # a scale over the reduction keeps the net's input (the map's detail) the size it
+        # would be for the full frame
+        scale = max(1, round(self.s.scale / reduction))
+        self._shot = self.enhancer.plan(copy, replace(self.s, scale=scale), threads=1,
+                                        noise=self._noise)
+        self._stops = self._shot.stops
+        self._model = np.dstack([self._shot.model_a, self._shot.model_b])
+        self._frames_in_shot = 0
+        self._moved = None
 
     def _follow(self, small: np.ndarray, moved: np.ndarray) -> None:
         """Inside a shot: this frame's map, blended with the last where nothing moved, and the
