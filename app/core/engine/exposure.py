@@ -159,16 +159,16 @@ class Samples:
     mean_rgb: np.ndarray  # mean of R, G, B, float32 (gh, gw)
 
 
-def sample(view: np.ndarray, count: int = SAMPLE_PIXELS) -> Samples:
-    """Samples of an RGB float32 view (already at most ~1 MP)."""
+def sample(view: np.ndarray, scale: float = 1.0, count: int = SAMPLE_PIXELS) -> Samples:
+    """Samples of an RGB view (already at most ~1 MP; integers times ``scale`` or floats)."""
     h, w = view.shape[:2]
     # the gain follows the illumination (a coarse, edge-aware base): a wide blur stands in
-    smooth = cv2.blur(view, (SAMPLE_BLUR, SAMPLE_BLUR))
+    smooth = cv2.boxFilter(view, cv2.CV_32F, (SAMPLE_BLUR, SAMPLE_BLUR))
     k = min(1.0, (count / (h * w)) ** 0.5)
     gh, gw = max(1, round(h * k)), max(1, round(w * k))
     rows = np.minimum(((np.arange(gh) + 0.5) * h / gh).astype(np.intp), h - 1)
     cols = np.minimum(((np.arange(gw) + 0.5) * w / gw).astype(np.intp), w - 1)
-    grid = smooth[rows][:, cols]
+    grid = smooth[rows][:, cols] * np.float32(scale)
     v = np.maximum(np.maximum(grid[:, :, 0], grid[:, :, 1]), grid[:, :, 2])
     return Samples(v, grid.mean(axis=2))
 
