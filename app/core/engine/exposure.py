@@ -183,11 +183,18 @@ def solve_stops(samples: Samples, x_r: np.ndarray, target: float, explicit: bool
     for an ``explicit`` target, which the user chose. Both measures rise with the stops."""
     lost = np.float32(EXPLICIT_HIGHLIGHT if explicit else HIGHLIGHT)
     fresh = samples.base < np.float32(HIGHLIGHT)  # not a highlight yet
-    local = local_lift(samples.base, x_r)  # the same at every step of the search
+    # what does not depend on the stops, found once: exposed_log_gain's gain is
+    # clip(shoulder(b * clip(2^stops * lifted, 2^-5, 2^5)) / b, 2^-5, 2^5), in linear terms
+    # (no log2 and exp2 at every step of the search)
+    b = np.maximum(samples.base, np.float32(1e-4))
+    lifted = np.exp2(np.float32(LOCAL_SHARE) * local_lift(samples.base, x_r))
+    lo_gain, hi_gain = np.float32(2.0 ** -MAX_STOPS), np.float32(2.0 ** MAX_STOPS)
+    count = float(b.size)
 
     def after(stops: float) -> tuple[float, float]:
-        g = np.exp2(exposed_log_gain(samples.base, local, stops, 1.0))
-        blown = float((fresh & (g * samples.base >= lost)).mean())
+        exposed = shoulder(b * np.clip(np.float32(2.0 ** stops) * lifted, lo_gain, hi_gain))
+        g = np.clip(np.maximum(exposed, np.float32(1e-6)) / b, lo_gain, hi_gain)
+        blown = np.count_nonzero(fresh & (g * samples.base >= lost)) / count
         return float(np.minimum(g * samples.mean_rgb, 1.0).mean()), blown
 
     lo, hi = -MAX_STOPS, 2 * MAX_STOPS
