@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
+from app.gui.widgets import debounce_timer
 from app.gui.workers import DETAIL, Reply
 
 MARGIN = 128  # image pixels rendered beyond each visible edge
@@ -32,10 +33,7 @@ class DetailController(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(SETTLE_MS)
-        self.timer.timeout.connect(self.update_now)
+        self.timer = debounce_timer(self, SETTLE_MS, self.update_now)
         self.request_id = 0
         self._asked = None  # (image, settings, region) of the tile shown or on its way
         self._input_region: Region | None = None

@@ -6,9 +6,10 @@ QUIET_MS, or at once when the user undoes (so undo always returns to the setting
 the last change, however quick)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
 from app.core.settings import EnhanceSettings
+from app.gui.widgets import debounce_timer
 
 QUIET_MS = 600
 MAX_STEPS = 200
@@ -22,10 +23,7 @@ class SettingsHistory(QObject):
         self._steps = [initial.validated()]
         self._index = 0
         self._pending: EnhanceSettings | None = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(QUIET_MS)
-        self._timer.timeout.connect(self.commit)
+        self._timer = debounce_timer(self, QUIET_MS, self.commit)
 
     @property
     def current(self) -> EnhanceSettings:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject
 
-from app.gui.widgets import PREVIEW_MAX_SIDE
+from app.gui.widgets import PREVIEW_MAX_SIDE, debounce_timer
 
 MIN_SIDE = 256  # a hidden or not yet laid-out view must not ask for a thumbnail
 FIT_MARGIN = 2  # QGraphicsView.fitInView leaves this many pixels on each side
@@ -45,10 +45,7 @@ class PreviewSizer(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.timer = QTimer(self)
-        self.timer.setSingleShot(True)
-        self.timer.setInterval(SETTLE_MS)
-        self.timer.timeout.connect(self.update_now)
+        self.timer = debounce_timer(self, SETTLE_MS, self.update_now)
 
     def schedule(self) -> None:
         self.timer.start()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.core import BatchControl, Cancelled
 from app.core.settings import EnhanceSettings, VideoOptions
-from app.gui.widgets import VideoOptionsEditor, frames_progress_text
+from app.gui.widgets import VideoOptionsEditor, debounce_timer, frames_progress_text
 
 STEPS_PER_SECOND = 10  # slider resolution
 
@@ -55,10 +55,8 @@ class VideoBar(QWidget):
         self.fps = 25.0
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._advance)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(40)  # coalesce drags: the newest position wins
-        self._debounce.timeout.connect(lambda: self.seek.emit(self.position()))
+        # coalesce drags: the newest position wins
+        self._debounce = debounce_timer(self, 40, lambda: self.seek.emit(self.position()))
         self.slider.valueChanged.connect(self._moved)
         self.play_btn.toggled.connect(self._play)
         self.hide()

@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 import qtawesome as qta
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -19,6 +19,16 @@ from PySide6.QtWidgets import (
 from app.core.settings import CRF_RANGE, DEFAULT_CRF, VideoOptions
 
 PREVIEW_MAX_SIDE = 1400  # previews run at about a pane's screen size; saving runs at full size
+
+
+def debounce_timer(parent: QObject, ms: int, slot) -> QTimer:
+    """A single-shot timer that calls ``slot`` ``ms`` after its last start(): a burst of
+    changes (a drag, a resize) does the work once, when it pauses."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(ms)
+    timer.timeout.connect(slot)
+    return timer
 
 
 def preview_of(image: np.ndarray, max_side: int = PREVIEW_MAX_SIDE) -> np.ndarray:

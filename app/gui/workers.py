@@ -85,8 +85,7 @@ class EngineWorker(QObject):
         self._pending: dict[str, Request] = {}  # the newest request of each kind
         self._running: Request | None = None
         self._plan_cache: tuple[np.ndarray, EnhanceSettings, object] | None = None
-        self._noise_cache: tuple[np.ndarray, float] | None = None  # the shown preview's
-        self._photo_noise: tuple[np.ndarray, float] | None = None  # the full photo's
+        self._noise_cache: dict[str, tuple[np.ndarray, float]] = {}  # role -> (array, noise)
 
     def post(self, request: Request) -> None:
         """Called from the GUI thread: replace whatever of the same kind was waiting; a new
@@ -133,22 +132,14 @@ class EngineWorker(QObject):
         self._plan_cache = (image, settings, plan)
         return plan
 
-    def _noise_of_photo(self, photo: np.ndarray | None) -> float | None:
-        """The full photo's noise, measured once per photo: Auto caps the gain by it, so the
-        preview (planned on a smaller, less noisy copy) is as bright as the saved file."""
-        if photo is None:
-            return None
-        cached = self._photo_noise
-        if cached is None or cached[0] is not photo:
-            self._photo_noise = cached = (photo, self._engine().noise_of(photo))
-        return cached[1]
-
-    def _noise_of(self, pixels: np.ndarray) -> float:
-        """The noise of a preview's displayed copy, measured once per copy (every slider
-        move renders the same copy)."""
-        cached = self._noise_cache
+    def _noise_of(self, role: str, pixels: np.ndarray) -> float:
+        """The noise of an image, measured once while the same array comes back in this
+        ``role``: "photo", the full photo (Auto caps the gain by it, so the preview, planned
+        on a smaller and less noisy copy, is as bright as the saved file), or "shown", the
+        displayed copy every slider move renders."""
+        cached = self._noise_cache.get(role)
         if cached is None or cached[0] is not pixels:
-            self._noise_cache = cached = (pixels, self._engine().noise_of(pixels))
+            self._noise_cache[role] = cached = (pixels, self._engine().noise_of(pixels))
         return cached[1]
 
     def _preview(self, req: Request, on_progress) -> tuple[np.ndarray, object]:
@@ -156,11 +147,11 @@ class EngineWorker(QObject):
         that copy's own noise (it is smaller, so less noisy; the old preview, rendered on
         the copy it measured, did the same)."""
         engine = self._engine()
-        plan = engine.plan_image(req.image, req.settings,
-                                 noise=self._noise_of_photo(req.original))
+        photo_noise = None if req.original is None else self._noise_of("photo", req.original)
+        plan = engine.plan_image(req.image, req.settings, noise=photo_noise)
         pixels = req.image if req.shown is None else req.shown
         if pixels is not req.image:
-            plan = replace(plan, sigma=self._noise_of(pixels))
+            plan = replace(plan, sigma=self._noise_of("shown", pixels))
         return engine.render_image(pixels, plan, progress=on_progress), plan
 
     def _run(self, req: Request, on_progress) -> Reply:
