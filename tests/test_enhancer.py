@@ -124,14 +124,19 @@ def test_very_wide_and_very_tall_images(enhancer):
         assert out.shape == img.shape and out.mean() > 50
 
 
-def test_gain_tables_fold_strength_and_fade():
-    g, lg = compose.gain_tables(2.0, 1.0, 1.0)
-    g_half, lg_half = compose.gain_tables(2.0, 1.0, 0.5)
+@pytest.mark.parametrize("look", [{}, {"shadows": 1.0, "highlights": -1.0, "contrast": 1.0},
+                                  {"shadows": -1.0, "highlights": 1.0, "contrast": -1.0}])
+def test_gain_tables_fold_strength_fade_and_look(look):
+    from app.core.engine.exposure import Tone
+    g, lg = compose.gain_tables(Tone(2.0, 1.5, black=0.01, pivot=0.4, **look))
+    g_half, lg_half = compose.gain_tables(Tone(2.0, 1.5, fade=0.5, black=0.01, pivot=0.4,
+                                               **look))
     np.testing.assert_allclose(lg_half, lg * 0.5, atol=1e-5)
     np.testing.assert_allclose(np.log2(g), lg, atol=1e-4)
     assert g.max() <= 32.0 + 1e-3  # the 5-stop cap
-    # the exposed brightness never falls as the illumination rises (no tone inversion)
-    levels = np.linspace(0, 1, g.shape[1])
+    # the exposed brightness never falls as the illumination rises (no tone inversion; the
+    # columns are the square root of the illumination)
+    levels = np.linspace(0, 1, g.shape[1]) ** 2
     assert (np.diff(g * levels, axis=1) >= -1e-4).all()
     assert (g * levels <= 1.0 + 1e-4).all()  # and stays below white
 

@@ -75,7 +75,9 @@ def test_a_step_edge_has_no_halo_or_overshoot(engine):
     # too (within 3% of its level; a gain that followed a blurred illumination overshot by
     # 17 levels here)
     assert np.abs(profile[100:119] - dark).max() < 6, profile[95:125]
-    assert np.abs(profile[121:140] - bright).max() < 0.03 * bright, profile[115:145]
+    # (within 5%: the local curve lifts the lower illumination next to the edge a little
+    # more; it was 3% when the exposure was mostly a global gain)
+    assert np.abs(profile[121:140] - bright).max() < 0.05 * bright, profile[115:145]
     assert profile[119] <= profile[121]
 
 
@@ -112,7 +114,9 @@ def test_highlights_are_rolled_off_not_clipped(engine):
     y, x = np.mgrid[0:60, 0:60]
     shade = 200 + 40 * np.sin(x / 4.0) * np.cos(y / 5.0)
     img[50:110, 50:110] = np.stack([shade, shade * 0.9, shade * 0.7], axis=2).astype(np.uint8)
-    for strength, detail in ((8, 5.0), (16, 2.0)):
+    # (the shade's pattern is 25 px across, inside the illumination that the local curve
+    # compresses near white: it keeps a fifth of its contrast at the reference strength)
+    for strength, detail in ((8, 3.0), (16, 2.0)):
         lamp = engine.enhance(img, iterations=strength).image[55:105, 55:105]
         assert (lamp.max(axis=2) >= 254).mean() < 0.02  # not a blown-out disc
         # its pattern is still there (std 19.6 in the input), compressed at most strength
@@ -133,7 +137,9 @@ def test_a_smooth_dark_ramp_does_not_band_in_8_bits(engine):
 
     on, off = jumps("auto"), jumps("off")
     assert off.max() > 6  # without it, the rounding steps show (the test can fail)
-    assert on.max() < 0.3 * off.max(), (on.max(), off.max())
+    # (the deband starts at 3 stops since it smeared texture in dark rooms: at 2.3 stops
+    # here, the denoise and the dither do it alone)
+    assert on.max() < 0.5 * off.max(), (on.max(), off.max())
 
 
 def test_strength_is_usable_over_its_whole_range(engine, dark_photo):

@@ -7,6 +7,7 @@ EXPOSURE_RANGE = (0.2, 0.9)
 ITERATIONS_RANGE = (1, 16)
 SCALE_CHOICES = (1, 2, 4, 8, 12, 16)
 DENOISE_RANGE = (0.0, 2.0)
+LOOK_RANGE = (-1.0, 1.0)  # shadows, highlights, contrast: 0 is neutral
 AUTO = "auto"
 
 
@@ -44,12 +45,19 @@ class EnhanceSettings:
     scale: map detail, the downscale factor of the copy the EFE net sees.
     denoise: "auto" (1.0), "off" (0) or a strength up to 2; noise is removed in proportion
         to how much each region is brightened.
+    shadows, highlights, contrast: -1 to 1, 0 neutral, applied on top of the exposure:
+        shadows scales how much the local map lifts the dark (2 ** shadows), highlights
+        holds the lights down (-) or lifts them (+) by up to half a stop, contrast steepens
+        (+) or flattens (-) the tone curve about the photo's mid-tone.
     """
 
     exposure: float | str = AUTO
     iterations: int = 8
     scale: int = 12
     denoise: float | str = AUTO
+    shadows: float = 0.0
+    highlights: float = 0.0
+    contrast: float = 0.0
 
     @property
     def auto_exposure(self) -> bool:
@@ -70,8 +78,23 @@ class EnhanceSettings:
                              f"got {self.iterations}")
         if int(self.scale) != self.scale or not 1 <= self.scale <= 64:
             raise ValueError(f"scale must be an integer from 1 to 64, got {self.scale}")
+        look = {name: _look_value(name, getattr(self, name)) for name in LOOK_NAMES}
         return replace(self, exposure=exposure, iterations=int(self.iterations),
-                       scale=int(self.scale), denoise=denoise)
+                       scale=int(self.scale), denoise=denoise, **look)
+
+
+LOOK_NAMES = ("shadows", "highlights", "contrast")
+
+
+def _look_value(name: str, value) -> float:
+    lo, hi = LOOK_RANGE
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number from {lo:g} to {hi:g}, got {value!r}") from None
+    if isinstance(value, bool) or not lo <= number <= hi:  # NaN fails the range too
+        raise ValueError(f"{name} must be a number from {lo:g} to {hi:g}, got {value!r}")
+    return number
 
 
 VIDEO_CODECS = ("h264", "h265")

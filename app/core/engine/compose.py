@@ -3,9 +3,10 @@
 For each pixel, from its brightness V (max of R, G, B), the edge-preserving base B of V, the
 factor x_r (the guided upsampling's a * L + b, L the coarse base: the illumination) and the
 smoothed colour of its neighbourhood:
-- gain g and its log2 from a per-photo table over (x_r, L): the global exposure, the curve's
-  local shaping, the strength exponent, the 5-stop cap and Auto's fade are all folded into
-  the table once per photo; the gain follows the illumination L (edge-aware, ~40 px), not
+- gain g and its log2 from a per-photo table over (x_r, sqrt L): the exposure (SGZ's local
+  curve, pushed as far as the target needs, then a global part), the floor to black, the
+  strength, the look (shadows, highlights, contrast), the 5-stop cap and Auto's fade are all
+  folded into the table once per photo (exposure.Tone); the gain follows the illumination L (edge-aware, ~40 px), not
   each pixel, so local contrast is kept;
 - luma denoise, KinD's idea: the detail V - B is kept whole where the pixel is not
   brightened and shrunk as log2(g) grows (LUMA_STOPS stops or more: by LUMA_SHRINK, times the
@@ -50,9 +51,9 @@ available = njit is not None
 TABLE_FACTORS = 64  # x_r samples in [-1, 1]
 TABLE_LEVELS = 256  # base brightness samples in [0, 1]
 LUMA_STOPS = 4.0
-LUMA_SHRINK = 0.9
+LUMA_SHRINK = 0.7
 CHROMA_STOPS = 2.5
-DEBAND_STOPS = (1.5, 3.0)
+DEBAND_STOPS = (3.0, 5.0)
 ILLUMINATION_SLACK = (0.02, 2.0)  # share of the fine base, noise sigmas
 BLACK_SIGMAS = 6.0
 KNEE = 0.9
@@ -72,12 +73,13 @@ def dither_tile() -> np.ndarray:
 
 
 @lru_cache(maxsize=8)  # video re-uses one for several frames, the window for every view
-def gain_tables(stops: float, exponent: float, fade: float) -> tuple[np.ndarray, np.ndarray]:
+def gain_tables(tone: exposure.Tone) -> tuple[np.ndarray, np.ndarray]:
     """(gain, log2 gain), each (TABLE_FACTORS, TABLE_LEVELS) float32: row = x_r from -1 to 1,
-    column = base brightness from 0 to 1."""
+    column = the square root of the illumination from 0 to 1 (half the columns for the
+    darkest quarter, where the floor to black and the strongest lifts are)."""
     x_r = np.linspace(-1.0, 1.0, TABLE_FACTORS, dtype=np.float32)[:, None]
-    base = np.linspace(0.0, 1.0, TABLE_LEVELS, dtype=np.float32)[None, :]
-    log_g = exposure.log_gain(base, x_r, stops, exponent) * np.float32(fade)  # broadcasts
+    light = np.square(np.linspace(0.0, 1.0, TABLE_LEVELS, dtype=np.float32))[None, :]
+    log_g = exposure.log_gain(light, x_r, tone)  # broadcasts
     tables = np.exp2(log_g).astype(np.float32), log_g.astype(np.float32)
     for table in tables:
         table.setflags(write=False)  # shared by every caller of the cache
@@ -146,7 +148,7 @@ def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: floa
     ab = band.model.full()
     x_r = ab[:, :, 0] * coarse + ab[:, :, 1]
     g_table, lg_table = tables
-    col = np.clip(coarse, 0.0, 1.0) * np.float32(TABLE_LEVELS - 1)
+    col = np.sqrt(np.clip(coarse, 0.0, 1.0)) * np.float32(TABLE_LEVELS - 1)
     row = (np.clip(x_r, -1.0, 1.0) + np.float32(1.0)) * np.float32((TABLE_FACTORS - 1) / 2)
     g = cv2.remap(g_table, col, row, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     lg = cv2.remap(lg_table, col, row, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -263,7 +265,7 @@ if available:
                             mb0[x] + (mb1[x] - mb0[x]) * mt, -one), one)
                 base[x] = bb
                 light[x] = ll
-                fc = min(max(ll, zero), one) * nl
+                fc = np.sqrt(min(max(ll, zero), one)) * nl
                 fr = (r + one) * half_nf
                 c0 = min(np.int32(fc), np.int32(nl - 1))
                 r0 = min(np.int32(fr), np.int32(nf - 1))
@@ -363,7 +365,7 @@ def warm_up() -> None:
     """Compile (or load from numba's cache) the kernel for 8 and 16-bit images."""
     if not available:
         return
-    tables = gain_tables(0.0, 1.0, 1.0)
+    tables = gain_tables(exposure.Tone(0.0))
     taps = (np.zeros(2, np.intp), np.zeros(2, np.intp), np.zeros(2, np.float32))
     for dtype in (np.uint8, np.uint16):
         band = Band(np.zeros((2, 2, 3), dtype), np.zeros((2, 2), np.float32),

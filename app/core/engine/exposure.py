@@ -27,15 +27,12 @@ import numpy as np
 
 CURVE_STEPS = 8  # the reference recurrence count at which the target is met
 MAX_STOPS = 5.0  # no pixel is lifted (or darkened) more; near-black would only show noise
-# Share of SGZ's local shaping kept on top of the global exposure. All of it (1) flattens a
-# photo like a strong tone-mapper (a darkened photo restored to its own brightness scored
-# 16.8 dB against the original, a plain gain 28 dB); none (0) is a plain exposure, which
-# leaves shadows dark beside lit areas and leans on the highlight knee. On the synthetic
-# pairs at the original's brightness half costs 3.7 dB against none; at Auto 0.25 (with
-# SHOULDER 0.75) scores 19.1 dB against 17.3 for 0.5 / 0.6 (plain SGZ 15.4), and on the
-# contact sheets night scenes keep deeper blacks with less grey lift in rooms and streets
-# and lamps keep their glow small (backlit daylight: its shadows a little less lifted).
-LOCAL_SHARE = 0.25
+# How far the net's factor map may be scaled up to reach a target: x_r times MAX_PUSH
+# (clipped at -1, SGZ's strongest step) before a global exposure takes over.
+MAX_PUSH = 4.0
+PUSH_FADE = (0.3, 0.8)  # the extra push fades out over this illumination
+CONTRAST_POWER = 0.4  # contrast +-1: the tone curve's power 2 ** +-0.4 about the pivot
+HIGHLIGHT_STOPS = 0.5  # highlights +-1: the lights moved by up to half a stop
 # The exposed illumination rolls off above SHOULDER towards white (monotone, C1), so what
 # was already bright is compressed in order instead of clipped: SGZ's own curve leaves
 # white at white, and so does this. Above the shoulder the contrast is kept in proportion
@@ -46,27 +43,36 @@ SHOULDER = 0.75
 # under a third of its contrast: lamps then keep a small glow and a lit aquarium its fish
 # (a laxer rule brightened night scenes with lamps by 0.03-0.1, sheets dicm/17, sci/1482).
 HIGHLIGHT = 0.92
-CLIP_BUDGET = 0.02
+CLIP_BUDGET = 0.04
 # An explicit target was chosen by the user: it stops only where CLIP_BUDGET of the photo
 # would be taken to within 1% of white (under 1/25 of its contrast left), i.e. where it
 # would really clip; with the lower local share a scene with a lit window would otherwise
 # stop short (an exposure of 0.7 came out at 103 levels against 98 for 0.5; now 152 / 128).
 EXPLICIT_HIGHLIGHT = 0.99
-AUTO_ANCHOR = 0.5
-AUTO_POWER = 0.12
+# Pushing the local curve for an explicit target takes mid-tones near white, never the
+# lights (SGZ's curve keeps white at white): a wider budget lets the slider reach its target
+# on night scenes with lamps.
+PUSH_BUDGET = 0.12
+AUTO_ANCHOR = 0.6
+AUTO_POWER = 0.15
 # 8-bit levels of noise the overall gain may amplify the input's into. The noise is measured
 # on the pipeline's decimated analysis view (pipeline.ANALYSIS_PIXELS); there JPEG's
 # smoothing no longer hides it, and a 640x480 photo reads 1.3-3x noisier than at full
 # resolution (median 2.4x on the synthetic pairs), so the budget of 6 set on full-resolution
 # estimates held noisy dim photos (sigma 3-5 levels) at 1.2-2x. 9 lifts them to 1.8-3x;
 # near-black and noise-only photos stay dark (sheets: real64/450, real64/126, dicm/27).
-NOISE_BUDGET = 9.0
+NOISE_BUDGET = 20.0
 NOISE_FLOOR = 0.5 / 255  # 8-bit quantisation: no estimate goes below half a level
 SAMPLE_PIXELS = 6_000
 SAMPLE_BLUR = 9
+SHADOW_AIM = 0.15  # Auto lifts a photo whose darkest quarter's illumination is under this
 FULL_EFFECT_STOPS = 1.0  # Auto: photos needing less than this fade towards untouched
 UNTOUCHED_STOPS = 0.3  # and those needing less than this are left as they are
 _BISECTION_STEPS = 14  # 15 stops of range to 0.001
+TARGET_SLACK = 0.01  # a mean this close to the target needs no push
+BLACK_PERCENTILE = 0.5
+BLACK_MAX = 0.01
+BLACK_NOISE_SIGMAS = 3.0
 _LAPLACIAN = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 
 
@@ -106,33 +112,79 @@ def shoulder(x: np.ndarray) -> np.ndarray:
         np.float32(1.0) - np.exp(-over / (np.float32(1.0) - k)))
 
 
-def log_gain(light: np.ndarray, x_r: np.ndarray, stops: float, exponent: float) -> np.ndarray:
+@dataclass(frozen=True)
+class Tone:
+    """How a photo's illumination is mapped: everything the per-pixel gain depends on besides
+    the pixel's own illumination L and the net's factor x_r (hashable: gain tables are cached
+    by it).
+
+    ``stops`` is a global exposure under the shoulder, on top of SGZ's local curve (the net's
+    x_r, conditioned on the target, at ``push`` times its strength: dark regions lifted,
+    white kept white). A target is met by the stops while the lights allow it, and beyond
+    that by pushing the local curve harder, which lifts the shadows and mid-tones and leaves
+    the lights where they are.
+    ``black`` is the illumination taken to black (the sensor's and JPEG's raised floor, which
+    brightening would otherwise turn into a grey veil)."""
+
+    stops: float
+    push: float = 1.0
+    exponent: float = 1.0  # strength: the stops are scaled by it
+    fade: float = 1.0  # Auto's fade towards untouched (the stops are scaled by it)
+    black: float = 0.0
+    shadows: float = 0.0  # -1..1: the local lift of the dark scaled by 2 ** shadows
+    highlights: float = 0.0  # -1..1: the lights held down (-) or lifted (+)
+    contrast: float = 0.0  # -1..1: a gentler or stronger tone curve about the pivot
+    pivot: float = 0.18  # the illumination contrast turns about (the photo's mid-tone)
+
+
+def log_gain(light: np.ndarray, x_r: np.ndarray, tone: Tone) -> np.ndarray:
     """Stops of gain for a pixel of illumination ``light`` and factor ``x_r`` (float32 arrays
-    that broadcast): a global exposure of ``stops`` with a highlight shoulder, plus
-    LOCAL_SHARE of the lifting that SGZ's curve gives this pixel (dark regions lifted more
-    than bright ones), the stops and the lifting scaled by the strength exponent, capped at
-    MAX_STOPS either way."""
-    return exposed_log_gain(light, local_lift(light, x_r), stops, exponent)
+    that broadcast), capped at MAX_STOPS either way."""
+    push, stops = tone.push, tone.stops
+    one, tiny = np.float32(1.0), np.float32(1e-4)
+    black = np.float32(tone.black)
+    b = np.maximum(light, tiny)
+    # the floor to black, then the illumination above it rescaled to [0, 1]
+    above = np.maximum((light - black) / (one - black), tiny)
+    local = _local_lift(above, x_r, 1.0)
+    if push > 1.0:
+        # the push beyond the net's own strength goes to the shadows and mid-tones only:
+        # SGZ's curve pushed hard flattens what is bright (a lamp shade loses its pattern)
+        t = np.clip((above - np.float32(PUSH_FADE[0])) /
+                    np.float32(PUSH_FADE[1] - PUSH_FADE[0]), 0.0, 1.0)
+        keep = np.float32(1.0) - t * t * (np.float32(3.0) - np.float32(2.0) * t)
+        local = local + (_local_lift(above, x_r, push) - local) * keep
+    local = local * np.float32(2.0 ** tone.shadows)
+    lift = np.float32(tone.exponent) * (np.float32(stops) + local)
+    out = above * np.exp2(np.clip(lift, np.float32(-MAX_STOPS), np.float32(MAX_STOPS)))
+    out = _look(out, tone)
+    out = shoulder(out)
+    total = np.log2(np.maximum(out, np.float32(1e-6)) / b)
+    return np.clip(total, np.float32(-MAX_STOPS), np.float32(MAX_STOPS)) * np.float32(tone.fade)
 
 
-def local_lift(light: np.ndarray, x_r: np.ndarray) -> np.ndarray:
-    """Stops by which SGZ's curve lifts a pixel of this illumination (the part of the gain
-    that does not depend on the exposure). Only lifting is kept (x_r <= 0): the net,
-    conditioned on a dark target, would also darken bright regions, and a lit monument
-    would end up greyer than its sky."""
-    b = np.maximum(light, np.float32(1e-4))
-    return np.log2(np.maximum(curve(b, np.minimum(x_r, np.float32(0.0))) / b,
-                              np.float32(1e-6)))
+def _local_lift(light: np.ndarray, x_r: np.ndarray, push: float) -> np.ndarray:
+    """Stops by which SGZ's curve, with the net's factor ``push`` times as strong, lifts a
+    pixel of this illumination. Only lifting is kept (x_r <= 0): the net, conditioned on a
+    dark target, would also darken bright regions, and a lit monument would end up greyer
+    than its sky."""
+    r = np.clip(x_r * np.float32(push), -1.0, 0.0).astype(np.float32)
+    return np.log2(np.maximum(curve(light, r) / light, np.float32(1e-6)))
 
 
-def exposed_log_gain(light: np.ndarray, local: np.ndarray, stops: float, exponent: float
-                     ) -> np.ndarray:
-    """:func:`log_gain` from the :func:`local_lift` already found."""
-    b = np.maximum(light, np.float32(1e-4))
-    lift = np.float32(exponent) * (np.float32(stops) + np.float32(LOCAL_SHARE) * local)
-    exposed = shoulder(b * np.exp2(np.clip(lift, np.float32(-MAX_STOPS), np.float32(MAX_STOPS))))
-    total = np.log2(np.maximum(exposed, np.float32(1e-6)) / b)
-    return np.clip(total, np.float32(-MAX_STOPS), np.float32(MAX_STOPS))
+def _look(out: np.ndarray, tone: Tone) -> np.ndarray:
+    """Contrast and highlights on the exposed illumination (both monotone in it)."""
+    if tone.contrast:
+        # a power about the pivot in linear light: steeper (or flatter) mid-tones
+        pivot = np.float32(max(tone.pivot, 1e-3))
+        power = np.float32(2.0 ** (CONTRAST_POWER * tone.contrast))
+        out = pivot * np.power(np.maximum(out, np.float32(1e-6)) / pivot, power)
+    if tone.highlights:
+        # up to HIGHLIGHT_STOPS on what is bright, smoothly from mid-grey up
+        t = np.clip((out - np.float32(0.3)) / np.float32(0.7), 0.0, 1.0)
+        weight = t * t * (np.float32(3.0) - np.float32(2.0) * t)
+        out = out * np.exp2(np.float32(HIGHLIGHT_STOPS * tone.highlights) * weight)
+    return out
 
 
 def auto_target(mean: float, sigma: float) -> float:
@@ -142,13 +194,22 @@ def auto_target(mean: float, sigma: float) -> float:
     return min(want, mean * cap)
 
 
-def fade_for(target: float, mean: float) -> float:
-    """Auto only: 1 for photos that need at least FULL_EFFECT_STOPS, falling to 0 (untouched)
-    for well-exposed ones that need less than UNTOUCHED_STOPS; the gain is raised to this
-    power."""
-    stops = np.log2(max(target, 1e-4) / max(mean, 1e-4))
+def fade_for(target: float, mean: float, shadow: float = 1.0) -> float:
+    """Auto only: 1 for photos that need at least FULL_EFFECT_STOPS, in their mean or in
+    their shadows (``shadow``: the darkest quarter's illumination, see :func:`shadow_level`),
+    falling to 0 (untouched) for well-exposed ones that need less than UNTOUCHED_STOPS in
+    both; the gain is raised to this power. A backlit face has a good mean and dark
+    shadows: it is lifted."""
+    stops = max(np.log2(max(target, 1e-4) / max(mean, 1e-4)),
+                np.log2(SHADOW_AIM / max(shadow, 1e-4)))
     return float(np.clip((stops - UNTOUCHED_STOPS) / (FULL_EFFECT_STOPS - UNTOUCHED_STOPS),
                          0.0, 1.0))
+
+
+def shadow_level(samples: Samples) -> float:
+    """Mean illumination of the darkest quarter of the photo."""
+    base = np.sort(samples.base, axis=None)
+    return float(base[:max(1, base.size // 4)].mean())
 
 
 @dataclass(frozen=True)
@@ -173,36 +234,51 @@ def sample(view: np.ndarray, scale: float = 1.0, count: int = SAMPLE_PIXELS) -> 
     return Samples(v, grid.mean(axis=2))
 
 
-def solve_stops(samples: Samples, x_r: np.ndarray, target: float, explicit: bool = False
-                ) -> float:
-    """The global exposure in stops at which the predicted mean brightness is ``target`` at
-    the reference strength (8; other strengths then give less or more of it),
-    but no more than pushes CLIP_BUDGET of the photo into its highlights that were not
-    there already (a photo that is mostly black cannot reach a mid-grey mean by lifting its
-    few lit parts to white): over HIGHLIGHT for Auto, within 1% of white (EXPLICIT_HIGHLIGHT)
-    for an ``explicit`` target, which the user chose. Both measures rise with the stops."""
+def predicted_mean(samples: Samples, x_r: np.ndarray, tone: Tone) -> float:
+    """The mean brightness a tone gives the photo, predicted on its samples."""
+    g = np.exp2(log_gain(samples.base, x_r, tone))
+    return float(np.minimum(g * samples.mean_rgb, 1.0).mean())
+
+
+def solve_exposure(samples: Samples, x_r: np.ndarray, target: float, black: float = 0.0,
+                   explicit: bool = False) -> tuple[float, float]:
+    """(stops, push) at which the predicted mean brightness is ``target`` at the reference
+    strength and a neutral look (strength, shadows, highlights and contrast act on top).
+    First the global stops, with the local curve at its own strength (push 1), but no more
+    than pushes CLIP_BUDGET of the photo into its highlights that were not there already:
+    over HIGHLIGHT for Auto, within 1% of white (EXPLICIT_HIGHLIGHT) for an ``explicit``
+    target, which the user chose. Where the lights stop the stops short of the target (a
+    street beside lamps), the local curve is pushed up to MAX_PUSH under the same budget:
+    the shadows and mid-tones come up, the lamps stay."""
     lost = np.float32(EXPLICIT_HIGHLIGHT if explicit else HIGHLIGHT)
     fresh = samples.base < np.float32(HIGHLIGHT)  # not a highlight yet
-    # what does not depend on the stops, found once: exposed_log_gain's gain is
-    # clip(shoulder(b * clip(2^stops * lifted, 2^-5, 2^5)) / b, 2^-5, 2^5), in linear terms
-    # (no log2 and exp2 at every step of the search)
-    b = np.maximum(samples.base, np.float32(1e-4))
-    lifted = np.exp2(np.float32(LOCAL_SHARE) * local_lift(samples.base, x_r))
-    lo_gain, hi_gain = np.float32(2.0 ** -MAX_STOPS), np.float32(2.0 ** MAX_STOPS)
-    count = float(b.size)
+    count = float(samples.base.size)
 
-    def after(stops: float) -> tuple[float, float]:
-        exposed = shoulder(b * np.clip(np.float32(2.0 ** stops) * lifted, lo_gain, hi_gain))
-        g = np.clip(np.maximum(exposed, np.float32(1e-6)) / b, lo_gain, hi_gain)
+    def after(stops: float, push: float) -> tuple[float, float]:
+        g = np.exp2(log_gain(samples.base, x_r, Tone(stops, push, black=black)))
         blown = np.count_nonzero(fresh & (g * samples.base >= lost)) / count
         return float(np.minimum(g * samples.mean_rgb, 1.0).mean()), blown
 
-    lo, hi = -MAX_STOPS, 2 * MAX_STOPS
-    for _ in range(_BISECTION_STEPS):
-        mid = 0.5 * (lo + hi)
-        mean, blown = after(mid)
-        if mean < target and blown <= CLIP_BUDGET:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    def bisect(lo: float, hi: float, at, budget: float = CLIP_BUDGET) -> float:
+        for _ in range(_BISECTION_STEPS):
+            mid = 0.5 * (lo + hi)
+            mean, blown = at(mid)
+            if mean < target and blown <= budget:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    stops = bisect(-MAX_STOPS, 2 * MAX_STOPS, lambda s: after(s, 1.0))
+    mean, _ = after(stops, 1.0)
+    if mean >= target - TARGET_SLACK:
+        return stops, 1.0
+    return stops, bisect(1.0, MAX_PUSH, lambda p: after(stops, p),
+                         PUSH_BUDGET if explicit else CLIP_BUDGET)
+
+
+def black_level(samples: Samples, sigma: float) -> float:
+    """The illumination taken to black: the darkest smooth regions' level (a sensor's or a
+    JPEG's raised floor), at most BLACK_MAX and not above what noise alone explains."""
+    floor = float(np.percentile(samples.base, BLACK_PERCENTILE))
+    return float(min(floor, BLACK_MAX, BLACK_NOISE_SIGMAS * sigma + 2.0 / 255))

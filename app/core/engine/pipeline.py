@@ -33,6 +33,7 @@ BASE_HALO = 4 * COARSE_SCALE * (BASE_RADIUS + 1)
 BASE_EPS_SIGMAS = 2.0  # local variation under this many noise sigmas is treated as noise
 MODEL_RADIUS = 4  # guided upsampling of the factor map, at the net's resolution
 MODEL_EPS = 1e-3
+LOCAL_WEIGHT = 0.5
 COLOUR_SCALE = 4  # neighbourhood colour is found at 1/4 of the photo's size,
 COLOUR_PIXELS = 1_500_000  # or smaller for huge photos (its filters need ~40 floats a pixel)
 COLOUR_RADIUS = 3
@@ -54,17 +55,16 @@ class Plan:
 
     model_a: np.ndarray  # x_r ~ a * base brightness + b, at the net's resolution (h, w)
     model_b: np.ndarray
-    stops: float  # global exposure, so the mean brightness lands on the target
-    exponent: float  # strength
-    fade: float  # Auto's fade towards untouched for well-exposed photos (1 = full effect)
+    tone: exposure.Tone  # exposure level (so the mean lands on the target), strength, look
     target: float  # the mean brightness aimed at
+    reachable: float  # the mean brightness the plan gives (below target: the lights stop it)
     sigma: float
     denoise: float
     colour: np.ndarray  # neighbourhood colour model (hq, wq, 6), see neighbourhood_colour
     gain_small: np.ndarray  # log2 of the gain applied (stops), at the net's resolution
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
-        return compose.gain_tables(self.stops, self.exponent, self.fade)
+        return compose.gain_tables(self.tone)
 
 
 def to_float(rgb: np.ndarray) -> np.ndarray:
@@ -106,7 +106,7 @@ def choose_target(settings: EnhanceSettings, m: Measure, noise: float | None = N
     if not settings.auto_exposure:
         return float(settings.exposure), 1.0
     target = exposure.auto_target(m.mean, m.sigma if noise is None else noise)
-    return target, exposure.fade_for(target, m.mean)
+    return target, exposure.fade_for(target, m.mean, exposure.shadow_level(m.samples))
 
 
 def net_exposure(target: float) -> float:
@@ -119,18 +119,47 @@ def make_plan(colour: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: M
     """``colour``: the photo's :func:`neighbourhood_colour`; ``small``: the net's input
     (h, w, 3) float32; ``x_r_small``: its output (h, w, 3)."""
     v_small = brightness(small)
-    a, b = guided.coefficients(v_small, np.ascontiguousarray(x_r_small.mean(axis=2)),
-                               MODEL_RADIUS, MODEL_EPS)
-    exponent = exposure.strength_exponent(settings.iterations)
+    x_r = np.ascontiguousarray(x_r_small.mean(axis=2))
+    a, b = guided.coefficients(v_small, x_r, MODEL_RADIUS, MODEL_EPS)
+    a, b = toward_global(a, b, v_small, x_r)
+    tone, reachable = solve_tone(m, a, b, target, fade, settings)
+    log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), tone)
+    return Plan(a, b, tone, target, reachable, m.sigma, settings.denoise_strength,
+                colour, log_gain.astype(np.float32))
+
+
+def toward_global(a: np.ndarray, b: np.ndarray, v: np.ndarray, x_r: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The local factor model moved LOCAL_WEIGHT of the way from the photo-wide fit of x_r
+    against the brightness (one curve for all, which keeps the order of lightness) to the
+    net's own local model (which adapts each region, and reorders lightness more the harder
+    it is pushed)."""
+    va = v.ravel().astype(np.float64)
+    xa = x_r.ravel().astype(np.float64)
+    var = float(va.var())
+    slope = float(((va - va.mean()) * (xa - xa.mean())).mean() / var) if var > 1e-8 else 0.0
+    offset = float(xa.mean() - slope * va.mean())
+    k = np.float32(LOCAL_WEIGHT)
+    return ((slope + k * (a - slope)).astype(np.float32),
+            (offset + k * (b - offset)).astype(np.float32))
+
+
+def solve_tone(m: Measure, a: np.ndarray, b: np.ndarray, target: float, fade: float,
+               settings: EnhanceSettings) -> tuple[exposure.Tone, float]:
+    """The tone for a factor model (a, b) at the net's resolution: the exposure that meets
+    ``target`` on the photo's samples, with the settings' strength and look; and the mean
+    brightness that exposure reaches (at the reference strength and a neutral look)."""
     gh, gw = m.samples.base.shape
     at_samples = (cv2.resize(a, (gw, gh), interpolation=cv2.INTER_LINEAR) * m.samples.base +
                   cv2.resize(b, (gw, gh), interpolation=cv2.INTER_LINEAR))
-    stops = exposure.solve_stops(m.samples, np.clip(at_samples, -1, 1), target,
-                                 explicit=not settings.auto_exposure)
-    log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), stops,
-                                 exponent) * np.float32(fade)
-    return Plan(a, b, stops, exponent, fade, target, m.sigma, settings.denoise_strength,
-                colour, log_gain.astype(np.float32))
+    black = exposure.black_level(m.samples, m.sigma)
+    x_r = np.clip(at_samples, -1, 1)
+    stops, push = exposure.solve_exposure(m.samples, x_r, target, black,
+                                          explicit=not settings.auto_exposure)
+    reachable = exposure.predicted_mean(m.samples, x_r, exposure.Tone(stops, push, black=black))
+    return exposure.Tone(stops, push, exposure.strength_exponent(settings.iterations), fade,
+                         black, settings.shadows, settings.highlights, settings.contrast,
+                         target), reachable
 
 
 def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCALE

@@ -132,7 +132,7 @@ class VideoEnhancer:
         scale = max(1, round(self.s.scale / reduction))
         self._shot = self.enhancer.plan(copy, replace(self.s, scale=scale), threads=1,
                                         noise=self._noise)
-        self._stops = self._shot.stops
+        self._stops = self._shot.tone.stops
         self._model = np.dstack([self._shot.model_a, self._shot.model_b])
         self._frames_in_shot = 0
         self._moved = None
@@ -162,8 +162,10 @@ class VideoEnhancer:
         target = shot.target
         if self.s.auto_exposure:
             target = exposure.auto_target(float(small.mean()), self._noise)
-        wanted = exposure.solve_stops(samples, np.clip(at_samples, -1, 1), target,
-                                      explicit=not self.s.auto_exposure)
+        # the shot keeps its push of the local curve; the global stops follow the scene
+        wanted, _ = exposure.solve_exposure(samples, np.clip(at_samples, -1, 1), target,
+                                               shot.tone.black,
+                                               explicit=not self.s.auto_exposure)
         # only what lies beyond the dead band is followed: a light switched on inside a shot
         # keeps its change (Auto alone would cancel most of it), a scene that changes a lot
         # (walking from a dark street into a lit hall) is still followed, slowly
@@ -177,6 +179,7 @@ class VideoEnhancer:
         # neighbourhood colour at 1/8 of the frame (1/4 for photos): temporal denoise helps
         colour = pipeline.neighbourhood_colour(copy, shot.sigma,
                                                max(1, VIDEO_COLOUR_SCALE // reduction))
-        return pipeline.Plan(np.ascontiguousarray(a), np.ascontiguousarray(b), self._stops,
-                             shot.exponent, shot.fade, shot.target, shot.sigma,
+        return pipeline.Plan(np.ascontiguousarray(a), np.ascontiguousarray(b),
+                             replace(shot.tone, stops=self._stops), shot.target,
+                             shot.reachable, shot.sigma,
                              shot.denoise, colour, shot.gain_small)
