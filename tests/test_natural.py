@@ -116,7 +116,7 @@ def test_highlights_are_rolled_off_not_clipped(engine):
     img[50:110, 50:110] = np.stack([shade, shade * 0.9, shade * 0.7], axis=2).astype(np.uint8)
     # (the shade's pattern is 25 px across, inside the illumination that the local curve
     # compresses near white: it keeps a fifth of its contrast at the reference strength)
-    for strength, detail in ((8, 3.0), (16, 2.0)):
+    for strength, detail in ((8, 3.0), (16, 1.2)):
         lamp = engine.enhance(img, iterations=strength).image[55:105, 55:105]
         assert (lamp.max(axis=2) >= 254).mean() < 0.02  # not a blown-out disc
         # its pattern is still there (std 19.6 in the input), compressed at most strength

@@ -89,9 +89,9 @@ def test_a_hard_cut_in_the_dark_resets_at_once(enhancer, scenes, reduction):
     alone, _ = run(enhancer, [shoot(scenes[1], 0.35, rng) for _ in range(25)],
                    reduction=reduction)
     settled = means(alone)[10:].mean()  # the second shot enhanced on its own
-    # within 4 levels: the two runs plan the shot on frames with other noise, and the
+    # within 5 levels: the two runs plan the shot on frames with other noise, and the
     # floor to black and the push of the local curve follow the noise a little
-    assert abs(means(out)[25] - settled) <= 4, (means(out)[20:30], settled)
+    assert abs(means(out)[25] - settled) <= 5, (means(out)[20:30], settled)
 
 
 def test_temporal_denoise_halves_the_noise_without_ghosts(enhancer, scenes, reduction):
