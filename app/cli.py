@@ -27,6 +27,11 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
                         "which reaches the exposure; lower is gentler)")
     p.add_argument("--denoise", metavar="auto|off|0-2",
                    help="noise removal in proportion to the brightening (default auto = 1)")
+    for name, what in (("shadows", "how much the local map lifts the dark"),
+                       ("highlights", "the lights held down (-) or lifted (+), up to half a stop"),
+                       ("contrast", "a gentler (-) or stronger (+) tone curve")):
+        p.add_argument(f"--{name}", type=float, metavar="-1..1",
+                       help=f"{what} (default 0, neutral)")
     p.add_argument("--scale", "--map-detail", dest="scale", type=int,
                    help=f"map detail: the model sees the photo at 1/scale (default {d.scale}; "
                         "lower is finer, slower)")
@@ -162,7 +167,8 @@ def settings_from(args) -> EnhanceSettings:
     from app.core.presets import PresetStore
 
     base = PresetStore().get(args.preset) if args.preset else EnhanceSettings()
-    given = {k: getattr(args, k) for k in ("exposure", "iterations", "scale", "denoise")
+    given = {k: getattr(args, k) for k in ("exposure", "iterations", "scale", "denoise",
+                                           "shadows", "highlights", "contrast")
              if getattr(args, k) is not None}
     return replace(base, **given).validated()
 

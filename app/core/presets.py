@@ -1,4 +1,5 @@
-"""Presets: named settings (exposure or Auto, strength, denoise, map detail), shared by the
+"""Presets: named settings (exposure or Auto, strength, denoise, map detail, shadows,
+highlights, contrast), shared by the
 window, its batch tab and the command line (``--preset NAME``). One small JSON file in the
 user's config folder (:func:`app.paths.config_dir`), written atomically; a damaged file is
 reported and never overwritten, so a typo in a hand edit cannot lose the other presets."""
@@ -36,7 +37,8 @@ def clean_name(name: str) -> str:
 def to_dict(s: EnhanceSettings) -> dict:
     s = s.validated()
     return {"exposure": s.exposure, "strength": s.iterations, "denoise": s.denoise,
-            "map_detail": s.scale}
+            "map_detail": s.scale, "shadows": s.shadows, "highlights": s.highlights,
+            "contrast": s.contrast}
 
 
 def from_dict(d: dict) -> EnhanceSettings:
@@ -44,7 +46,11 @@ def from_dict(d: dict) -> EnhanceSettings:
     return EnhanceSettings(d.get("exposure", default.exposure),
                            d.get("strength", default.iterations),
                            d.get("map_detail", default.scale),
-                           d.get("denoise", default.denoise)).validated()
+                           d.get("denoise", default.denoise),
+                           # presets saved before these existed are neutral
+                           d.get("shadows", default.shadows),
+                           d.get("highlights", default.highlights),
+                           d.get("contrast", default.contrast)).validated()
 
 
 class PresetStore:

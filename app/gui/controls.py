@@ -1,5 +1,5 @@
 """The settings panel: Exposure (Auto or a target), Strength, Denoise (Auto or a strength),
-Map detail. Plain words; tooltips say what each does."""
+Shadows, Highlights, Contrast, Map detail. Plain words; tooltips say what each does."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
@@ -20,6 +20,8 @@ from app.core.settings import (
     DENOISE_RANGE,
     EXPOSURE_RANGE,
     ITERATIONS_RANGE,
+    LOOK_NAMES,
+    LOOK_RANGE,
     EnhanceSettings,
 )
 
@@ -34,7 +36,60 @@ def settings_caption(s: EnhanceSettings) -> str:
     exposure = "Auto exposure" if s.exposure == AUTO else f"exposure {float(s.exposure):.2f}"
     denoise = ("denoise auto" if s.denoise == AUTO else
                "no denoise" if float(s.denoise) == 0 else f"denoise {float(s.denoise):.2f}")
-    return f"{exposure}, strength {s.iterations}, {denoise}, detail 1/{s.scale}"
+    look = "".join(f", {name} {getattr(s, name):+.2f}" for name in LOOK_NAMES
+                   if getattr(s, name))
+    return f"{exposure}, strength {s.iterations}, {denoise}, detail 1/{s.scale}{look}"
+
+
+LOOK_TIPS = {
+    "shadows": "Shadows: how much the local map lifts the dark regions (-1 half as much, "
+               "+1 twice as much); the lights are not touched.",
+    "highlights": "Highlights: hold the lights down (-) to keep a lamp or a sky in check, "
+                  "or lift them (+), by up to half a stop.",
+    "contrast": "Contrast: a flatter (-) or punchier (+) tone curve about the photo's "
+                "mid-tone.",
+}
+
+
+class _LookSlider(QWidget):
+    """A -1..1 slider with a spin box, 0 in the middle (neutral); double-click resets."""
+
+    changed = Signal()
+
+    def __init__(self, tooltip: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        lo, hi = LOOK_RANGE
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.setRange(round(lo * 100), round(hi * 100))
+        self.spin = QDoubleSpinBox()
+        self.spin.setRange(lo, hi)
+        self.spin.setSingleStep(0.05)
+        self.spin.setDecimals(2)
+        for w in (self, self.slider, self.spin):
+            w.setToolTip(tooltip)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.spin)
+        self.slider.valueChanged.connect(lambda v: self._sync(self.spin, v / 100))
+        self.spin.valueChanged.connect(lambda v: self._sync(self.slider, round(v * 100)))
+
+    def _sync(self, other, value) -> None:
+        other.blockSignals(True)
+        other.setValue(value)
+        other.blockSignals(False)
+        self.changed.emit()
+
+    def value(self) -> float:
+        return round(self.spin.value(), 2)
+
+    def set_value(self, value: float) -> None:
+        for w in (self.slider, self.spin):
+            w.blockSignals(True)
+        self.slider.setValue(round(value * 100))
+        self.spin.setValue(value)
+        for w in (self.slider, self.spin):
+            w.blockSignals(False)
 
 
 class _AutoNumber(QWidget):
@@ -141,6 +196,10 @@ class ControlsPanel(QWidget):
             "2 is the strongest.")
         form.addRow("Denoise", self.denoise)
 
+        self.look = {name: _LookSlider(LOOK_TIPS[name]) for name in LOOK_NAMES}
+        for name, widget in self.look.items():
+            form.addRow(name.capitalize(), widget)
+
         self.scale_combo = QComboBox()
         for label, scale in QUALITY_CHOICES:
             self.scale_combo.addItem(label, scale)
@@ -152,6 +211,8 @@ class ControlsPanel(QWidget):
         self.set_settings(settings)
         self.exposure.changed.connect(self._emit)
         self.denoise.changed.connect(self._emit)
+        for widget in self.look.values():
+            widget.changed.connect(self._emit)
         self.exposure_reset.clicked.connect(self.reset_settings)
         self.iterations_slider.valueChanged.connect(
             lambda v: self._sync(self.iterations_spin, v))
@@ -178,7 +239,8 @@ class ControlsPanel(QWidget):
 
     def settings(self) -> EnhanceSettings:
         return EnhanceSettings(self.exposure.value(), self.iterations_spin.value(),
-                               int(self.scale_combo.currentData()), self.denoise.value())
+                               int(self.scale_combo.currentData()), self.denoise.value(),
+                               **{name: w.value() for name, w in self.look.items()})
 
     def set_settings(self, s: EnhanceSettings, emit: bool = False) -> None:
         s = s.validated()
@@ -187,6 +249,8 @@ class ControlsPanel(QWidget):
             w.blockSignals(True)
         self.exposure.set_value(s.exposure)
         self.denoise.set_value(s.denoise)
+        for name, widget in self.look.items():
+            widget.set_value(getattr(s, name))
         self.iterations_slider.setValue(s.iterations)
         self.iterations_spin.setValue(s.iterations)
         index = self.scale_combo.findData(s.scale)

@@ -311,7 +311,8 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.shown_id = reply.id
         self.backend, self.last_seconds = reply.backend, reply.seconds
         self.display.set_output(reply.image, reply.gain, reply.factor, reply.settings)
-        self.output_pane.footer.setText(settings_caption(reply.settings))
+        caption = settings_caption(reply.settings)
+        self.output_pane.footer.setText(f"{caption} ({reply.note})" if reply.note else caption)
         self._update_status()
         self.preview_shown.emit(reply.id)
 

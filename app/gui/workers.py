@@ -62,6 +62,7 @@ class Reply:
     factor: np.ndarray | None = None  # preview: the net's raw factor map, low-res
     region: tuple[int, int, int, int] | None = None  # detail: where the pixels belong
     settings: EnhanceSettings | None = None
+    note: str = ""  # preview: why the exposure is not what was asked for
 
     @property
     def full(self) -> bool:
@@ -161,7 +162,7 @@ class EngineWorker(QObject):
             image, plan = self._preview(req, on_progress)
             return Reply(req.id, req.kind, image, plan.gain_small, engine.backend_name,
                          time.perf_counter() - start, factor=engine.factor_map(req.image, plan),
-                         settings=req.settings)
+                         settings=req.settings, note=engine.exposure_note(plan, req.settings))
         plan = self.plan_for(req.image, req.settings)
         if req.kind == DETAIL:
             top, bottom, left, right = req.region

@@ -6,8 +6,8 @@ smoothed colour of its neighbourhood:
 - gain g and its log2 from a per-photo table over (x_r, sqrt L): the exposure (SGZ's local
   curve, pushed as far as the target needs, then a global part), the floor to black, the
   strength, the look (shadows, highlights, contrast), the 5-stop cap and Auto's fade are all
-  folded into the table once per photo (exposure.Tone); the gain follows the illumination L (edge-aware, ~40 px), not
-  each pixel, so local contrast is kept;
+  folded into the table once per photo (exposure.Tone); the gain follows the illumination
+  L (edge-aware, ~40 px), not each pixel, so local contrast is kept;
 - luma denoise, KinD's idea: the detail V - B is kept whole where the pixel is not
   brightened and shrunk as log2(g) grows (LUMA_STOPS stops or more: by LUMA_SHRINK, times the
   Denoise strength); what the base filter calls texture (above its noise eps) is never in the

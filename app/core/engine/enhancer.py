@@ -30,6 +30,8 @@ class EnhanceResult:
     backend: str
     seconds: float
 
+    note: str = ""  # why the exposure is not what was asked for ("" when it is)
+
     @property
     def gain_small(self) -> np.ndarray:
         """The brightening applied, in stops (log2 of the gain), at the map's resolution."""
@@ -172,7 +174,7 @@ class Enhancer:
         plan = self.plan(rgb, s, threads)
         out = self.render(rgb, plan, progress, threads)
         return EnhanceResult(_merge_channels(out, image, alpha), plan, self.backend_name,
-                             time.perf_counter() - start)
+                             time.perf_counter() - start, pipeline.exposure_note(plan, s))
 
     # ---- one plan, any rows: the window's 100% view and its save share a plan -------------
     def plan_image(self, image: np.ndarray, settings: EnhanceSettings,
@@ -198,6 +200,11 @@ class Enhancer:
                                    self.use_numba)
         return _merge_channels(out, image[top:bottom],
                                None if alpha is None else alpha[top:bottom])
+
+    @staticmethod
+    def exposure_note(plan: pipeline.Plan, settings: EnhanceSettings) -> str:
+        """Why a plan's exposure is not what ``settings`` asked for ("" when it is)."""
+        return pipeline.exposure_note(plan, settings.validated())
 
     @staticmethod
     def factor_map(image: np.ndarray, plan: pipeline.Plan) -> np.ndarray:

@@ -147,14 +147,16 @@ def log_gain(light: np.ndarray, x_r: np.ndarray, tone: Tone) -> np.ndarray:
     # the floor to black, then the illumination above it rescaled to [0, 1]
     above = np.maximum((light - black) / (one - black), tiny)
     local = _local_lift(above, x_r, 1.0)
+    # what is below the lights: where the push beyond the net's own strength and the
+    # Shadows control act (SGZ's curve pushed hard flattens what is bright: a lamp shade
+    # would lose its pattern)
+    t = np.clip((above - np.float32(PUSH_FADE[0])) /
+                np.float32(PUSH_FADE[1] - PUSH_FADE[0]), 0.0, 1.0)
+    below = np.float32(1.0) - t * t * (np.float32(3.0) - np.float32(2.0) * t)
     if push > 1.0:
-        # the push beyond the net's own strength goes to the shadows and mid-tones only:
-        # SGZ's curve pushed hard flattens what is bright (a lamp shade loses its pattern)
-        t = np.clip((above - np.float32(PUSH_FADE[0])) /
-                    np.float32(PUSH_FADE[1] - PUSH_FADE[0]), 0.0, 1.0)
-        keep = np.float32(1.0) - t * t * (np.float32(3.0) - np.float32(2.0) * t)
-        local = local + (_local_lift(above, x_r, push) - local) * keep
-    local = local * np.float32(2.0 ** tone.shadows)
+        local = local + (_local_lift(above, x_r, push) - local) * below
+    if tone.shadows:
+        local = local * np.exp2(np.float32(tone.shadows) * below)
     lift = np.float32(tone.exponent) * (np.float32(stops) + local)
     out = above * np.exp2(np.clip(lift, np.float32(-MAX_STOPS), np.float32(MAX_STOPS)))
     out = _look(out, tone)

@@ -292,3 +292,21 @@ def raw_factor(rgb: np.ndarray, plan: Plan) -> np.ndarray:
     h, w = plan.model_a.shape
     v = brightness(resample.downscale(rgb, h, w, resample.pixel_max(rgb.dtype)))
     return np.clip(plan.model_a * v + plan.model_b, -1.0, 1.0).astype(np.float32)
+
+
+REACH_SLACK = 0.03  # a target missed by more than this is reported as out of reach
+
+
+def exposure_note(plan: Plan, settings: EnhanceSettings) -> str:
+    """Why the result is not what the exposure asked for, in plain words ("" when it is):
+    a target the lights do not let the photo reach, or a photo Auto leaves as it is."""
+    if settings.auto_exposure:
+        if plan.tone.fade <= 0.0:
+            return "already well exposed: left as it is"
+        if plan.tone.fade < 1.0:
+            return "nearly well exposed: brightened gently"
+        return ""
+    if plan.reachable < plan.target - REACH_SLACK:
+        return (f"brightest reachable without blowing out the lights: "
+                f"{plan.reachable:.2f}")
+    return ""

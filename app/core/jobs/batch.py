@@ -196,7 +196,7 @@ def _photo_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptio
         if plan.factor is not None:
             heat = heatmap_image(result.gain_small, *result.image.shape[:2])
             _encode_and_write(plan.factor, heat, "png", 0, None)
-        return ""
+        return result.note  # e.g. "already well exposed: left as it is"
 
     return _outcome(plan, work)
 
