@@ -51,9 +51,12 @@ available = njit is not None
 TABLE_FACTORS = 64  # x_r samples in [-1, 1]
 TABLE_LEVELS = 256  # base brightness samples in [0, 1]
 LUMA_STOPS = 4.0
-LUMA_SHRINK = 0.7
-CHROMA_STOPS = 2.5
+LUMA_SHRINK = 0.95
+CHROMA_STOPS = 4.0
 DEBAND_STOPS = (3.0, 5.0)
+DEBAND_SLACK = (1.0, 1.0 / 255)  # noise sigmas, plus a level
+REGION_BIAS = 1.5  # noise sigmas the max of three noisy channels may read too bright
+DETAIL_SIGMAS = 3.0  # detail this many noise sigmas tall is shrunk half as much as noise
 ILLUMINATION_SLACK = (0.02, 2.0)  # share of the fine base, noise sigmas
 BLACK_SIGMAS = 6.0
 KNEE = 0.9
@@ -134,6 +137,23 @@ def colour_trust(base):
                                  np.float32(0.0)), np.float32(1.0))
 
 
+def _detail_kept(detail: np.ndarray, shrink: np.ndarray, sigma: float) -> np.ndarray:
+    """The share of the detail kept: the gain-guided shrink, applied in full to detail at
+    the noise's amplitude and hardly to detail well above it (a Wiener-like soft threshold
+    at DETAIL_SIGMAS noise sigmas), so texture and edges stay while noise goes."""
+    noise2 = np.float32(max(DETAIL_SIGMAS * sigma, 1e-4) ** 2)
+    return np.float32(1.0) - shrink * noise2 / (detail * detail + noise2)
+
+
+def _region_level(peak, base, sigma):
+    """The brightness the region's colour stands for: its own (an average of the channels,
+    unbiased, where the base is the max of three noisy channels and reads up to a sigma too
+    bright in the dark), but never above the pixel's base nor more than REGION_BIAS noise
+    sigmas below it: a region model that misfits across an edge (a lit opening beside a dark
+    wall) would otherwise draw a haze into the dark."""
+    return np.minimum(np.maximum(peak, base - np.float32(REGION_BIAS * sigma)), base)
+
+
 def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: float,
                   denoise: float, out: np.ndarray) -> None:
     """The band into ``out`` ((n, W, 3), the band's dtype), vectorised."""
@@ -154,10 +174,15 @@ def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: floa
     lg = cv2.remap(lg_table, col, row, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     shrink = np.clip(lg * np.float32(1 / LUMA_STOPS), 0, 1) * np.float32(LUMA_SHRINK * denoise)
     np.minimum(shrink, np.float32(0.95), out=shrink)
-    smooth = base + (coarse - base) * (np.clip((lg - np.float32(DEBAND_STOPS[0])) *
-                                               np.float32(1 / (DEBAND_STOPS[1] - DEBAND_STOPS[0])),
-                                               0, 1) * np.float32(min(1.0, denoise)))
-    luma = smooth + (v - smooth) * (np.float32(1.0) - shrink)
+    # the deband's pull towards the coarse base, at most DEBAND_SLACK noise sigmas plus a
+    # level (a rounding step is all it needs to cross; more drew a glow from lit areas into
+    # the dark beside them)
+    reach = np.float32(DEBAND_SLACK[0] * sigma + DEBAND_SLACK[1])
+    smooth = base + np.clip(coarse - base, -reach, reach) * (
+        np.clip((lg - np.float32(DEBAND_STOPS[0])) *
+                np.float32(1 / (DEBAND_STOPS[1] - DEBAND_STOPS[0])), 0, 1) *
+        np.float32(min(1.0, denoise)))
+    luma = smooth + (v - smooth) * _detail_kept(v - smooth, shrink, sigma)
     mix = np.maximum(np.clip(lg * np.float32(1 / CHROMA_STOPS), 0, 1),
                      np.clip(1 - coarse / np.float32(BLACK_SIGMAS * sigma), 0, 1))
     mix *= np.float32(min(1.0, denoise))
@@ -167,8 +192,9 @@ def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: floa
     region = neutral + (region - neutral) * colour_trust(coarse)[:, :, None]
     # the region's colour plus this pixel's (denoised) detail, spread in that colour
     peak = np.maximum(np.maximum(region[:, :, 0], region[:, :, 1]), region[:, :, 2])
-    den = region + (region / np.maximum(peak, np.float32(1e-6))[:, :, None]) * (
-        luma - base)[:, :, None]
+    level = _region_level(peak, base, sigma)
+    den = (region + np.float32(1e-6)) * (np.maximum(level + luma - base, 0.0) /
+                                          (peak + np.float32(1e-6)))[:, :, None]
     own = rgb.astype(np.float32) * (luma / (top * np.maximum(v, np.float32(1e-6))))[:, :, None]
     lin = (own + (den - own) * mix[:, :, None]) * g[:, :, None]
     peak = np.maximum(np.maximum(lin[:, :, 0], lin[:, :, 1]), lin[:, :, 2])
@@ -224,6 +250,10 @@ if available:
         chroma_k = np.float32(min(1.0, denoise))
         black = np.float32(1.0) / np.float32(BLACK_SIGMAS * sigma)
         slack_noise = np.float32(ILLUMINATION_SLACK[1]) * sigma
+        reach = np.float32(DEBAND_SLACK[0]) * sigma + np.float32(DEBAND_SLACK[1])
+        bias = np.float32(REGION_BIAS) * sigma
+        noise2 = max(np.float32(DETAIL_SIGMAS) * sigma, np.float32(1e-4))
+        noise2 = noise2 * noise2
         one = np.float32(1.0)
         zero = np.float32(0.0)
         tiny = np.float32(1e-6)
@@ -301,8 +331,9 @@ if available:
                 ws = min(max((lg - np.float32(DEBAND_STOPS[0])) *
                              np.float32(1 / (DEBAND_STOPS[1] - DEBAND_STOPS[0])), zero),
                          one) * chroma_k
-                sm = bb + (ll - bb) * ws
-                lum = sm + (vv - sm) * (one - shrink)
+                sm = bb + min(max(ll - bb, -reach), reach) * ws
+                dd = vv - sm
+                lum = sm + dd * (one - shrink * noise2 / (dd * dd + noise2))
                 mix = max(min(max(lg * np.float32(1 / CHROMA_STOPS), zero), one),
                           min(max(one - ll * black, zero), one)) * chroma_k
                 q0 = max((ca0[x] + (ca1[x] - ca0[x]) * kt) * bb + cd0[x] + (cd1[x] - cd0[x]) * kt,
@@ -317,14 +348,16 @@ if available:
                 q0 = neutral + (q0 - neutral) * trust
                 q1 = neutral + (q1 - neutral) * trust
                 q2 = neutral + (q2 - neutral) * trust
-                detail = (lum - bb) / max(max(q0, q1), max(q2, tiny))
+                qp = max(max(q0, q1), q2)
+                level = min(max(qp, bb - bias), bb)
+                ratio = max(level + lum - bb, zero) / (qp + tiny)
                 own = lum / (top * max(vv, tiny))
                 p0 = red[x] * own
                 p1 = green[x] * own
                 p2 = blue[x] * own
-                p0 = (p0 + (q0 * (one + detail) - p0) * mix) * g
-                p1 = (p1 + (q1 * (one + detail) - p1) * mix) * g
-                p2 = (p2 + (q2 * (one + detail) - p2) * mix) * g
+                p0 = (p0 + ((q0 + tiny) * ratio - p0) * mix) * g
+                p1 = (p1 + ((q1 + tiny) * ratio - p1) * mix) * g
+                p2 = (p2 + ((q2 + tiny) * ratio - p2) * mix) * g
                 # the knee, without a branch: below its start a pixel keeps its value
                 peak = max(max(p0, p1), max(p2, tiny))
                 room = max((one - knee) * min(max((g - one) * knee_gain, zero), one), tiny)
