@@ -152,7 +152,8 @@ class BatchPanel(QWidget):
         self.quality.setPrefix("Photo quality ")
         self.quality.setToolTip("Quality of JPEG and WebP outputs: higher is better and makes "
                                 "bigger files (PNG and TIFF are lossless)")
-        self.format.setToolTip("Format of the outputs: each input's own, or one for all")
+        self.format.setToolTip("Format of the outputs: each input's own (camera RAW: 16-bit "
+                               "TIFF, HEIC: JPEG), or one for all")
         self.overwrite = QCheckBox("Replace existing outputs")
         self.overwrite.setToolTip("Replace outputs that Lowlight Studio wrote before (else "
                                   "they are skipped); originals are never replaced")
@@ -260,7 +261,8 @@ class BatchPanel(QWidget):
         for row, item in enumerate(self.items):
             self.table.setItem(row, 0, QTableWidgetItem(str(item.relative)))
             self.table.item(row, 0).setToolTip(str(item.source))
-            self._set_status(row, "queued", "")
+            # what cannot be read is named now, before Start (discovery's skip or failure)
+            self._set_status(row, item.status or "queued", item.reason)
         self.progress.setRange(0, max(1, len(self.items)))
         self.progress.setValue(0)
 
