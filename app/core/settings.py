@@ -55,6 +55,12 @@ class EnhanceSettings:
     def auto_exposure(self) -> bool:
         return self.exposure == AUTO
 
+    def by_name(self) -> dict:
+        """The values under the names the window and the CLI give them (presets, reports)."""
+        s = self.validated()
+        return {"exposure": s.exposure, "strength": s.iterations, "denoise": s.denoise,
+                "map_detail": s.scale}
+
     @property
     def denoise_strength(self) -> float:
         """The denoise amount as a number (auto = 1)."""
