@@ -37,7 +37,9 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
                         "lower is finer, slower)")
     p.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto")
     p.add_argument("--weights", type=Path, help="model weights (.pt; default: shipped)")
-    p.add_argument("--format", choices=("keep", "jpeg", "png", "tiff", "webp"), default="keep")
+    p.add_argument("--format", choices=("keep", "jpeg", "png", "tiff", "webp"), default="keep",
+                   help="output format (default keep: each photo's own; camera RAW becomes "
+                        "16-bit TIFF, HEIC becomes JPEG)")
     p.add_argument("--quality", type=int, default=95,
                    help="JPEG/WebP quality, 1-100, higher is better and bigger (default 95)")
     p.add_argument("--max-megapixels", type=float, default=DEFAULT_MAX_MEGAPIXELS, metavar="MP",

@@ -228,11 +228,14 @@ def test_unreadable_folder_named_files_raw_and_heic_are_reported(tmp_path, enhan
     assert by_name[".night.jpg"].status == "done"  # named explicitly: processed
     assert by_name["Thumbs.db"].status == "skipped" and "system file" in by_name[
         "Thumbs.db"].reason
+    # camera files whose contents are not a camera's: failed by name, known before the run
+    # (real RAW and HEIC files are read: test_camera_files.py)
     raws = [o for o in report.outcomes if o.source.rsplit(".", 1)[-1].lower() in
             ("cr2", "nef", "arw", "dng", "raf", "orf", "rw2", "heic", "heif")]
     assert len(raws) == 9 and {(o.status, o.reason) for o in raws} == {
-        ("skipped", "camera RAW/HEIC not supported yet")}
-    assert report.summary().startswith("2 done, 10 skipped, 1 failed")
+        ("failed", "not a camera RAW file (its contents are of another kind)"),
+        ("failed", "not a HEIC/HEIF file (its contents are of another kind)")}
+    assert report.summary().startswith("2 done, 1 skipped, 10 failed")
 
 
 def test_each_batch_keeps_its_own_report(tmp_path, enhancer):

@@ -19,6 +19,7 @@ from app.core.jobs.control import BatchControl, BatchInterrupted, Cancelled
 from app.core.jobs.discovery import MEDIA_SUFFIXES, BatchItem, OutputOptions, discover, is_video
 from app.core.jobs.report import BatchReport, Outcome, printable
 from app.core.jobs.video_export import VideoResult, enhance_video
+from app.core.media.camera_formats import keep_suffix
 from app.core.media.images import (
     DEFAULT_MAX_MEGAPIXELS,
     IMAGE_SUFFIXES,
@@ -40,8 +41,8 @@ __all__ = [
     "DEFAULT_MAX_MEGAPIXELS", "discover", "enhance_video", "Enhancer", "EnhanceResult",
     "EnhanceSettings", "format_for_path", "gain_heatmap", "heatmap_image", "heatmap_palette",
     "HEATMAP_STOPS", "IMAGE_SUFFIXES", "ImageMeta", "ImageReadError", "ImageTooLarge",
-    "ImageWriteError", "is_video", "MEDIA_SUFFIXES", "Outcome", "OutputOptions", "printable",
-    "PresetError", "PresetStore", "probe", "read_frame", "read_image", "run_batch", "to_uint8",
-    "VideoInfo", "VideoOptions", "VideoReadError", "VideoResult", "VideoWriteError",
+    "ImageWriteError", "is_video", "keep_suffix", "MEDIA_SUFFIXES", "Outcome", "OutputOptions",
+    "printable", "PresetError", "PresetStore", "probe", "read_frame", "read_image", "run_batch",
+    "to_uint8", "VideoInfo", "VideoOptions", "VideoReadError", "VideoResult", "VideoWriteError",
     "write_image",
 ]

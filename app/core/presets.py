@@ -35,10 +35,7 @@ def clean_name(name: str) -> str:
 
 
 def to_dict(s: EnhanceSettings) -> dict:
-    s = s.validated()
-    return {"exposure": s.exposure, "strength": s.iterations, "denoise": s.denoise,
-            "map_detail": s.scale, "shadows": s.shadows, "highlights": s.highlights,
-            "contrast": s.contrast}
+    return s.by_name()
 
 
 def from_dict(d: dict) -> EnhanceSettings:

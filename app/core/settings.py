@@ -63,6 +63,13 @@ class EnhanceSettings:
     def auto_exposure(self) -> bool:
         return self.exposure == AUTO
 
+    def by_name(self) -> dict:
+        """The values under the names the window and the CLI give them (presets, reports)."""
+        s = self.validated()
+        return {"exposure": s.exposure, "strength": s.iterations, "denoise": s.denoise,
+                "map_detail": s.scale, "shadows": s.shadows, "highlights": s.highlights,
+                "contrast": s.contrast}
+
     @property
     def denoise_strength(self) -> float:
         """The denoise amount as a number (auto = 1)."""

@@ -37,6 +37,7 @@ from app.core import (
     discover,
     run_batch,
 )
+from app.gui.controls import settings_in_words
 from app.gui.widgets import VideoOptionsEditor, frames_progress_text, time_left_text
 
 STATUS_ICONS = {"queued": ("fa5s.clock", "#6b7280"), "running": ("fa5s.spinner", "#2563eb"),
@@ -126,6 +127,10 @@ class BatchPanel(QWidget):
         self.preset.setToolTip("The settings every file gets: those of the Photo tab, or a "
                                "preset (saved from the Photo tab's Preset row)")
         form.addRow("Settings", self.preset)
+        self.applied = QLabel()  # what every file gets, in the Photo tab's words
+        self.applied.setWordWrap(True)
+        form.addRow("Applies", self.applied)
+        self.preset.currentIndexChanged.connect(lambda _: self.show_settings())
         self.refresh_presets()
         out_row = QHBoxLayout()
         self.output_edit = QLineEdit()
@@ -152,7 +157,8 @@ class BatchPanel(QWidget):
         self.quality.setPrefix("Photo quality ")
         self.quality.setToolTip("Quality of JPEG and WebP outputs: higher is better and makes "
                                 "bigger files (PNG and TIFF are lossless)")
-        self.format.setToolTip("Format of the outputs: each input's own, or one for all")
+        self.format.setToolTip("Format of the outputs: each input's own (camera RAW: 16-bit "
+                               "TIFF, HEIC: JPEG), or one for all")
         self.overwrite = QCheckBox("Replace existing outputs")
         self.overwrite.setToolTip("Replace outputs that Lowlight Studio wrote before (else "
                                   "they are skipped); originals are never replaced")
@@ -218,6 +224,15 @@ class BatchPanel(QWidget):
         for name in names:
             self.preset.addItem(f"Preset: {name}", name)
         self.preset.setCurrentIndex(max(0, self.preset.findData(chosen)))
+        self.show_settings()
+
+    def show_settings(self) -> None:
+        """Say what the chosen settings are (the Photo tab's may have moved, a preset may
+        have gone)."""
+        try:
+            self.applied.setText(settings_in_words(self.chosen_settings()))
+        except (PresetError, ValueError) as exc:
+            self.applied.setText(str(exc))
 
     def chosen_settings(self) -> EnhanceSettings:
         """The preset chosen, or the Photo tab's settings; PresetError if it has gone."""
@@ -260,7 +275,8 @@ class BatchPanel(QWidget):
         for row, item in enumerate(self.items):
             self.table.setItem(row, 0, QTableWidgetItem(str(item.relative)))
             self.table.item(row, 0).setToolTip(str(item.source))
-            self._set_status(row, "queued", "")
+            # what cannot be read is named now, before Start (discovery's skip or failure)
+            self._set_status(row, item.status or "queued", item.reason)
         self.progress.setRange(0, max(1, len(self.items)))
         self.progress.setValue(0)
 

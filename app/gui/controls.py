@@ -92,6 +92,19 @@ class _LookSlider(QWidget):
             w.blockSignals(False)
 
 
+def settings_in_words(s: EnhanceSettings) -> str:
+    """The settings under the Photo tab's own labels, for the Batch tab."""
+    exposure = "Auto" if s.exposure == AUTO else f"{float(s.exposure):.2f}"
+    denoise = ("Auto" if s.denoise == AUTO else
+               "off" if float(s.denoise) == 0 else f"{float(s.denoise):.2f}")
+    detail = next((label for label, scale in QUALITY_CHOICES if scale == s.scale),
+                  f"1/{s.scale}")
+    look = "".join(f" \u00b7 {name.capitalize()} {getattr(s, name):+.2f}" for name in LOOK_NAMES
+                   if getattr(s, name))
+    return (f"Exposure {exposure} \u00b7 Strength {s.iterations} \u00b7 Denoise {denoise} "
+            f"\u00b7 Map detail {detail}{look}")
+
+
 class _AutoNumber(QWidget):
     """An "Auto" check box beside a slider and a spin box that stand for one number; the
     number is greyed out while Auto is on."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
-from app.core import format_for_path, write_image
+from app.core import format_for_path, keep_suffix, write_image
 from app.gui.video_bar import ExportDialog, VideoExportWorker
 from app.gui.workers import FULL, WRITING, Reply
 
@@ -59,6 +59,8 @@ class ExportMixin:
         suffix = self.path.suffix.lower()
         if self.video_path is not None and suffix not in VIDEO_OUTPUTS:
             suffix = ".mp4"
+        elif self.video_path is None:
+            suffix = keep_suffix(suffix)  # RAW -> 16-bit TIFF, HEIC -> JPEG
         return self.path.with_name(f"{self.path.stem}_enhanced{suffix}")
 
     def ask_overwrite(self, target: Path) -> str:

@@ -29,6 +29,8 @@ LICENCES = [
     ("PyTorch (training, optional)", "BSD 3-clause"), ("Numba", "BSD 2-clause"),
     ("Pillow", "MIT-CMU (HPND)"), ("PyAV", "BSD 3-clause"),
     ("FFmpeg (in PyAV's wheels)", "LGPL 2.1+ / GPL 2+ with x264 and x265"),
+    ("rawpy", "MIT"), ("LibRaw (in rawpy's wheels)", "LGPL 2.1 / CDDL 1.0"),
+    ("pillow-heif", "BSD 3-clause; its wheels: GPL 2 (libheif, libde265: LGPL 3; x265: GPL 2)"),
     ("QtAwesome", "MIT; Font Awesome Free icons: CC BY 4.0, font: SIL OFL 1.1"),
     ("tqdm", "MPL 2.0 / MIT"),
 ]

@@ -95,6 +95,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self._refresh_recent()
         self._build_layout()
         self.presets.presets_changed.connect(self.batch.refresh_presets)
+        self.controls.changed.connect(lambda _s: self.batch.show_settings())
         screen.place(self, self.store.value("geometry"))
         self._update_status()
         QTimer.singleShot(0, self.focus_image)

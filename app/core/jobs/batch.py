@@ -12,7 +12,6 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict
 from pathlib import Path
 
 from app.core.engine.heatmap import heatmap_image
@@ -143,8 +142,12 @@ def cancelled_outcome(plan: Plan, control: BatchControl) -> Outcome:
 
 
 def new_report(backend: str, s: EnhanceSettings, output: OutputOptions) -> BatchReport:
-    return BatchReport(backend=backend, settings={**asdict(s), "video_codec": output.video.codec,
-                                                  "video_crf": output.video.quality})
+    """The report's settings carry the window's and the CLI's names (strength, map_detail;
+    not the engine's iterations and scale) and the output choices they go with."""
+    return BatchReport(backend=backend, settings={
+        **s.by_name(), "format": output.format, "quality": output.quality,
+        "pattern": output.pattern, "video_codec": output.video.codec,
+        "video_crf": output.video.quality})
 
 
 def save_report(report: BatchReport, output: OutputOptions) -> None:

@@ -2,9 +2,11 @@
 folders and files, and the output naming rules.
 
 Discovery never drops a problem silently: an unreadable folder, a broken link or symlink loop,
-a camera RAW/HEIC file, or a named file that is no photo becomes an item with a status
-("failed" or "skipped") and a reason, which the batch reports as it is. Hidden and system files
-met while walking a folder are left out; a file named explicitly is never left out.
+a camera format this install cannot read (a Sigma X3F; RAW without rawpy, HEIC without
+pillow-heif), a camera file whose first bytes are of another kind, or a named file that is no
+photo becomes an item with a status ("failed" or "skipped") and a reason, known before the
+batch starts, which the batch reports as it is. Hidden and system files met while walking a
+folder are left out; a file named explicitly is never left out.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from app.core.media.camera_formats import cannot_read, content_problem, keep_suffix
 from app.core.media.images import DEFAULT_MAX_MEGAPIXELS, FORMAT_SUFFIX, IMAGE_SUFFIXES
 from app.core.media.metadata import has_output_mark
 from app.core.media.tempfiles import is_temp_name
@@ -26,9 +29,6 @@ SKIPPED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm", ".mts", ".ts"}
 VIDEO_OUTPUT_SUFFIXES = {".mp4", ".mov", ".mkv", ".m4v"}
 MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
-RAW_SUFFIXES = {".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".dng", ".raf", ".orf",
-                ".rw2", ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".heic", ".heif", ".hif"}
-RAW_REASON = "camera RAW/HEIC not supported yet"
 QUALITY_RANGE = (1, 100)
 
 
@@ -131,10 +131,10 @@ def discover(inputs: Iterable[str | os.PathLike], recursive: bool = True,
                 suffix = p.suffix.lower()
                 if is_junk(name) or is_temp_name(name):
                     continue
-                if suffix in RAW_SUFFIXES:
-                    add(BatchItem(p, p.relative_to(root), "skipped", RAW_REASON))
+                if why := cannot_read(suffix):
+                    add(BatchItem(p, p.relative_to(root), "skipped", why))
                 elif suffix in MEDIA_SUFFIXES:
-                    problem = _stat_problem(p)
+                    problem = _stat_problem(p) or content_problem(p)
                     if problem:
                         add(BatchItem(p, p.relative_to(root), "failed", problem))
                     elif not (check_marks and _is_own_output(p)):
@@ -149,8 +149,10 @@ def _named_file(path: Path) -> BatchItem:
     if problem:
         return BatchItem(path, rel, "failed", problem)
     suffix = path.suffix.lower()
-    if suffix in RAW_SUFFIXES:
-        return BatchItem(path, rel, "skipped", RAW_REASON)
+    if why := cannot_read(suffix):
+        return BatchItem(path, rel, "skipped", why)
+    if problem := content_problem(path):
+        return BatchItem(path, rel, "failed", problem)
     if suffix not in MEDIA_SUFFIXES:
         what = "a system file" if is_junk(path.name) else "not a photo or video"
         return BatchItem(path, rel, "skipped",
@@ -220,5 +222,7 @@ class OutputOptions:
             suffix = suffix if suffix in VIDEO_OUTPUT_SUFFIXES else ".mp4"
         elif self.format != "keep":
             suffix = FORMAT_SUFFIX[self.format]
+        else:  # RAW -> 16-bit TIFF, HEIC -> JPEG (camera_formats.py says why)
+            suffix = keep_suffix(suffix)
         name = pattern_name(self.pattern, item.source.stem) + suffix
         return Path(self.folder) / item.relative.parent / name

@@ -19,6 +19,12 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from app.core.media.camera_formats import (
+    CAMERA_SUFFIXES,
+    cannot_read,
+    is_raw,
+    register_heif,
+)
 from app.core.media.metadata import (
     add_png_metadata,
     encode_tiff,
@@ -27,9 +33,10 @@ from app.core.media.metadata import (
     real_exif,
     tagged_exif,
 )
+from app.core.media.raw import RawReadError, decode_raw
 from app.core.media.tempfiles import TempFile
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"} | CAMERA_SUFFIXES
 FORMAT_SUFFIX = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp", "bmp": ".bmp"}
 _SUFFIX_FORMAT = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff",
                   ".tiff": "tiff", ".webp": "webp", ".bmp": "bmp"}
@@ -38,6 +45,7 @@ _SUFFIX_FORMAT = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff"
 DEFAULT_MAX_MEGAPIXELS = 200
 Image.MAX_IMAGE_PIXELS = None
 _PILLOW_PHOTOMETRIC = {3, 5, 6, 8, 9, 10}  # palette, CMYK, YCbCr, Lab: OpenCV gets these wrong
+register_heif()  # HEIC/HEIF through Pillow (OpenCV cannot), when pillow-heif is installed
 
 
 class ImageReadError(ValueError):
@@ -151,15 +159,28 @@ def read_image(path: str | os.PathLike,
                ) -> tuple[np.ndarray, ImageMeta]:
     """Decode a photo; one over ``max_pixels`` (None: no limit) is refused from its header."""
     path = Path(path)
+    if why := cannot_read(path.suffix):  # a camera format this install has no reader for
+        raise ImageReadError(f"{path.name}: {why}")
+    raw = is_raw(path.suffix)  # LibRaw's: Pillow and OpenCV would misread a RAW as a TIFF
     try:
-        if max_pixels:  # before reading the whole file, let alone decoding it
+        if max_pixels and not raw:  # before reading the whole file, let alone decoding it
             _read_header(path, path.name, max_pixels)
         data = path.read_bytes()
     except IsADirectoryError:
         raise ImageReadError(f"{path.name}: is a folder, not an image") from None
     except OSError as exc:
         raise ImageReadError(f"{path.name}: cannot read ({exc.strerror or exc})") from None
+    if raw:
+        return _develop_raw(data, path.name, max_pixels)
     return decode_image(data, path.name, max_pixels)
+
+
+def _develop_raw(data: bytes, name: str, max_pixels: int | None) -> tuple[np.ndarray, ImageMeta]:
+    try:
+        pixels, exif = decode_raw(data, lambda w, h: check_size(w, h, name, max_pixels))
+    except RawReadError as exc:
+        raise ImageReadError(f"{name}: {exc}") from None
+    return pixels, ImageMeta("raw", exif, None)
 
 
 def to_uint8(pixels: np.ndarray) -> np.ndarray:

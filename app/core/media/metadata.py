@@ -34,7 +34,11 @@ _IFD0_KEEP = {11, 270, 271, 272, 274, 282, 283, 296, 305, 306, 315, 318, 319, 33
 
 def real_exif(im: Image.Image) -> tuple[bytes | None, int]:
     """(EXIF worth copying, orientation reset to 1; the orientation it had) of an open image."""
-    exif = im.getexif()
+    return kept_exif(im.getexif())
+
+
+def kept_exif(exif: Image.Exif) -> tuple[bytes | None, int]:
+    """:func:`real_exif` of EXIF read some other way (a camera RAW's own IFDs)."""
     orientation = int(exif.get(_ORIENTATION, 1) or 1)
     kept = Image.Exif()
     for tag in exif:
