@@ -1,7 +1,7 @@
 """Measure the default pipeline against the plain SGZ path on the development photos.
 
     python build_scripts/evaluate.py [--data ../shared/data/dev] [--json FILE] [--limit N]
-                                     [--no-niqe] [--sheet out.png]
+                                     [--no-niqe] [--pairs-only]
 
 Three parts, every number for the app's default settings (Auto exposure, strength 8, Auto
 denoise) and for the plain SGZ path (the shipped net at alpha 0.6, x_r upsampled bilinearly,
@@ -15,6 +15,12 @@ eight per-channel recurrences: what the engine did before the natural pipeline):
    0.35) darkened 5-20x in linear light, with Poisson-Gaussian sensor noise, 8-bit rounding
    and JPEG at quality 75-95; PSNR and SSIM of both paths against the original.
 3. Do no harm: the well-exposed photos themselves at the default; PSNR against themselves.
+4. Real pairs (../shared/data/pairs: a dark shot and a well-exposed shot of the same scene),
+   per source: PSNR, SSIM, brightness error, black point, detail kept, LOE, both paths.
+5. Backlit and high-contrast dev photos (brightest 5% of luma over 150, darkest quarter
+   under 40): stops gained by the darkest quarter and by the brightest 5%, clipping, LOE.
+6. Night photos with lamps (NIGHT_WITH_LAMPS): explicit exposures 0.3-0.7, the mean
+   brightness reached and whether it rises with the target.
 
 Photos over 1 megapixel are measured at 1 megapixel (NIQE is slow in numpy).
 """
@@ -36,6 +42,11 @@ from app.core import Enhancer, read_image  # noqa: E402
 from app.core.media.images import IMAGE_SUFFIXES  # noqa: E402
 
 WELL_EXPOSED = 0.35
+PAIR_SOURCES = ("lol_v1_our485", "lol_v2_real_test", "sice_part1_zerodcepp")
+NIGHT_WITH_LAMPS = ("dicm/01.jpg", "dicm/03.jpg", "dicm/17.jpg", "dicm/21.jpg", "dicm/27.jpg",
+                    "dicm/29.jpg", "fusion/low20.jpg", "sci/difficult/1482.png",
+                    "sci/difficult/645.png", "sci/medium/3020.jpg")
+TARGETS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 def load(path: Path) -> np.ndarray:
@@ -94,12 +105,79 @@ def mean_of(rows: list[dict], key: str) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
+def real_pairs(root: Path, iqa, app, plain) -> dict:
+    """Part 4: per source, the means (brightness error: the median too) of both paths."""
+    out = {}
+    for source in PAIR_SOURCES:
+        rows = {"app": [], "plain": []}
+        for low in sorted((root / source / "low").iterdir()):
+            dark, ref = iqa.read_rgb(low), iqa.read_rgb(root / source / "high" / low.name)
+            for tag, result in (("app", app.enhance(dark).image), ("plain", plain(dark))):
+                row = iqa.against_reference(result, ref)
+                row["loe"] = iqa.loe(dark, result)
+                rows[tag].append(row)
+        for tag, found in rows.items():
+            summary = {k: mean_of(found, k) for k in found[0]}
+            summary["brightness_error_median"] = float(np.median(
+                [r["brightness_error"] for r in found]))
+            out[f"{source}_{tag}"] = summary
+        a, p = out[f"{source}_app"], out[f"{source}_plain"]
+        print(f"{source}: app PSNR {a['psnr']:.2f} SSIM {a['ssim']:.3f} brightness error "
+              f"(median) {a['brightness_error_median']:+.3f} black point {a['black_point']:+.3f} "
+              f"detail {a['detail_kept']:.2f} LOE {a['loe']:.0f} | plain PSNR {p['psnr']:.2f} "
+              f"SSIM {p['ssim']:.3f} LOE {p['loe']:.0f}", flush=True)
+    return out
+
+
+def backlit(files: list[Path], data: Path, iqa, app, plain) -> dict:
+    """Part 5: stops gained by the darkest quarter and the brightest 5%, both paths."""
+    rows = []
+    for f in files:
+        img = load(f)
+        y = iqa.luma(img).astype(np.float64)
+        dark = y[y <= np.percentile(y, 25)].mean()
+        if y[y >= np.percentile(y, 95)].mean() <= 150 or dark >= 40:
+            continue
+        row = {"file": str(f.relative_to(data))}
+        for tag, out in (("app", app.enhance(img).image), ("plain", plain(img))):
+            shadow, highlight = iqa.shadow_lift(img, out)
+            row.update({f"{tag}_shadow_lift": shadow, f"{tag}_highlight_lift": highlight,
+                        f"{tag}_clipped_more": iqa.clipped(out) - iqa.clipped(img),
+                        f"{tag}_loe": iqa.loe(img, out)})
+        rows.append(row)
+    summary = {k: mean_of(rows, k) for k in rows[0] if k != "file"} if rows else {}
+    summary["photos"] = len(rows)
+    summary["app_shadow_under_half_stop"] = sum(r["app_shadow_lift"] < 0.5 for r in rows)
+    print("backlit:", json.dumps(summary), flush=True)
+    return {"summary": summary, "photos": rows}
+
+
+def night_targets(data: Path, iqa, app) -> dict:
+    """Part 6: explicit exposures on night photos with lamps."""
+    rows, errors = [], []
+    for name in NIGHT_WITH_LAMPS:
+        img = load(data / name)
+        reached = [iqa.brightness(app.enhance(img, exposure=t).image) for t in TARGETS]
+        errors += [abs(r - t) for r, t in zip(reached, TARGETS)]
+        rows.append({"file": name, "reached": reached,
+                     "rising": bool(np.all(np.diff(reached) > 0)),
+                     "falling": bool(np.any(np.diff(reached) < -0.005))})
+        print(f"night {name}: " + " ".join(f"{r:.2f}" for r in reached), flush=True)
+    summary = {"mean_abs_error": float(np.mean(errors)),
+               "rising": sum(r["rising"] for r in rows), "falling": sum(r["falling"] for r in rows),
+               "photos": len(rows)}
+    print("night:", json.dumps(summary), flush=True)
+    return {"summary": summary, "photos": rows}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "dev")
     p.add_argument("--json", type=Path, default=ROOT / "model_weights" / "eval_dev.json")
     p.add_argument("--limit", type=int, default=0, help="every Nth photo only (quick runs)")
     p.add_argument("--no-niqe", action="store_true")
+    p.add_argument("--pairs-only", action="store_true",
+                   help="parts 4-6 only (real pairs, backlit, night targets)")
     args = p.parse_args()
     sys.path.insert(0, str(args.data.parent.parent / "tools"))
     import iqa  # type: ignore  # ../shared/tools/iqa.py
@@ -109,6 +187,12 @@ def main() -> int:
     if args.limit:
         files = files[::args.limit]
     rng = np.random.default_rng(2026)
+    measured = {"real_pairs": real_pairs(args.data.parent / "pairs", iqa, app, plain),
+                "backlit": backlit(files, args.data, iqa, app, plain),
+                "night_targets": night_targets(args.data, iqa, app)}
+    if args.pairs_only:
+        args.json.write_text(json.dumps(measured, indent=1))
+        return 0
     real, pairs, untouched = [], [], []
     for i, f in enumerate(files):
         img = load(f)
@@ -155,8 +239,8 @@ def main() -> int:
     summary["do_no_harm_psnr_mean"] = mean_of(untouched, "psnr")
     summary["do_no_harm_psnr_min"] = min((u["psnr"] for u in untouched), default=float("nan"))
     print(json.dumps(summary, indent=1))
-    args.json.write_text(json.dumps({"summary": summary, "photos": real, "pairs": pairs,
-                                     "do_no_harm": untouched}, indent=1))
+    args.json.write_text(json.dumps({"summary": summary, **measured, "photos": real,
+                                     "pairs": pairs, "do_no_harm": untouched}, indent=1))
     return 0
 
 

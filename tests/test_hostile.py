@@ -192,8 +192,9 @@ def test_tiff_colour_models_come_out_readable_and_in_the_right_colours(tmp_path,
         assert [int(np.argmax(b[:3])) for b in bars[:3]] == [0, 1, 2], (kind, bars)
         if reference is None:
             reference = bars
-        # same colours as the plain RGB file's output (palette: 16 colours, JPEG: lossy)
-        assert np.abs(bars - reference).max() < 8, (kind, bars, reference)
+        # same colours as the plain RGB file's output (palette: 16 colours, JPEG: lossy, and
+        # its loss brightened with the rest)
+        assert np.abs(bars - reference).max() < 10, (kind, bars, reference)
 
 
 # ---- 7: failures and skips are named ------------------------------------------------------

@@ -74,9 +74,9 @@ def test_a_step_edge_has_no_halo_or_overshoot(engine):
     # no dark rim or glow: the dark side stays flat right up to the edge, the bright side
     # too (within 3% of its level; a gain that followed a blurred illumination overshot by
     # 17 levels here)
-    # (within 7 levels of 51: the factor map, at 1/12 of the size, blends the two sides'
-    # lift over its last few pixels before the edge)
-    assert np.abs(profile[100:119] - dark).max() < 7, profile[95:125]
+    # (within 8 levels of 60: the base the gain follows is blurred over the last 2-3 pixels
+    # before the edge, and the local curve's gain falls faster with it than a global gain)
+    assert np.abs(profile[100:119] - dark).max() < 8, profile[95:125]
     # (within 5%: the local curve lifts the lower illumination next to the edge a little
     # more; it was 3% when the exposure was mostly a global gain)
     assert np.abs(profile[121:140] - bright).max() < 0.05 * bright, profile[115:145]
@@ -97,16 +97,18 @@ def test_a_well_exposed_photo_comes_back_nearly_untouched(engine):
 def test_near_black_noise_is_not_lifted_to_grey(engine):
     img = noisy(np.full((200, 200, 3), 2.0), 1.5)
     out = engine.enhance(img).image
-    assert out.mean() < 30, out.mean()
+    # (Auto's noise budget is 20 levels since it was calibrated on real pairs: the photo
+    # stays dark grey, 32 of 255; it came to 28 with the budget of 9)
+    assert out.mean() < 36, out.mean()
 
 
 def test_an_explicit_exposure_lands_on_target_where_reachable(engine, dark_photo):
     for target in (0.25, 0.3, 0.35):
         out = engine.enhance(dark_photo, exposure=target).image
         assert abs(out.mean() / 255 - target) < 0.05, (target, out.mean() / 255)
-    # beyond what the lit window allows without blowing it out, it stops short
+    # a bright target is reached by lifting the room, not by blowing out the lit window
     out = engine.enhance(dark_photo, exposure=0.8).image
-    assert 0.35 < out.mean() / 255 < 0.8
+    assert abs(out.mean() / 255 - 0.8) < 0.05
     assert (out.max(axis=2) >= 254).mean() < 0.03
 
 

@@ -183,13 +183,17 @@ def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: floa
                 np.float32(1 / (DEBAND_STOPS[1] - DEBAND_STOPS[0])), 0, 1) *
         np.float32(min(1.0, denoise)))
     luma = smooth + (v - smooth) * _detail_kept(v - smooth, shrink, sigma)
-    mix = np.maximum(np.clip(lg * np.float32(1 / CHROMA_STOPS), 0, 1),
-                     np.clip(1 - coarse / np.float32(BLACK_SIGMAS * sigma), 0, 1))
+    trust = colour_trust(coarse)
+    # a pixel takes the region's colour as it is brightened, and wholly where its own
+    # colour is noise or rounding (within a few sigmas of black, or under BLACK_COLOUR)
+    mix = np.maximum(np.maximum(np.clip(lg * np.float32(1 / CHROMA_STOPS), 0, 1),
+                                np.clip(1 - coarse / np.float32(BLACK_SIGMAS * sigma), 0, 1)),
+                     np.float32(1.0) - trust)
     mix *= np.float32(min(1.0, denoise))
     cm = band.colour.full()
     region = np.maximum(cm[:, :, 0:3] * base[:, :, None] + cm[:, :, 3:6], 0.0)
     neutral = region.mean(axis=2, keepdims=True)
-    region = neutral + (region - neutral) * colour_trust(coarse)[:, :, None]
+    region = neutral + (region - neutral) * trust[:, :, None]
     # the region's colour plus this pixel's (denoised) detail, spread in that colour
     peak = np.maximum(np.maximum(region[:, :, 0], region[:, :, 1]), region[:, :, 2])
     level = _region_level(peak, base, sigma)
@@ -334,16 +338,16 @@ if available:
                 sm = bb + min(max(ll - bb, -reach), reach) * ws
                 dd = vv - sm
                 lum = sm + dd * (one - shrink * noise2 / (dd * dd + noise2))
-                mix = max(min(max(lg * np.float32(1 / CHROMA_STOPS), zero), one),
-                          min(max(one - ll * black, zero), one)) * chroma_k
+                trust = min(max((ll - np.float32(BLACK_COLOUR[0])) *
+                                np.float32(1 / (BLACK_COLOUR[1] - BLACK_COLOUR[0])), zero), one)
+                mix = max(max(min(max(lg * np.float32(1 / CHROMA_STOPS), zero), one),
+                              min(max(one - ll * black, zero), one)), one - trust) * chroma_k
                 q0 = max((ca0[x] + (ca1[x] - ca0[x]) * kt) * bb + cd0[x] + (cd1[x] - cd0[x]) * kt,
                          zero)
                 q1 = max((cb0[x] + (cb1[x] - cb0[x]) * kt) * bb + ce0[x] + (ce1[x] - ce0[x]) * kt,
                          zero)
                 q2 = max((cc0[x] + (cc1[x] - cc0[x]) * kt) * bb + cf0[x] + (cf1[x] - cf0[x]) * kt,
                          zero)
-                trust = min(max((ll - np.float32(BLACK_COLOUR[0])) *
-                                np.float32(1 / (BLACK_COLOUR[1] - BLACK_COLOUR[0])), zero), one)
                 neutral = (q0 + q1 + q2) * np.float32(1 / 3)
                 q0 = neutral + (q0 - neutral) * trust
                 q1 = neutral + (q1 - neutral) * trust
