@@ -16,7 +16,6 @@ first-run cost are measured in fresh subprocesses.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import statistics
@@ -75,7 +74,6 @@ def time_alternating(fns: dict, runs: int, warmup: int = 3) -> dict[str, float]:
 
 def speed(runs: int) -> list[dict]:
     from app.core import Enhancer
-    from app.core.engine.enhancer import ANALYSES_KEPT
     from app.core.media.images import decode_image, encode_image
 
     ref = ReferenceSGZ()
@@ -102,13 +100,10 @@ def speed(runs: int) -> list[dict]:
             _, meta = decode_image(jpeg)
             encode_image(bright, "jpeg", 95, meta)
 
-        # the engine keeps the analysis of its last photos (a live preview re-plans the
-        # same pixels): each timed call gets a buffer it has not seen lately, as a new photo
-        fresh = [img.copy() for _ in range(ANALYSES_KEPT + 1)]
-        new_for_engine, new_for_numpy = itertools.cycle(fresh), itertools.cycle(fresh)
+        # the engine keeps nothing between calls: each is a new photo's whole work
         t = time_alternating({"reference": lambda img=img: ref(img),
-                              "engine": lambda c=new_for_engine: engine.enhance(next(c)),
-                              "numpy": lambda c=new_for_numpy: frozen.enhance(next(c)),
+                              "engine": lambda img=img: engine.enhance(img),
+                              "numpy": lambda img=img: frozen.enhance(img),
                               "end_to_end": end_to_end, "io_floor": floor,
                               "free_engine": free_engine}, runs)
         rows.append({"size": f"{w}x{h}", "backend": engine.backend_name,

@@ -264,7 +264,10 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         """The photo's (or video frame's) two small copies. The plan looks at a copy of fixed
         size, so the preview decides the same at any window size; the displayed copy is
         only as big as the view shows the photo (rendering it is most of a slider move)."""
+        # read-only from here: the engine thread holds each array's analysis by identity
+        image.setflags(write=False)
         self.plan_source = preview_of(image)
+        self.plan_source.setflags(write=False)
         self.preview_side = self.sizer.wanted() or PREVIEW_MAX_SIDE
         self.preview = preview_of(self.plan_source, self.preview_side)
 

@@ -86,7 +86,10 @@ class EngineWorker(QObject):
         self._pending: dict[str, Request] = {}  # the newest request of each kind
         self._running: Request | None = None
         self._plan_cache: tuple[np.ndarray, EnhanceSettings, object] | None = None
-        self._noise_cache: dict[str, tuple[np.ndarray, float]] = {}  # role -> (array, noise)
+        # role -> (array, its noise or analysis): the window's arrays are never changed in
+        # place (a new photo is a new array), so holding the value per array is safe
+        self._noise_cache: dict[str, tuple[np.ndarray, float]] = {}
+        self._analysis_cache: dict[str, tuple[np.ndarray, object]] = {}
 
     def post(self, request: Request) -> None:
         """Called from the GUI thread: replace whatever of the same kind was waiting; a new
@@ -129,7 +132,8 @@ class EngineWorker(QObject):
         if cached is not None and cached[0] is image and cached[1] == settings:
             return cached[2]
         self._plan_cache = None  # let the old photo go before planning the new one
-        plan = self._engine().plan_image(image, settings)
+        plan = self._engine().plan_image(image, settings,
+                                         analysis=self._analysis_of("photo", image))
         self._plan_cache = (image, settings, plan)
         return plan
 
@@ -143,13 +147,23 @@ class EngineWorker(QObject):
             self._noise_cache[role] = cached = (pixels, self._engine().noise_of(pixels))
         return cached[1]
 
+    def _analysis_of(self, role: str, image: np.ndarray):
+        """The engine's analysis of an image (noise, samples, colour model), found once while
+        the same array comes back in this ``role`` ("photo": the full photo the 100% view and
+        the save plan; "preview": the fixed-size copy every slider move re-plans)."""
+        cached = self._analysis_cache.get(role)
+        if cached is None or cached[0] is not image:
+            self._analysis_cache[role] = cached = (image, self._engine().analyse_image(image))
+        return cached[1]
+
     def _preview(self, req: Request, on_progress) -> tuple[np.ndarray, object]:
         """Plan the fixed-size copy; render the plan on the displayed copy, denoising for
         that copy's own noise (it is smaller, so less noisy; the old preview, rendered on
         the copy it measured, did the same)."""
         engine = self._engine()
         photo_noise = None if req.original is None else self._noise_of("photo", req.original)
-        plan = engine.plan_image(req.image, req.settings, noise=photo_noise)
+        plan = engine.plan_image(req.image, req.settings, noise=photo_noise,
+                                 analysis=self._analysis_of("preview", req.image))
         pixels = req.image if req.shown is None else req.shown
         if pixels is not req.image:
             plan = replace(plan, sigma=self._noise_of("shown", pixels))

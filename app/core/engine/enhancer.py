@@ -7,9 +7,7 @@ same shape and type.
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -36,19 +34,6 @@ class EnhanceResult:
     def gain_small(self) -> np.ndarray:
         """The brightening applied, in stops (log2 of the gain), at the map's resolution."""
         return self.plan.gain_small
-
-
-ANALYSES_KEPT = 2  # photos whose analysis (noise, colour model) is kept for re-planning
-
-
-def _fingerprint(rgb: np.ndarray) -> tuple:
-    """Identity of a photo's pixels: its buffer, shape and a hash of ~4k sampled pixels (a
-    buffer reused for another photo, or edited in place, changes the samples)."""
-    h, w = rgb.shape[:2]
-    step = max(1, int((h * w / 4096) ** 0.5))
-    sample = np.ascontiguousarray(rgb[::step, ::step])
-    return (rgb.__array_interface__["data"][0], rgb.shape, rgb.dtype.str,
-            hashlib.blake2b(sample.tobytes(), digest_size=16).digest())
 
 
 def _split_channels(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -88,8 +73,6 @@ class Enhancer:
         self.threads = threads
         self.efe = make_backend(self.weights, backend, threads)
         self.use_numba = use_numba and compose.available
-        self._cache: list[tuple] = []  # (fingerprint, analysis) of the last photos
-        self._cache_lock = threading.Lock()
         if self.use_numba:
             compose.warm_up()
             yuv_frame.warm_up()
@@ -99,54 +82,45 @@ class Enhancer:
         stage = "numba" if self.use_numba else "numpy"
         return f"{self.efe.name} + {stage}"
 
+    def analyse(self, rgb: np.ndarray, threads: int | None = None) -> pipeline.Analysis:
+        """What depends on the RGB photo alone (noise, exposure samples, colour model): a
+        value. Whoever plans the same photo again (a live preview on every slider move)
+        keeps it and passes it to :meth:`plan`; the engine keeps nothing, so a result never
+        depends on what ran before."""
+        if self._cores(threads) > 1:
+            # the noise beside the colour model's reduced copy (independent parts)
+            m, copy = parallel.run_all([lambda: pipeline.measure(rgb),
+                                        lambda: pipeline.colour_copy(rgb)])
+        else:
+            m, copy = pipeline.measure(rgb), pipeline.colour_copy(rgb)
+        return pipeline.Analysis(m, pipeline.colour_model(copy, m.sigma))
+
     def plan(self, rgb: np.ndarray, settings: EnhanceSettings, threads: int | None = None,
-             noise: float | None = None) -> pipeline.Plan:
+             noise: float | None = None, analysis: pipeline.Analysis | None = None
+             ) -> pipeline.Plan:
         """Look at the whole RGB photo once: exposure, factor map, colour (see pipeline).
         ``noise``: when ``rgb`` is a reduced copy, the full-size photo's noise, so Auto caps
-        the gain as it would for the photo itself (a reduced copy is less noisy)."""
+        the gain as it would for the photo itself (a reduced copy is less noisy).
+        ``analysis``: this photo's :meth:`analyse`, when the caller kept it."""
         h, w = rgb.shape[:2]
         small = resample.downscale(rgb, *resample.low_res_size(h, w, settings.scale),
                                    resample.pixel_max(rgb.dtype))
-        key = _fingerprint(rgb)
-        cached = self._cached(key)
-        parallel_parts = self._cores(threads) > 1
-        if cached is None and parallel_parts:
-            # a new photo on several cores: its independent parts side by side (the noise
-            # beside the colour model's copy; the net beside the colour model's fit)
+        if analysis is None and self._cores(threads) > 1:
+            # a new photo on several cores: the net beside the colour model's fit (the net
+            # needs the target, which needs the noise: measured first)
             m, copy = parallel.run_all([lambda: pipeline.measure(rgb),
                                         lambda: pipeline.colour_copy(rgb)])
             target, fade = pipeline.choose_target(settings, m, noise)
             x_r, colour = parallel.run_all([
                 lambda: self.efe.factor(small, pipeline.net_exposure(target), 1),
                 lambda: pipeline.colour_model(copy, m.sigma)])
-            self._keep(key, (m, colour))
+            analysis = pipeline.Analysis(m, colour)
         else:
-            m, colour = cached or self._analysis(rgb, key)
-            target, fade = pipeline.choose_target(settings, m, noise)
+            analysis = analysis or self.analyse(rgb, 1)
+            target, fade = pipeline.choose_target(settings, analysis.measure, noise)
             x_r = self.efe.factor(small, pipeline.net_exposure(target), threads)
-        return pipeline.make_plan(colour, small, x_r, m, target, fade, settings)
-
-    def _analysis(self, rgb: np.ndarray, key: tuple) -> tuple[pipeline.Measure, np.ndarray]:
-        """What depends on the photo alone (noise, samples, colour model)."""
-        m = pipeline.measure(rgb)
-        found = (m, pipeline.neighbourhood_colour(rgb, m.sigma))
-        self._keep(key, found)
-        return found
-
-    def _cached(self, key: tuple):
-        """The analysis of a photo seen lately: a live preview re-plans the same pixels on
-        every slider move."""
-        with self._cache_lock:
-            for cached_key, cached in self._cache:
-                if cached_key == key:
-                    return cached
-        return None
-
-    def _keep(self, key: tuple, analysis) -> None:
-        with self._cache_lock:
-            # two photos: the window's preview copy and the full photo its 100% view and
-            # save render take turns
-            self._cache = [(key, analysis), *self._cache[:ANALYSES_KEPT - 1]]
+        return pipeline.make_plan(analysis.colour, small, x_r, analysis.measure, target, fade,
+                                  settings)
 
     def render(self, rgb: np.ndarray, plan: pipeline.Plan,
                progress: Callable[[float], None] | None = None, threads: int | None = None
@@ -178,9 +152,15 @@ class Enhancer:
 
     # ---- one plan, any rows: the window's 100% view and its save share a plan -------------
     def plan_image(self, image: np.ndarray, settings: EnhanceSettings,
-                   threads: int | None = None, noise: float | None = None) -> pipeline.Plan:
+                   threads: int | None = None, noise: float | None = None,
+                   analysis: pipeline.Analysis | None = None) -> pipeline.Plan:
         """:meth:`plan` for any gray, RGB or RGBA image, with the settings validated."""
-        return self.plan(_split_channels(image)[0], settings.validated(), threads, noise)
+        return self.plan(_split_channels(image)[0], settings.validated(), threads, noise,
+                         analysis)
+
+    def analyse_image(self, image: np.ndarray) -> pipeline.Analysis:
+        """:meth:`analyse` for any gray, RGB or RGBA image."""
+        return self.analyse(_split_channels(image)[0])
 
     def render_image(self, image: np.ndarray, plan: pipeline.Plan,
                      progress: Callable[[float], None] | None = None,

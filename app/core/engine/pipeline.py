@@ -50,6 +50,14 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class Analysis:
+    """What depends on the photo alone, found once and held by whoever plans it again."""
+
+    measure: Measure
+    colour: np.ndarray  # the neighbourhood colour model, see neighbourhood_colour
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything decided from the whole photo; :func:`render` applies it to any rows."""
 
