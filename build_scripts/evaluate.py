@@ -43,9 +43,11 @@ from app.core.media.images import IMAGE_SUFFIXES  # noqa: E402
 
 WELL_EXPOSED = 0.35
 PAIR_SOURCES = ("lol_v1_our485", "lol_v2_real_test", "sice_part1_zerodcepp")
-NIGHT_WITH_LAMPS = ("dicm/01.jpg", "dicm/03.jpg", "dicm/17.jpg", "dicm/21.jpg", "dicm/27.jpg",
-                    "dicm/29.jpg", "fusion/low20.jpg", "sci/difficult/1482.png",
-                    "sci/difficult/645.png", "sci/medium/3020.jpg")
+NIGHT_WITH_LAMPS = ("dicm/01.jpg", "dicm/03.jpg", "dicm/06.jpg", "dicm/08.jpg", "dicm/17.jpg",
+                    "dicm/21.jpg", "dicm/25.jpg", "dicm/27.jpg", "dicm/29.jpg",
+                    "fusion/low20.jpg", "sci/difficult/1482.png", "sci/difficult/2015_02243.jpg",
+                    "sci/difficult/234.png", "sci/difficult/372.png", "sci/difficult/645.png",
+                    "sci/medium/3020.jpg")
 TARGETS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 
@@ -178,6 +180,7 @@ def main() -> int:
     p.add_argument("--no-niqe", action="store_true")
     p.add_argument("--pairs-only", action="store_true",
                    help="parts 4-6 only (real pairs, backlit, night targets)")
+    p.add_argument("--night-only", action="store_true", help="part 6 only")
     args = p.parse_args()
     sys.path.insert(0, str(args.data.parent.parent / "tools"))
     import iqa  # type: ignore  # ../shared/tools/iqa.py
@@ -187,6 +190,9 @@ def main() -> int:
     if args.limit:
         files = files[::args.limit]
     rng = np.random.default_rng(2026)
+    if args.night_only:
+        night_targets(args.data, iqa, app)
+        return 0
     measured = {"real_pairs": real_pairs(args.data.parent / "pairs", iqa, app, plain),
                 "backlit": backlit(files, args.data, iqa, app, plain),
                 "night_targets": night_targets(args.data, iqa, app)}

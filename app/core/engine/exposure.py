@@ -61,7 +61,7 @@ AUTO_POWER = 0.15
 # resolution (median 2.4x on the synthetic pairs), so the budget of 6 set on full-resolution
 # estimates held noisy dim photos (sigma 3-5 levels) at 1.2-2x. 9 lifts them to 1.8-3x;
 # near-black and noise-only photos stay dark (sheets: real64/450, real64/126, dicm/27).
-NOISE_BUDGET = 20.0
+NOISE_BUDGET = 25.0
 NOISE_FLOOR = 0.5 / 255  # 8-bit quantisation: no estimate goes below half a level
 SAMPLE_PIXELS = 6_000
 SHADOW_AIM = 0.15  # Auto lifts a photo whose darkest quarter's illumination is under this
