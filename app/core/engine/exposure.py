@@ -141,35 +141,52 @@ class Tone:
 def log_gain(light: np.ndarray, x_r: np.ndarray, tone: Tone) -> np.ndarray:
     """Stops of gain for a pixel of illumination ``light`` and factor ``x_r`` (float32 arrays
     that broadcast), capped at MAX_STOPS either way."""
-    push, stops = tone.push, tone.stops
-    one, tiny = np.float32(1.0), np.float32(1e-4)
-    black = np.float32(tone.black)
-    b = np.maximum(light, tiny)
-    # the floor to black: a toe that takes the floor to black and fades out by TOE_WIDTH
-    # floors above it (subtracting the floor everywhere darkened real shadows too: -0.3 dB
-    # on the real pairs)
-    if tone.black > 0:
-        fade = np.clip((light - black) / (black * np.float32(TOE_WIDTH)), 0.0, 1.0)
-        above = np.maximum(light - black * (one - fade), tiny)
-    else:
-        above = b
-    local = _local_lift(above, x_r, 1.0)
-    # what is below the lights: where the push beyond the net's own strength and the
-    # Shadows control act (SGZ's curve pushed hard flattens what is bright: a lamp shade
-    # would lose its pattern)
-    t = np.clip((above - np.float32(PUSH_FADE[0])) /
-                np.float32(PUSH_FADE[1] - PUSH_FADE[0]), 0.0, 1.0)
-    below = np.float32(1.0) - t * t * (np.float32(3.0) - np.float32(2.0) * t)
-    if push > 1.0:
-        local = local + (_local_lift(above, x_r, push) - local) * below
-    if tone.shadows:
-        local = local * np.exp2(np.float32(tone.shadows) * below)
-    lift = np.float32(tone.exponent) * (np.float32(stops) + local)
-    out = above * np.exp2(np.clip(lift, np.float32(-MAX_STOPS), np.float32(MAX_STOPS)))
-    out = _look(out, tone)
-    out = shoulder(out)
-    total = np.log2(np.maximum(out, np.float32(1e-6)) / b)
-    return np.clip(total, np.float32(-MAX_STOPS), np.float32(MAX_STOPS)) * np.float32(tone.fade)
+    shape = _Shape(light, x_r, tone.black)
+    return shape.log_gain(shape.local(tone.push, tone.shadows), tone)
+
+
+class _Shape:
+    """What the gain of a set of pixels needs that does not depend on the exposure: their
+    illumination above the floor to black and SGZ's local lift (the exposure search
+    evaluates the gain many times for the same pixels)."""
+
+    def __init__(self, light: np.ndarray, x_r: np.ndarray, black: float):
+        one, tiny = np.float32(1.0), np.float32(1e-4)
+        self.x_r = x_r
+        self.light = np.maximum(light, tiny)
+        # the floor to black: a toe that takes the floor to black and fades out by
+        # TOE_WIDTH floors above it (subtracting the floor everywhere darkened real shadows
+        # too: -0.3 dB on the real pairs)
+        if black > 0:
+            b = np.float32(black)
+            fade = np.clip((light - b) / (b * np.float32(TOE_WIDTH)), 0.0, 1.0)
+            self.above = np.maximum(light - b * (one - fade), tiny)
+        else:
+            self.above = self.light
+        self.lift1 = _local_lift(self.above, x_r, 1.0)
+        # what is below the lights: where the push beyond the net's own strength and the
+        # Shadows control act (SGZ's curve pushed hard flattens what is bright: a lamp
+        # shade would lose its pattern)
+        t = np.clip((self.above - np.float32(PUSH_FADE[0])) /
+                    np.float32(PUSH_FADE[1] - PUSH_FADE[0]), 0.0, 1.0)
+        self.below = one - t * t * (np.float32(3.0) - np.float32(2.0) * t)
+
+    def local(self, push: float, shadows: float = 0.0) -> np.ndarray:
+        """The local lift in stops at this push of the curve, with the Shadows control."""
+        local = self.lift1
+        if push > 1.0:
+            local = local + (_local_lift(self.above, self.x_r, push) - local) * self.below
+        if shadows:
+            local = local * np.exp2(np.float32(shadows) * self.below)
+        return local
+
+    def log_gain(self, local: np.ndarray, tone: Tone) -> np.ndarray:
+        lift = np.float32(tone.exponent) * (np.float32(tone.stops) + local)
+        out = self.above * np.exp2(np.clip(lift, np.float32(-MAX_STOPS), np.float32(MAX_STOPS)))
+        out = shoulder(_look(out, tone))
+        total = np.log2(np.maximum(out, np.float32(1e-6)) / self.light)
+        return (np.clip(total, np.float32(-MAX_STOPS), np.float32(MAX_STOPS)) *
+                np.float32(tone.fade))
 
 
 def _local_lift(light: np.ndarray, x_r: np.ndarray, push: float) -> np.ndarray:
@@ -268,9 +285,12 @@ def solve_exposure(samples: Samples, x_r: np.ndarray, target: float, black: floa
     lost = np.float32(EXPLICIT_HIGHLIGHT if explicit else HIGHLIGHT)
     fresh = samples.base < np.float32(HIGHLIGHT)  # not a highlight yet
     count = float(samples.base.size)
+    shape = _Shape(samples.base, x_r, black)
 
-    def after(stops: float, push: float) -> tuple[float, float]:
-        g = np.exp2(log_gain(samples.base, x_r, Tone(stops, push, black=black)))
+    def after(stops: float, push: float, local: np.ndarray | None = None
+              ) -> tuple[float, float]:
+        local = shape.local(push) if local is None else local
+        g = np.exp2(shape.log_gain(local, Tone(stops, push, black=black)))
         blown = np.count_nonzero(fresh & (g * samples.base >= lost)) / count
         return float(np.minimum(g * samples.mean_rgb, 1.0).mean()), blown
 
@@ -284,8 +304,8 @@ def solve_exposure(samples: Samples, x_r: np.ndarray, target: float, black: floa
                 hi = mid
         return lo
 
-    stops = bisect(-MAX_STOPS, 2 * MAX_STOPS, lambda s: after(s, 1.0))
-    mean, _ = after(stops, 1.0)
+    stops = bisect(-MAX_STOPS, 2 * MAX_STOPS, lambda s: after(s, 1.0, shape.lift1))
+    mean, _ = after(stops, 1.0, shape.lift1)
     if mean >= target - TARGET_SLACK:
         return stops, 1.0
     return stops, bisect(1.0, MAX_PUSH, lambda p: after(stops, p),
