@@ -1,22 +1,21 @@
 """Exposure: how bright the result should be, and the per-pixel gain that gets it there.
 
 The gain of a pixel depends on its illumination L (an edge-aware smooth brightness, V = max of
-R, G, B) and the EFE net's factor x_r there (the mean over R, G, B, so colour cannot drift):
-a global exposure in stops, plus LOCAL_SHARE of the lifting SGZ's curve
-``x <- x + x_r (x^2 - x)`` (eight steps) gives L, then a monotone shoulder that rolls the
-exposed illumination off towards white; the strength exponent scales the stops; capped at
-MAX_STOPS. R, G and B are all multiplied by it, so hue and saturation are kept.
+R, G, B) and the EFE net's factor x_r there (the mean over R, G, B, so colour cannot drift),
+through a :class:`Tone`: SGZ's curve ``x <- x + x_r (x^2 - x)`` (eight steps) lifts the dark
+regions and keeps white at white, at full strength; a global exposure in stops under a
+monotone shoulder; where the lights stop the stops short of the target, the curve pushed
+harder in the shadows and mid-tones; a toe that takes the photo's floor to black; the
+strength exponent and the look (shadows, highlights, contrast) on top; capped at MAX_STOPS.
+R, G and B are all multiplied by it, so hue and saturation are kept.
 
-The target: explicit (a mean brightness the user chose), or Auto, chosen by looking at the dev
-photos and by the synthetic pairs of build_scripts/evaluate.py: a photo whose mean brightness
-m is under AUTO_ANCHOR is aimed at anchor * (m / anchor) ** AUTO_POWER (0.02 -> 0.34 before
-the noise cap, 0.1 -> 0.41, 0.25 -> 0.46), capped by the photo's noise (NOISE_BUDGET levels of
-amplified noise, so a photo that is mostly noise stays dark); a photo that would gain under
-UNTOUCHED_STOPS is left as it is, and the effect fades in up to FULL_EFFECT_STOPS. The global
-exposure, found by bisection on a few thousand sampled pixels, lands the mean on the target
-unless that would push more than CLIP_BUDGET of the photo into its highlights (for Auto, where
-the shoulder keeps under a third of their contrast; for an explicit target, within 1% of
-white).
+The target: explicit (a mean brightness the user chose), or Auto, calibrated on real pairs (a
+dark and a well-exposed shot of the same scene, build_scripts/evaluate.py): a photo of mean
+brightness m is aimed at anchor * (m / anchor) ** AUTO_POWER (0.03 -> 0.38, 0.06 -> 0.42,
+0.1 -> 0.46), capped by the photo's noise (NOISE_BUDGET levels of amplified noise, so a photo
+that is mostly noise stays dark); a photo that needs little in its mean and in its darkest
+quarter is left as it is (:func:`fade_for`). The exposure is found by bisection on a few
+thousand sampled pixels (:func:`solve_exposure`).
 """
 from __future__ import annotations
 
@@ -65,8 +64,10 @@ NOISE_BUDGET = 25.0
 NOISE_FLOOR = 0.5 / 255  # 8-bit quantisation: no estimate goes below half a level
 SAMPLE_PIXELS = 6_000
 SHADOW_AIM = 0.15  # Auto lifts a photo whose darkest quarter's illumination is under this
-FULL_EFFECT_STOPS = 1.0  # Auto: photos needing less than this fade towards untouched
-UNTOUCHED_STOPS = 0.3  # and those needing less than this are left as they are
+# Auto: photos needing less than the first figure (in stops) are left as they are, and the
+# effect fades in up to the second
+MEAN_FADE_STOPS = (0.6, 1.2)
+SHADOW_FADE_STOPS = (0.3, 1.0)
 _BISECTION_STEPS = 14  # 15 stops of range to 0.001
 TARGET_SLACK = 0.01  # a mean this close to the target needs no push
 BLACK_PERCENTILE = 0.5
@@ -221,15 +222,18 @@ def auto_target(mean: float, sigma: float) -> float:
 
 
 def fade_for(target: float, mean: float, shadow: float = 1.0) -> float:
-    """Auto only: 1 for photos that need at least FULL_EFFECT_STOPS, in their mean or in
-    their shadows (``shadow``: the darkest quarter's illumination, see :func:`shadow_level`),
-    falling to 0 (untouched) for well-exposed ones that need less than UNTOUCHED_STOPS in
-    both; the gain is raised to this power. A backlit face has a good mean and dark
-    shadows: it is lifted."""
-    stops = max(np.log2(max(target, 1e-4) / max(mean, 1e-4)),
-                np.log2(SHADOW_AIM / max(shadow, 1e-4)))
-    return float(np.clip((stops - UNTOUCHED_STOPS) / (FULL_EFFECT_STOPS - UNTOUCHED_STOPS),
-                         0.0, 1.0))
+    """Auto only: 1 for photos that need the brightening, in their mean (MEAN_FADE_STOPS) or
+    in their shadows (``shadow``: the darkest quarter's illumination, see
+    :func:`shadow_level`; SHADOW_FADE_STOPS), falling to 0 (untouched) for well-exposed ones
+    that need little in both; the gain is raised to this power. A backlit face has a good
+    mean and dark shadows: it is lifted; a well-exposed photo with no dark regions is not
+    (a mean 0.38 grass bokeh came out 24 dB from itself when the mean alone faded in from
+    0.3 stops)."""
+    def ramp(stops: float, span: tuple[float, float]) -> float:
+        return float(np.clip((stops - span[0]) / (span[1] - span[0]), 0.0, 1.0))
+
+    return max(ramp(np.log2(max(target, 1e-4) / max(mean, 1e-4)), MEAN_FADE_STOPS),
+               ramp(np.log2(SHADOW_AIM / max(shadow, 1e-4)), SHADOW_FADE_STOPS))
 
 
 def shadow_level(samples: Samples) -> float:
