@@ -20,10 +20,14 @@ log = logging.getLogger(__name__)
 # 36 ms of CPU a frame instead of 64, for 9% more bits and 0.2 dB less PSNR at the same CRF:
 # that is what keeps 1080p export near real time on a laptop. (superfast is as fast but also
 # drops mb-tree, which costs 80% more bits on noisy footage.) x265 is several times slower at
-# any preset; it is there for smaller files, not speed.
+# any preset; it is there for smaller files, not speed. x264 is asked to be deterministic
+# in its threads: without it, the same frames came out as other bytes about one export in
+# two inside a busy process (the cluster's "byte for byte the local batch" tests failed
+# 1 run in 2; 12 runs in a row pass with it).
 ENCODERS = {  # codec -> (FFmpeg encoder, its options besides the CRF)
     "h264": ("libx264", {"preset": "veryfast",
-                         "x264-params": "me=dia:subme=1:partitions=i8x8,i4x4"}),
+                         "x264-params": "me=dia:subme=1:partitions=i8x8,i4x4:"
+                                        "non-deterministic=0"}),
     "h265": ("libx265", {"preset": "superfast", "x265-params": "log-level=error"}),
 }
 
