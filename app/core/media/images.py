@@ -71,7 +71,7 @@ def _orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
     """Apply an EXIF orientation (1..8) to an HxW[xC] array."""
     ops = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
            5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
-           7: lambda a: np.rot90(a, 1)[::-1], 8: lambda a: np.rot90(a, 1)}
+           7: lambda a: a[::-1, ::-1].swapaxes(0, 1), 8: lambda a: np.rot90(a, 1)}
     op = ops.get(orientation)
     return np.ascontiguousarray(op(pixels)) if op else pixels
 
@@ -143,7 +143,9 @@ def decode_image(data: bytes, name: str = "image",
         pixels = cv2.cvtColor(pixels, cv2.COLOR_BGRA2RGBA)
     if pixels.dtype not in (np.uint8, np.uint16):
         raise ImageReadError(f"{name}: {pixels.dtype} pixels are not supported (8 or 16-bit only)")
-    return _orient(pixels, orientation), meta
+    # OpenCV's and Pillow's TIFF decoders turn the pixels by the TIFF's orientation tag
+    # themselves: turning them again would undo or double it.
+    return (pixels if meta.format == "tiff" else _orient(pixels, orientation)), meta
 
 
 def read_image(path: str | os.PathLike,
