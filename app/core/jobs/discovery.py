@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from app.core.media.files import is_regular, kind_problem
 from app.core.media.images import DEFAULT_MAX_MEGAPIXELS, FORMAT_SUFFIX, IMAGE_SUFFIXES
 from app.core.media.metadata import has_output_mark
 from app.core.media.tempfiles import is_temp_name
@@ -50,17 +51,20 @@ class BatchItem:
     reason: str = ""
 
 
-def _stat_problem(path: Path) -> str:
-    """Why ``path`` cannot be opened, or "" if it can."""
+def _stat_problem(path: Path) -> tuple[str, str]:
+    """(status, why) ``path`` cannot be read, or ("", "") if it can; from ``stat`` alone, so
+    a named pipe or a device is skipped before anything opens it (and blocks on it)."""
     try:
-        os.stat(path)
+        mode = os.stat(path).st_mode
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return "symlink loop: the link leads back to itself"
+            return "failed", "symlink loop: the link leads back to itself"
         if exc.errno == errno.ENOENT:
-            return "broken link: its target is missing" if os.path.islink(path) else "not found"
-        return f"cannot open: {exc.strerror or exc}"
-    return ""
+            return "failed", ("broken link: its target is missing" if os.path.islink(path)
+                              else "not found")
+        return "failed", f"cannot open: {exc.strerror or exc}"
+    problem = kind_problem(mode)
+    return ("skipped", problem) if problem else ("", "")
 
 
 def _key(path: Path) -> tuple[int, int] | None:
@@ -79,7 +83,8 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _is_own_output(path: Path) -> bool:
-    return has_video_mark(path) if is_video(path) else has_output_mark(path)
+    return is_regular(path) and (has_video_mark(path) if is_video(path)
+                                 else has_output_mark(path))
 
 
 def discover(inputs: Iterable[str | os.PathLike], recursive: bool = True,
@@ -131,23 +136,24 @@ def discover(inputs: Iterable[str | os.PathLike], recursive: bool = True,
                 suffix = p.suffix.lower()
                 if is_junk(name) or is_temp_name(name):
                     continue
-                if suffix in RAW_SUFFIXES:
+                if suffix not in MEDIA_SUFFIXES | RAW_SUFFIXES:
+                    continue
+                status, problem = _stat_problem(p)
+                if problem:
+                    add(BatchItem(p, p.relative_to(root), status, problem))
+                elif suffix in RAW_SUFFIXES:
                     add(BatchItem(p, p.relative_to(root), "skipped", RAW_REASON))
-                elif suffix in MEDIA_SUFFIXES:
-                    problem = _stat_problem(p)
-                    if problem:
-                        add(BatchItem(p, p.relative_to(root), "failed", problem))
-                    elif not (check_marks and _is_own_output(p)):
-                        add(BatchItem(p, p.relative_to(root)))
+                elif not (check_marks and _is_own_output(p)):
+                    add(BatchItem(p, p.relative_to(root)))
     return items
 
 
 def _named_file(path: Path) -> BatchItem:
     """A file the user named: processed if it is media, whatever its name, else explained."""
     rel = Path(path.name)
-    problem = _stat_problem(path)
+    status, problem = _stat_problem(path)
     if problem:
-        return BatchItem(path, rel, "failed", problem)
+        return BatchItem(path, rel, status, problem)
     suffix = path.suffix.lower()
     if suffix in RAW_SUFFIXES:
         return BatchItem(path, rel, "skipped", RAW_REASON)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
+from app.core.media.files import is_regular
 from app.core.media.metadata import has_output_mark
 from app.core.media.video import has_video_mark
 
@@ -55,7 +56,9 @@ def _inode(path: Path) -> tuple[int, int] | None:
 
 
 def is_own_output(path: Path) -> bool:
-    return has_video_mark(path) if is_video(path) else has_output_mark(path)
+    """Lowlight Studio wrote ``path`` (a pipe or a device is nobody's output: never opened)."""
+    return is_regular(path) and (has_video_mark(path) if is_video(path)
+                                 else has_output_mark(path))
 
 
 def numbered(path: Path, n: int) -> Path:

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from app.core.media.files import NotRegularFile, open_regular
 from app.core.media.metadata import (
     add_png_metadata,
     encode_tiff,
@@ -154,11 +155,13 @@ def read_image(path: str | os.PathLike,
     """Decode a photo; one over ``max_pixels`` (None: no limit) is refused from its header."""
     path = Path(path)
     try:
-        if max_pixels:  # before reading the whole file, let alone decoding it
-            _read_header(path, path.name, max_pixels)
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise ImageReadError(f"{path.name}: is a folder, not an image") from None
+        with open_regular(path) as f:  # a pipe or a device is refused, never read
+            if max_pixels:  # before reading the whole file, let alone decoding it
+                _read_header(f, path.name, max_pixels)
+                f.seek(0)
+            data = f.read()
+    except NotRegularFile as exc:
+        raise ImageReadError(f"{path.name}: {exc}") from None
     except OSError as exc:
         raise ImageReadError(f"{path.name}: cannot read ({exc.strerror or exc})") from None
     return decode_image(data, path.name, max_pixels)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.media.files import is_regular, regular_problem
 from app.core.media.metadata import SOFTWARE
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ class VideoInfo:
 def open_video(path: Path):
     import av
 
+    if problem := regular_problem(path):  # FFmpeg would wait on a pipe forever
+        raise VideoReadError(f"{Path(path).name}: {problem}")
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError, ValueError) as exc:
@@ -126,6 +129,8 @@ def mark_output(container) -> None:
 def has_video_mark(path: str | os.PathLike) -> bool:
     import av
 
+    if not is_regular(path):
+        return False
     try:
         with av.open(str(path)) as c:
             return any(k.lower() == "comment" and str(v).startswith(SOFTWARE)
