@@ -179,6 +179,7 @@ def _enhance(args) -> int:
         printable,
         run_batch,
     )
+    from app.core.jobs.folder_lock import OutputBusy
 
     batch = args.command == "batch"
     try:
@@ -249,6 +250,9 @@ def _enhance(args) -> int:
         else:
             report = run_batch(items, enhancer, settings, options, on_file=on_file,
                                control=control, write_report=batch, on_video_progress=on_video)
+    except OutputBusy as exc:  # another batch writes there: nothing was done
+        bar.write(f"lowlight: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         signal.signal(signal.SIGINT, previous)
         if frames_bar is not None:

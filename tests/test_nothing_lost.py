@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +16,11 @@ from hostile import PipeWatch
 from PIL import Image, ImageOps
 
 from app.cli import main as cli
-from app.core import PresetError, PresetStore, discover
+from app.core import OutputOptions, PresetError, PresetStore, discover, run_batch
+from app.core.jobs.folder_lock import OutputBusy
 from app.core.media.images import read_image, write_image
 from app.core.media.metadata import encode_tiff
+from app.core.settings import EnhanceSettings
 
 
 def _dark(seed=0, h=48, w=64):
@@ -174,3 +178,85 @@ def test_a_damaged_presets_file_is_named_and_kept(tmp_path, monkeypatch, capsys,
     err = capsys.readouterr().err
     assert "presets file damaged" in err and "Traceback" not in err
     assert (config / "presets.json").read_bytes() == content
+
+
+# ---- 3: one batch per output folder; a file that appears after the plan is kept ---------
+ROOT = Path(__file__).resolve().parent.parent
+HOLD_LOCK = ("import sys; from app.core.jobs.folder_lock import output_folder_lock\n"
+             "with output_folder_lock(sys.argv[1]):\n"
+             "    print('held', flush=True); sys.stdin.read()\n")
+
+
+def _photos(folder: Path, names=("a", "b")) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(names):
+        Image.fromarray(_dark(i)).save(folder / f"{name}.png")
+    return folder
+
+
+def _holder(out: Path) -> subprocess.Popen:
+    """Another process holding the output folder's batch lock until its stdin closes."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(out)], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout.readline() == "held\n"
+    return proc
+
+
+def test_a_second_batch_into_the_same_folder_is_refused(tmp_path, capsys):
+    src = _photos(tmp_path / "in")
+    out = tmp_path / "out"
+    holder = _holder(out)
+    try:
+        assert cli(["batch", str(src), "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"another Lowlight Studio batch is writing into {out}" in err
+        assert f"pid {holder.pid}" in err and "Traceback" not in err
+        assert [p.name for p in out.iterdir()] == [".lowlight-batch.lock"]  # nothing written
+    finally:
+        holder.kill()  # as kill -9: the lock dies with its holder
+        holder.wait()
+    assert cli(["batch", str(src), "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir() if p.suffix == ".png") == [
+        "a_enhanced.png", "b_enhanced.png"]
+    assert not (out / ".lowlight-batch.lock").exists()  # removed when the batch ended
+
+
+def test_the_lock_is_held_for_the_whole_batch(tmp_path, enhancer):
+    src = _photos(tmp_path / "in")
+    out = tmp_path / "out"
+    refusals = []
+
+    def second_batch(_i, _n, _outcome):  # runs while the first batch is under way
+        with pytest.raises(OutputBusy) as refused:
+            run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(out))
+        refusals.append(str(refused.value))
+
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(out),
+                       on_file=second_batch)
+    assert report.count("done") == 2 and len(refusals) == 2
+    assert len(list(out.glob("lowlight_report-*.json"))) == 1  # the refused ones wrote none
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_file_that_appears_after_the_plan_is_never_replaced(tmp_path, enhancer, overwrite):
+    src = _photos(tmp_path / "in")
+    out = tmp_path / "out"
+    if overwrite:  # earlier outputs, which --overwrite may replace
+        run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(out))
+        (out / "a_enhanced.png").unlink()
+    stranger = out / "a_enhanced.png"
+
+    def someone_writes(_i, item):  # after the plan, before the file is written
+        if item.source.name == "a.png":
+            stranger.write_bytes(b"someone else's file")
+
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(),
+                       OutputOptions(out, overwrite=overwrite), on_start=someone_writes)
+    rows = {Path(o.source).name: o for o in report.outcomes}
+    assert rows["a.png"].status == "failed"
+    assert "a_enhanced.png appeared in the output folder" in rows["a.png"].reason
+    assert "not written by Lowlight Studio" in rows["a.png"].reason
+    assert stranger.read_bytes() == b"someone else's file"
+    assert rows["b.png"].status == "done"  # b's earlier output replaced when overwriting
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]

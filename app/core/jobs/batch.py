@@ -18,11 +18,12 @@ from pathlib import Path
 from app.core.engine.heatmap import heatmap_image
 from app.core.jobs.control import BatchControl, BatchInterrupted, Cancelled
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
-from app.core.jobs.plan import Plan, plan_batch
+from app.core.jobs.folder_lock import output_folder_lock
+from app.core.jobs.plan import Plan, may_replace, plan_batch
 from app.core.jobs.report import BatchReport, Outcome
 from app.core.media.images import atomic_write_bytes, encode_image, format_for_path, read_image
 from app.core.media.tempfiles import remove_stale_temps
-from app.core.settings import EnhanceSettings, VideoOptions
+from app.core.settings import EnhanceSettings
 
 log = logging.getLogger(__name__)
 # Photos in flight at once: one per core, at most 4 (each holds a decoded photo and its result,
@@ -47,10 +48,19 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     core). The callbacks are called from this thread only, files may finish out of order.
     A KeyboardInterrupt cancels what runs, writes the report and raises BatchInterrupted,
     which carries it. (The CLI traps SIGINT and calls ``control.interrupt()`` instead: an
-    exception raised inside a compiled kernel can come out as a SystemError.)"""
+    exception raised inside a compiled kernel can come out as a SystemError.) Raises
+    OutputBusy, before anything is planned or written, while another batch writes into the
+    same output folder."""
     s = settings.validated()
     output = output.validated()  # a bad choice fails up front, before any file
     control = control or BatchControl()
+    with output_folder_lock(output.folder):  # OutputBusy while another batch writes there
+        return _run_locked(items, enhancer, s, output, on_file, control, write_report,
+                           on_start, on_video_progress)
+
+
+def _run_locked(items, enhancer, s, output, on_file, control, write_report, on_start,
+                on_video_progress) -> BatchReport:
     report = new_report(enhancer.backend_name, s, output)
     total = len(items)
     done: dict[int, Outcome] = {}
@@ -86,7 +96,7 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
                         collect(block=True)
                     if on_start:
                         on_start(i, plan.item)
-                    finish(i, _video_outcome(plan, enhancer, s, output.video, control,
+                    finish(i, _video_outcome(plan, enhancer, s, output, control,
                                              on_video_progress))
                     continue
                 while len(running) >= PHOTO_WORKERS:
@@ -162,7 +172,7 @@ def process_item(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptions
     for the file's own errors. What a cluster worker runs, so that its outputs are the local
     batch's byte for byte."""
     if is_video(plan.item.source):
-        return _video_outcome(plan, enhancer, s, output.video, control, on_video_progress)
+        return _video_outcome(plan, enhancer, s, output, control, on_video_progress)
     return _photo_outcome(plan, enhancer, s, output, control, threads)
 
 
@@ -192,30 +202,33 @@ def _photo_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptio
         pixels, meta = read_image(plan.item.source, output.max_pixels)
         result = enhancer.enhance(pixels, s, progress=control.checkpoint, threads=threads)
         target.parent.mkdir(parents=True, exist_ok=True)
-        _encode_and_write(target, result.image, format_for_path(target), output.quality, meta)
+        replace = may_replace(output)
+        _encode_and_write(target, result.image, format_for_path(target), output.quality, meta,
+                          replace)
         if plan.factor is not None:
             heat = heatmap_image(result.gain_small, *result.image.shape[:2])
-            _encode_and_write(plan.factor, heat, "png", 0, None)
+            _encode_and_write(plan.factor, heat, "png", 0, None, replace)
         return ""
 
     return _outcome(plan, work)
 
 
-def _video_outcome(plan: Plan, enhancer, s: EnhanceSettings, video: VideoOptions,
+def _video_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptions,
                    control: BatchControl, progress) -> Outcome:
     from app.core.jobs.video_export import enhance_video
 
     def work() -> str:
         control.checkpoint()  # a paused batch does not start its next video
         plan.target.parent.mkdir(parents=True, exist_ok=True)
-        return enhance_video(plan.item.source, plan.target, enhancer, s, video,
-                             progress=progress, control=control).warning
+        return enhance_video(plan.item.source, plan.target, enhancer, s, output.video,
+                             progress=progress, control=control,
+                             replace=may_replace(output)).warning
 
     return _outcome(plan, work)
 
 
-def _encode_and_write(target: Path, pixels, fmt: str, quality: int, meta) -> None:
-    atomic_write_bytes(target, encode_image(pixels, fmt, quality, meta))
+def _encode_and_write(target: Path, pixels, fmt: str, quality: int, meta, replace) -> None:
+    atomic_write_bytes(target, encode_image(pixels, fmt, quality, meta), replace)
 
 
 def _reason(exc: BaseException) -> str:

@@ -61,6 +61,12 @@ def is_own_output(path: Path) -> bool:
                                  else has_output_mark(path))
 
 
+def may_replace(output: OutputOptions) -> Callable[[Path], bool] | bool:
+    """What writing a planned output may replace: with ``overwrite``, an earlier output only;
+    else nothing (the plan saw the name free: whatever appeared there since is kept)."""
+    return is_own_output if output.overwrite else False
+
+
 def numbered(path: Path, n: int) -> Path:
     return path if n == 1 else path.with_name(f"{path.stem} ({n}){path.suffix}")
 

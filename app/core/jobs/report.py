@@ -74,10 +74,10 @@ class BatchReport:
             csv_path, json_path = folder / f"{stem}.csv", folder / f"{stem}.json"
             if not (csv_path.exists() or json_path.exists()):
                 break
-        atomic_write_bytes(csv_path, buf.getvalue().encode())
+        atomic_write_bytes(csv_path, buf.getvalue().encode(), replace=False)
         atomic_write_bytes(json_path, json.dumps(
             {"backend": self.backend, "settings": self.settings, "summary": self.summary(),
              "interrupted": self.interrupted, "files": rows}, indent=1,
-            ensure_ascii=False).encode())
+            ensure_ascii=False).encode(), replace=False)
         self.paths = (csv_path, json_path)
         return csv_path, json_path

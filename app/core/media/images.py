@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from app.core.media.metadata import (
     real_exif,
     tagged_exif,
 )
-from app.core.media.tempfiles import TempFile
+from app.core.media.tempfiles import TargetExists, TempFile
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
 FORMAT_SUFFIX = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp", "bmp": ".bmp"}
@@ -218,8 +219,10 @@ def new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write to a locked temporary file beside ``path``, flush, then rename over it."""
+def atomic_write_bytes(path: str | os.PathLike, data: bytes,
+                       replace: bool | Callable[[Path], bool] = True) -> None:
+    """Write to a locked temporary file beside ``path``, flush, then rename over it;
+    ``replace`` False (or a predicate) keeps an existing file (see TempFile.commit)."""
     path = Path(path)
     try:
         temp = TempFile(path)
@@ -230,9 +233,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        temp.commit(new_file_mode())
+        temp.commit(new_file_mode(), replace)
     except BaseException as exc:
         temp.discard()
+        if isinstance(exc, TargetExists):
+            raise ImageWriteError(str(exc)) from None
         if isinstance(exc, OSError):
             raise ImageWriteError(f"cannot write {path.name}: {exc.strerror or exc}") from None
         raise
