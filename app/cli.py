@@ -11,6 +11,18 @@ from app.core.media.images import DEFAULT_MAX_MEGAPIXELS
 from app.core.settings import DEFAULT_CRF, VIDEO_CODECS, EnhanceSettings, VideoOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, as a shell reports a process SIGTERM ended
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, timeout, a closing terminal) before or after a batch runs: handled as
+    Ctrl+C is, with its own message and exit code."""
+
+    by = "SIGTERM"
+
+
+def _on_sigterm(_signum, _frame):
+    raise Terminated()
 
 
 def _add_settings(p: argparse.ArgumentParser) -> None:
@@ -110,17 +122,32 @@ def main(argv: list[str] | None = None) -> int:
         return _train(args)
     if args.command == "presets":
         return _list_presets()
+    previous = _set_handler(signal.SIGTERM, _on_sigterm)
     try:
         return _enhance(args)
-    except KeyboardInterrupt as exc:  # Ctrl+C: a short message, no traceback
+    except KeyboardInterrupt as exc:  # Ctrl+C or SIGTERM: a short message, no traceback
         from app.core.jobs.report import printable
 
         report = getattr(exc, "report", None)
         tail = f": {report.summary()}" if report is not None else ""
         if report is not None and report.paths:
             tail += f"; report {printable(str(report.paths[0]))}"
-        print(f"lowlight: interrupted{tail}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        terminated = getattr(exc, "by", "") == "SIGTERM"
+        print(f"lowlight: {'terminated (SIGTERM)' if terminated else 'interrupted'}{tail}",
+              file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    finally:
+        _set_handler(signal.SIGTERM, previous)
+
+
+def _set_handler(signum: int, handler):
+    """The previous handler; None where handlers cannot be set (not the main thread)."""
+    if handler is None:
+        return None
+    try:
+        return signal.signal(signum, handler)
+    except ValueError:
+        return None
 
 
 def _train(args) -> int:
@@ -233,15 +260,15 @@ def _enhance(args) -> int:
 
     control = BatchControl()
 
-    def on_sigint(_signum, _frame):
-        # The first Ctrl+C stops at the next checkpoint (a frame, a band of a photo; on a
-        # cluster, the driver's next look at the flag) and the report is written; raising here
-        # instead could surface inside a compiled kernel.
+    def on_signal(signum, _frame):
+        # The first Ctrl+C or SIGTERM stops at the next checkpoint (a frame, a band of a
+        # photo; on a cluster, the driver's next look at the flag) and the report is written;
+        # raising here instead could surface inside a compiled kernel.
         if control.interrupted:
             raise KeyboardInterrupt  # the second one: stop at once
-        control.interrupt()
+        control.interrupt("SIGTERM" if signum == signal.SIGTERM else "Ctrl+C")
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {s: _set_handler(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         if cluster:
             from app.cluster_cli import run_on_cluster
@@ -253,15 +280,21 @@ def _enhance(args) -> int:
     except OutputBusy as exc:  # another batch writes there: nothing was done
         bar.write(f"lowlight: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt as exc:  # a second signal: stopped at once
+        exc.by = control.interrupted_by
+        raise
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            _set_handler(s, handler)
         if frames_bar is not None:
             frames_bar.close()
         bar.close()
     if report is None:  # no cluster to run on (said on stderr)
         return EXIT_USAGE
     if report.interrupted:
-        raise BatchInterrupted(report)
+        stopped = BatchInterrupted(report)
+        stopped.by = control.interrupted_by
+        raise stopped
     print(printable(f"{report.summary()} -> {args.output}") + (
         f" ({report.backend})" if args.verbose else ""))
     if report.paths:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -260,3 +261,49 @@ def test_a_file_that_appears_after_the_plan_is_never_replaced(tmp_path, enhancer
     assert stranger.read_bytes() == b"someone else's file"
     assert rows["b.png"].status == "done"  # b's earlier output replaced when overwriting
     assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+
+# ---- 5: SIGTERM is handled as Ctrl+C: the files in flight stop, the report is written ----
+# The real CLI in its own process, with an engine that says when it has started and then
+# only waits for the cancel (at its progress checkpoint), so the signal always lands mid-file.
+STUCK_ENGINE = """
+import os, sys, time
+from app.core.engine.enhancer import Enhancer
+
+def enhance(self, image, settings=None, *, progress=None, threads=None, **changes):
+    os.write(1, b"enhancing\\n")  # one write: two threads' lines never interleave
+    while True:
+        progress(0.5)  # raises once the batch is cancelled
+        time.sleep(0.02)
+
+Enhancer.enhance = enhance
+from app.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGTERM to a child is a POSIX thing")
+@pytest.mark.parametrize("signum, code, said", [
+    (signal.SIGTERM, 143, "lowlight: terminated (SIGTERM): 0 done"),
+    (signal.SIGINT, 130, "lowlight: interrupted: 0 done")])
+def test_sigterm_is_handled_like_ctrl_c(tmp_path, signum, code, said):
+    src = _photos(tmp_path / "in", names=("a", "b", "c"))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", STUCK_ENGINE, "batch", str(src), "-o",
+                             str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        started = proc.stdout.readline()
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=300)  # a guard against a hang, not a timing
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert started == "enhancing\n" and proc.returncode == code, stderr
+    assert said in stderr and "3 cancelled" in stderr and "Traceback" not in stderr
+    rows = _report(out)
+    by = "SIGTERM" if signum == signal.SIGTERM else "Ctrl+C"
+    assert {name: (r["status"], r["reason"]) for name, r in rows.items()} == {
+        name: ("cancelled", f"interrupted ({by})") for name in ("a.png", "b.png", "c.png")}
+    assert [p.name for p in out.iterdir() if not p.name.startswith("lowlight_report")] == []

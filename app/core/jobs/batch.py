@@ -67,7 +67,7 @@ def _run_locked(items, enhancer, s, output, on_file, control, write_report, on_s
 
     def finish(i: int, outcome: Outcome) -> None:
         if outcome.status == "cancelled" and control.interrupted and not outcome.reason:
-            outcome.reason = INTERRUPTED
+            outcome.reason = control.interrupt_reason
         done[i] = outcome
         if on_file:
             on_file(i, total, outcome)
@@ -149,7 +149,7 @@ def output_folders(todo: list[tuple[int, Plan]], output: OutputOptions) -> list[
 
 def cancelled_outcome(plan: Plan, control: BatchControl) -> Outcome:
     return Outcome(str(plan.item.source), str(plan.target), "cancelled",
-                   INTERRUPTED if control.interrupted else "")
+                   control.interrupt_reason if control.interrupted else "")
 
 
 def new_report(backend: str, s: EnhanceSettings, output: OutputOptions) -> BatchReport:

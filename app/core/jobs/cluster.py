@@ -31,7 +31,6 @@ from functools import partial
 from pathlib import Path
 
 from app.core.jobs.batch import (
-    INTERRUPTED,
     ProgressFn,
     cancelled_outcome,
     new_report,
@@ -148,7 +147,7 @@ class _Run:
 
     def finish(self, i: int, outcome: Outcome) -> None:
         if outcome.status == "cancelled" and self.control.interrupted and not outcome.reason:
-            outcome.reason = INTERRUPTED
+            outcome.reason = self.control.interrupt_reason
         self.done[i] = outcome
         if self.on_file:
             self.on_file(i, len(self.items), outcome)
