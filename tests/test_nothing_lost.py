@@ -307,3 +307,27 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path, signum, code, said):
     assert {name: (r["status"], r["reason"]) for name, r in rows.items()} == {
         name: ("cancelled", f"interrupted ({by})") for name in ("a.png", "b.png", "c.png")}
     assert [p.name for p in out.iterdir() if not p.name.startswith("lowlight_report")] == []
+
+
+# ---- 6: an output sub-folder that is a link out of the output folder is not written through
+def test_an_output_sub_folder_linked_elsewhere_is_not_written_through(tmp_path, enhancer):
+    src = tmp_path / "in"
+    _photos(src / "sub")
+    _photos(src / "back", names=("c",))
+    _photos(src, names=("top",))
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    os.symlink(elsewhere, out / "sub")  # out/sub leads out of the output folder
+    os.symlink(src, out / "back")  # out/back leads into the inputs (a rerun would eat it)
+    before = sorted(p.name for p in src.rglob("*"))
+    report = run_batch(discover([src], exclude=out), enhancer, EnhanceSettings(),
+                       OutputOptions(out))
+    rows = {Path(o.source).name: o for o in report.outcomes}
+    for name in ("a.png", "b.png", "c.png"):
+        assert rows[name].status == "failed", rows[name]
+        assert "is a link out of the output folder" in rows[name].reason
+        assert "not written through" in rows[name].reason
+    assert rows["top.png"].status == "done"
+    assert list(elsewhere.iterdir()) == []
+    assert sorted(p.name for p in src.rglob("*")) == before

@@ -19,9 +19,15 @@ from app.core.engine.heatmap import heatmap_image
 from app.core.jobs.control import BatchControl, BatchInterrupted, Cancelled
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
 from app.core.jobs.folder_lock import output_folder_lock
-from app.core.jobs.plan import Plan, may_replace, plan_batch
+from app.core.jobs.plan import Plan, link_out_of, may_replace, plan_batch
 from app.core.jobs.report import BatchReport, Outcome
-from app.core.media.images import atomic_write_bytes, encode_image, format_for_path, read_image
+from app.core.media.images import (
+    ImageWriteError,
+    atomic_write_bytes,
+    encode_image,
+    format_for_path,
+    read_image,
+)
 from app.core.media.tempfiles import remove_stale_temps
 from app.core.settings import EnhanceSettings
 
@@ -201,7 +207,7 @@ def _photo_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptio
         control.checkpoint()
         pixels, meta = read_image(plan.item.source, output.max_pixels)
         result = enhancer.enhance(pixels, s, progress=control.checkpoint, threads=threads)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(target, output)
         replace = may_replace(output)
         _encode_and_write(target, result.image, format_for_path(target), output.quality, meta,
                           replace)
@@ -219,12 +225,20 @@ def _video_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptio
 
     def work() -> str:
         control.checkpoint()  # a paused batch does not start its next video
-        plan.target.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(plan.target, output)
         return enhance_video(plan.item.source, plan.target, enhancer, s, output.video,
                              progress=progress, control=control,
                              replace=may_replace(output)).warning
 
     return _outcome(plan, work)
+
+
+def _make_folder(target: Path, output: OutputOptions) -> None:
+    """The target's folder, checked again when written to: a sub-folder made a link out of
+    the output folder since the plan is not written through either."""
+    if why := link_out_of(target, output.folder):
+        raise ImageWriteError(why)
+    target.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _encode_and_write(target: Path, pixels, fmt: str, quality: int, meta, replace) -> None:
