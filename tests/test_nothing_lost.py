@@ -331,3 +331,24 @@ def test_an_output_sub_folder_linked_elsewhere_is_not_written_through(tmp_path, 
     assert rows["top.png"].status == "done"
     assert list(elsewhere.iterdir()) == []
     assert sorted(p.name for p in src.rglob("*")) == before
+
+
+# ---- the same bytes whatever ran before: a reused buffer is not the same photo ----------
+def test_a_new_photo_in_a_reused_buffer_gets_its_own_analysis(enhancer):
+    from app.core import Enhancer
+
+    h, w = 240, 320
+    rng = np.random.default_rng(5)
+    first = (rng.random((h, w, 3)) * 12 + 8).astype(np.uint8)  # dark, clean
+    second = first.copy()
+    step = max(1, int((h * w / 4096) ** 0.5))  # what a sampled fingerprint would look at
+    sampled = np.zeros((h, w), bool)
+    sampled[::step, ::step] = True
+    noise = rng.normal(0, 25, (h, w, 3))
+    second[~sampled] = np.clip(second[~sampled] + noise[~sampled], 0, 255).astype(np.uint8)
+    buffer = first.copy()  # one buffer, as a decoder or a video reader reuses its own
+    enhancer.enhance(buffer, threads=1)
+    buffer[...] = second  # another photo in the same memory, the same at every sample
+    again = enhancer.enhance(buffer, threads=1).image
+    fresh = Enhancer().enhance(second.copy(), threads=1).image  # a process that saw nothing
+    np.testing.assert_array_equal(again, fresh)
