@@ -214,7 +214,7 @@ def _photo_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptio
         if plan.factor is not None:
             heat = heatmap_image(result.gain_small, *result.image.shape[:2])
             _encode_and_write(plan.factor, heat, "png", 0, None, replace)
-        return ""
+        return f"first frame only (of {meta.frames})" if meta.frames > 1 else ""
 
     return _outcome(plan, work)
 

@@ -30,6 +30,8 @@ MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
 RAW_SUFFIXES = {".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".dng", ".raf", ".orf",
                 ".rw2", ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".heic", ".heif", ".hif"}
 RAW_REASON = "camera RAW/HEIC not supported yet"
+# Pictures a user expects a folder run to take, which it cannot: listed, never left out unsaid.
+UNSUPPORTED_SUFFIXES = {".gif", ".svg", ".svgz", ".avif", ".jxl", ".psd", ".jp2", ".ico"}
 QUALITY_RANGE = (1, 100)
 
 
@@ -136,13 +138,15 @@ def discover(inputs: Iterable[str | os.PathLike], recursive: bool = True,
                 suffix = p.suffix.lower()
                 if is_junk(name) or is_temp_name(name):
                     continue
-                if suffix not in MEDIA_SUFFIXES | RAW_SUFFIXES:
+                if suffix not in MEDIA_SUFFIXES | RAW_SUFFIXES | UNSUPPORTED_SUFFIXES:
                     continue
                 status, problem = _stat_problem(p)
                 if problem:
                     add(BatchItem(p, p.relative_to(root), status, problem))
                 elif suffix in RAW_SUFFIXES:
                     add(BatchItem(p, p.relative_to(root), "skipped", RAW_REASON))
+                elif suffix in UNSUPPORTED_SUFFIXES:
+                    add(BatchItem(p, p.relative_to(root), "skipped", _unsupported(suffix)))
                 elif not (check_marks and _is_own_output(p)):
                     add(BatchItem(p, p.relative_to(root)))
     return items
@@ -157,12 +161,18 @@ def _named_file(path: Path) -> BatchItem:
     suffix = path.suffix.lower()
     if suffix in RAW_SUFFIXES:
         return BatchItem(path, rel, "skipped", RAW_REASON)
+    if suffix in UNSUPPORTED_SUFFIXES:
+        return BatchItem(path, rel, "skipped", _unsupported(suffix))
     if suffix not in MEDIA_SUFFIXES:
         what = "a system file" if is_junk(path.name) else "not a photo or video"
         return BatchItem(path, rel, "skipped",
                          f"{what} ({suffix or 'no extension'}); photos: "
                          + " ".join(sorted(IMAGE_SUFFIXES)))
     return BatchItem(path, rel)
+
+
+def _unsupported(suffix: str) -> str:
+    return f"unsupported format ({suffix}); photos: " + " ".join(sorted(IMAGE_SUFFIXES))
 
 
 def pattern_name(pattern: str, stem: str) -> str:

@@ -38,6 +38,7 @@ from app.core.media.video import (
     mark_output,
     open_video,
     probe,
+    streams_not_kept,
 )
 from app.core.media.yuv import rgb_to_i420
 from app.core.settings import EnhanceSettings, VideoOptions
@@ -126,6 +127,8 @@ def _export(src, tmp, dst, enhancer, s, video, info, progress, control, smooth):
             copied = copy_streams(inp, out, vin, dst)
             mark_output(out)
             pipeline = _Pipeline(inp, out, vin, vout, copied, src, dst)
+            if dropped := streams_not_kept(inp, vin, copied):  # said, never lost silently
+                pipeline.notes.append(dropped)
             frames = pipeline.run(enhancer, s, info, progress, control, smooth)
         except BaseException:
             try:

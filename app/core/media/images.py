@@ -59,6 +59,7 @@ class ImageMeta:
     format: str | None = None  # "jpeg", "png", ...
     exif: bytes | None = None  # real EXIF only, orientation reset to 1 (pixels are upright)
     icc_profile: bytes | None = None
+    frames: int = 1  # an animated WebP/PNG or a multipage TIFF: only the first is read
 
 
 def format_for_path(path: Path) -> str:
@@ -93,12 +94,19 @@ def _read_header(source, name: str, max_pixels: int | None) -> tuple[ImageMeta, 
             exif, orientation = real_exif(im)
             photometric = im.tag_v2.get(262) if im.format == "TIFF" else None
             return (ImageMeta((im.format or "").lower() or None, exif,
-                              im.info.get("icc_profile")), orientation,
+                              im.info.get("icc_profile"), _frames(im)), orientation,
                     photometric in _PILLOW_PHOTOMETRIC or _gray_palette(im))
     except ImageTooLarge:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, KeyError):
         return ImageMeta(), 1, False
+
+
+def _frames(im: Image.Image) -> int:
+    try:
+        return max(1, int(getattr(im, "n_frames", 1)))
+    except (OSError, ValueError, SyntaxError, EOFError):  # a damaged later page
+        return 1
 
 
 def _gray_palette(im: Image.Image) -> bool:

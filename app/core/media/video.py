@@ -105,16 +105,22 @@ def copy_streams(inp, out, vin, dst: Path) -> dict:
     for st in inp.streams:
         if st is vin or st.type not in ("audio", "subtitle", "data"):
             continue
+        codec = getattr(st.codec_context, "name", None)  # None: a data stream FFmpeg cannot name
         try:
             if st.type == "audio":
                 copied[st.index] = out.add_stream_from_template(st)
-            else:  # no codec context to open for these: mux the packets as they are
-                copied[st.index] = out.add_mux_stream(st.codec_context.name,
-                                                      time_base=st.time_base)
+            elif codec:  # no codec context to open for these: mux the packets as they are
+                copied[st.index] = out.add_mux_stream(codec, time_base=st.time_base)
         except (ValueError, av.FFmpegError, AttributeError) as exc:
-            log.warning("%s stream %d cannot go into %s: %s", st.type, st.index, dst.suffix,
-                        exc)
+            log.debug("%s stream %d cannot go into %s: %s", st.type, st.index, dst.suffix, exc)
     return copied
+
+
+def streams_not_kept(inp, vin, copied: dict) -> str:
+    """What the export leaves out, for the outcome's reason: "stream 2 (video) not kept"."""
+    left = [f"stream {st.index} ({st.type}) not kept" for st in inp.streams
+            if st is not vin and st.index not in copied]
+    return "; ".join(left)
 
 
 def container_format(dst: Path) -> str:
