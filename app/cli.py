@@ -25,6 +25,13 @@ def _on_sigterm(_signum, _frame):
     raise Terminated()
 
 
+def _folder(text: str) -> Path:
+    """An output folder: '' would mean the current folder (Path('') is '.'), never meant."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the output folder is empty")
+    return Path(text)
+
+
 def _add_settings(p: argparse.ArgumentParser) -> None:
     # Defaults are None so that a --preset's values stay unless an option is given.
     d = EnhanceSettings()
@@ -70,14 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("enhance", help="enhance photos into a folder, same names")
     p.add_argument("inputs", nargs="+", type=Path)
-    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("-o", "--output", type=_folder, required=True, help="output folder")
     p.add_argument("--save-factor", action="store_true",
                    help="also write NAME_factor.png, a heatmap of the brightening in stops")
     _add_settings(p)
 
     p = sub.add_parser("batch", help="enhance whole folders, mirroring their tree")
     p.add_argument("inputs", nargs="+", type=Path)
-    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("-o", "--output", type=_folder, required=True, help="output folder")
     p.add_argument("--pattern", default="{stem}_enhanced",
                    help="output name inside the output folder, sub-folders allowed ({stem} = "
                         "the input's name)")
@@ -194,6 +201,24 @@ def settings_from(args) -> EnhanceSettings:
     return replace(base, **given).validated()
 
 
+def _engine(make, args):
+    """The engine; a --weights file that is no model is a usage error that names it."""
+    from app.core.media.files import regular_problem
+
+    if args.weights is not None and (problem := regular_problem(args.weights)):
+        raise ValueError(f"--weights {args.weights}: {problem}")  # a pipe would hang the load
+    try:
+        return make(args.weights, backend=args.backend)
+    except (FileNotFoundError, ImportError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - torch/onnx say it in many ways
+        if args.weights is None:
+            raise
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        raise ValueError(f"--weights {args.weights}: not a Lowlight Studio model file "
+                         f"({type(exc).__name__}: {detail})") from None
+
+
 def _enhance(args) -> int:
     from tqdm import tqdm
 
@@ -222,7 +247,7 @@ def _enhance(args) -> int:
         cluster = getattr(args, "cluster", None)
         if getattr(args, "split_videos", None) and not cluster:
             raise ValueError("--split-videos needs --cluster")
-        enhancer = None if cluster else Enhancer(args.weights, backend=args.backend)
+        enhancer = None if cluster else _engine(Enhancer, args)
     except (ValueError, FileNotFoundError, ImportError) as exc:
         print(f"lowlight: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -407,3 +407,56 @@ def test_animations_and_pages_say_first_frame_only_gif_and_svg_are_listed(tmp_pa
     assert rows["still.png"] == ("done", "")
     for name in ("anim.gif", "logo.svg"):
         assert rows[name][0] == "skipped" and rows[name][1].startswith("unsupported format")
+
+
+# ---- 9: bad arguments exit 2 before anything runs; CSV cells are never formulas ----------
+def _exit_code(argv: list[str]) -> int:
+    try:
+        return cli(argv)
+    except SystemExit as exc:  # argparse's own refusals
+        return exc.code
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", ""], "the output folder is empty"),
+    (["-o", "FILE"], "is a file, not a folder"),
+    (["--max-megapixels", "inf"], "megapixel limit must be a number above 0"),
+    (["--max-megapixels", "nan"], "megapixel limit must be a number above 0"),
+    (["--weights", "NOTMODEL"], "not a Lowlight Studio model file"),
+    (["--weights", "PIPE"], "not a regular file (a named pipe)"),
+])
+def test_bad_outputs_limits_and_weights_exit_2_before_anything(tmp_path, monkeypatch, capsys,
+                                                               args, message):
+    src = _photos(tmp_path / "in", names=("a",))
+    (tmp_path / "file.txt").write_text("a file, not a folder")
+    (tmp_path / "not_a_model.pt").write_bytes(b"PK\x03\x04 not a model at all")
+    os.mkfifo(tmp_path / "weights.pt")
+    swap = {"FILE": str(tmp_path / "file.txt"), "NOTMODEL": str(tmp_path / "not_a_model.pt"),
+            "PIPE": str(tmp_path / "weights.pt")}
+    args = [swap.get(a, a) for a in args]
+    if "-o" not in args:
+        args += ["-o", str(tmp_path / "out")]
+    monkeypatch.chdir(tmp_path)  # where -o '' would have written
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert _exit_code(["batch", str(src), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_csv_report_cells_are_never_formulas(tmp_path, monkeypatch, enhancer):
+    import csv
+
+    monkeypatch.chdir(tmp_path)
+    names = ["=HYPERLINK(1).cr2", "+1.cr2", "@SUM(1).cr2", "-2.cr2", "=x.png"]
+    for name in names[:-1]:
+        Path(name).write_bytes(b"raw")  # skipped: a row each
+    Image.fromarray(_dark()).save("=x.png")
+    report = run_batch(discover([Path(n) for n in names]), enhancer, EnhanceSettings(),
+                       OutputOptions(tmp_path / "out"))
+    csv_path = next(p for p in report.paths if p.suffix == ".csv")
+    with csv_path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["source"] for r in rows] == ["'" + n for n in names]
+    assert not [c for r in rows for c in r.values() if c[:1] in ("=", "+", "-", "@")]
+    assert set(_report(tmp_path / "out")) == set(names)  # the JSON keeps names as they are

@@ -9,6 +9,7 @@ met while walking a folder are left out; a file named explicitly is never left o
 from __future__ import annotations
 
 import errno
+import math
 import os
 import re
 import string
@@ -224,8 +225,13 @@ class OutputOptions:
         if isinstance(self.quality, bool) or int(self.quality) != self.quality or \
                 not lo <= self.quality <= hi:
             raise ValueError(f"quality must be an integer from {lo} to {hi}, got {self.quality}")
-        if self.max_megapixels is not None and not self.max_megapixels > 0:
-            raise ValueError(f"the megapixel limit must be above 0, got {self.max_megapixels}")
+        if self.max_megapixels is not None and not 0 < self.max_megapixels < math.inf:
+            raise ValueError(f"the megapixel limit must be a number above 0, got "
+                             f"{self.max_megapixels}")
+        if not str(self.folder):
+            raise ValueError("no output folder given")
+        if os.path.exists(self.folder) and not os.path.isdir(self.folder):
+            raise ValueError(f"the output folder {self.folder} is a file, not a folder")
         return replace(self, folder=Path(self.folder), quality=int(self.quality),
                        video=self.video.validated())
 
