@@ -19,7 +19,7 @@ from PIL import Image, ImageOps
 from app.cli import main as cli
 from app.core import OutputOptions, PresetError, PresetStore, discover, run_batch
 from app.core.jobs.folder_lock import OutputBusy
-from app.core.media.images import read_image, write_image
+from app.core.media.images import ImageReadError, read_image, write_image
 from app.core.media.metadata import encode_tiff
 from app.core.settings import EnhanceSettings
 
@@ -460,3 +460,45 @@ def test_csv_report_cells_are_never_formulas(tmp_path, monkeypatch, enhancer):
     assert [r["source"] for r in rows] == ["'" + n for n in names]
     assert not [c for r in rows for c in r.values() if c[:1] in ("=", "+", "-", "@")]
     assert set(_report(tmp_path / "out")) == set(names)  # the JSON keeps names as they are
+
+
+# ---- 8: a header the data cannot back is refused before decoding; a cut JPEG is flagged --
+def _jpeg_claiming(path: Path, width: int, height: int) -> Path:
+    """A real small JPEG whose frame header is rewritten to claim width x height."""
+    import io
+    import struct
+
+    buf = io.BytesIO()
+    Image.fromarray(_dark()).save(buf, "JPEG", quality=90)
+    data = bytearray(buf.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_tiny_jpeg_claiming_195_megapixels_is_refused_before_decoding(tmp_path, enhancer):
+    src = tmp_path / "in"
+    src.mkdir()
+    bomb = _jpeg_claiming(src / "bomb.jpg", 16_000, 12_200)
+    assert bomb.stat().st_size < 5000
+    with pytest.raises(ImageReadError, match="truncated or damaged"):
+        read_image(bomb)
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(),
+                       OutputOptions(tmp_path / "out"))
+    outcome, = report.outcomes
+    assert outcome.status == "failed"
+    assert "16000x12200 (195 megapixels) but the file holds only" in outcome.reason
+
+
+def test_a_jpeg_cut_short_is_named_as_truncated(tmp_path, enhancer):
+    src = tmp_path / "in"
+    src.mkdir()
+    full = src / "whole.jpg"
+    Image.fromarray(_dark(h=240, w=320)).save(full, quality=95)
+    (src / "cut.jpg").write_bytes(full.read_bytes()[:len(full.read_bytes()) * 2 // 3])
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(),
+                       OutputOptions(tmp_path / "out"))
+    rows = {Path(o.source).name: (o.status, o.reason) for o in report.outcomes}
+    assert rows["whole.jpg"] == ("done", "")
+    assert rows["cut.jpg"][0] == "failed" and "truncated" in rows["cut.jpg"][1]

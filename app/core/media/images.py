@@ -40,6 +40,10 @@ _SUFFIX_FORMAT = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".tif": "tiff"
 DEFAULT_MAX_MEGAPIXELS = 200
 Image.MAX_IMAGE_PIXELS = None
 _PILLOW_PHOTOMETRIC = {3, 5, 6, 8, 9, 10}  # palette, CMYK, YCbCr, Lab: OpenCV gets these wrong
+# The most pixels a JPEG can hold per byte of file: a flat black one is ~85 (baseline) to ~255
+# (optimised Huffman); 80 times that margin still refuses a 3 KB file that claims 195 MP,
+# which the decoders would fill with gray at full size (gigabytes) and call it done.
+JPEG_MAX_PIXELS_PER_BYTE = 20_000
 
 
 class ImageReadError(ValueError):
@@ -91,15 +95,31 @@ def _read_header(source, name: str, max_pixels: int | None) -> tuple[ImageMeta, 
     try:
         with Image.open(source) as im:
             check_size(*im.size, name, max_pixels)
+            if im.format == "JPEG":
+                _check_jpeg_length(*im.size, _length(source), name)
             exif, orientation = real_exif(im)
             photometric = im.tag_v2.get(262) if im.format == "TIFF" else None
             return (ImageMeta((im.format or "").lower() or None, exif,
                               im.info.get("icc_profile"), _frames(im)), orientation,
                     photometric in _PILLOW_PHOTOMETRIC or _gray_palette(im))
-    except ImageTooLarge:
+    except ImageReadError:  # too large, or a header that the data cannot back
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, KeyError):
         return ImageMeta(), 1, False
+
+
+def _length(source) -> int:
+    at = source.tell()
+    end = source.seek(0, io.SEEK_END)
+    source.seek(at)
+    return end
+
+
+def _check_jpeg_length(width: int, height: int, size: int, name: str) -> None:
+    if width * height > size * JPEG_MAX_PIXELS_PER_BYTE:
+        raise ImageReadError(f"{name}: the header says {width}x{height} "
+                             f"({width * height / 1e6:.0f} megapixels) but the file holds "
+                             f"only {size} bytes: truncated or damaged")
 
 
 def _frames(im: Image.Image) -> int:
