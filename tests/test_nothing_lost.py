@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -502,3 +503,20 @@ def test_a_jpeg_cut_short_is_named_as_truncated(tmp_path, enhancer):
     rows = {Path(o.source).name: (o.status, o.reason) for o in report.outcomes}
     assert rows["whole.jpg"] == ("done", "")
     assert rows["cut.jpg"][0] == "failed" and "truncated" in rows["cut.jpg"][1]
+
+
+# ---- a kill -9's temporary file does not survive an immediate rerun ---------------------
+def test_a_fresh_leftover_of_a_killed_run_is_swept_by_the_rerun(tmp_path, enhancer):
+    src = _photos(tmp_path / "in", names=("a",))
+    out = tmp_path / "out"
+    out.mkdir()
+    left = out / ".a_enhanced.png.lowlight-k9k9k9k9.part"  # unlocked: its writer is dead
+    left.write_bytes(b"half a photo")
+    future = time.time() + 3600  # as fresh as can be, on any clock
+    os.utime(left, (future, future))
+    stranger = out / ".notes.txt.lowlight-k9k9k9k9.part"  # not a planned output's: kept
+    stranger.write_bytes(b"someone's")
+    os.utime(stranger, (future, future))
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(out))
+    assert report.count("done") == 1
+    assert not left.exists() and stranger.exists()

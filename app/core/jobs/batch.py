@@ -8,6 +8,7 @@ busy without handing work back and forth.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -133,7 +134,8 @@ def plan_work(items: list[BatchItem], output: OutputOptions
               ) -> tuple[list[tuple[int, Outcome]], list[tuple[int, Plan]]]:
     """The whole batch's plan (:func:`app.core.jobs.plan.plan_batch`) -> (outcomes settled
     without work: skipped or refused, (index, plan) of the files to enhance); the leftovers of
-    a killed run are swept from the folders the batch writes to. Shared by the local and the
+    a killed run are swept from the folders the batch writes to. Called with the output
+    folder's lock held (:mod:`app.core.jobs.folder_lock`). Shared by the local and the
     cluster batch (:mod:`app.core.jobs.cluster`), so both name, skip and refuse alike."""
     settled: list[tuple[int, Outcome]] = []
     todo: list[tuple[int, Plan]] = []
@@ -143,7 +145,15 @@ def plan_work(items: list[BatchItem], output: OutputOptions
         else:
             settled.append((i, Outcome(str(plan.item.source), str(plan.target or ""),
                                        plan.status, plan.reason)))
+    ours: dict[Path, set[str]] = {}
+    for _, plan in todo:
+        for path in filter(None, (plan.target, plan.factor)):
+            ours.setdefault(path.parent, set()).add(path.name)
     for folder in output_folders(todo, output):
+        # The planned outputs' own temporary files go at any age: only a batch writes them,
+        # and this one holds the output folder's lock (a kill -9 just before must not leave
+        # them for the next run); others' only once surely abandoned.
+        remove_stale_temps(folder, ours.get(folder, set()), min_age=-math.inf)  # any clock
         remove_stale_temps(folder)
     return settled, todo
 
