@@ -520,3 +520,20 @@ def test_a_fresh_leftover_of_a_killed_run_is_swept_by_the_rerun(tmp_path, enhanc
     report = run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(out))
     assert report.count("done") == 1
     assert not left.exists() and stranger.exists()
+
+
+# ---- gray + alpha stays gray (+ alpha where the format holds it), not an RGBA surprise ---
+def test_gray_alpha_png_stays_gray_alpha(tmp_path, enhancer):
+    src = tmp_path / "in"
+    src.mkdir()
+    la = np.dstack([_dark()[..., 0], np.tile(np.arange(64, dtype=np.uint8) * 4, (48, 1))])
+    Image.fromarray(la, "LA").save(src / "mask.png")
+    for fmt, suffix, mode in (("keep", ".png", "LA"), ("jpeg", ".jpg", "L")):
+        out = tmp_path / f"out_{fmt}"
+        report = run_batch(discover([src]), enhancer, EnhanceSettings(),
+                           OutputOptions(out, format=fmt))
+        assert report.count("done") == 1
+        with Image.open(out / f"mask_enhanced{suffix}") as im:
+            assert im.mode == mode
+            if mode == "LA":  # the alpha is the source's, untouched
+                np.testing.assert_array_equal(np.asarray(im)[..., 1], la[..., 1])

@@ -64,6 +64,7 @@ class ImageMeta:
     exif: bytes | None = None  # real EXIF only, orientation reset to 1 (pixels are upright)
     icc_profile: bytes | None = None
     frames: int = 1  # an animated WebP/PNG or a multipage TIFF: only the first is read
+    gray_alpha: bool = False  # gray + alpha: decoded as RGBA (what the engine takes)
 
 
 def format_for_path(path: Path) -> str:
@@ -100,7 +101,8 @@ def _read_header(source, name: str, max_pixels: int | None) -> tuple[ImageMeta, 
             exif, orientation = real_exif(im)
             photometric = im.tag_v2.get(262) if im.format == "TIFF" else None
             return (ImageMeta((im.format or "").lower() or None, exif,
-                              im.info.get("icc_profile"), _frames(im)), orientation,
+                              im.info.get("icc_profile"), _frames(im),
+                              im.mode in ("LA", "La")), orientation,
                     photometric in _PILLOW_PHOTOMETRIC or _gray_palette(im))
     except ImageReadError:  # too large, or a header that the data cannot back
         raise
@@ -208,6 +210,8 @@ def encode_image(pixels: np.ndarray, fmt: str, quality: int = 95,
     source's EXIF and ICC go along, and the EXIF says Lowlight Studio wrote the file."""
     if fmt not in FORMAT_SUFFIX:
         raise ValueError(f"unsupported output format {fmt!r}")
+    if meta is not None and meta.gray_alpha:
+        pixels = _back_to_gray(pixels, fmt)
     exif = tagged_exif(meta.exif if meta else None)
     icc = icc_fits(meta.icc_profile if meta else None, 1 if pixels.ndim == 2 else pixels.shape[2])
     if fmt == "tiff":
@@ -237,6 +241,19 @@ def encode_image(pixels: np.ndarray, fmt: str, quality: int = 95,
     out = io.BytesIO()
     image.save(out, format=fmt.upper(), **kwargs)
     return mark_bmp(out.getvalue()) if fmt == "bmp" else out.getvalue()
+
+
+def _back_to_gray(pixels: np.ndarray, fmt: str) -> np.ndarray:
+    """A gray + alpha photo's RGBA result as gray + alpha again where the format holds it
+    (8-bit PNG), as gray where it has no alpha (JPEG, BMP); RGBA elsewhere."""
+    if pixels.ndim != 3 or pixels.shape[2] != 4:
+        return pixels
+    gray = np.round(pixels[..., :3].mean(axis=2)).astype(pixels.dtype)
+    if fmt in ("jpeg", "bmp"):
+        return gray
+    if fmt == "png" and pixels.dtype == np.uint8:
+        return np.dstack([gray, pixels[..., 3]])
+    return pixels
 
 
 @functools.cache
