@@ -11,6 +11,25 @@ from app.core.media.images import DEFAULT_MAX_MEGAPIXELS
 from app.core.settings import DEFAULT_CRF, VIDEO_CODECS, EnhanceSettings, VideoOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, as a shell reports a process SIGTERM ended
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, timeout, a closing terminal) before or after a batch runs: handled as
+    Ctrl+C is, with its own message and exit code."""
+
+    by = "SIGTERM"
+
+
+def _on_sigterm(_signum, _frame):
+    raise Terminated()
+
+
+def _folder(text: str) -> Path:
+    """An output folder: '' would mean the current folder (Path('') is '.'), never meant."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the output folder is empty")
+    return Path(text)
 
 
 def _add_settings(p: argparse.ArgumentParser) -> None:
@@ -65,14 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("enhance", help="enhance photos into a folder, same names")
     p.add_argument("inputs", nargs="+", type=Path)
-    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("-o", "--output", type=_folder, required=True, help="output folder")
     p.add_argument("--save-factor", action="store_true",
                    help="also write NAME_factor.png, a heatmap of the brightening in stops")
     _add_settings(p)
 
     p = sub.add_parser("batch", help="enhance whole folders, mirroring their tree")
     p.add_argument("inputs", nargs="+", type=Path)
-    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("-o", "--output", type=_folder, required=True, help="output folder")
     p.add_argument("--pattern", default="{stem}_enhanced",
                    help="output name inside the output folder, sub-folders allowed ({stem} = "
                         "the input's name)")
@@ -117,17 +136,32 @@ def main(argv: list[str] | None = None) -> int:
         return _train(args)
     if args.command == "presets":
         return _list_presets()
+    previous = _set_handler(signal.SIGTERM, _on_sigterm)
     try:
         return _enhance(args)
-    except KeyboardInterrupt as exc:  # Ctrl+C: a short message, no traceback
+    except KeyboardInterrupt as exc:  # Ctrl+C or SIGTERM: a short message, no traceback
         from app.core.jobs.report import printable
 
         report = getattr(exc, "report", None)
         tail = f": {report.summary()}" if report is not None else ""
         if report is not None and report.paths:
             tail += f"; report {printable(str(report.paths[0]))}"
-        print(f"lowlight: interrupted{tail}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        terminated = getattr(exc, "by", "") == "SIGTERM"
+        print(f"lowlight: {'terminated (SIGTERM)' if terminated else 'interrupted'}{tail}",
+              file=sys.stderr)
+        return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    finally:
+        _set_handler(signal.SIGTERM, previous)
+
+
+def _set_handler(signum: int, handler):
+    """The previous handler; None where handlers cannot be set (not the main thread)."""
+    if handler is None:
+        return None
+    try:
+        return signal.signal(signum, handler)
+    except ValueError:
+        return None
 
 
 def _train(args) -> int:
@@ -175,6 +209,24 @@ def settings_from(args) -> EnhanceSettings:
     return replace(base, **given).validated()
 
 
+def _engine(make, args):
+    """The engine; a --weights file that is no model is a usage error that names it."""
+    from app.core.media.files import regular_problem
+
+    if args.weights is not None and (problem := regular_problem(args.weights)):
+        raise ValueError(f"--weights {args.weights}: {problem}")  # a pipe would hang the load
+    try:
+        return make(args.weights, backend=args.backend)
+    except (FileNotFoundError, ImportError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - torch/onnx say it in many ways
+        if args.weights is None:
+            raise
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        raise ValueError(f"--weights {args.weights}: not a Lowlight Studio model file "
+                         f"({type(exc).__name__}: {detail})") from None
+
+
 def _enhance(args) -> int:
     from tqdm import tqdm
 
@@ -187,6 +239,7 @@ def _enhance(args) -> int:
         printable,
         run_batch,
     )
+    from app.core.jobs.folder_lock import OutputBusy
 
     batch = args.command == "batch"
     try:
@@ -202,7 +255,7 @@ def _enhance(args) -> int:
         cluster = getattr(args, "cluster", None)
         if getattr(args, "split_videos", None) and not cluster:
             raise ValueError("--split-videos needs --cluster")
-        enhancer = None if cluster else Enhancer(args.weights, backend=args.backend)
+        enhancer = None if cluster else _engine(Enhancer, args)
     except (ValueError, FileNotFoundError, ImportError) as exc:
         print(f"lowlight: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -240,15 +293,15 @@ def _enhance(args) -> int:
 
     control = BatchControl()
 
-    def on_sigint(_signum, _frame):
-        # The first Ctrl+C stops at the next checkpoint (a frame, a band of a photo; on a
-        # cluster, the driver's next look at the flag) and the report is written; raising here
-        # instead could surface inside a compiled kernel.
+    def on_signal(signum, _frame):
+        # The first Ctrl+C or SIGTERM stops at the next checkpoint (a frame, a band of a
+        # photo; on a cluster, the driver's next look at the flag) and the report is written;
+        # raising here instead could surface inside a compiled kernel.
         if control.interrupted:
             raise KeyboardInterrupt  # the second one: stop at once
-        control.interrupt()
+        control.interrupt("SIGTERM" if signum == signal.SIGTERM else "Ctrl+C")
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
+    previous = {s: _set_handler(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         if cluster:
             from app.cluster_cli import run_on_cluster
@@ -257,15 +310,24 @@ def _enhance(args) -> int:
         else:
             report = run_batch(items, enhancer, settings, options, on_file=on_file,
                                control=control, write_report=batch, on_video_progress=on_video)
+    except OutputBusy as exc:  # another batch writes there: nothing was done
+        bar.write(f"lowlight: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt as exc:  # a second signal: stopped at once
+        exc.by = control.interrupted_by
+        raise
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            _set_handler(s, handler)
         if frames_bar is not None:
             frames_bar.close()
         bar.close()
     if report is None:  # no cluster to run on (said on stderr)
         return EXIT_USAGE
     if report.interrupted:
-        raise BatchInterrupted(report)
+        stopped = BatchInterrupted(report)
+        stopped.by = control.interrupted_by
+        raise stopped
     print(printable(f"{report.summary()} -> {args.output}") + (
         f" ({report.backend})" if args.verbose else ""))
     if report.paths:

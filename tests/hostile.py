@@ -131,3 +131,41 @@ def within(seconds: float, fn, *args, **kwargs):
     if "error" in result:
         raise result["error"]
     return result["value"]
+
+
+class PipeWatch:
+    """Named pipes that must never be opened: a watcher thread keeps trying to open each one
+    for writing without blocking, which succeeds only while a reader holds it open (the
+    fault). It then closes it again, so the blocked reader gets an end of file instead of
+    hanging the test, and ``opened`` names the pipe. Deterministic: a program that never opens
+    the pipe can never be caught, however slow the machine."""
+
+    def __init__(self, *pipes: Path):
+        import os
+
+        self.pipes = [Path(p) for p in pipes]
+        for p in self.pipes:
+            os.mkfifo(p)
+        self.opened: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True, name="pipe-watch")
+
+    def _watch(self) -> None:
+        import os
+
+        while not self._stop.wait(0.05):
+            for p in self.pipes:
+                try:
+                    fd = os.open(p, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError:  # ENXIO: nobody reads it, as it should be
+                    continue
+                self.opened.append(p.name)
+                os.close(fd)
+
+    def __enter__(self) -> PipeWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()

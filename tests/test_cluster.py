@@ -325,3 +325,24 @@ def test_cluster_bench_runs_and_writes_its_numbers(ray_session, tmp_path, capsys
     assert numbers["speedup"] > 0 and numbers["photos"]["2"][0]["workers"] == 2
     assert len(numbers["photos"]["2"][0]["nodes"]) == 2  # two workers really ran
     assert "per-task overhead" in capsys.readouterr().out
+
+
+def test_a_named_pipe_never_hangs_a_cluster_batch(ray_session, tmp_path):
+    """Issue #23: pipes (in the folder, named, where an output would go) are skipped by name
+    before anything opens them, on the cluster path as in the local batch."""
+    from hostile import PipeWatch
+
+    src = photos(tmp_path / "in", 1)
+    out = tmp_path / "out"
+    out.mkdir()
+    with PipeWatch(src / "pipe.jpg", src / "clip.mp4", tmp_path / "named.jpg",
+                   out / "night_000_enhanced.jpg") as watch:
+        report = run(discover([src, tmp_path / "named.jpg"], exclude=out), out,
+                     split_seconds=1.0)
+    assert watch.opened == []
+    by_name = {Path(o.source).name: o for o in report.outcomes}
+    for name in ("pipe.jpg", "clip.mp4", "named.jpg"):
+        assert (by_name[name].status, by_name[name].reason) == (
+            "skipped", "not a regular file (a named pipe)")
+    assert by_name["night_000.jpg"].status == "done"
+    assert Path(by_name["night_000.jpg"].output).name == "night_000_enhanced (2).jpg"

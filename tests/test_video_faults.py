@@ -189,7 +189,7 @@ def test_ctrl_c_in_the_cli_stops_within_a_second_and_exits_130(tmp_path):
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while not (out.is_dir() and any(p.name.startswith(".") for p in out.iterdir())):
+        while not (out.is_dir() and any(p.name.endswith(".part") for p in out.iterdir())):
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.05)
         time.sleep(0.5)  # well into the export

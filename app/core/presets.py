@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from app.paths import config_dir
 FILE_NAME = "presets.json"
 MAX_NAME = 60
 FORMAT = "lowlight-studio presets"
+
+
+MAX_FILE_BYTES = 1024 * 1024  # hundreds of presets take a few KB
 
 
 class PresetError(ValueError):
@@ -57,19 +61,22 @@ class PresetStore:
     def load(self) -> dict[str, EnhanceSettings]:
         """Every preset by name (sorted, case-insensitively); {} when there is no file yet."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = _read_regular(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
             return {}
         except OSError as exc:
             raise PresetError(f"cannot read the presets file {self.path}: "
                               f"{exc.strerror or exc}") from None
         try:
-            data = json.loads(text)
+            if len(raw) > MAX_FILE_BYTES:
+                raise ValueError(f"over {MAX_FILE_BYTES // 1024} KB")
+            data = json.loads(raw.decode("utf-8"))
             items = data["presets"]
             presets = {clean_name(k): from_dict(v) for k, v in items.items()}
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise PresetError(f"the presets file {self.path} is damaged ({exc}); fix or "
-                              "remove it") from None
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+            raise PresetError(f"presets file damaged: {self.path} ({why}); the defaults are "
+                              "used and the file is kept as it is: fix or remove it") from None
         return dict(sorted(presets.items(), key=lambda kv: kv[0].casefold()))
 
     def names(self) -> list[str]:
@@ -127,3 +134,18 @@ class PresetStore:
         except OSError as exc:
             raise PresetError(f"cannot write the presets file {self.path}: "
                               f"{exc.strerror or exc}") from None
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    """Up to ``limit`` + 1 bytes of ``path``; OSError if it is no regular file (a named pipe
+    would block the window and the CLI forever: it is refused before it is read)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a socket cannot even be opened
+        raise OSError("not a regular file")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read(limit + 1)
+    finally:
+        os.close(fd)

@@ -8,6 +8,7 @@ busy without handing work back and forth.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -17,11 +18,18 @@ from pathlib import Path
 from app.core.engine.heatmap import heatmap_image
 from app.core.jobs.control import BatchControl, BatchInterrupted, Cancelled
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
-from app.core.jobs.plan import Plan, plan_batch
+from app.core.jobs.folder_lock import output_folder_lock
+from app.core.jobs.plan import Plan, link_out_of, may_replace, plan_batch
 from app.core.jobs.report import BatchReport, Outcome
-from app.core.media.images import atomic_write_bytes, encode_image, format_for_path, read_image
+from app.core.media.images import (
+    ImageWriteError,
+    atomic_write_bytes,
+    encode_image,
+    format_for_path,
+    read_image,
+)
 from app.core.media.tempfiles import remove_stale_temps
-from app.core.settings import EnhanceSettings, VideoOptions
+from app.core.settings import EnhanceSettings
 
 log = logging.getLogger(__name__)
 # Photos in flight at once: one per core, at most 4 (each holds a decoded photo and its result,
@@ -46,17 +54,26 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     core). The callbacks are called from this thread only, files may finish out of order.
     A KeyboardInterrupt cancels what runs, writes the report and raises BatchInterrupted,
     which carries it. (The CLI traps SIGINT and calls ``control.interrupt()`` instead: an
-    exception raised inside a compiled kernel can come out as a SystemError.)"""
+    exception raised inside a compiled kernel can come out as a SystemError.) Raises
+    OutputBusy, before anything is planned or written, while another batch writes into the
+    same output folder."""
     s = settings.validated()
     output = output.validated()  # a bad choice fails up front, before any file
     control = control or BatchControl()
+    with output_folder_lock(output.folder):  # OutputBusy while another batch writes there
+        return _run_locked(items, enhancer, s, output, on_file, control, write_report,
+                           on_start, on_video_progress)
+
+
+def _run_locked(items, enhancer, s, output, on_file, control, write_report, on_start,
+                on_video_progress) -> BatchReport:
     report = new_report(enhancer.backend_name, s, output)
     total = len(items)
     done: dict[int, Outcome] = {}
 
     def finish(i: int, outcome: Outcome) -> None:
         if outcome.status == "cancelled" and control.interrupted and not outcome.reason:
-            outcome.reason = INTERRUPTED
+            outcome.reason = control.interrupt_reason
         done[i] = outcome
         if on_file:
             on_file(i, total, outcome)
@@ -85,7 +102,7 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
                         collect(block=True)
                     if on_start:
                         on_start(i, plan.item)
-                    finish(i, _video_outcome(plan, enhancer, s, output.video, control,
+                    finish(i, _video_outcome(plan, enhancer, s, output, control,
                                              on_video_progress))
                     continue
                 while len(running) >= PHOTO_WORKERS:
@@ -116,7 +133,8 @@ def plan_work(items: list[BatchItem], output: OutputOptions
               ) -> tuple[list[tuple[int, Outcome]], list[tuple[int, Plan]]]:
     """The whole batch's plan (:func:`app.core.jobs.plan.plan_batch`) -> (outcomes settled
     without work: skipped or refused, (index, plan) of the files to enhance); the leftovers of
-    a killed run are swept from the folders the batch writes to. Shared by the local and the
+    a killed run are swept from the folders the batch writes to. Called with the output
+    folder's lock held (:mod:`app.core.jobs.folder_lock`). Shared by the local and the
     cluster batch (:mod:`app.core.jobs.cluster`), so both name, skip and refuse alike."""
     settled: list[tuple[int, Outcome]] = []
     todo: list[tuple[int, Plan]] = []
@@ -126,7 +144,15 @@ def plan_work(items: list[BatchItem], output: OutputOptions
         else:
             settled.append((i, Outcome(str(plan.item.source), str(plan.target or ""),
                                        plan.status, plan.reason)))
+    ours: dict[Path, set[str]] = {}
+    for _, plan in todo:
+        for path in filter(None, (plan.target, plan.factor)):
+            ours.setdefault(path.parent, set()).add(path.name)
     for folder in output_folders(todo, output):
+        # The planned outputs' own temporary files go at any age: only a batch writes them,
+        # and this one holds the output folder's lock (a kill -9 just before must not leave
+        # them for the next run); others' only once surely abandoned.
+        remove_stale_temps(folder, ours.get(folder, set()), min_age=-math.inf)  # any clock
         remove_stale_temps(folder)
     return settled, todo
 
@@ -138,7 +164,7 @@ def output_folders(todo: list[tuple[int, Plan]], output: OutputOptions) -> list[
 
 def cancelled_outcome(plan: Plan, control: BatchControl) -> Outcome:
     return Outcome(str(plan.item.source), str(plan.target), "cancelled",
-                   INTERRUPTED if control.interrupted else "")
+                   control.interrupt_reason if control.interrupted else "")
 
 
 def new_report(backend: str, s: EnhanceSettings, output: OutputOptions) -> BatchReport:
@@ -165,7 +191,7 @@ def process_item(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptions
     for the file's own errors. What a cluster worker runs, so that its outputs are the local
     batch's byte for byte."""
     if is_video(plan.item.source):
-        return _video_outcome(plan, enhancer, s, output.video, control, on_video_progress)
+        return _video_outcome(plan, enhancer, s, output, control, on_video_progress)
     return _photo_outcome(plan, enhancer, s, output, control, threads)
 
 
@@ -194,31 +220,45 @@ def _photo_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptio
         control.checkpoint()
         pixels, meta = read_image(plan.item.source, output.max_pixels)
         result = enhancer.enhance(pixels, s, progress=control.checkpoint, threads=threads)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _encode_and_write(target, result.image, format_for_path(target), output.quality, meta)
+        _make_folder(target, output)
+        replace = may_replace(output)
+        _encode_and_write(target, result.image, format_for_path(target), output.quality, meta,
+                          replace)
         if plan.factor is not None:
             heat = heatmap_image(result.gain_small, *result.image.shape[:2])
-            _encode_and_write(plan.factor, heat, "png", 0, None)
-        return result.note  # e.g. "already well exposed: left as it is"
+            _encode_and_write(plan.factor, heat, "png", 0, None, replace)
+        notes = [result.note]  # e.g. "already well exposed: left as it is"
+        if meta.frames > 1:
+            notes.append(f"first frame only (of {meta.frames})")
+        return "; ".join(filter(None, notes))
 
     return _outcome(plan, work)
 
 
-def _video_outcome(plan: Plan, enhancer, s: EnhanceSettings, video: VideoOptions,
+def _video_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptions,
                    control: BatchControl, progress) -> Outcome:
     from app.core.jobs.video_export import enhance_video
 
     def work() -> str:
         control.checkpoint()  # a paused batch does not start its next video
-        plan.target.parent.mkdir(parents=True, exist_ok=True)
-        return enhance_video(plan.item.source, plan.target, enhancer, s, video,
-                             progress=progress, control=control).warning
+        _make_folder(plan.target, output)
+        return enhance_video(plan.item.source, plan.target, enhancer, s, output.video,
+                             progress=progress, control=control,
+                             replace=may_replace(output)).warning
 
     return _outcome(plan, work)
 
 
-def _encode_and_write(target: Path, pixels, fmt: str, quality: int, meta) -> None:
-    atomic_write_bytes(target, encode_image(pixels, fmt, quality, meta))
+def _make_folder(target: Path, output: OutputOptions) -> None:
+    """The target's folder, checked again when written to: a sub-folder made a link out of
+    the output folder since the plan is not written through either."""
+    if why := link_out_of(target, output.folder):
+        raise ImageWriteError(why)
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _encode_and_write(target: Path, pixels, fmt: str, quality: int, meta, replace) -> None:
+    atomic_write_bytes(target, encode_image(pixels, fmt, quality, meta), replace)
 
 
 def _reason(exc: BaseException) -> str:

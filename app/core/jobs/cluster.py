@@ -31,7 +31,6 @@ from functools import partial
 from pathlib import Path
 
 from app.core.jobs.batch import (
-    INTERRUPTED,
     ProgressFn,
     cancelled_outcome,
     new_report,
@@ -41,6 +40,7 @@ from app.core.jobs.batch import (
 from app.core.jobs.cluster_worker import ClusterWorker
 from app.core.jobs.control import BatchControl, BatchInterrupted
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
+from app.core.jobs.folder_lock import output_folder_lock
 from app.core.jobs.plan import Plan
 from app.core.jobs.ray_session import ClusterError, connect
 from app.core.jobs.report import BatchReport, Outcome
@@ -78,15 +78,16 @@ def run_cluster_batch(items: list[BatchItem], settings: EnhanceSettings,
 
         make_engine = partial(Enhancer, threads=1)
     control = control or BatchControl()
-    started_here = connect(cluster, workers) if cluster else False
-    try:
-        return _Run(items, s, output, workers, make_engine, on_file, control, on_start,
-                    split_seconds).run(write_report)
-    finally:
-        if started_here:
-            import ray
+    with output_folder_lock(output.folder):  # OutputBusy while another batch writes there
+        started_here = connect(cluster, workers) if cluster else False
+        try:
+            return _Run(items, s, output, workers, make_engine, on_file, control, on_start,
+                        split_seconds).run(write_report)
+        finally:
+            if started_here:
+                import ray
 
-            ray.shutdown()
+                ray.shutdown()
 
 
 @dataclass
@@ -146,7 +147,7 @@ class _Run:
 
     def finish(self, i: int, outcome: Outcome) -> None:
         if outcome.status == "cancelled" and self.control.interrupted and not outcome.reason:
-            outcome.reason = INTERRUPTED
+            outcome.reason = self.control.interrupt_reason
         self.done[i] = outcome
         if self.on_file:
             self.on_file(i, len(self.items), outcome)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from app.core.jobs.batch import process_item
 from app.core.jobs.control import BatchControl
 from app.core.jobs.discovery import OutputOptions
-from app.core.jobs.plan import Plan
+from app.core.jobs.plan import Plan, may_replace
 from app.core.jobs.report import Outcome
 from app.core.settings import EnhanceSettings
 
@@ -60,7 +60,8 @@ class ClusterWorker:
         from app.core.jobs.video_split import SplitError, join_segments
 
         return self._timed(plan, lambda: join_segments(plan.item.source, plan.target, count,
-                                                       output.video), SplitError)
+                                                       output.video, may_replace(output)),
+                           SplitError)
 
     def _timed(self, plan: Plan, work: Callable[[], object],
                fallback: type[Exception] | None = None) -> Outcome:

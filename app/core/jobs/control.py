@@ -16,6 +16,7 @@ class BatchControl:
         self._running.set()
         self.cancelled = False
         self.interrupted = False  # cancelled by Ctrl+C rather than by the user's Cancel
+        self.interrupted_by = ""  # "Ctrl+C", "SIGTERM"
 
     def pause(self) -> None:
         self._running.clear()
@@ -31,10 +32,16 @@ class BatchControl:
         self.cancelled = True
         self._running.set()
 
-    def interrupt(self) -> None:
-        """Ctrl+C: cancel, and say so in the report. Safe to call from a signal handler."""
+    def interrupt(self, by: str = "Ctrl+C") -> None:
+        """Ctrl+C (or ``by`` another signal): cancel, and say so in the report. Safe to call
+        from a signal handler."""
+        self.interrupted_by = self.interrupted_by or by
         self.interrupted = True
         self.cancel()
+
+    @property
+    def interrupt_reason(self) -> str:
+        return f"interrupted ({self.interrupted_by or 'Ctrl+C'})"
 
     def checkpoint(self, *_args) -> None:
         """Block while paused; raise Cancelled once cancelled. Also usable as a progress hook."""

@@ -11,6 +11,7 @@ folder are left out; a file named explicitly is never left out.
 from __future__ import annotations
 
 import errno
+import math
 import os
 import re
 import string
@@ -19,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.core.media.camera_formats import cannot_read, content_problem, keep_suffix
+from app.core.media.files import is_regular, kind_problem
 from app.core.media.images import DEFAULT_MAX_MEGAPIXELS, FORMAT_SUFFIX, IMAGE_SUFFIXES
 from app.core.media.metadata import has_output_mark
 from app.core.media.tempfiles import is_temp_name
@@ -29,6 +31,8 @@ SKIPPED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 VIDEO_SUFFIXES = {".mp4", ".mov", ".mkv", ".m4v", ".avi", ".webm", ".mts", ".ts"}
 VIDEO_OUTPUT_SUFFIXES = {".mp4", ".mov", ".mkv", ".m4v"}
 MEDIA_SUFFIXES = IMAGE_SUFFIXES | VIDEO_SUFFIXES
+# Pictures a user expects a folder run to take, which it cannot: listed, never left out unsaid.
+UNSUPPORTED_SUFFIXES = {".gif", ".svg", ".svgz", ".avif", ".jxl", ".psd", ".jp2", ".ico"}
 QUALITY_RANGE = (1, 100)
 
 
@@ -50,17 +54,20 @@ class BatchItem:
     reason: str = ""
 
 
-def _stat_problem(path: Path) -> str:
-    """Why ``path`` cannot be opened, or "" if it can."""
+def _stat_problem(path: Path) -> tuple[str, str]:
+    """(status, why) ``path`` cannot be read, or ("", "") if it can; from ``stat`` alone, so
+    a named pipe or a device is skipped before anything opens it (and blocks on it)."""
     try:
-        os.stat(path)
+        mode = os.stat(path).st_mode
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return "symlink loop: the link leads back to itself"
+            return "failed", "symlink loop: the link leads back to itself"
         if exc.errno == errno.ENOENT:
-            return "broken link: its target is missing" if os.path.islink(path) else "not found"
-        return f"cannot open: {exc.strerror or exc}"
-    return ""
+            return "failed", ("broken link: its target is missing" if os.path.islink(path)
+                              else "not found")
+        return "failed", f"cannot open: {exc.strerror or exc}"
+    problem = kind_problem(mode)
+    return ("skipped", problem) if problem else ("", "")
 
 
 def _key(path: Path) -> tuple[int, int] | None:
@@ -79,7 +86,8 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _is_own_output(path: Path) -> bool:
-    return has_video_mark(path) if is_video(path) else has_output_mark(path)
+    return is_regular(path) and (has_video_mark(path) if is_video(path)
+                                 else has_output_mark(path))
 
 
 def discover(inputs: Iterable[str | os.PathLike], recursive: bool = True,
@@ -131,26 +139,34 @@ def discover(inputs: Iterable[str | os.PathLike], recursive: bool = True,
                 suffix = p.suffix.lower()
                 if is_junk(name) or is_temp_name(name):
                     continue
-                if why := cannot_read(suffix):
+                if (suffix not in MEDIA_SUFFIXES | UNSUPPORTED_SUFFIXES
+                        and not cannot_read(suffix)):
+                    continue
+                status, problem = _stat_problem(p)
+                if problem:
+                    add(BatchItem(p, p.relative_to(root), status, problem))
+                elif why := cannot_read(suffix):
                     add(BatchItem(p, p.relative_to(root), "skipped", why))
-                elif suffix in MEDIA_SUFFIXES:
-                    problem = _stat_problem(p) or content_problem(p)
-                    if problem:
-                        add(BatchItem(p, p.relative_to(root), "failed", problem))
-                    elif not (check_marks and _is_own_output(p)):
-                        add(BatchItem(p, p.relative_to(root)))
+                elif suffix in UNSUPPORTED_SUFFIXES:
+                    add(BatchItem(p, p.relative_to(root), "skipped", _unsupported(suffix)))
+                elif problem := content_problem(p):
+                    add(BatchItem(p, p.relative_to(root), "failed", problem))
+                elif not (check_marks and _is_own_output(p)):
+                    add(BatchItem(p, p.relative_to(root)))
     return items
 
 
 def _named_file(path: Path) -> BatchItem:
     """A file the user named: processed if it is media, whatever its name, else explained."""
     rel = Path(path.name)
-    problem = _stat_problem(path)
+    status, problem = _stat_problem(path)
     if problem:
-        return BatchItem(path, rel, "failed", problem)
+        return BatchItem(path, rel, status, problem)
     suffix = path.suffix.lower()
     if why := cannot_read(suffix):
         return BatchItem(path, rel, "skipped", why)
+    if suffix in UNSUPPORTED_SUFFIXES:
+        return BatchItem(path, rel, "skipped", _unsupported(suffix))
     if problem := content_problem(path):
         return BatchItem(path, rel, "failed", problem)
     if suffix not in MEDIA_SUFFIXES:
@@ -159,6 +175,10 @@ def _named_file(path: Path) -> BatchItem:
                          f"{what} ({suffix or 'no extension'}); photos: "
                          + " ".join(sorted(IMAGE_SUFFIXES)))
     return BatchItem(path, rel)
+
+
+def _unsupported(suffix: str) -> str:
+    return f"unsupported format ({suffix}); photos: " + " ".join(sorted(IMAGE_SUFFIXES))
 
 
 def pattern_name(pattern: str, stem: str) -> str:
@@ -210,8 +230,13 @@ class OutputOptions:
         if isinstance(self.quality, bool) or int(self.quality) != self.quality or \
                 not lo <= self.quality <= hi:
             raise ValueError(f"quality must be an integer from {lo} to {hi}, got {self.quality}")
-        if self.max_megapixels is not None and not self.max_megapixels > 0:
-            raise ValueError(f"the megapixel limit must be above 0, got {self.max_megapixels}")
+        if self.max_megapixels is not None and not 0 < self.max_megapixels < math.inf:
+            raise ValueError(f"the megapixel limit must be a number above 0, got "
+                             f"{self.max_megapixels}")
+        if not str(self.folder):
+            raise ValueError("no output folder given")
+        if os.path.exists(self.folder) and not os.path.isdir(self.folder):
+            raise ValueError(f"the output folder {self.folder} is a file, not a folder")
         return replace(self, folder=Path(self.folder), quality=int(self.quality),
                        video=self.video.validated())
 

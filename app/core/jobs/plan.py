@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
+from app.core.media.files import is_regular
 from app.core.media.metadata import has_output_mark
 from app.core.media.video import has_video_mark
 
@@ -55,7 +56,29 @@ def _inode(path: Path) -> tuple[int, int] | None:
 
 
 def is_own_output(path: Path) -> bool:
-    return has_video_mark(path) if is_video(path) else has_output_mark(path)
+    """Lowlight Studio wrote ``path`` (a pipe or a device is nobody's output: never opened)."""
+    return is_regular(path) and (has_video_mark(path) if is_video(path)
+                                 else has_output_mark(path))
+
+
+def link_out_of(target: Path, folder: Path) -> str:
+    """Why writing ``target`` would leave ``folder`` through a linked sub-folder, or "". (The
+    output folder itself may be a link: that is where the user sent the outputs.)"""
+    inside = _resolved(Path(folder))
+    parent = target.parent
+    if _resolved(parent).is_relative_to(inside):
+        return ""
+    link = parent
+    while link != Path(folder) and not link.is_symlink() and link.parent != link:
+        link = link.parent
+    return (f"the output sub-folder {link.name} is a link out of the output folder (to "
+            f"{_resolved(link)}): not written through")
+
+
+def may_replace(output: OutputOptions) -> Callable[[Path], bool] | bool:
+    """What writing a planned output may replace: with ``overwrite``, an earlier output only;
+    else nothing (the plan saw the name free: whatever appeared there since is kept)."""
+    return is_own_output if output.overwrite else False
 
 
 def numbered(path: Path, n: int) -> Path:
@@ -95,6 +118,9 @@ def plan_batch(items: list[BatchItem], output: OutputOptions,
             wanted = output.target(item)
         except ValueError as exc:
             plans[i] = Plan(item, None, "failed", str(exc))
+            continue
+        if why := link_out_of(wanted, output.folder):
+            plans[i] = Plan(item, None, "failed", why)
             continue
         first_clash = ""
         for n in range(1, MAX_NUMBER + 1):

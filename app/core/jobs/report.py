@@ -24,6 +24,15 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def cell(value):
+    """A CSV cell a spreadsheet shows as text: a file named ``=HYPERLINK(...)`` (or starting
+    with + - @, a tab or a return) would otherwise run as a formula; a leading ' is the
+    spreadsheet's own "this is text" mark. The JSON report keeps the names as they are."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 @dataclass
 class Outcome:
     source: str
@@ -67,17 +76,17 @@ class BatchReport:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(Outcome.__dataclass_fields__))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows([{k: cell(v) for k, v in row.items()} for row in rows])
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
         for n in range(1, 1000):
             stem = f"{REPORT_STEM}-{stamp}" + (f"-{n}" if n > 1 else "")
             csv_path, json_path = folder / f"{stem}.csv", folder / f"{stem}.json"
             if not (csv_path.exists() or json_path.exists()):
                 break
-        atomic_write_bytes(csv_path, buf.getvalue().encode())
+        atomic_write_bytes(csv_path, buf.getvalue().encode(), replace=False)
         atomic_write_bytes(json_path, json.dumps(
             {"backend": self.backend, "settings": self.settings, "summary": self.summary(),
              "interrupted": self.interrupted, "files": rows}, indent=1,
-            ensure_ascii=False).encode())
+            ensure_ascii=False).encode(), replace=False)
         self.paths = (csv_path, json_path)
         return csv_path, json_path

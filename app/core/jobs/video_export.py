@@ -38,6 +38,7 @@ from app.core.media.video import (
     mark_output,
     open_video,
     probe,
+    streams_not_kept,
 )
 from app.core.media.yuv import rgb_to_i420
 from app.core.settings import EnhanceSettings, VideoOptions
@@ -70,8 +71,10 @@ def _same_file(a: Path, b: Path) -> bool:
 def enhance_video(src: str | os.PathLike, dst: str | os.PathLike, enhancer,
                   settings: EnhanceSettings, video: VideoOptions | None = None,
                   progress: ProgressFn | None = None, control: BatchControl | None = None,
-                  smooth: bool = True) -> VideoResult:
-    """Enhance every frame of ``src`` into ``dst`` (MP4/MKV/MOV), audio copied as it is."""
+                  smooth: bool = True, replace: bool | Callable[[Path], bool] = True
+                  ) -> VideoResult:
+    """Enhance every frame of ``src`` into ``dst`` (MP4/MKV/MOV), audio copied as it is;
+    ``replace`` False (or a predicate) keeps a file already at ``dst`` (TempFile.commit)."""
     s = settings.validated()
     video = (video or VideoOptions()).validated()
     src, dst = Path(src), Path(dst)
@@ -93,7 +96,7 @@ def enhance_video(src: str | os.PathLike, dst: str | os.PathLike, enhancer,
             notes.append(f"only {frames} frames ({span:.1f} s of {info.duration:.1f} s) could "
                          "be decoded: the file looks truncated or damaged, the output is "
                          "shorter")
-        temp.commit(new_file_mode())
+        temp.commit(new_file_mode(), replace)
     except BaseException as exc:
         temp.discard()
         if _is_ffmpeg_error(exc):  # from setting the streams up: say which file
@@ -124,6 +127,8 @@ def _export(src, tmp, dst, enhancer, s, video, info, progress, control, smooth):
             copied = copy_streams(inp, out, vin, dst)
             mark_output(out)
             pipeline = _Pipeline(inp, out, vin, vout, copied, src, dst)
+            if dropped := streams_not_kept(inp, vin, copied):  # said, never lost silently
+                pipeline.notes.append(dropped)
             frames = pipeline.run(enhancer, s, info, progress, control, smooth)
         except BaseException:
             try:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import heapq
 import math
 import os
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from fractions import Fraction
@@ -149,9 +150,11 @@ def enhance_segment(source: Path, target: Path, k: int, count: int, seconds: flo
     return frames
 
 
-def join_segments(source: Path, target: Path, count: int, video: VideoOptions) -> None:
+def join_segments(source: Path, target: Path, count: int, video: VideoOptions,
+                  replace: bool | Callable[[Path], bool] = True) -> None:
     """The segments of ``target`` and the source's other streams into ``target`` (atomic,
-    tagged as ours like any export); the segment files are removed once joined."""
+    tagged as ours like any export; ``replace`` as in TempFile.commit); the segment files are
+    removed once joined."""
     import av
 
     video = video.validated()
@@ -178,7 +181,7 @@ def join_segments(source: Path, target: Path, count: int, video: VideoOptions) -
             copied = copy_streams(inp, out, vin, target)
             mark_output(out)  # a rerun skips it (or replaces it with --overwrite)
             _mux_in_time_order(out, vout, segs, streams, inp, copied)
-        temp.commit(new_file_mode())
+        temp.commit(new_file_mode(), replace)
     except BaseException:
         temp.discard()
         raise

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from app.core.media.camera_formats import (
     is_raw,
     register_heif,
 )
+from app.core.media.files import NotRegularFile, open_regular
 from app.core.media.metadata import (
     add_png_metadata,
     encode_tiff,
@@ -34,7 +36,7 @@ from app.core.media.metadata import (
     tagged_exif,
 )
 from app.core.media.raw import RawReadError, decode_raw
-from app.core.media.tempfiles import TempFile
+from app.core.media.tempfiles import TargetExists, TempFile
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"} | CAMERA_SUFFIXES
 FORMAT_SUFFIX = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp", "bmp": ".bmp"}
@@ -46,6 +48,10 @@ DEFAULT_MAX_MEGAPIXELS = 200
 Image.MAX_IMAGE_PIXELS = None
 _PILLOW_PHOTOMETRIC = {3, 5, 6, 8, 9, 10}  # palette, CMYK, YCbCr, Lab: OpenCV gets these wrong
 register_heif()  # HEIC/HEIF through Pillow (OpenCV cannot), when pillow-heif is installed
+# The most pixels a JPEG can hold per byte of file: a flat black one is ~85 (baseline) to ~255
+# (optimised Huffman); 80 times that margin still refuses a 3 KB file that claims 195 MP,
+# which the decoders would fill with gray at full size (gigabytes) and call it done.
+JPEG_MAX_PIXELS_PER_BYTE = 20_000
 
 
 class ImageReadError(ValueError):
@@ -65,6 +71,8 @@ class ImageMeta:
     format: str | None = None  # "jpeg", "png", ...
     exif: bytes | None = None  # real EXIF only, orientation reset to 1 (pixels are upright)
     icc_profile: bytes | None = None
+    frames: int = 1  # an animated WebP/PNG or a multipage TIFF: only the first is read
+    gray_alpha: bool = False  # gray + alpha: decoded as RGBA (what the engine takes)
 
 
 def format_for_path(path: Path) -> str:
@@ -79,7 +87,7 @@ def _orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
     """Apply an EXIF orientation (1..8) to an HxW[xC] array."""
     ops = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
            5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
-           7: lambda a: np.rot90(a, 1)[::-1], 8: lambda a: np.rot90(a, 1)}
+           7: lambda a: a[::-1, ::-1].swapaxes(0, 1), 8: lambda a: np.rot90(a, 1)}
     op = ops.get(orientation)
     return np.ascontiguousarray(op(pixels)) if op else pixels
 
@@ -96,15 +104,39 @@ def _read_header(source, name: str, max_pixels: int | None) -> tuple[ImageMeta, 
     try:
         with Image.open(source) as im:
             check_size(*im.size, name, max_pixels)
+            if im.format == "JPEG":
+                _check_jpeg_length(*im.size, _length(source), name)
             exif, orientation = real_exif(im)
             photometric = im.tag_v2.get(262) if im.format == "TIFF" else None
             return (ImageMeta((im.format or "").lower() or None, exif,
-                              im.info.get("icc_profile")), orientation,
+                              im.info.get("icc_profile"), _frames(im),
+                              im.mode in ("LA", "La")), orientation,
                     photometric in _PILLOW_PHOTOMETRIC or _gray_palette(im))
-    except ImageTooLarge:
+    except ImageReadError:  # too large, or a header that the data cannot back
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, KeyError):
         return ImageMeta(), 1, False
+
+
+def _length(source) -> int:
+    at = source.tell()
+    end = source.seek(0, io.SEEK_END)
+    source.seek(at)
+    return end
+
+
+def _check_jpeg_length(width: int, height: int, size: int, name: str) -> None:
+    if width * height > size * JPEG_MAX_PIXELS_PER_BYTE:
+        raise ImageReadError(f"{name}: the header says {width}x{height} "
+                             f"({width * height / 1e6:.0f} megapixels) but the file holds "
+                             f"only {size} bytes: truncated or damaged")
+
+
+def _frames(im: Image.Image) -> int:
+    try:
+        return max(1, int(getattr(im, "n_frames", 1)))
+    except (OSError, ValueError, SyntaxError, EOFError):  # a damaged later page
+        return 1
 
 
 def _gray_palette(im: Image.Image) -> bool:
@@ -151,7 +183,9 @@ def decode_image(data: bytes, name: str = "image",
         pixels = cv2.cvtColor(pixels, cv2.COLOR_BGRA2RGBA)
     if pixels.dtype not in (np.uint8, np.uint16):
         raise ImageReadError(f"{name}: {pixels.dtype} pixels are not supported (8 or 16-bit only)")
-    return _orient(pixels, orientation), meta
+    # OpenCV's and Pillow's TIFF decoders turn the pixels by the TIFF's orientation tag
+    # themselves: turning them again would undo or double it.
+    return (pixels if meta.format == "tiff" else _orient(pixels, orientation)), meta
 
 
 def read_image(path: str | os.PathLike,
@@ -163,9 +197,13 @@ def read_image(path: str | os.PathLike,
         raise ImageReadError(f"{path.name}: {why}")
     raw = is_raw(path.suffix)  # LibRaw's: Pillow and OpenCV would misread a RAW as a TIFF
     try:
-        if max_pixels and not raw:  # before reading the whole file, let alone decoding it
-            _read_header(path, path.name, max_pixels)
-        data = path.read_bytes()
+        with open_regular(path) as f:  # a pipe or a device is refused, never read
+            if max_pixels and not raw:  # before reading the whole file, let alone decoding it
+                _read_header(f, path.name, max_pixels)
+                f.seek(0)
+            data = f.read()
+    except NotRegularFile as exc:
+        raise ImageReadError(f"{path.name}: {exc}") from None
     except IsADirectoryError:
         raise ImageReadError(f"{path.name}: is a folder, not an image") from None
     except OSError as exc:
@@ -195,6 +233,8 @@ def encode_image(pixels: np.ndarray, fmt: str, quality: int = 95,
     source's EXIF and ICC go along, and the EXIF says Lowlight Studio wrote the file."""
     if fmt not in FORMAT_SUFFIX:
         raise ValueError(f"unsupported output format {fmt!r}")
+    if meta is not None and meta.gray_alpha:
+        pixels = _back_to_gray(pixels, fmt)
     exif = tagged_exif(meta.exif if meta else None)
     icc = icc_fits(meta.icc_profile if meta else None, 1 if pixels.ndim == 2 else pixels.shape[2])
     if fmt == "tiff":
@@ -226,6 +266,19 @@ def encode_image(pixels: np.ndarray, fmt: str, quality: int = 95,
     return mark_bmp(out.getvalue()) if fmt == "bmp" else out.getvalue()
 
 
+def _back_to_gray(pixels: np.ndarray, fmt: str) -> np.ndarray:
+    """A gray + alpha photo's RGBA result as gray + alpha again where the format holds it
+    (8-bit PNG), as gray where it has no alpha (JPEG, BMP); RGBA elsewhere."""
+    if pixels.ndim != 3 or pixels.shape[2] != 4:
+        return pixels
+    gray = np.round(pixels[..., :3].mean(axis=2)).astype(pixels.dtype)
+    if fmt in ("jpeg", "bmp"):
+        return gray
+    if fmt == "png" and pixels.dtype == np.uint8:
+        return np.dstack([gray, pixels[..., 3]])
+    return pixels
+
+
 @functools.cache
 def new_file_mode() -> int:
     """Permissions a plain new file gets here (0o666 minus the umask); mkstemp's are 0o600."""
@@ -234,8 +287,10 @@ def new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write to a locked temporary file beside ``path``, flush, then rename over it."""
+def atomic_write_bytes(path: str | os.PathLike, data: bytes,
+                       replace: bool | Callable[[Path], bool] = True) -> None:
+    """Write to a locked temporary file beside ``path``, flush, then rename over it;
+    ``replace`` False (or a predicate) keeps an existing file (see TempFile.commit)."""
     path = Path(path)
     try:
         temp = TempFile(path)
@@ -246,9 +301,11 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        temp.commit(new_file_mode())
+        temp.commit(new_file_mode(), replace)
     except BaseException as exc:
         temp.discard()
+        if isinstance(exc, TargetExists):
+            raise ImageWriteError(str(exc)) from None
         if isinstance(exc, OSError):
             raise ImageWriteError(f"cannot write {path.name}: {exc.strerror or exc}") from None
         raise

@@ -19,6 +19,8 @@ import zlib
 import numpy as np
 from PIL import Image, TiffImagePlugin, TiffTags, UnidentifiedImageError
 
+from app.core.media.files import open_regular
+
 SOFTWARE = "Lowlight Studio"
 _SOFTWARE_TAG = 0x0131
 _ORIENTATION = 0x0112
@@ -91,12 +93,13 @@ def mark_bmp(data: bytes) -> bytes:
 def has_output_mark(path) -> bool:
     """True if ``path`` is an image that Lowlight Studio wrote (reads the header only)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:  # a pipe in the output folder is nobody's output
             head = f.read(10)
-        if head[:2] == b"BM":
-            return head[6:10] == _BMP_MARK
-        with Image.open(path) as im:
-            return str(im.getexif().get(_SOFTWARE_TAG, "")).startswith(SOFTWARE)
+            if head[:2] == b"BM":
+                return head[6:10] == _BMP_MARK
+            f.seek(0)
+            with Image.open(f) as im:
+                return str(im.getexif().get(_SOFTWARE_TAG, "")).startswith(SOFTWARE)
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
         return False
 

@@ -12,12 +12,13 @@ so that what a killed run left is swept by the same rules.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
 import tempfile
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 try:
@@ -35,6 +36,20 @@ TEMP_NAME = re.compile(r"^\..+" + re.escape(TEMP_MARK) + TEMP_TAG + re.escape(TE
 # A file this fresh may belong to a writer that has created it but not locked it yet.
 MIN_AGE_LOCKED = 2.0
 MIN_AGE_UNLOCKABLE = 600.0  # seconds, where locks do not exist
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK,
+                  errno.ENOSYS}
+
+
+class TargetExists(FileExistsError):
+    """The output's name was taken by a file that is not to be replaced."""
+
+    def __init__(self, target: Path):
+        super().__init__(errno.EEXIST, f"{target.name} appeared in the output folder while "
+                         "the batch ran and was not written by Lowlight Studio: it is left as "
+                         "it is (run again to save under a free name)", str(target))
+
+    def __str__(self) -> str:
+        return self.strerror
 
 
 def is_temp_name(name: str) -> bool:
@@ -91,13 +106,44 @@ class TempFile:
         self._close()
         return self.path
 
-    def commit(self, mode: int) -> Path:
+    def commit(self, mode: int, replace: bool | Callable[[Path], bool] = True) -> Path:
+        """Rename the complete file to the target. ``replace``: True replaces whatever is
+        there; False creates the target only if nothing is there (TargetExists otherwise), as
+        does a predicate, which may allow replacing an existing target it approves of."""
         os.chmod(self.path, mode)
         if os.name == "nt":  # Windows cannot rename an open file
             self._close()
-        os.replace(self.path, self.target)  # still locked here on POSIX: never a leftover
+        if replace is True:
+            os.replace(self.path, self.target)  # still locked here on POSIX: never a leftover
+        elif not self._create_target():
+            if not (callable(replace) and replace(self.target)):
+                raise TargetExists(self.target)
+            os.replace(self.path, self.target)
         self._close()
         return self.target
+
+    def _create_target(self) -> bool:
+        """Give the file the target's name only if that name is free (False if taken): a
+        file that appeared there after the batch was planned is never replaced."""
+        if os.name == "nt":
+            try:
+                os.rename(self.path, self.target)  # Windows never renames over a file
+            except FileExistsError:
+                return False
+            return True
+        try:
+            os.link(self.path, self.target)  # atomic: fails if the name exists
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            if exc.errno not in _NO_HARD_LINKS:
+                raise
+            if os.path.lexists(self.target):  # a disk without hard links (FAT, some shares)
+                return False
+            os.replace(self.path, self.target)
+            return True
+        os.unlink(self.path)
+        return True
 
     def discard(self) -> None:
         self._close()

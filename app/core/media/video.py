@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.media.files import is_regular, regular_problem
 from app.core.media.metadata import SOFTWARE
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class VideoInfo:
 def open_video(path: Path):
     import av
 
+    if problem := regular_problem(path):  # FFmpeg would wait on a pipe forever
+        raise VideoReadError(f"{Path(path).name}: {problem}")
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError, ValueError) as exc:
@@ -106,16 +109,22 @@ def copy_streams(inp, out, vin, dst: Path) -> dict:
     for st in inp.streams:
         if st is vin or st.type not in ("audio", "subtitle", "data"):
             continue
+        codec = getattr(st.codec_context, "name", None)  # None: a data stream FFmpeg cannot name
         try:
             if st.type == "audio":
                 copied[st.index] = out.add_stream_from_template(st)
-            else:  # no codec context to open for these: mux the packets as they are
-                copied[st.index] = out.add_mux_stream(st.codec_context.name,
-                                                      time_base=st.time_base)
+            elif codec:  # no codec context to open for these: mux the packets as they are
+                copied[st.index] = out.add_mux_stream(codec, time_base=st.time_base)
         except (ValueError, av.FFmpegError, AttributeError) as exc:
-            log.warning("%s stream %d cannot go into %s: %s", st.type, st.index, dst.suffix,
-                        exc)
+            log.debug("%s stream %d cannot go into %s: %s", st.type, st.index, dst.suffix, exc)
     return copied
+
+
+def streams_not_kept(inp, vin, copied: dict) -> str:
+    """What the export leaves out, for the outcome's reason: "stream 2 (video) not kept"."""
+    left = [f"stream {st.index} ({st.type}) not kept" for st in inp.streams
+            if st is not vin and st.index not in copied]
+    return "; ".join(left)
 
 
 def container_format(dst: Path) -> str:
@@ -130,6 +139,8 @@ def mark_output(container) -> None:
 def has_video_mark(path: str | os.PathLike) -> bool:
     import av
 
+    if not is_regular(path):
+        return False
     try:
         with av.open(str(path)) as c:
             return any(k.lower() == "comment" and str(v).startswith(SOFTWARE)

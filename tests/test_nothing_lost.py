@@ -1,0 +1,539 @@
+"""Nothing lost, nothing hangs, round 3 (issue #23): orientation in every format, files that
+are not regular files, two batches into one folder, SIGTERM, links out of the output folder,
+silent losses named, memory guards. Every test here failed before the fix it names."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hostile import PipeWatch
+from PIL import Image, ImageOps
+
+from app.cli import main as cli
+from app.core import OutputOptions, PresetError, PresetStore, discover, run_batch
+from app.core.jobs.folder_lock import OutputBusy
+from app.core.media.images import ImageReadError, read_image, write_image
+from app.core.media.metadata import encode_tiff
+from app.core.settings import EnhanceSettings
+
+
+def _dark(seed=0, h=48, w=64):
+    rng = np.random.default_rng(seed)
+    return (rng.random((h, w, 3)) * 20 + 30).astype(np.uint8)
+
+
+def _report(out: Path) -> dict[str, dict]:
+    """The newest JSON report in ``out``: source name -> its row."""
+    path = sorted(out.glob("lowlight_report-*.json"))[-1]
+    return {Path(row["source"]).name: row for row in json.loads(path.read_text())["files"]}
+
+
+def _asymmetric(h: int = 32, w: int = 48) -> np.ndarray:
+    """Blocks of 8 (JPEG-friendly) that no flip or turn maps onto another orientation."""
+    img = np.full((h, w, 3), 20, np.uint8)
+    img[:8, :8] = (200, 30, 30)  # top-left red
+    img[:8, -8:] = (30, 200, 30)  # top-right green
+    img[-8:, :16] = (30, 30, 200)  # bottom-left, wider, blue
+    return img
+
+
+def _upright(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    """What a viewer shows: Pillow's own reading of the EXIF orientation."""
+    im = Image.fromarray(pixels)
+    im.getexif()[0x0112] = orientation
+    return np.asarray(ImageOps.exif_transpose(im))
+
+
+def _exif(orientation: int) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return exif
+
+
+# ---- 1: a TIFF's orientation is applied once (the decoders turn TIFFs themselves) -------
+@pytest.mark.parametrize("bits", [8, 16])
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_tiff_orientation_is_applied_once(tmp_path, bits, orientation):
+    px = _asymmetric()
+    path = tmp_path / "o.tif"
+    if bits == 8:
+        Image.fromarray(px).save(path, tiffinfo={0x0112: orientation})
+    else:
+        path.write_bytes(encode_tiff(px.astype(np.uint16) * 257, _exif(orientation), None))
+    got, meta = read_image(path)
+    want = _upright(px, orientation)
+    np.testing.assert_array_equal(got, want if bits == 8 else want.astype(np.uint16) * 257)
+    write_image(tmp_path / "out.tif", got, meta=meta)  # the output says upright, and is
+    with Image.open(tmp_path / "out.tif") as out:
+        assert out.getexif().get(0x0112, 1) == 1
+        assert out.size == (want.shape[1], want.shape[0])
+
+
+# ---- 4: orientation 7 (transverse) is not taken for 5 (transpose) -----------------------
+@pytest.mark.parametrize("fmt, options", [("jpg", {"quality": 100, "subsampling": 0}),
+                                          ("png", {}), ("webp", {"lossless": True})])
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_jpeg_png_webp_every_orientation_is_upright(tmp_path, fmt, options, orientation):
+    px = _asymmetric()
+    path = tmp_path / f"o.{fmt}"
+    Image.fromarray(px).save(path, exif=_exif(orientation).tobytes(), **options)
+    got, _ = read_image(path)
+    want = _upright(px, orientation)
+    assert got.shape == want.shape
+    assert np.abs(got.astype(int) - want).max() <= 8  # JPEG's rounding only
+
+
+# ---- 2: pipes, sockets, devices are skipped by name, never opened ------------------------
+def _odd_files(folder: Path, monkeypatch) -> None:
+    """A socket and a link to /dev/zero with photo names (the pipes come from PipeWatch)."""
+    monkeypatch.chdir(folder)  # a socket's path has a short limit: bind it by a short name
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind("sock.png")
+    os.symlink("/dev/zero", folder / "zero.jpg")
+
+
+def test_odd_files_are_skipped_by_kind_in_discovery(tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    src.mkdir()
+    _odd_files(src, monkeypatch)
+    os.mkfifo(src / "pipe.jpg")
+    os.mkfifo(tmp_path / "named.mp4")
+    items = {i.source.name: i for i in discover([src, tmp_path / "named.mp4"])}
+    assert {n: (i.status, i.reason) for n, i in items.items()} == {
+        "pipe.jpg": ("skipped", "not a regular file (a named pipe)"),
+        "sock.png": ("skipped", "not a regular file (a socket)"),
+        "zero.jpg": ("skipped", "not a regular file (a character device)"),
+        "named.mp4": ("skipped", "not a regular file (a named pipe)")}
+
+
+def test_a_named_pipe_never_hangs_a_batch(tmp_path, monkeypatch, capsys):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    Image.fromarray(_dark()).save(src / "a.png")
+    _odd_files(src, monkeypatch)
+    out = tmp_path / "out"
+    out.mkdir()
+    # pipes in the folder, named on the command line, and where an output would go
+    with PipeWatch(src / "pipe.jpg", src / "sub" / "clip.mp4", tmp_path / "named.jpg",
+                   out / "a_enhanced.png") as watch:
+        code = cli(["batch", str(src), str(tmp_path / "named.jpg"), "-o", str(out)])
+        enhance_code = cli(["enhance", str(tmp_path / "named.jpg"), "-o", str(tmp_path / "e")])
+    assert watch.opened == [], f"opened (and would hang on): {watch.opened}"
+    assert code == 0 and enhance_code == 0
+    rows = _report(out)
+    for name in ("pipe.jpg", "clip.mp4", "named.jpg", "sock.png", "zero.jpg"):
+        assert rows[name]["status"] == "skipped", rows[name]
+        assert rows[name]["reason"].startswith("not a regular file"), rows[name]
+    assert rows["a.png"]["status"] == "done"
+    assert Path(rows["a.png"]["output"]).name == "a_enhanced (2).png"  # the pipe is not ours
+    assert "named.jpg: not a regular file (a named pipe)" in capsys.readouterr().err
+
+
+def test_a_presets_file_that_is_a_pipe_hangs_neither_cli_nor_window(tmp_path, monkeypatch,
+                                                                    capsys, qtbot):
+    from PySide6.QtCore import QSettings
+
+    from app.__main__ import enhancer_factory
+    from app.gui.main_window import MainWindow
+
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("LOWLIGHT_CONFIG_DIR", str(config))
+    with PipeWatch(config / "presets.json") as watch:
+        with pytest.raises(PresetError, match="not a regular file"):
+            PresetStore().load()
+        assert cli(["presets"]) == 1
+        assert cli(["batch", str(tmp_path), "-o", str(tmp_path / "o"), "--preset", "x"]) == 2
+        w = MainWindow(enhancer_factory, QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat),
+                       PresetStore())
+        qtbot.addWidget(w)
+        w.show()
+        w.close()
+    assert watch.opened == []
+    assert "not a regular file" in capsys.readouterr().err
+    assert (config / "presets.json").is_fifo()  # left as it was
+
+
+# ---- 9: a damaged presets file is named, the defaults are used, the file is kept --------
+@pytest.mark.parametrize("content", [
+    b"[" * 100_000 + b"]" * 100_000,  # nested too deeply for the parser
+    '{"presets": {"Night": {"strength": 4}}}'.encode("utf-16"),  # UTF-16, not UTF-8
+    b'{"presets": {}, "pad": "' + b"x" * (3 * 1024 * 1024) + b'"}',  # huge
+    b"\xff\xfe\x00garbage",
+])
+def test_a_damaged_presets_file_is_named_and_kept(tmp_path, monkeypatch, capsys, content):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "presets.json").write_bytes(content)
+    monkeypatch.setenv("LOWLIGHT_CONFIG_DIR", str(config))
+    with pytest.raises(PresetError, match="presets file damaged"):
+        PresetStore().load()
+    assert cli(["presets"]) == 1
+    err = capsys.readouterr().err
+    assert "presets file damaged" in err and "Traceback" not in err
+    assert (config / "presets.json").read_bytes() == content
+
+
+# ---- 3: one batch per output folder; a file that appears after the plan is kept ---------
+ROOT = Path(__file__).resolve().parent.parent
+HOLD_LOCK = ("import sys; from app.core.jobs.folder_lock import output_folder_lock\n"
+             "with output_folder_lock(sys.argv[1]):\n"
+             "    print('held', flush=True); sys.stdin.read()\n")
+
+
+def _photos(folder: Path, names=("a", "b")) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(names):
+        Image.fromarray(_dark(i)).save(folder / f"{name}.png")
+    return folder
+
+
+def _holder(out: Path) -> subprocess.Popen:
+    """Another process holding the output folder's batch lock until its stdin closes."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(out)], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout.readline() == "held\n"
+    return proc
+
+
+def test_a_second_batch_into_the_same_folder_is_refused(tmp_path, capsys):
+    src = _photos(tmp_path / "in")
+    out = tmp_path / "out"
+    holder = _holder(out)
+    try:
+        assert cli(["batch", str(src), "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"another Lowlight Studio batch is writing into {out}" in err
+        assert f"pid {holder.pid}" in err and "Traceback" not in err
+        assert [p.name for p in out.iterdir()] == [".lowlight-batch.lock"]  # nothing written
+    finally:
+        holder.kill()  # as kill -9: the lock dies with its holder
+        holder.wait()
+    assert cli(["batch", str(src), "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir() if p.suffix == ".png") == [
+        "a_enhanced.png", "b_enhanced.png"]
+    assert not (out / ".lowlight-batch.lock").exists()  # removed when the batch ended
+
+
+def test_the_lock_is_held_for_the_whole_batch(tmp_path, enhancer):
+    src = _photos(tmp_path / "in")
+    out = tmp_path / "out"
+    refusals = []
+
+    def second_batch(_i, _n, _outcome):  # runs while the first batch is under way
+        with pytest.raises(OutputBusy) as refused:
+            run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(out))
+        refusals.append(str(refused.value))
+
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(out),
+                       on_file=second_batch)
+    assert report.count("done") == 2 and len(refusals) == 2
+    assert len(list(out.glob("lowlight_report-*.json"))) == 1  # the refused ones wrote none
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_file_that_appears_after_the_plan_is_never_replaced(tmp_path, enhancer, overwrite):
+    src = _photos(tmp_path / "in")
+    out = tmp_path / "out"
+    if overwrite:  # earlier outputs, which --overwrite may replace
+        run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(out))
+        (out / "a_enhanced.png").unlink()
+    stranger = out / "a_enhanced.png"
+
+    def someone_writes(_i, item):  # after the plan, before the file is written
+        if item.source.name == "a.png":
+            stranger.write_bytes(b"someone else's file")
+
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(),
+                       OutputOptions(out, overwrite=overwrite), on_start=someone_writes)
+    rows = {Path(o.source).name: o for o in report.outcomes}
+    assert rows["a.png"].status == "failed"
+    assert "a_enhanced.png appeared in the output folder" in rows["a.png"].reason
+    assert "not written by Lowlight Studio" in rows["a.png"].reason
+    assert stranger.read_bytes() == b"someone else's file"
+    assert rows["b.png"].status == "done"  # b's earlier output replaced when overwriting
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+
+# ---- 5: SIGTERM is handled as Ctrl+C: the files in flight stop, the report is written ----
+# The real CLI in its own process, with an engine that says when it has started and then
+# only waits for the cancel (at its progress checkpoint), so the signal always lands mid-file.
+STUCK_ENGINE = """
+import os, sys, time
+from app.core.engine.enhancer import Enhancer
+
+def enhance(self, image, settings=None, *, progress=None, threads=None, **changes):
+    os.write(1, b"enhancing\\n")  # one write: two threads' lines never interleave
+    while True:
+        progress(0.5)  # raises once the batch is cancelled
+        time.sleep(0.02)
+
+Enhancer.enhance = enhance
+from app.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGTERM to a child is a POSIX thing")
+@pytest.mark.parametrize("signum, code, said", [
+    (signal.SIGTERM, 143, "lowlight: terminated (SIGTERM): 0 done"),
+    (signal.SIGINT, 130, "lowlight: interrupted: 0 done")])
+def test_sigterm_is_handled_like_ctrl_c(tmp_path, signum, code, said):
+    src = _photos(tmp_path / "in", names=("a", "b", "c"))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", STUCK_ENGINE, "batch", str(src), "-o",
+                             str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        started = proc.stdout.readline()
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=300)  # a guard against a hang, not a timing
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert started == "enhancing\n" and proc.returncode == code, stderr
+    assert said in stderr and "3 cancelled" in stderr and "Traceback" not in stderr
+    rows = _report(out)
+    by = "SIGTERM" if signum == signal.SIGTERM else "Ctrl+C"
+    assert {name: (r["status"], r["reason"]) for name, r in rows.items()} == {
+        name: ("cancelled", f"interrupted ({by})") for name in ("a.png", "b.png", "c.png")}
+    assert [p.name for p in out.iterdir() if not p.name.startswith("lowlight_report")] == []
+
+
+# ---- 6: an output sub-folder that is a link out of the output folder is not written through
+def test_an_output_sub_folder_linked_elsewhere_is_not_written_through(tmp_path, enhancer):
+    src = tmp_path / "in"
+    _photos(src / "sub")
+    _photos(src / "back", names=("c",))
+    _photos(src, names=("top",))
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    os.symlink(elsewhere, out / "sub")  # out/sub leads out of the output folder
+    os.symlink(src, out / "back")  # out/back leads into the inputs (a rerun would eat it)
+    before = sorted(p.name for p in src.rglob("*"))
+    report = run_batch(discover([src], exclude=out), enhancer, EnhanceSettings(),
+                       OutputOptions(out))
+    rows = {Path(o.source).name: o for o in report.outcomes}
+    for name in ("a.png", "b.png", "c.png"):
+        assert rows[name].status == "failed", rows[name]
+        assert "is a link out of the output folder" in rows[name].reason
+        assert "not written through" in rows[name].reason
+    assert rows["top.png"].status == "done"
+    assert list(elsewhere.iterdir()) == []
+    assert sorted(p.name for p in src.rglob("*")) == before
+
+
+# ---- the same bytes whatever ran before: a reused buffer is not the same photo ----------
+def test_a_new_photo_in_a_reused_buffer_gets_its_own_analysis(enhancer):
+    from app.core import Enhancer
+
+    h, w = 240, 320
+    rng = np.random.default_rng(5)
+    first = (rng.random((h, w, 3)) * 12 + 8).astype(np.uint8)  # dark, clean
+    second = first.copy()
+    step = max(1, int((h * w / 4096) ** 0.5))  # what a sampled fingerprint would look at
+    sampled = np.zeros((h, w), bool)
+    sampled[::step, ::step] = True
+    noise = rng.normal(0, 25, (h, w, 3))
+    second[~sampled] = np.clip(second[~sampled] + noise[~sampled], 0, 255).astype(np.uint8)
+    buffer = first.copy()  # one buffer, as a decoder or a video reader reuses its own
+    enhancer.enhance(buffer, threads=1)
+    buffer[...] = second  # another photo in the same memory, the same at every sample
+    again = enhancer.enhance(buffer, threads=1).image
+    fresh = Enhancer().enhance(second.copy(), threads=1).image  # a process that saw nothing
+    np.testing.assert_array_equal(again, fresh)
+
+
+# ---- 7: what an output leaves out is named in the report --------------------------------
+def _two_video_streams(path: Path, frames: int = 6) -> Path:
+    """A Matroska file with two video streams (a camera's main and preview tracks)."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        streams = []
+        for w, h in ((64, 48), (32, 24)):
+            v = out.add_stream("mpeg4", rate=12)
+            v.width, v.height, v.pix_fmt = w, h, "yuv420p"
+            streams.append(v)
+        for i in range(frames):
+            for v in streams:
+                frame = av.VideoFrame.from_ndarray(
+                    np.full((v.height, v.width, 3), 20 + i, np.uint8), format="rgb24")
+                frame.pts = i
+                out.mux(v.encode(frame))
+        for v in streams:
+            out.mux(v.encode(None))
+    return path
+
+
+def test_a_second_video_stream_is_named_not_dropped_silently(tmp_path, enhancer, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    _two_video_streams(src / "two.mkv")
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(),
+                       OutputOptions(tmp_path / "out"))
+    outcome, = report.outcomes
+    assert outcome.status == "done", outcome
+    assert "stream 1 (video) not kept" in outcome.reason
+    assert "NoneType" not in capsys.readouterr().err
+
+
+def test_animations_and_pages_say_first_frame_only_gif_and_svg_are_listed(tmp_path, enhancer):
+    src = tmp_path / "in"
+    src.mkdir()
+    frames = [Image.fromarray(_dark(i)) for i in range(3)]
+    frames[0].save(src / "anim.webp", save_all=True, append_images=frames[1:], lossless=True)
+    frames[0].save(src / "anim.png", save_all=True, append_images=frames[1:])  # APNG
+    frames[0].save(src / "pages.tif", save_all=True, append_images=frames[1:2])
+    frames[0].save(src / "still.png")
+    frames[0].save(src / "anim.gif", save_all=True, append_images=frames[1:])
+    (src / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(),
+                       OutputOptions(tmp_path / "out"))
+    rows = {Path(o.source).name: (o.status, o.reason) for o in report.outcomes}
+    assert rows["anim.webp"] == ("done", "first frame only (of 3)")
+    assert rows["anim.png"] == ("done", "first frame only (of 3)")
+    assert rows["pages.tif"] == ("done", "first frame only (of 2)")
+    assert rows["still.png"] == ("done", "")
+    for name in ("anim.gif", "logo.svg"):
+        assert rows[name][0] == "skipped" and rows[name][1].startswith("unsupported format")
+
+
+# ---- 9: bad arguments exit 2 before anything runs; CSV cells are never formulas ----------
+def _exit_code(argv: list[str]) -> int:
+    try:
+        return cli(argv)
+    except SystemExit as exc:  # argparse's own refusals
+        return exc.code
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", ""], "the output folder is empty"),
+    (["-o", "FILE"], "is a file, not a folder"),
+    (["--max-megapixels", "inf"], "megapixel limit must be a number above 0"),
+    (["--max-megapixels", "nan"], "megapixel limit must be a number above 0"),
+    (["--weights", "NOTMODEL"], "not a Lowlight Studio model file"),
+    (["--weights", "PIPE"], "not a regular file (a named pipe)"),
+])
+def test_bad_outputs_limits_and_weights_exit_2_before_anything(tmp_path, monkeypatch, capsys,
+                                                               args, message):
+    src = _photos(tmp_path / "in", names=("a",))
+    (tmp_path / "file.txt").write_text("a file, not a folder")
+    (tmp_path / "not_a_model.pt").write_bytes(b"PK\x03\x04 not a model at all")
+    os.mkfifo(tmp_path / "weights.pt")
+    swap = {"FILE": str(tmp_path / "file.txt"), "NOTMODEL": str(tmp_path / "not_a_model.pt"),
+            "PIPE": str(tmp_path / "weights.pt")}
+    args = [swap.get(a, a) for a in args]
+    if "-o" not in args:
+        args += ["-o", str(tmp_path / "out")]
+    monkeypatch.chdir(tmp_path)  # where -o '' would have written
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    assert _exit_code(["batch", str(src), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_csv_report_cells_are_never_formulas(tmp_path, monkeypatch, enhancer):
+    import csv
+
+    monkeypatch.chdir(tmp_path)
+    names = ["=HYPERLINK(1).cr2", "+1.cr2", "@SUM(1).cr2", "-2.cr2", "=x.png"]
+    for name in names[:-1]:
+        Path(name).write_bytes(b"raw")  # skipped: a row each
+    Image.fromarray(_dark()).save("=x.png")
+    report = run_batch(discover([Path(n) for n in names]), enhancer, EnhanceSettings(),
+                       OutputOptions(tmp_path / "out"))
+    csv_path = next(p for p in report.paths if p.suffix == ".csv")
+    with csv_path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["source"] for r in rows] == ["'" + n for n in names]
+    assert not [c for r in rows for c in r.values() if c[:1] in ("=", "+", "-", "@")]
+    assert set(_report(tmp_path / "out")) == set(names)  # the JSON keeps names as they are
+
+
+# ---- 8: a header the data cannot back is refused before decoding; a cut JPEG is flagged --
+def _jpeg_claiming(path: Path, width: int, height: int) -> Path:
+    """A real small JPEG whose frame header is rewritten to claim width x height."""
+    import io
+    import struct
+
+    buf = io.BytesIO()
+    Image.fromarray(_dark()).save(buf, "JPEG", quality=90)
+    data = bytearray(buf.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = struct.pack(">HH", height, width)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_tiny_jpeg_claiming_195_megapixels_is_refused_before_decoding(tmp_path, enhancer):
+    src = tmp_path / "in"
+    src.mkdir()
+    bomb = _jpeg_claiming(src / "bomb.jpg", 16_000, 12_200)
+    assert bomb.stat().st_size < 5000
+    with pytest.raises(ImageReadError, match="truncated or damaged"):
+        read_image(bomb)
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(),
+                       OutputOptions(tmp_path / "out"))
+    outcome, = report.outcomes
+    assert outcome.status == "failed"
+    assert "16000x12200 (195 megapixels) but the file holds only" in outcome.reason
+
+
+def test_a_jpeg_cut_short_is_named_as_truncated(tmp_path, enhancer):
+    src = tmp_path / "in"
+    src.mkdir()
+    full = src / "whole.jpg"
+    Image.fromarray(_dark(h=240, w=320)).save(full, quality=95)
+    (src / "cut.jpg").write_bytes(full.read_bytes()[:len(full.read_bytes()) * 2 // 3])
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(),
+                       OutputOptions(tmp_path / "out"))
+    rows = {Path(o.source).name: (o.status, o.reason) for o in report.outcomes}
+    assert rows["whole.jpg"] == ("done", "")
+    assert rows["cut.jpg"][0] == "failed" and "truncated" in rows["cut.jpg"][1]
+
+
+# ---- a kill -9's temporary file does not survive an immediate rerun ---------------------
+def test_a_fresh_leftover_of_a_killed_run_is_swept_by_the_rerun(tmp_path, enhancer):
+    src = _photos(tmp_path / "in", names=("a",))
+    out = tmp_path / "out"
+    out.mkdir()
+    left = out / ".a_enhanced.png.lowlight-k9k9k9k9.part"  # unlocked: its writer is dead
+    left.write_bytes(b"half a photo")
+    future = time.time() + 3600  # as fresh as can be, on any clock
+    os.utime(left, (future, future))
+    stranger = out / ".notes.txt.lowlight-k9k9k9k9.part"  # not a planned output's: kept
+    stranger.write_bytes(b"someone's")
+    os.utime(stranger, (future, future))
+    report = run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(out))
+    assert report.count("done") == 1
+    assert not left.exists() and stranger.exists()
+
+
+# ---- gray + alpha stays gray (+ alpha where the format holds it), not an RGBA surprise ---
+def test_gray_alpha_png_stays_gray_alpha(tmp_path, enhancer):
+    src = tmp_path / "in"
+    src.mkdir()
+    la = np.dstack([_dark()[..., 0], np.tile(np.arange(64, dtype=np.uint8) * 4, (48, 1))])
+    Image.fromarray(la, "LA").save(src / "mask.png")
+    for fmt, suffix, mode in (("keep", ".png", "LA"), ("jpeg", ".jpg", "L")):
+        out = tmp_path / f"out_{fmt}"
+        report = run_batch(discover([src]), enhancer, EnhanceSettings(),
+                           OutputOptions(out, format=fmt))
+        assert report.count("done") == 1
+        with Image.open(out / f"mask_enhanced{suffix}") as im:
+            assert im.mode == mode
+            if mode == "LA":  # the alpha is the source's, untouched
+                np.testing.assert_array_equal(np.asarray(im)[..., 1], la[..., 1])
