@@ -22,9 +22,8 @@ log = logging.getLogger(__name__)
 # that is what keeps 1080p export near real time on a laptop. (superfast is as fast but also
 # drops mb-tree, which costs 80% more bits on noisy footage.) x265 is several times slower at
 # any preset; it is there for smaller files, not speed. x264 is asked to be deterministic
-# in its threads: without it, the same frames came out as other bytes about one export in
-# two inside a busy process (the cluster's "byte for byte the local batch" tests failed
-# 1 run in 2; 12 runs in a row pass with it).
+# in its threads (its floating-point rate control is also why no engine may leave
+# flush-to-zero on in a thread: see backends/onnx_backend.py).
 ENCODERS = {  # codec -> (FFmpeg encoder, its options besides the CRF)
     "h264": ("libx264", {"preset": "veryfast",
                          "x264-params": "me=dia:subme=1:partitions=i8x8,i4x4:"

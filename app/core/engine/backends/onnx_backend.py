@@ -44,7 +44,10 @@ class OnnxEFE:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.add_session_config_entry("session.set_denormal_as_zero", "1")
+        # No "session.set_denormal_as_zero": it turned on flush-to-zero in the thread that
+        # made the session, and every thread started from it afterwards inherited it, x264's
+        # too, whose floating-point rate control then gave other bytes for the same frames
+        # depending on which thread started the export (the net's speed is the same without).
         # No busy-waiting threads after each run: on 2 cores they would steal the CPU from the
         # full-resolution stage that follows.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")

@@ -24,7 +24,6 @@ def describe(device: torch.device) -> str:
 
 class TorchEFE:
     def __init__(self, model: SGZ, device: torch.device | None = None):
-        torch.set_flush_denormal(True)
         self.device = device or best_device()
         self.model = model.to(self.device).eval()
         self.name = describe(self.device)
@@ -40,5 +39,12 @@ class TorchEFE:
         x = torch.from_numpy(np.ascontiguousarray(small.transpose(2, 0, 1)))[None].to(self.device)
         if self.model.conditioned:
             x = with_exposure_map(x, exposure)
-        x_r = self.model.efe(x)
+        # subnormals slow CPU torch 10-40x: flushed during the net only, then the thread's
+        # floating-point mode is given back (threads started later inherit it: x264's rate
+        # control would then give other bytes for the same frames)
+        torch.set_flush_denormal(True)
+        try:
+            x_r = self.model.efe(x)
+        finally:
+            torch.set_flush_denormal(False)
         return x_r[0].permute(1, 2, 0).float().cpu().numpy()
