@@ -72,3 +72,15 @@ def no_leaked_windows(request):
     for w in leaked:
         w.close()
     assert not leaked, f"test left windows open: {leaked}"
+
+
+def _flushes_subnormals() -> bool:
+    return float((np.array([1e-39], np.float32) * np.float32(1.0))[0]) == 0.0
+
+
+@pytest.fixture(autouse=True)
+def _floating_point_mode_left_alone():
+    """No test may leave flush-to-zero on in the main thread: threads started later inherit
+    it (x264's too), and the same frames then encode to other bytes."""
+    yield
+    assert not _flushes_subnormals(), "flush-to-zero left on in the main thread"

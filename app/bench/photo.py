@@ -37,17 +37,24 @@ class ReferenceSGZ:
 
         from app.core.model.weights import load_model
 
-        # denormals in the recurrence make CPU torch 10-40x slower on some machines: the
-        # reference must not be flattered by them (set for this, the calling, thread)
-        torch.set_flush_denormal(True)
         self.threads = threads
         self.torch = torch
         self.model = load_model()
 
     def __call__(self, img: np.ndarray, exposure=0.6, iterations=8, scale=12) -> np.ndarray:
-        import torch.nn.functional as F
-
         self.torch.set_num_threads(self.threads)
+        # denormals in the recurrence make CPU torch 10-40x slower on some machines: the
+        # reference must not be flattered by them; flushed during the call only (threads
+        # started later would inherit it)
+        self.torch.set_flush_denormal(True)
+        try:
+            return self._run(img, exposure, iterations, scale)
+        finally:
+            self.torch.set_flush_denormal(False)
+
+    def _run(self, img: np.ndarray, exposure: float, iterations: int, scale: int
+             ) -> np.ndarray:
+        import torch.nn.functional as F
 
         from app.core.model.net import recurrent_enhance, with_exposure_map
         from app.core.settings import low_res_size

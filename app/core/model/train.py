@@ -98,8 +98,17 @@ def build_loss(cfg: TrainConfig) -> ZeroReferenceLoss:
 
 def train(cfg: TrainConfig, resume: bool = False) -> Path:
     """Train and write ``<out>/sgz_exposure.pt`` (+ .onnx) and ``<out>/losses.csv``."""
-    torch.set_num_threads(cfg.threads)
+    # subnormals slow CPU torch 10-40x: flushed while training, then the thread's mode is
+    # given back (threads started from it inherit it, x264's rate control included)
     torch.set_flush_denormal(True)
+    try:
+        return _train(cfg, resume)
+    finally:
+        torch.set_flush_denormal(False)
+
+
+def _train(cfg: TrainConfig, resume: bool) -> Path:
+    torch.set_num_threads(cfg.threads)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     ckpt_path = out / "checkpoint.pt"
