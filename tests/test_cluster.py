@@ -296,8 +296,7 @@ def test_a_long_video_is_split_across_workers_and_joined(ray_session, enhancer, 
     assert again.count("skipped") == 3, again.summary()
 
 
-def test_a_split_video_that_cannot_be_joined_is_enhanced_whole(ray_session, enhancer,
-                                                                 tmp_path):
+def test_a_split_video_that_cannot_be_joined_is_enhanced_whole(ray_session, tmp_path):
     from clips import make_clip
     from cluster_engines import enhancer_whose_joins_fail
 
@@ -306,7 +305,14 @@ def test_a_split_video_that_cannot_be_joined_is_enhanced_whole(ray_session, enha
     (tmp_path / "in").mkdir()
     make_clip(tmp_path / "in" / "cctv.mp4", frames=48, gop=12)
     items = discover([tmp_path / "in"])
-    run_batch(items, enhancer, EnhanceSettings(), OutputOptions(tmp_path / "ref"))
+    # the reference, the whole export, in a process of its own as the cluster's worker is:
+    # in this test process, after other tests' video encodes, x264 was seen to give other
+    # bytes for the same frames now and then (cause not found; see the model card's notes)
+    subprocess.run([sys.executable, "-c",
+                    "import sys; from app.core import *; from app.core.engine.enhancer import "
+                    "Enhancer; run_batch(discover([sys.argv[1]]), Enhancer(threads=1), "
+                    "EnhanceSettings(), OutputOptions(sys.argv[2]))",
+                    str(tmp_path / "in"), str(tmp_path / "ref")], check=True, timeout=300)
     report = run_cluster_batch(items, EnhanceSettings(), OutputOptions(tmp_path / "out"),
                                cluster=None, split_seconds=1.0,
                                make_engine=enhancer_whose_joins_fail)
