@@ -67,7 +67,7 @@ SHADOW_AIM = 0.15  # Auto lifts a photo whose darkest quarter's illumination is 
 # Auto: photos needing less than the first figure (in stops) are left as they are, and the
 # effect fades in up to the second
 MEAN_FADE_STOPS = (0.6, 1.2)
-SHADOW_FADE_STOPS = (0.3, 1.0)
+SHADOW_FADE_STOPS = (0.3, 0.6)
 _BISECTION_STEPS = 14  # 15 stops of range to 0.001
 TARGET_SLACK = 0.01  # a mean this close to the target needs no push
 BLACK_PERCENTILE = 0.5
