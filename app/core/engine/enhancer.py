@@ -87,13 +87,17 @@ class Enhancer:
         value. Whoever plans the same photo again (a live preview on every slider move)
         keeps it and passes it to :meth:`plan`; the engine keeps nothing, so a result never
         depends on what ran before."""
-        if self._cores(threads) > 1:
-            # the noise beside the colour model's reduced copy (independent parts)
-            m, copy = parallel.run_all([lambda: pipeline.measure(rgb),
-                                        lambda: pipeline.colour_copy(rgb)])
-        else:
-            m, copy = pipeline.measure(rgb), pipeline.colour_copy(rgb)
+        m, copy = self._measure_and_copy(rgb, threads)
         return pipeline.Analysis(m, pipeline.colour_model(copy, m.sigma))
+
+    def _measure_and_copy(self, rgb: np.ndarray, threads: int | None
+                          ) -> tuple[pipeline.Measure, np.ndarray]:
+        """The photo's measure and the colour model's reduced copy (independent parts: side
+        by side on several cores)."""
+        if self._cores(threads) > 1:
+            return tuple(parallel.run_all([lambda: pipeline.measure(rgb),
+                                           lambda: pipeline.colour_copy(rgb)]))
+        return pipeline.measure(rgb), pipeline.colour_copy(rgb)
 
     def plan(self, rgb: np.ndarray, settings: EnhanceSettings, threads: int | None = None,
              noise: float | None = None, analysis: pipeline.Analysis | None = None
@@ -108,8 +112,7 @@ class Enhancer:
         if analysis is None and self._cores(threads) > 1:
             # a new photo on several cores: the net beside the colour model's fit (the net
             # needs the target, which needs the noise: measured first)
-            m, copy = parallel.run_all([lambda: pipeline.measure(rgb),
-                                        lambda: pipeline.colour_copy(rgb)])
+            m, copy = self._measure_and_copy(rgb, threads)
             target, fade = pipeline.choose_target(settings, m, noise)
             x_r, colour = parallel.run_all([
                 lambda: self.efe.factor(small, pipeline.net_exposure(target), 1),

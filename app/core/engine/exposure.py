@@ -270,22 +270,17 @@ def sample(view: np.ndarray, scale: float = 1.0, count: int = SAMPLE_PIXELS) -> 
     return Samples(v, grid.mean(axis=2), floor)
 
 
-def predicted_mean(samples: Samples, x_r: np.ndarray, tone: Tone) -> float:
-    """The mean brightness a tone gives the photo, predicted on its samples."""
-    g = np.exp2(log_gain(samples.base, x_r, tone))
-    return float(np.minimum(g * samples.mean_rgb, 1.0).mean())
-
-
 def solve_exposure(samples: Samples, x_r: np.ndarray, target: float, black: float = 0.0,
-                   explicit: bool = False) -> tuple[float, float]:
-    """(stops, push) at which the predicted mean brightness is ``target`` at the reference
-    strength and a neutral look (strength, shadows, highlights and contrast act on top).
-    First the global stops, with the local curve at its own strength (push 1), but no more
-    than pushes CLIP_BUDGET of the photo into its highlights that were not there already:
-    over HIGHLIGHT for Auto, within 1% of white (EXPLICIT_HIGHLIGHT) for an ``explicit``
-    target, which the user chose. Where the lights stop the stops short of the target (a
-    street beside lamps), the local curve is pushed up to MAX_PUSH under the same budget:
-    the shadows and mid-tones come up, the lamps stay."""
+                   explicit: bool = False) -> tuple[float, float, float]:
+    """(stops, push, the mean brightness they reach) at which the predicted mean brightness
+    is ``target`` at the reference strength and a neutral look (strength, shadows,
+    highlights and contrast act on top). First the global stops, with the local curve at
+    its own strength (push 1), but no more than pushes CLIP_BUDGET of the photo into its
+    highlights that were not there already: over HIGHLIGHT for Auto, within 1% of white
+    (EXPLICIT_HIGHLIGHT) for an ``explicit`` target, which the user chose. Where the lights
+    stop the stops short of the target (a street beside lamps), the local curve is pushed
+    up to MAX_PUSH under the same budget: the shadows and mid-tones come up, the lamps
+    stay."""
     lost = np.float32(EXPLICIT_HIGHLIGHT if explicit else HIGHLIGHT)
     fresh = samples.base < np.float32(HIGHLIGHT)  # not a highlight yet
     count = float(samples.base.size)
@@ -311,9 +306,10 @@ def solve_exposure(samples: Samples, x_r: np.ndarray, target: float, black: floa
     stops = bisect(-MAX_STOPS, 2 * MAX_STOPS, lambda s: after(s, 1.0, shape.lift1))
     mean, _ = after(stops, 1.0, shape.lift1)
     if mean >= target - TARGET_SLACK:
-        return stops, 1.0
-    return stops, bisect(1.0, MAX_PUSH, lambda p: after(stops, p),
-                         PUSH_BUDGET if explicit else CLIP_BUDGET)
+        return stops, 1.0, mean
+    push = bisect(1.0, MAX_PUSH, lambda p: after(stops, p),
+                  PUSH_BUDGET if explicit else CLIP_BUDGET)
+    return stops, push, after(stops, push)[0]
 
 
 def black_level(samples: Samples, sigma: float) -> float:

@@ -162,9 +162,8 @@ def solve_tone(m: Measure, a: np.ndarray, b: np.ndarray, target: float, fade: fl
                   cv2.resize(b, (gw, gh), interpolation=cv2.INTER_LINEAR))
     black = exposure.black_level(m.samples, m.sigma)
     x_r = np.clip(at_samples, -1, 1)
-    stops, push = exposure.solve_exposure(m.samples, x_r, target, black,
-                                          explicit=not settings.auto_exposure)
-    reachable = exposure.predicted_mean(m.samples, x_r, exposure.Tone(stops, push, black=black))
+    stops, push, reachable = exposure.solve_exposure(m.samples, x_r, target, black,
+                                                     explicit=not settings.auto_exposure)
     return exposure.Tone(stops, push, exposure.strength_exponent(settings.iterations), fade,
                          black, settings.shadows, settings.highlights, settings.contrast,
                          target), reachable

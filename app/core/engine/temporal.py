@@ -163,7 +163,7 @@ class VideoEnhancer:
         if self.s.auto_exposure:
             target = exposure.auto_target(float(small.mean()), self._noise)
         # the shot keeps its push of the local curve; the global stops follow the scene
-        wanted, _ = exposure.solve_exposure(samples, np.clip(at_samples, -1, 1), target,
+        wanted, _, _ = exposure.solve_exposure(samples, np.clip(at_samples, -1, 1), target,
                                                shot.tone.black,
                                                explicit=not self.s.auto_exposure)
         # only what lies beyond the dead band is followed: a light switched on inside a shot
