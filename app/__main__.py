@@ -79,7 +79,7 @@ def self_test(window, timeout_s: float = 30.0) -> tuple[bool, str]:
     """Enhance the sample through the real worker and check what the panes show."""
     import numpy as np
 
-    from app.gui.widgets import wait_for
+    from app.gui.timers import wait_for
 
     if window.image is None:
         return False, "the sample photo did not load"
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     app = make_app(sys.argv[:1])
     from app.gui.main_window import MainWindow
-    from app.gui.widgets import wait_for
+    from app.gui.timers import wait_for
     from app.paths import sample_image
 
     photo = args.photo or (None if args.no_sample else sample_image())

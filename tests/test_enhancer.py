@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from app.core import Enhancer, EnhanceSettings
-from app.core.engine import compose, pipeline
+from app.core.engine import pipeline, pixel_stage
 from app.core.model.weights import load_model
 from app.paths import default_weights
 
@@ -128,8 +128,8 @@ def test_very_wide_and_very_tall_images(enhancer):
                                   {"shadows": -1.0, "highlights": 1.0, "contrast": -1.0}])
 def test_gain_tables_fold_strength_fade_and_look(look):
     from app.core.engine.exposure import Tone
-    g, lg = compose.gain_tables(Tone(2.0, 1.5, black=0.01, pivot=0.4, **look))
-    g_half, lg_half = compose.gain_tables(Tone(2.0, 1.5, fade=0.5, black=0.01, pivot=0.4,
+    g, lg = pixel_stage.gain_tables(Tone(2.0, 1.5, black=0.01, pivot=0.4, **look))
+    g_half, lg_half = pixel_stage.gain_tables(Tone(2.0, 1.5, fade=0.5, black=0.01, pivot=0.4,
                                                **look))
     np.testing.assert_allclose(lg_half, lg * 0.5, atol=1e-5)
     np.testing.assert_allclose(np.log2(g), lg, atol=1e-4)

@@ -210,7 +210,7 @@ def test_batch_tab_takes_a_dropped_folder_and_reports_each_file(qtbot, window, t
 
 
 def test_progress_texts_say_how_long_is_left():
-    from app.gui.widgets import frames_progress_text, time_left_text
+    from app.gui.progress_text import frames_progress_text, time_left_text
 
     assert time_left_text(42.4) == "about 42 s left"
     assert time_left_text(185) == "about 3 min 5 s left"

@@ -24,7 +24,7 @@ from app.core import (
 from app.core.engine import pipeline
 from app.gui.convert import from_qimage
 from app.gui.histogram import clipped, clipping_overlay, histograms
-from app.gui.widgets import PREVIEW_MAX_SIDE
+from app.gui.preview_size import PREVIEW_MAX_SIDE
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 
 from app.core import Enhancer, EnhanceSettings
 from app.core.engine import yuv_frame
-from app.core.engine.temporal import VideoEnhancer
+from app.core.engine.video_enhancer import VideoEnhancer
 from app.core.media.yuv import i420_to_rgb, rgb_to_i420
 
 
@@ -49,7 +49,7 @@ def test_an_untouched_copy_gives_the_frame_back(reduction):
 def test_a_gain_reaches_full_size_detail_shrunk_as_the_photo_pipeline_shrinks_it(reduction):
     """The copy brightened 2x: the output's luma is 2x too, and the one-pixel stripes that
     only exist at full size come back brightened, with the detail shrink of 1 stop
-    (compose.LUMA_SHRINK / LUMA_STOPS: 0.775 of the gain at Denoise 1), not lost."""
+    (pixel_stage.LUMA_SHRINK / LUMA_STOPS: 0.775 of the gain at Denoise 1), not lost."""
     rgb = textured(96, 128)
     i420 = rgb_to_i420(rgb)
     state, copy = yuv_frame.prepare(i420, None, 1.0, 1.0, reduction)

@@ -62,7 +62,7 @@ def main() -> int:
     from app.bench.samples import synthetic_photo
     from app.core.media.images import ImageMeta
     from app.gui.main_window import MainWindow
-    from app.gui.widgets import wait_for
+    from app.gui.timers import wait_for
 
     app = make_app(sys.argv[:1])
     store = QSettings(str(Path(os.environ.get("TMPDIR", "/tmp")) / "lowlight-bench.ini"),

@@ -38,7 +38,8 @@ from app.core import (
     run_batch,
 )
 from app.gui.controls import settings_in_words
-from app.gui.widgets import VideoOptionsEditor, frames_progress_text, time_left_text
+from app.gui.progress_text import frames_progress_text, time_left_text
+from app.gui.video_options import VideoOptionsEditor
 
 STATUS_ICONS = {"queued": ("fa5s.clock", "#6b7280"), "running": ("fa5s.spinner", "#2563eb"),
                 "done": ("fa5s.check-circle", "#16a34a"), "skipped": ("fa5s.forward", "#6b7280"),

@@ -12,7 +12,7 @@ import math
 
 from PySide6.QtCore import QObject, Signal
 
-from app.gui.widgets import debounce_timer
+from app.gui.timers import debounce_timer
 from app.gui.workers import DETAIL, Reply
 
 MARGIN = 128  # image pixels rendered beyond each visible edge

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from app.core import format_for_path, keep_suffix, write_image
-from app.gui.video_bar import ExportDialog, VideoExportWorker
+from app.gui.video_export_dialog import ExportDialog, VideoExportWorker
 from app.gui.workers import FULL, WRITING, Reply
 
 VIDEO_OUTPUTS = (".mp4", ".mkv", ".mov", ".m4v")

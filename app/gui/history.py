@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from app.core.settings import EnhanceSettings
-from app.gui.widgets import debounce_timer
+from app.gui.timers import debounce_timer
 
 QUIET_MS = 600
 MAX_STEPS = 200

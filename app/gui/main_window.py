@@ -29,13 +29,13 @@ from app.gui.display import Display
 from app.gui.exporting import ExportMixin
 from app.gui.histogram import Histogram
 from app.gui.history import SettingsHistory
+from app.gui.message_bar import MessageBar
 from app.gui.opening import FILE_FILTER, OpenMixin
 from app.gui.panes import GAIN_MAP, RAW_MAP, HeatmapLegend, Pane, ViewSync
 from app.gui.presets_bar import PresetBar
-from app.gui.preview_size import PreviewSizer
+from app.gui.preview_size import PREVIEW_MAX_SIDE, PreviewSizer, preview_of
 from app.gui.split_view import SplitView
 from app.gui.video_bar import VideoBar
-from app.gui.widgets import PREVIEW_MAX_SIDE, MessageBar, preview_of
 from app.gui.workers import DETAIL, EngineClient, Reply
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from PySide6.QtCore import QObject
 
-from app.gui.widgets import PREVIEW_MAX_SIDE, debounce_timer
+from app.gui.timers import debounce_timer
+
+PREVIEW_MAX_SIDE = 1400  # previews run at about a pane's screen size; saving runs at full size
 
 MIN_SIDE = 256  # a hidden or not yet laid-out view must not ask for a thumbnail
 FIT_MARGIN = 2  # QGraphicsView.fitInView leaves this many pixels on each side
@@ -63,3 +66,15 @@ class PreviewSizer(QObject):
         side = self.wanted()
         if side is not None and side != self.window.preview_side:
             self.window.resize_preview(side)
+
+
+def preview_of(image: np.ndarray, max_side: int = PREVIEW_MAX_SIDE) -> np.ndarray:
+    """The image at about screen resolution (area-averaged), for live previews."""
+    import cv2
+
+    h, w = image.shape[:2]
+    f = max_side / max(h, w)
+    if f >= 1:
+        return image
+    return cv2.resize(image, (max(1, round(w * f)), max(1, round(h * f))),
+                      interpolation=cv2.INTER_AREA)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.engine import compose, parallel, pipeline, resample, yuv_frame
+from app.core.engine import parallel, pipeline, pixel_stage, resample, yuv_frame
 from app.core.engine.backends import make_backend
 from app.core.settings import EnhanceSettings
 from app.paths import default_weights
@@ -24,7 +24,7 @@ from app.paths import default_weights
 @dataclass
 class EnhanceResult:
     image: np.ndarray  # same dtype and shape as the input
-    plan: pipeline.Plan
+    plan: pipeline.EnhancementPlan
     backend: str
     seconds: float
 
@@ -72,9 +72,9 @@ class Enhancer:
             raise FileNotFoundError(f"model weights not found: {self.weights}")
         self.threads = threads
         self.efe = make_backend(self.weights, backend, threads)
-        self.use_numba = use_numba and compose.available
+        self.use_numba = use_numba and pixel_stage.available
         if self.use_numba:
-            compose.warm_up()
+            pixel_stage.warm_up()
             yuv_frame.warm_up()
 
     @property
@@ -101,7 +101,7 @@ class Enhancer:
 
     def plan(self, rgb: np.ndarray, settings: EnhanceSettings, threads: int | None = None,
              noise: float | None = None, analysis: pipeline.Analysis | None = None
-             ) -> pipeline.Plan:
+             ) -> pipeline.EnhancementPlan:
         """Look at the whole RGB photo once: exposure, factor map, colour (see pipeline).
         ``noise``: when ``rgb`` is a reduced copy, the full-size photo's noise, so Auto caps
         the gain as it would for the photo itself (a reduced copy is less noisy).
@@ -125,7 +125,7 @@ class Enhancer:
         return pipeline.make_plan(analysis.colour, small, x_r, analysis.measure, target, fade,
                                   settings)
 
-    def render(self, rgb: np.ndarray, plan: pipeline.Plan,
+    def render(self, rgb: np.ndarray, plan: pipeline.EnhancementPlan,
                progress: Callable[[float], None] | None = None, threads: int | None = None
                ) -> np.ndarray:
         """Apply a plan to an RGB photo (or a crop of the same photo's pixels)."""
@@ -156,7 +156,7 @@ class Enhancer:
     # ---- one plan, any rows: the window's 100% view and its save share a plan -------------
     def plan_image(self, image: np.ndarray, settings: EnhanceSettings,
                    threads: int | None = None, noise: float | None = None,
-                   analysis: pipeline.Analysis | None = None) -> pipeline.Plan:
+                   analysis: pipeline.Analysis | None = None) -> pipeline.EnhancementPlan:
         """:meth:`plan` for any gray, RGB or RGBA image, with the settings validated."""
         return self.plan(_split_channels(image)[0], settings.validated(), threads, noise,
                          analysis)
@@ -165,7 +165,7 @@ class Enhancer:
         """:meth:`analyse` for any gray, RGB or RGBA image."""
         return self.analyse(_split_channels(image)[0])
 
-    def render_image(self, image: np.ndarray, plan: pipeline.Plan,
+    def render_image(self, image: np.ndarray, plan: pipeline.EnhancementPlan,
                      progress: Callable[[float], None] | None = None,
                      threads: int | None = None) -> np.ndarray:
         """The whole image (gray, RGB or RGBA) with a plan from :meth:`plan_image`: what
@@ -173,7 +173,7 @@ class Enhancer:
         rgb, alpha = _split_channels(image)
         return _merge_channels(self.render(rgb, plan, progress, threads), image, alpha)
 
-    def render_rows(self, image: np.ndarray, plan: pipeline.Plan, top: int, bottom: int,
+    def render_rows(self, image: np.ndarray, plan: pipeline.EnhancementPlan, top: int, bottom: int,
                     progress: Callable[[float], None] | None = None,
                     threads: int | None = None) -> np.ndarray:
         """Rows [top, bottom) of :meth:`render_image`'s result, exactly, rendering only
@@ -185,12 +185,12 @@ class Enhancer:
                                None if alpha is None else alpha[top:bottom])
 
     @staticmethod
-    def exposure_note(plan: pipeline.Plan, settings: EnhanceSettings) -> str:
+    def exposure_note(plan: pipeline.EnhancementPlan, settings: EnhanceSettings) -> str:
         """Why a plan's exposure is not what ``settings`` asked for ("" when it is)."""
         return pipeline.exposure_note(plan, settings.validated())
 
     @staticmethod
-    def factor_map(image: np.ndarray, plan: pipeline.Plan) -> np.ndarray:
+    def factor_map(image: np.ndarray, plan: pipeline.EnhancementPlan) -> np.ndarray:
         """The net's raw factor map in [-1, 1] (small), for display beside the gain map."""
         return pipeline.raw_factor(_split_channels(image)[0], plan)
 

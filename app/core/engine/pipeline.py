@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from app.core.engine import compose, exposure, guided, parallel, resample
+from app.core.engine import exposure, guided, parallel, pixel_stage, resample
 from app.core.settings import EXPOSURE_RANGE, EnhanceSettings
 
 ANALYSIS_PIXELS = 300_000  # noise and samples are measured on a decimated view this size
@@ -58,7 +58,7 @@ class Analysis:
 
 
 @dataclass(frozen=True)
-class Plan:
+class EnhancementPlan:
     """Everything decided from the whole photo; :func:`render` applies it to any rows."""
 
     model_a: np.ndarray  # x_r ~ a * base brightness + b, at the net's resolution (h, w)
@@ -72,7 +72,7 @@ class Plan:
     gain_small: np.ndarray  # log2 of the gain applied (stops), at the net's resolution
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
-        return compose.gain_tables(self.tone)
+        return pixel_stage.gain_tables(self.tone)
 
 
 def to_float(rgb: np.ndarray) -> np.ndarray:
@@ -123,7 +123,7 @@ def net_exposure(target: float) -> float:
 
 
 def make_plan(colour: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: Measure,
-              target: float, fade: float, settings: EnhanceSettings) -> Plan:
+              target: float, fade: float, settings: EnhanceSettings) -> EnhancementPlan:
     """``colour``: the photo's :func:`neighbourhood_colour`; ``small``: the net's input
     (h, w, 3) float32; ``x_r_small``: its output (h, w, 3)."""
     v_small = brightness(small)
@@ -132,8 +132,8 @@ def make_plan(colour: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: M
     a, b = toward_global(a, b, v_small, x_r)
     tone, reachable = solve_tone(m, a, b, target, fade, settings)
     log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), tone)
-    return Plan(a, b, tone, target, reachable, m.sigma, settings.denoise_strength,
-                colour, log_gain.astype(np.float32))
+    return EnhancementPlan(a, b, tone, target, reachable, m.sigma,
+                           settings.denoise_strength, colour, log_gain.astype(np.float32))
 
 
 def toward_global(a: np.ndarray, b: np.ndarray, v: np.ndarray, x_r: np.ndarray
@@ -195,14 +195,14 @@ def colour_model(copy: np.ndarray, sigma: float) -> np.ndarray:
     return np.dstack([a, b]).astype(np.float32)
 
 
-def render(rgb: np.ndarray, plan: Plan, progress: Callable[[float], None] | None = None,
+def render(rgb: np.ndarray, plan: EnhancementPlan, progress: Callable[[float], None] | None = None,
            threads: int = 1, use_numba: bool = True) -> np.ndarray:
     """The enhanced photo (same dtype) for a plan; bands of rows, ``threads`` at a time."""
     return render_rows(rgb, plan, 0, rgb.shape[0], progress, threads, use_numba)
 
 
-def band(rgb: np.ndarray, plan: Plan, model: np.ndarray, top: int, bottom: int
-         ) -> compose.Band:
+def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bottom: int
+         ) -> pixel_stage.Band:
     """What the per-pixel stage needs for rows [top, bottom) (``top`` even)."""
     h, w = rgb.shape[:2]
     # The bases' coefficients come from reduced copies of the band plus context rows; both
@@ -215,7 +215,7 @@ def band(rgb: np.ndarray, plan: Plan, model: np.ndarray, top: int, bottom: int
     fine, coarse = (_base_rows(v, k, eps, h, w, lo, top, bottom)
                     for k in (BASE_SCALE, COARSE_SCALE))
     v = np.ascontiguousarray(v[top - lo:bottom - lo])
-    return compose.Band(rgb[top:bottom], v, fine, coarse,
+    return pixel_stage.Band(rgb[top:bottom], v, fine, coarse,
                         _widen(model, w, *resample.bilinear_taps(h, model.shape[0], top, bottom)),
                         _widen(plan.colour, w,
                                *resample.bilinear_taps(h, plan.colour.shape[0], top, bottom)),
@@ -223,7 +223,7 @@ def band(rgb: np.ndarray, plan: Plan, model: np.ndarray, top: int, bottom: int
 
 
 def _base_rows(v: np.ndarray, k: int, eps: float, h: int, w: int, lo: int, top: int,
-               bottom: int) -> compose.Rows:
+               bottom: int) -> pixel_stage.Rows:
     """A self-guided filter's coefficients on the 1/k copy of rows [lo, ...) of the photo's
     brightness, as the rows that output rows [top, bottom) need. ``lo`` is a multiple of k,
     so the copy is a slice of the whole photo's 1/k copy and bands are seamless."""
@@ -244,7 +244,7 @@ def _block_means(v: np.ndarray, k: int) -> np.ndarray:
 
 
 def _widen(low: np.ndarray, width: int, r0: np.ndarray, r1: np.ndarray, wy: np.ndarray,
-           crop: int | None = None) -> compose.Rows:
+           crop: int | None = None) -> pixel_stage.Rows:
     """The rows of ``low`` (h, w, C) that taps r0/r1 use, widened to ``width`` columns
     (bilinear, half-pixel centres), optionally cropped to ``crop`` columns; planar (one
     contiguous resize per channel, straight into place)."""
@@ -256,10 +256,10 @@ def _widen(low: np.ndarray, width: int, r0: np.ndarray, r1: np.ndarray, wy: np.n
                    dst=wide[c], interpolation=cv2.INTER_LINEAR)
     if crop is not None and crop < width:
         wide = np.ascontiguousarray(wide[:, :, :crop])
-    return compose.Rows(wide, r0 - first, r1 - first, wy)
+    return pixel_stage.Rows(wide, r0 - first, r1 - first, wy)
 
 
-def render_rows(rgb: np.ndarray, plan: Plan, top: int, bottom: int,
+def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
                 progress: Callable[[float], None] | None = None, threads: int = 1,
                 use_numba: bool = True) -> np.ndarray:
     """Rows [top, bottom) of the enhanced photo, without rendering the rest (the window's
@@ -283,7 +283,7 @@ def render_rows(rgb: np.ndarray, plan: Plan, top: int, bottom: int,
     for k in range(0, len(parts), threads):
         group = parts[k:k + threads]
         parallel.run_all([
-            lambda a=a, b=b: compose.compose(band(rgb, plan, model, 2 * a, min(h, 2 * b)),
+            lambda a=a, b=b: pixel_stage.compose(band(rgb, plan, model, 2 * a, min(h, 2 * b)),
                                              tables, plan.sigma, plan.denoise,
                                              out[2 * a - first:min(h, 2 * b) - first],
                                              use_numba)
@@ -293,7 +293,7 @@ def render_rows(rgb: np.ndarray, plan: Plan, top: int, bottom: int,
     return out[top - first:bottom - first]
 
 
-def raw_factor(rgb: np.ndarray, plan: Plan) -> np.ndarray:
+def raw_factor(rgb: np.ndarray, plan: EnhancementPlan) -> np.ndarray:
     """The net's raw factor map in [-1, 1] at the map's resolution, for display: the plan's
     linear model evaluated on the small copy's brightness (before exposure and strength)."""
     h, w = plan.model_a.shape
@@ -304,7 +304,7 @@ def raw_factor(rgb: np.ndarray, plan: Plan) -> np.ndarray:
 REACH_SLACK = 0.03  # a target missed by more than this is reported as out of reach
 
 
-def exposure_note(plan: Plan, settings: EnhanceSettings) -> str:
+def exposure_note(plan: EnhancementPlan, settings: EnhanceSettings) -> str:
     """Why the result is not what the exposure asked for, in plain words ("" when it is):
     a target the lights do not let the photo reach, or a photo Auto leaves as it is."""
     if settings.auto_exposure:

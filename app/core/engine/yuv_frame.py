@@ -28,7 +28,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.core.engine import compose, parallel, resample
+from app.core.engine import parallel, pixel_stage, resample
 
 try:
     from numba import njit
@@ -133,7 +133,7 @@ def finish(source: np.ndarray, enhanced: np.ndarray, state: FrameState, denoise:
     y_out, u_out, v_out = planes(out)
     maps = np.empty((5, *source.shape[:2]), np.float32)  # o_y, k_y, o_u, o_v, k_c
     tables = gain_tables(denoise)
-    tile = compose.dither_tile()
+    tile = pixel_stage.dither_tile()
     numba = use_numba and available
     (_maps if numba else _maps_numpy)(source, enhanced, tables, maps)
     apply = _apply if numba else _apply_numpy
@@ -162,9 +162,9 @@ def gain_tables(denoise: float) -> np.ndarray:
     neighbourhood: the pixel's own colour is mostly noise where it is brightened a lot)."""
     k = np.arange(int(MAX_GAIN * GAIN_STEPS) + 1, dtype=np.float32) / GAIN_STEPS
     stops = np.log2(np.maximum(k, 1.0))
-    luma = 1.0 - np.minimum(np.clip(stops / compose.LUMA_STOPS, 0, 1) *
-                            compose.LUMA_SHRINK * denoise, 0.95)
-    chroma = 1.0 - np.clip(stops / compose.CHROMA_STOPS, 0, 1) * min(1.0, denoise)
+    luma = 1.0 - np.minimum(np.clip(stops / pixel_stage.LUMA_STOPS, 0, 1) *
+                            pixel_stage.LUMA_SHRINK * denoise, 0.95)
+    chroma = 1.0 - np.clip(stops / pixel_stage.CHROMA_STOPS, 0, 1) * min(1.0, denoise)
     return np.stack([luma, chroma]).astype(np.float32)
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from app.core.engine.heatmap import heatmap_image
 from app.core.jobs.control import BatchControl, BatchInterrupted, Cancelled
+from app.core.jobs.destinations import Destination, link_out_of, may_replace, plan_batch
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
 from app.core.jobs.folder_lock import output_folder_lock
-from app.core.jobs.plan import Plan, link_out_of, may_replace, plan_batch
 from app.core.jobs.report import BatchReport, Outcome
 from app.core.media.images import (
     ImageWriteError,
@@ -130,14 +130,14 @@ def _run_locked(items, enhancer, s, output, on_file, control, write_report, on_s
 
 
 def plan_work(items: list[BatchItem], output: OutputOptions
-              ) -> tuple[list[tuple[int, Outcome]], list[tuple[int, Plan]]]:
-    """The whole batch's plan (:func:`app.core.jobs.plan.plan_batch`) -> (outcomes settled
+              ) -> tuple[list[tuple[int, Outcome]], list[tuple[int, Destination]]]:
+    """The whole batch's plan (:func:`app.core.jobs.destinations.plan_batch`) -> (outcomes settled
     without work: skipped or refused, (index, plan) of the files to enhance); the leftovers of
     a killed run are swept from the folders the batch writes to. Called with the output
     folder's lock held (:mod:`app.core.jobs.folder_lock`). Shared by the local and the
     cluster batch (:mod:`app.core.jobs.cluster`), so both name, skip and refuse alike."""
     settled: list[tuple[int, Outcome]] = []
-    todo: list[tuple[int, Plan]] = []
+    todo: list[tuple[int, Destination]] = []
     for i, plan in enumerate(plan_batch(items, output)):
         if plan.status == "todo":
             todo.append((i, plan))
@@ -157,12 +157,12 @@ def plan_work(items: list[BatchItem], output: OutputOptions
     return settled, todo
 
 
-def output_folders(todo: list[tuple[int, Plan]], output: OutputOptions) -> list[Path]:
+def output_folders(todo: list[tuple[int, Destination]], output: OutputOptions) -> list[Path]:
     """The folders the planned files are written to, the output folder first."""
     return sorted({p.target.parent for _, p in todo} | {Path(output.folder)})
 
 
-def cancelled_outcome(plan: Plan, control: BatchControl) -> Outcome:
+def cancelled_outcome(plan: Destination, control: BatchControl) -> Outcome:
     return Outcome(str(plan.item.source), str(plan.target), "cancelled",
                    control.interrupt_reason if control.interrupted else "")
 
@@ -183,7 +183,7 @@ def save_report(report: BatchReport, output: OutputOptions) -> None:
         log.warning("could not write the batch report: %s", exc)
 
 
-def process_item(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptions,
+def process_item(plan: Destination, enhancer, s: EnhanceSettings, output: OutputOptions,
                  control: BatchControl, threads: int | None = 1,
                  on_video_progress: Callable[[int, int, float], None] | None = None
                  ) -> Outcome:
@@ -195,7 +195,7 @@ def process_item(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptions
     return _photo_outcome(plan, enhancer, s, output, control, threads)
 
 
-def _outcome(plan: Plan, work: Callable[[], str]) -> Outcome:
+def _outcome(plan: Destination, work: Callable[[], str]) -> Outcome:
     """Run one file's ``work`` (which returns a warning or ""); never raises for the file's own
     errors (the outcome says what happened)."""
     outcome = Outcome(str(plan.item.source), str(plan.target), "done", plan.reason)
@@ -211,7 +211,7 @@ def _outcome(plan: Plan, work: Callable[[], str]) -> Outcome:
     return outcome
 
 
-def _photo_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptions,
+def _photo_outcome(plan: Destination, enhancer, s: EnhanceSettings, output: OutputOptions,
                    control: BatchControl, threads: int | None) -> Outcome:
     """One photo from file to written output (run in a worker thread)."""
     target = plan.target
@@ -235,7 +235,7 @@ def _photo_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptio
     return _outcome(plan, work)
 
 
-def _video_outcome(plan: Plan, enhancer, s: EnhanceSettings, output: OutputOptions,
+def _video_outcome(plan: Destination, enhancer, s: EnhanceSettings, output: OutputOptions,
                    control: BatchControl, progress) -> Outcome:
     from app.core.jobs.video_export import enhance_video
 

@@ -1,6 +1,6 @@
 """The batch on a Ray cluster: ``lowlight batch FOLDERS -o OUT --cluster auto|ray://H:P|local``.
 
-Only who runs each file changes: the whole-batch output plan (:mod:`app.core.jobs.plan`, via
+Only who runs each file changes: the whole-batch output plan (:mod:`app.core.jobs.destinations`, via
 :func:`app.core.jobs.batch.plan_work`), the per-file function
 (:func:`app.core.jobs.batch.process_item`) and the report are the local batch's, so the outputs
 are byte for byte the same. Each worker is a Ray actor holding one engine, loaded once,
@@ -39,9 +39,9 @@ from app.core.jobs.batch import (
 )
 from app.core.jobs.cluster_worker import ClusterWorker
 from app.core.jobs.control import BatchControl, BatchInterrupted
+from app.core.jobs.destinations import Destination
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
 from app.core.jobs.folder_lock import output_folder_lock
-from app.core.jobs.plan import Plan
 from app.core.jobs.ray_session import ClusterError, connect
 from app.core.jobs.report import BatchReport, Outcome
 from app.core.jobs.video_split import plan_split, remove_segments
@@ -93,7 +93,7 @@ def run_cluster_batch(items: list[BatchItem], settings: EnhanceSettings,
 @dataclass
 class _Task:
     index: int
-    plan: Plan
+    plan: Destination
     attempts: int = 0
     slot: int = -1
     generation: int = 0

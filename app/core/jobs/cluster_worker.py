@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from app.core.jobs.batch import process_item
 from app.core.jobs.control import BatchControl
+from app.core.jobs.destinations import Destination, may_replace
 from app.core.jobs.discovery import OutputOptions
-from app.core.jobs.plan import Plan, may_replace
 from app.core.jobs.report import Outcome
 from app.core.settings import EnhanceSettings
 
@@ -40,12 +40,12 @@ class ClusterWorker:
     def cancel(self) -> None:
         self.control.cancel()
 
-    def run(self, plan: Plan, settings: EnhanceSettings, output: OutputOptions) -> Outcome:
+    def run(self, plan: Destination, settings: EnhanceSettings, output: OutputOptions) -> Outcome:
         outcome = process_item(plan, self.engine, settings, output, self.control, threads=1)
         outcome.node = self.node
         return outcome
 
-    def segment(self, plan: Plan, k: int, count: int, seconds: float,
+    def segment(self, plan: Destination, k: int, count: int, seconds: float,
                 settings: EnhanceSettings, output: OutputOptions) -> Outcome:
         """Segment ``k`` of a split video (:mod:`app.core.jobs.video_split`)."""
         from app.core.jobs.video_split import enhance_segment
@@ -54,7 +54,7 @@ class ClusterWorker:
             plan.item.source, plan.target, k, count, seconds, self.engine, settings,
             output.video, self.control))
 
-    def join(self, plan: Plan, count: int, output: OutputOptions) -> Outcome:
+    def join(self, plan: Destination, count: int, output: OutputOptions) -> Outcome:
         """The segments into the output; status ``unsplit`` if they cannot be joined
         losslessly (the driver then enhances the video whole)."""
         from app.core.jobs.video_split import SplitError, join_segments
@@ -63,7 +63,7 @@ class ClusterWorker:
                                                        output.video, may_replace(output)),
                            SplitError)
 
-    def _timed(self, plan: Plan, work: Callable[[], object],
+    def _timed(self, plan: Destination, work: Callable[[], object],
                fallback: type[Exception] | None = None) -> Outcome:
         outcome = Outcome(str(plan.item.source), str(plan.target), "done", plan.reason,
                           node=self.node)

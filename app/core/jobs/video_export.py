@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from app.core.engine.temporal import VideoEnhancer
+from app.core.engine.video_enhancer import VideoEnhancer
 from app.core.jobs.control import BatchControl
 from app.core.media.images import new_file_mode
 from app.core.media.tempfiles import TempFile

@@ -8,7 +8,7 @@ the segments neither overlap nor leave gaps, and nothing has to scan the video u
 containers with an index (MP4/MOV/M4V/MKV) are cut: their seeks land on the same keyframe
 every time.
 
-Warm-up: the video engine (:class:`app.core.engine.temporal.VideoEnhancer`) carries state
+Warm-up: the video engine (:class:`app.core.engine.video_enhancer.VideoEnhancer`) carries state
 from frame to frame. The exposure drifts towards each frame's solution with a time constant of
 ADAPT_SECONDS (solved every SOLVE_EVERY frames of a shot), the factor map and the temporal
 denoise average over a few frames, and the shot's plan (noise, Auto's target, the net's
@@ -49,7 +49,7 @@ from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
-from app.core.engine.temporal import ADAPT_SECONDS, SOLVE_EVERY, VideoEnhancer
+from app.core.engine.video_enhancer import ADAPT_SECONDS, SOLVE_EVERY, VideoEnhancer
 from app.core.jobs.control import BatchControl
 from app.core.jobs.video_export import add_video_stream, encoder_frame
 from app.core.media.images import new_file_mode

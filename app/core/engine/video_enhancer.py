@@ -70,7 +70,7 @@ class VideoEnhancer:
         self.cuts = 0  # how many cuts were found (tests, logs)
         self._log_small: np.ndarray | None = None
         self._model: np.ndarray | None = None  # (h, w, 2) smoothed linear model of x_r
-        self._shot: pipeline.Plan | None = None  # the shot's first plan (exposure, noise)
+        self._shot: pipeline.EnhancementPlan | None = None  # the shot's first plan
         self._stops = 0.0
         self._noise = 0.0  # the shot's noise at full size, [0, 1] units
         self._frames_in_shot = 0
@@ -173,13 +173,13 @@ class VideoEnhancer:
                                                      DRIFT_DEAD_BAND)
         self._stops += excess * min(1.0, self.adapt * SOLVE_EVERY)
 
-    def _plan_for(self, copy: np.ndarray, reduction: int) -> pipeline.Plan:
+    def _plan_for(self, copy: np.ndarray, reduction: int) -> pipeline.EnhancementPlan:
         shot = self._shot
         a, b = self._model[:, :, 0], self._model[:, :, 1]
         # neighbourhood colour at 1/8 of the frame (1/4 for photos): temporal denoise helps
         colour = pipeline.neighbourhood_colour(copy, shot.sigma,
                                                max(1, VIDEO_COLOUR_SCALE // reduction))
-        return pipeline.Plan(np.ascontiguousarray(a), np.ascontiguousarray(b),
+        return pipeline.EnhancementPlan(np.ascontiguousarray(a), np.ascontiguousarray(b),
                              replace(shot.tone, stops=self._stops), shot.target,
                              shot.reachable, shot.sigma,
                              shot.denoise, colour, shot.gain_small)

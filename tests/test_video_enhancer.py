@@ -6,7 +6,7 @@ import pytest
 from clips import dark_scene
 
 from app.core import EnhanceSettings
-from app.core.engine.temporal import VideoEnhancer
+from app.core.engine.video_enhancer import VideoEnhancer
 
 FPS = 25.0
 H, W = 144, 256

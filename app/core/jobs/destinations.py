@@ -28,7 +28,7 @@ MAX_NUMBER = 999
 
 
 @dataclass
-class Plan:
+class Destination:
     item: BatchItem
     target: Path | None
     status: str  # "todo" | "skipped" | "failed"
@@ -90,8 +90,8 @@ def factor_path(target: Path) -> Path:
 
 
 def plan_batch(items: list[BatchItem], output: OutputOptions,
-               own: Callable[[Path], bool] = is_own_output) -> list[Plan]:
-    """One Plan per item, in the items' order."""
+               own: Callable[[Path], bool] = is_own_output) -> list[Destination]:
+    """One Destination per item, in the items' order."""
     input_names = {_name_key(it.source) for it in items}
     input_inodes = {k for it in items if (k := _inode(it.source)) is not None}
     claimed: dict[str, Path] = {}  # name key -> the source whose output (or heatmap) it is
@@ -107,20 +107,20 @@ def plan_batch(items: list[BatchItem], output: OutputOptions,
             return f"{path.name} exists and was not written by Lowlight Studio"
         return ""
 
-    plans: list[Plan | None] = [None] * len(items)
+    plans: list[Destination | None] = [None] * len(items)
     order = sorted(range(len(items)), key=lambda i: str(items[i].source))
     for i in order:
         item = items[i]
         if item.status:
-            plans[i] = Plan(item, None, item.status, item.reason)
+            plans[i] = Destination(item, None, item.status, item.reason)
             continue
         try:
             wanted = output.target(item)
         except ValueError as exc:
-            plans[i] = Plan(item, None, "failed", str(exc))
+            plans[i] = Destination(item, None, "failed", str(exc))
             continue
         if why := link_out_of(wanted, output.folder):
-            plans[i] = Plan(item, None, "failed", why)
+            plans[i] = Destination(item, None, "failed", why)
             continue
         first_clash = ""
         for n in range(1, MAX_NUMBER + 1):
@@ -131,15 +131,15 @@ def plan_batch(items: list[BatchItem], output: OutputOptions,
                 break
             first_clash = first_clash or why
         else:
-            plans[i] = Plan(item, None, "failed", f"no free name: {first_clash}")
+            plans[i] = Destination(item, None, "failed", f"no free name: {first_clash}")
             continue
         for p in paths:
             claimed[_name_key(p)] = item.source
         note = f"saved as {target.name}: {first_clash}" if first_clash else ""
         factor = paths[1] if len(paths) > 1 else None
         if os.path.lexists(target) and not output.overwrite:  # an earlier output (see clash)
-            plans[i] = Plan(item, target, "skipped", "; ".join(filter(None, (
+            plans[i] = Destination(item, target, "skipped", "; ".join(filter(None, (
                 "output exists", note))), factor)
         else:
-            plans[i] = Plan(item, target, "todo", note, factor)
+            plans[i] = Destination(item, target, "todo", note, factor)
     return [p for p in plans if p is not None]
