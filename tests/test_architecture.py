@@ -12,10 +12,12 @@ APP = Path(__file__).resolve().parent.parent / "app"
 ALLOWED = {
     "app.core.settings": set(),
     "app.core.presets": {"app.core.settings"},
+    "app.core.photo_edits": {"app.core.settings", "app.core.presets"},
     "app.core.media": {"app.core.settings"},
     "app.core.model": {"app.core.settings", "app.core.media"},
     "app.core.engine": {"app.core.settings", "app.core.media", "app.core.model"},
-    "app.core.jobs": {"app.core.settings", "app.core.media", "app.core.engine"},
+    "app.core.jobs": {"app.core.settings", "app.core.media", "app.core.engine",
+                      "app.core.presets", "app.core.photo_edits"},
 }
 QT_MODULES = ("PySide6", "PyQt5", "PyQt6", "qtawesome", "superqt", "qtpy")
 # the cluster batch's optional dependency: imported inside functions, by these modules only

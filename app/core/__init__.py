@@ -5,6 +5,7 @@ torch backend; nothing imports jobs but the callers above core):
 
 - :mod:`app.core.settings`  what the user chose (one frozen dataclass, shared by everyone)
 - :mod:`app.core.presets`   named settings in a JSON file (window, batch tab and CLI)
+- :mod:`app.core.photo_edits` each photo's own settings, flag, rating and crop (sidecars)
 - :mod:`app.core.model`     the EFE net, losses, segmenter, training, weights I/O (torch)
 - :mod:`app.core.engine`    inference: Enhancer, backends, exposure, kernels, heatmap
 - :mod:`app.core.media`     image and video files
