@@ -29,6 +29,7 @@ from app.core.media.images import (
     read_image,
 )
 from app.core.media.tempfiles import remove_stale_temps
+from app.core.photo_edits import PhotoEdits, apply_geometry
 from app.core.settings import EnhanceSettings
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 PHOTO_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 ProgressFn = Callable[[int, int, Outcome], None]
+# Each item's own settings and edits (None: no geometry), instead of the batch's one set.
+SettingsFor = Callable[[BatchItem], tuple[EnhanceSettings, PhotoEdits | None]]
 INTERRUPTED = "interrupted (Ctrl+C)"
 
 
@@ -44,9 +47,11 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
               output: OutputOptions, on_file: ProgressFn | None = None,
               control: BatchControl | None = None, write_report: bool = True,
               on_start: Callable[[int, BatchItem], None] | None = None,
-              on_video_progress: Callable[[int, int, float], None] | None = None
-              ) -> BatchReport:
+              on_video_progress: Callable[[int, int, float], None] | None = None,
+              settings_for: SettingsFor | None = None) -> BatchReport:
     """Enhance every item into ``output``; ``on_file(index, total, outcome)`` after each file.
+    ``settings_for(item)``, if given, gives each file its own settings and edits (rotation,
+    straightening, crop; applied before the enhancement, as the window does).
 
     Photos go to PHOTO_WORKERS threads, each taking one file from decode to written output
     with a single-threaded enhancement, so the cores work on different files instead of
@@ -62,11 +67,11 @@ def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
     control = control or BatchControl()
     with output_folder_lock(output.folder):  # OutputBusy while another batch writes there
         return _run_locked(items, enhancer, s, output, on_file, control, write_report,
-                           on_start, on_video_progress)
+                           on_start, on_video_progress, settings_for)
 
 
 def _run_locked(items, enhancer, s, output, on_file, control, write_report, on_start,
-                on_video_progress) -> BatchReport:
+                on_video_progress, settings_for=None) -> BatchReport:
     report = new_report(enhancer.backend_name, s, output)
     total = len(items)
     done: dict[int, Outcome] = {}
@@ -103,14 +108,14 @@ def _run_locked(items, enhancer, s, output, on_file, control, write_report, on_s
                     if on_start:
                         on_start(i, plan.item)
                     finish(i, _video_outcome(plan, enhancer, s, output, control,
-                                             on_video_progress))
+                                             on_video_progress, settings_for))
                     continue
                 while len(running) >= PHOTO_WORKERS:
                     collect(block=True)
                 if on_start:
                     on_start(i, plan.item)
                 running[pool.submit(_photo_outcome, plan, enhancer, s, output, control,
-                                    threads)] = i
+                                    threads, settings_for)] = i
                 collect(block=False)
         except KeyboardInterrupt:
             control.interrupt()  # the photos in flight stop at their next checkpoint
@@ -185,14 +190,24 @@ def save_report(report: BatchReport, output: OutputOptions) -> None:
 
 def process_item(plan: Destination, enhancer, s: EnhanceSettings, output: OutputOptions,
                  control: BatchControl, threads: int | None = 1,
-                 on_video_progress: Callable[[int, int, float], None] | None = None
-                 ) -> Outcome:
+                 on_video_progress: Callable[[int, int, float], None] | None = None,
+                 settings_for: SettingsFor | None = None) -> Outcome:
     """One planned file (status "todo"), photo or video, to its written output; never raises
     for the file's own errors. What a cluster worker runs, so that its outputs are the local
     batch's byte for byte."""
     if is_video(plan.item.source):
-        return _video_outcome(plan, enhancer, s, output, control, on_video_progress)
-    return _photo_outcome(plan, enhancer, s, output, control, threads)
+        return _video_outcome(plan, enhancer, s, output, control, on_video_progress,
+                              settings_for)
+    return _photo_outcome(plan, enhancer, s, output, control, threads, settings_for)
+
+
+def _own(item: BatchItem, s: EnhanceSettings, settings_for: SettingsFor | None
+         ) -> tuple[EnhanceSettings, PhotoEdits | None]:
+    """The item's own settings and edits, else the batch's settings and none."""
+    if settings_for is None:
+        return s, None
+    own, edits = settings_for(item)
+    return own.validated(), edits
 
 
 def _outcome(plan: Destination, work: Callable[[], str]) -> Outcome:
@@ -212,14 +227,18 @@ def _outcome(plan: Destination, work: Callable[[], str]) -> Outcome:
 
 
 def _photo_outcome(plan: Destination, enhancer, s: EnhanceSettings, output: OutputOptions,
-                   control: BatchControl, threads: int | None) -> Outcome:
+                   control: BatchControl, threads: int | None,
+                   settings_for: SettingsFor | None = None) -> Outcome:
     """One photo from file to written output (run in a worker thread)."""
     target = plan.target
 
     def work() -> str:
         control.checkpoint()
+        own, edits = _own(plan.item, s, settings_for)
         pixels, meta = read_image(plan.item.source, output.max_pixels)
-        result = enhancer.enhance(pixels, s, progress=control.checkpoint, threads=threads)
+        if edits is not None and edits.has_geometry:
+            pixels = apply_geometry(pixels, edits)
+        result = enhancer.enhance(pixels, own, progress=control.checkpoint, threads=threads)
         _make_folder(target, output)
         replace = may_replace(output)
         _encode_and_write(target, result.image, format_for_path(target), output.quality, meta,
@@ -236,13 +255,15 @@ def _photo_outcome(plan: Destination, enhancer, s: EnhanceSettings, output: Outp
 
 
 def _video_outcome(plan: Destination, enhancer, s: EnhanceSettings, output: OutputOptions,
-                   control: BatchControl, progress) -> Outcome:
+                   control: BatchControl, progress, settings_for: SettingsFor | None = None
+                   ) -> Outcome:
     from app.core.jobs.video_export import enhance_video
 
     def work() -> str:
         control.checkpoint()  # a paused batch does not start its next video
+        own, _edits = _own(plan.item, s, settings_for)  # a video's geometry is not applied
         _make_folder(plan.target, output)
-        return enhance_video(plan.item.source, plan.target, enhancer, s, output.video,
+        return enhance_video(plan.item.source, plan.target, enhancer, own, output.video,
                              progress=progress, control=control,
                              replace=may_replace(output)).warning
 
