@@ -54,3 +54,17 @@ def config_dir() -> Path:
         return Path.home() / "Library" / "Application Support" / "LowlightStudio"
     base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
     return base / "lowlight-studio"
+
+
+def cache_dir() -> Path:
+    """Per-user cache folder (thumbnails): LOWLIGHT_CACHE_DIR if set, else XDG_CACHE_HOME on
+    Linux, Library/Caches on macOS, LOCALAPPDATA on Windows. Safe to delete at any time."""
+    if os.environ.get("LOWLIGHT_CACHE_DIR"):
+        return Path(os.environ["LOWLIGHT_CACHE_DIR"])
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local")) / \
+            "LowlightStudio" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "LowlightStudio"
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "lowlight-studio"

@@ -7,6 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _CONFIG = tempfile.mkdtemp(prefix="lowlight-test-config-")
 os.environ["XDG_CONFIG_HOME"] = _CONFIG
 os.environ["LOWLIGHT_CONFIG_DIR"] = os.path.join(_CONFIG, "lowlight-studio")
+os.environ["LOWLIGHT_CACHE_DIR"] = os.path.join(_CONFIG, "cache")  # thumbnails
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -34,11 +34,20 @@ from app.core.media.images import (
     write_image,
 )
 from app.core.media.video import VideoInfo, VideoReadError, VideoWriteError, probe, read_frame
+from app.core.photo_edits import (
+    Crop,
+    EditsError,
+    EditStore,
+    PhotoEdits,
+    apply_geometry,
+    is_sidecar,
+)
 from app.core.presets import PresetError, PresetStore
 from app.core.settings import EnhanceSettings, VideoOptions
 
 __all__ = [
-    "BatchControl", "BatchInterrupted", "BatchItem", "BatchReport", "Cancelled",
+    "apply_geometry", "BatchControl", "BatchInterrupted", "BatchItem", "BatchReport",
+    "Cancelled", "Crop", "EditsError", "EditStore", "is_sidecar", "PhotoEdits",
     "DEFAULT_MAX_MEGAPIXELS", "discover", "enhance_video", "Enhancer", "EnhanceResult",
     "EnhanceSettings", "format_for_path", "gain_heatmap", "heatmap_image", "heatmap_palette",
     "HEATMAP_STOPS", "IMAGE_SUFFIXES", "ImageMeta", "ImageReadError", "ImageTooLarge",

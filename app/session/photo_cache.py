@@ -1,0 +1,58 @@
+"""The last few photos decoded, kept so that going back to one is instant (a 24 MP JPEG
+takes longer to decode than the 0.3 s next/previous may take). Keyed by path, size and
+modification time: a file changed on disk is read again."""
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+
+from app.core import ImageMeta, read_image
+
+KEEP = 4  # photos: a 24 MP photo and its copies are ~80 MB
+
+
+def file_key(path: Path) -> tuple[str, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return str(path), st.st_mtime_ns, st.st_size
+
+
+class PhotoCache:
+    def __init__(self, keep: int = KEEP):
+        self.keep = keep
+        self._items: OrderedDict[tuple, tuple[np.ndarray, ImageMeta]] = OrderedDict()
+        self._extras: dict[tuple, dict] = {}
+
+    def read(self, path: Path) -> tuple[np.ndarray, ImageMeta]:
+        """The photo (read-only array) and its metadata; ImageReadError as read_image."""
+        key = file_key(path)
+        if key is not None and key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        image, meta = read_image(path)
+        image.setflags(write=False)
+        if key is not None:
+            self._items[key] = (image, meta)
+            while len(self._items) > self.keep:
+                old, _ = self._items.popitem(last=False)
+                self._extras.pop(old, None)
+        return image, meta
+
+    def extra(self, path: Path, name, make):
+        """A value derived from the cached photo (its turned copy, its preview), made once
+        while the photo stays cached."""
+        key = file_key(path)
+        if key is None or key not in self._items:
+            return make()
+        store = self._extras.setdefault(key, {})
+        if name not in store:
+            store[name] = make()
+        return store[name]
+
+    def __contains__(self, path: Path) -> bool:
+        return file_key(path) in self._items

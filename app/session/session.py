@@ -1,0 +1,117 @@
+"""The window's state without the window: the folder's catalog, the photo or video on screen
+(its path, pixels, metadata, preview copies) and its edits. The GUI observes it; tests
+drive it alone.
+
+``image`` is what is enhanced, shown and saved: the photo as read (``original``) turned,
+straightened and cropped as its edits say, so the preview, the 100% view and Save agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.core import (
+    EditStore,
+    EnhanceSettings,
+    ImageMeta,
+    PhotoEdits,
+    VideoInfo,
+    apply_geometry,
+    is_video,
+)
+from app.session.catalog import Catalog
+from app.session.photo_cache import PhotoCache
+
+
+@dataclass
+class Previews:
+    """The two small copies of the image: ``plan_source``, the fixed-size copy the preview's
+    plan looks at, and ``shown``, as many pixels as the view displays. ``plan_is_photo``:
+    the photo is no bigger than the plan's copy, so the copy *is* the photo and the
+    preview already shows its real pixels (no 100% tiles needed)."""
+
+    plan_source: np.ndarray
+    shown: np.ndarray
+    side: int
+    plan_is_photo: bool
+
+
+class Session:
+    def __init__(self, store: EditStore | None = None):
+        self.catalog = Catalog(store)
+        self.photos = PhotoCache()
+        self.path: Path | None = None
+        self.original: np.ndarray | None = None  # as read, upright
+        self.image: np.ndarray | None = None  # with its geometry: enhanced, shown, saved
+        self.meta: ImageMeta | None = None
+        self.video_path: Path | None = None
+        self.video_info: VideoInfo | None = None
+        self.previews: Previews | None = None
+        self.loose_settings = EnhanceSettings()  # a pasted image's (no file, no sidecar)
+
+    # ---- what is open -------------------------------------------------------------------
+    @property
+    def in_catalog(self) -> bool:
+        """The open file belongs to the catalog (its edits are kept in its sidecar)."""
+        return self.path is not None and self.video_path is None and \
+            self.path in self.catalog.paths
+
+    def show(self, original: np.ndarray, meta: ImageMeta, path: Path | None,
+             video: VideoInfo | None = None) -> None:
+        """A new photo (or video frame) is on screen; its image gets its edits' geometry."""
+        self.path, self.original, self.meta = path, original, meta
+        self.video_path = path if video is not None or (path and is_video(path)) else None
+        self.video_info = video
+        self.previews = None
+        self.image = self._with_geometry()
+
+    def show_frame(self, frame: np.ndarray) -> None:
+        """Another frame of the open video."""
+        self.original = self.image = frame
+        self.previews = None
+
+    def _with_geometry(self) -> np.ndarray:
+        edits = self.edits
+        if self.original is None or not edits.has_geometry:
+            return self.original
+        key = ("geometry", edits.quarter_turns, edits.straighten, edits.crop)
+
+        def make():
+            out = apply_geometry(self.original, edits)
+            out.setflags(write=False)
+            return out
+
+        return self.photos.extra(self.path, key, make) if self.path else make()
+
+    # ---- its edits ----------------------------------------------------------------------
+    @property
+    def edits(self) -> PhotoEdits:
+        if self.in_catalog:
+            return self.catalog.edits(self.path)
+        return PhotoEdits(settings=self.loose_settings)
+
+    @property
+    def settings(self) -> EnhanceSettings:
+        return self.edits.settings
+
+    def set_settings(self, s: EnhanceSettings) -> None:
+        if self.in_catalog:
+            self.catalog.update(self.path, settings=s)
+        else:
+            self.loose_settings = s.validated()
+
+    def set_geometry(self, **changes) -> bool:
+        """Turn, straighten or crop the open photo (kept in its edits); True if the image
+        changed (the window then shows the new one)."""
+        if not self.in_catalog or self.original is None:
+            return False
+        before = self.edits
+        after = self.catalog.update(self.path, **changes)
+        if (after.quarter_turns, after.straighten, after.crop) == \
+                (before.quarter_turns, before.straighten, before.crop):
+            return False
+        self.image = self._with_geometry()
+        self.previews = None
+        return True
