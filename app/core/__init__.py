@@ -41,6 +41,7 @@ from app.core.photo_edits import (
     PhotoEdits,
     apply_geometry,
     is_sidecar,
+    straightened_size,
 )
 from app.core.presets import PresetError, PresetStore
 from app.core.settings import EnhanceSettings, VideoOptions
@@ -48,6 +49,7 @@ from app.core.settings import EnhanceSettings, VideoOptions
 __all__ = [
     "apply_geometry", "BatchControl", "BatchInterrupted", "BatchItem", "BatchReport",
     "Cancelled", "Crop", "EditsError", "EditStore", "is_sidecar", "PhotoEdits",
+    "straightened_size",
     "DEFAULT_MAX_MEGAPIXELS", "discover", "enhance_video", "Enhancer", "EnhanceResult",
     "EnhanceSettings", "format_for_path", "gain_heatmap", "heatmap_image", "heatmap_palette",
     "HEATMAP_STOPS", "IMAGE_SUFFIXES", "ImageMeta", "ImageReadError", "ImageTooLarge",

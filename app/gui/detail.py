@@ -54,7 +54,8 @@ class DetailController(QObject):
         view = self.window.leading_view()
         if image is None or view.fit_mode or view.zoom() < 0.999 or not view.isVisible():
             return None
-        if self.window.plan_source is image:
+        previews = self.window.session.previews
+        if previews is not None and previews.plan_is_photo:
             # a photo within the plan's copy: the preview, made at the zoom's size (see
             # preview_size), is the photo's own pixels with the save's plan
             return None

@@ -4,6 +4,8 @@ map), before/after in place (\\) and the clipping overlay (J). One place decides
 panes and the split view always agree."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from app.core import HEATMAP_STOPS, EnhanceSettings, gain_heatmap
@@ -13,6 +15,14 @@ from app.gui.panes import GAIN_MAP, RAW_MAP, HeatmapLegend, ImageView
 from app.gui.split_view import SplitView
 
 Tile = tuple[np.ndarray, int, int]  # pixels, left, top (image pixels)
+
+
+def fitted_stops(gain: np.ndarray) -> float:
+    """The heatmap's scale for this photo: its largest brightening or darkening (99th
+    percentile), rounded up to half a stop, within 0.5 and the engine's cap. On the fixed
+    +-5 EV scale a typical +1 to +3 EV photo came out one flat salmon."""
+    top = float(np.percentile(np.abs(gain), 99)) if gain.size else 0.0
+    return float(min(HEATMAP_STOPS, max(0.5, math.ceil(top * 2) / 2)))
 
 
 class Display:
@@ -110,10 +120,19 @@ class Display:
         if self.heat_mode == RAW_MAP and self.factor is not None:
             # the model lifts where its factor is negative: show lift as warm, like the gain
             return gain_heatmap(-self.factor * HEATMAP_STOPS)
-        return None if self.gain is None else gain_heatmap(self.gain)
+        if self.gain is None:
+            return None
+        return gain_heatmap(self.gain * (HEATMAP_STOPS / fitted_stops(self.gain)))
+
+    def heat_range(self) -> float:
+        """The ends of the shown heatmap's scale, in stops (1 for the raw map)."""
+        if self.heat_mode == RAW_MAP:
+            return 1.0
+        return HEATMAP_STOPS if self.gain is None else fitted_stops(self.gain)
 
     def paint_heat(self) -> None:
         self.legend.set_mode(self.heat_mode)
+        self.legend.set_range(self.heat_range())
         heat = self.heat_pixels()
         if heat is not None and self.size is not None:
             self.heat_view.set_pixmap(to_pixmap(heat), self.size)

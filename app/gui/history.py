@@ -29,6 +29,13 @@ class SettingsHistory(QObject):
     def current(self) -> EnhanceSettings:
         return self._steps[self._index]
 
+    def reset(self, settings: EnhanceSettings) -> None:
+        """Another photo is open: undo starts again from its settings (it never reaches
+        back into the previous photo's)."""
+        self._timer.stop()
+        self._steps, self._index, self._pending = [settings.validated()], 0, None
+        self.changed.emit()
+
     def note(self, settings: EnhanceSettings) -> None:
         """The controls now show ``settings`` (a user's change, a preset, a reset)."""
         settings = settings.validated()

@@ -20,30 +20,56 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import EnhanceSettings, ImageMeta, PresetStore, VideoOptions
+from app.core import EnhanceSettings, ImageMeta, PresetStore, VideoInfo
 from app.gui import menus, screen
 from app.gui.batch_panel import BatchPanel
+from app.gui.browsing import Browser
 from app.gui.controls import ControlsPanel, settings_caption
 from app.gui.detail import DetailController
 from app.gui.display import Display
 from app.gui.exporting import ExportMixin
+from app.gui.geometry_bar import GeometryBar, GeometryController
 from app.gui.histogram import Histogram
 from app.gui.history import SettingsHistory
 from app.gui.message_bar import MessageBar
 from app.gui.opening import FILE_FILTER, OpenMixin
-from app.gui.panes import GAIN_MAP, RAW_MAP, HeatmapLegend, Pane, ViewSync
+from app.gui.panes import HeatmapLegend, Pane, ViewSync
 from app.gui.presets_bar import PresetBar
 from app.gui.preview_size import PREVIEW_MAX_SIDE, PreviewSizer, preview_of
 from app.gui.split_view import SplitView
+from app.gui.status_bar import StatusReadouts, gain_at
 from app.gui.video_bar import VideoBar
+from app.gui.view_switches import ViewSwitchesMixin
+from app.gui.window_settings import load_settings, restore_video_options, save_settings
 from app.gui.workers import DETAIL, EngineClient, Reply
+from app.session.session import Previews, Session
 
 log = logging.getLogger(__name__)
+SIDE_PANEL_WIDTH = 360  # the settings column: its sliders, spin boxes and buttons fit
 
 
-class MainWindow(ExportMixin, OpenMixin, QMainWindow):
+def _session_field(name: str) -> property:
+    """The window's view of the session's state (the session holds it)."""
+    return property(lambda w: getattr(w.session, name),
+                    lambda w, value: setattr(w.session, name, value))
+
+
+def _preview_field(name: str) -> property:
+    return property(lambda w: getattr(w.session.previews, name, None)
+                    if w.session.previews else (0 if name == "side" else None))
+
+
+class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
     preview_shown = Signal(int)  # request id, after the three panes were updated
     file_filter = FILE_FILTER
+    path = _session_field("path")
+    image = _session_field("image")
+    meta = _session_field("meta")
+    video_path = _session_field("video_path")
+    video_info = _session_field("video_info")
+    plan_source = _preview_field("plan_source")
+    preview = _preview_field("shown")
+    preview_side = _preview_field("side")
 
     def __init__(self, enhancer_factory, settings_store: QSettings | None = None,
                  presets: PresetStore | None = None):
@@ -60,12 +86,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.engine.worker.ready.connect(self._on_ready)
         self.engine.worker.histogram.connect(self._on_histogram)
 
-        self.path: Path | None = None
-        self.image: np.ndarray | None = None
-        self.meta: ImageMeta | None = None
-        self.plan_source: np.ndarray | None = None  # the copy the preview's plan looks at
-        self.preview: np.ndarray | None = None  # the copy shown and enhanced: the view's size
-        self.preview_side = 0  # the long side asked of the preview (see preview_size)
+        self.session = Session()
         self.shown_id = 0
         self.last_error: str | None = None
         self.latest_preview_id = 0
@@ -73,10 +94,10 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.last_seconds: float | None = None
         self._save_job = None
         self._video_job = None
-        self.video_path: Path | None = None
 
         self.message = MessageBar()
-        settings = self._load_settings()
+        settings = load_settings(self.store)
+        self.session.loose_settings = settings
         self.controls = ControlsPanel(settings)
         self.controls.changed.connect(self._settings_changed)
         self.controls.was_reset.connect(lambda words: self.statusBar().showMessage(
@@ -88,10 +109,14 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.presets.error.connect(self.message.show_error)
         self.controls.insert_row(0, "Preset", self.presets)
         self._build_views()
+        self.browser = Browser(self, self.session)
+        self.geometry_bar = GeometryBar()
+        self.framing = GeometryController(self, self.geometry_bar)
+        self.controls.insert_row(1, "Frame", self.geometry_bar)
         menus.build(self)
         self.raw_toggle.toggled.connect(self.act_raw_map.setChecked)
         self.act_raw_map.toggled.connect(self.raw_toggle.setChecked)
-        self._restore_video_options()
+        restore_video_options(self.store, self.video_bar.export_options)
         self._refresh_recent()
         self._build_layout()
         self.presets.presets_changed.connect(self.batch.refresh_presets)
@@ -135,23 +160,35 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         for view in [p.view for p in self.panes] + [self.split_view]:
             view.view_changed.connect(self.detail.schedule)
             view.view_changed.connect(self.sizer.schedule)  # resized, zoomed: another size
+            view.view_changed.connect(self._show_zoom)
+            view.hovered.connect(self._show_ev)
+            view.step.connect(lambda delta: self.browser.step(delta))
         self.histogram = Histogram()
         self.histogram.toggle_overlay.connect(lambda: self.act_clipping.trigger())
         self.video_bar = VideoBar()
         self.video_bar.seek.connect(self.show_video_frame)
 
     def _build_layout(self) -> None:
+        """The photo (and the filmstrip under it) on the left, the settings and histogram in
+        a column on the right, as in Lightroom: a 1366x768 screen keeps the photo's height."""
         photo = QWidget()
-        v = QVBoxLayout(photo)
-        v.setContentsMargins(4, 4, 4, 4)
+        row = QHBoxLayout(photo)
+        row.setContentsMargins(4, 4, 4, 4)
+        v = QVBoxLayout()
         v.addWidget(self.message)
         v.addWidget(self.view_stack, 1)
         v.addWidget(self.video_bar)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.controls, 1)
-        bottom.addWidget(self.histogram)
-        self.histogram.setFixedWidth(260)
-        v.addLayout(bottom)
+        v.addWidget(self.browser.strip)
+        row.addLayout(v, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.controls)
+        side.addWidget(self.histogram)
+        side.addStretch(1)
+        panel = QWidget()
+        panel.setLayout(side)
+        panel.setFixedWidth(SIDE_PANEL_WIDTH)
+        side.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(panel)
         self.tabs = QTabWidget()
         self.tabs.addTab(photo, qta.icon("fa5s.image"), "Photo")
         self.batch = BatchPanel(self.controls.settings, self._enhancer_factory,
@@ -160,14 +197,10 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.tabs.currentChanged.connect(lambda _i: (self.detail.schedule(),
                                                      self.sizer.schedule()))
         self.setCentralWidget(self.tabs)
-        self.status_size = QLabel()
-        self.status_backend = QLabel()
-        self.status_time = QLabel()
-        for w in (self.status_size, self.status_backend, self.status_time):
-            w.setContentsMargins(6, 0, 6, 0)
-            self.statusBar().addPermanentWidget(w)
-        self.status_time.setMinimumWidth(self.status_time.fontMetrics().horizontalAdvance(
-            "00000 ms") + 12)
+        self.readouts = StatusReadouts(self.statusBar())
+        self.status_size, self.status_backend = self.readouts.size, self.readouts.backend
+        self.status_time = self.readouts.time
+        self.readouts.zoom.zoom_typed.connect(lambda z: self.leading_view().zoom_to(z))
 
     def leading_view(self):
         """The view the zoom actions and the 100% view follow: the split view when it is
@@ -182,35 +215,11 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         (self.leading_view() if shown is not self.placeholder else shown).setFocus()
 
     # ---- settings -----------------------------------------------------------------------
-    def _load_settings(self) -> EnhanceSettings:
-        d = EnhanceSettings()
-        try:
-            return EnhanceSettings(str(self.store.value("exposure", d.exposure)),
-                                   int(self.store.value("iterations", d.iterations)),
-                                   int(self.store.value("scale", d.scale)),
-                                   str(self.store.value("denoise", d.denoise))).validated()
-        except (TypeError, ValueError):
-            return d
-
-    def _restore_video_options(self) -> None:
-        editor = self.video_bar.export_options
-        try:
-            crf = self.store.value("video_crf")
-            editor.set_options(VideoOptions(str(self.store.value("video_codec", "h264")),
-                                            None if crf is None else int(crf)))
-        except (TypeError, ValueError):
-            pass  # a damaged setting: keep the defaults
-        editor.changed.connect(lambda o: (self.store.setValue("video_codec", o.codec),
-                                          self.store.setValue("video_crf", o.quality)))
-
-    def _save_settings(self, s: EnhanceSettings) -> None:
-        self.store.setValue("exposure", str(s.exposure))
-        self.store.setValue("iterations", s.iterations)
-        self.store.setValue("scale", s.scale)
-        self.store.setValue("denoise", str(s.denoise))
-
     def _settings_changed(self, s: EnhanceSettings) -> None:
-        self._save_settings(s)
+        save_settings(self.store, s)
+        self.session.set_settings(s)
+        if self.session.in_catalog:
+            self.browser.save_timer.start()  # kept in the photo's sidecar once still
         self.history.note(s)
         self.presets.show_match(s)
         self.request_preview()
@@ -237,19 +246,28 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.act_redo.setEnabled(self.history.can_redo())
 
     # ---- a new photo --------------------------------------------------------------------
-    def set_image(self, image: np.ndarray, meta: ImageMeta, path: Path | None) -> None:
+    def set_image(self, image: np.ndarray, meta: ImageMeta, path: Path | None,
+                  video: VideoInfo | None = None) -> None:
+        """Show a new photo (or a video's first frame) with its own edits: a file of the
+        folder gets the settings kept for it (Auto if none), a pasted image the current."""
         self.message.hide()
-        self.image, self.meta, self.path = image, meta, path
+        self.browser.entering(path)
+        if path is None:
+            self.session.loose_settings = self.controls.settings()
+        self.session.show(image, meta, path, video)
+        self.show_own_edits()
+        if path is not None and path in self.session.catalog.problems:
+            self.message.show_error(self.session.catalog.problems[path])
         for view in [p.view for p in self.panes] + [self.split_view]:
             view.fit_mode = True
         # the layout first: the preview is made for the view that will show it
         self.view_stack.setCurrentWidget(self.split_view if self.act_compare.isChecked()
                                          else self.side_by_side)
-        self.make_previews(image)
+        self.make_previews(self.image)
         self.display.forget_output()
         self.histogram.set_summary(None)
         self.shown_id = self.latest_preview_id  # results for the old image are stale now
-        self.display.set_input(self.preview, (image.shape[1], image.shape[0]))
+        self.display.set_input(self.preview, (self.image.shape[1], self.image.shape[0]))
         self.input_pane.footer.setText(path.name if path else "pasted image")
         self.setWindowTitle(f"{path.name if path else 'Pasted image'} - Lowlight Studio")
         for act in (self.act_save, self.act_save_as, self.act_save_factor):
@@ -260,25 +278,56 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.detail.reset()
         self.request_preview()
 
+    def show_own_edits(self, geometry: bool = False) -> None:
+        """The controls show the open photo's settings (undo starts from them); with
+        ``geometry``, its turn and crop may have changed too (reset, paste)."""
+        s = self.session.settings
+        self.controls.set_settings(s)
+        self.history.reset(s)
+        self.presets.show_match(s)
+        self.framing.show()
+        if geometry and self.session.refresh_geometry():
+            self.reshow_image()
+        elif geometry:
+            self.request_preview()
+
+    def reshow_image(self) -> None:
+        """The open photo was turned or cropped: the same photo, new pixels, fitted."""
+        for view in [p.view for p in self.panes] + [self.split_view]:
+            view.fit_mode = True
+        self.make_previews(self.image)
+        self.display.forget_output()
+        self.shown_id = self.latest_preview_id
+        self.display.set_input(self.preview, (self.image.shape[1], self.image.shape[0]))
+        self._update_status()
+        self.detail.reset()
+        self.request_preview()
+
     def make_previews(self, image: np.ndarray) -> None:
         """The photo's (or video frame's) two small copies. The plan looks at a copy of fixed
         size, so the preview decides the same at any window size; the displayed copy is
-        only as big as the view shows the photo (rendering it is most of a slider move)."""
+        only as big as the view shows the photo (rendering it is most of a slider move).
+        A photo seen lately keeps its copies (the engine keeps their analyses by identity),
+        so going back to it shows its preview at once."""
         # read-only from here: the engine thread holds each array's analysis by identity
         image.setflags(write=False)
-        self.plan_source = preview_of(image)
-        self.plan_source.setflags(write=False)
-        self.preview_side = self.sizer.wanted() or PREVIEW_MAX_SIDE
-        self.preview = preview_of(self.plan_source, self.preview_side)
+        e = self.session.edits
+        key = ("plan_source", e.quarter_turns, e.straighten, e.crop)
+        plan_source = self.session.photos.extra(self.path, key, lambda: preview_of(image)) \
+            if self.path is not None and self.video_path is None else preview_of(image)
+        plan_source.setflags(write=False)
+        side = self.sizer.wanted() or PREVIEW_MAX_SIDE
+        self.session.previews = Previews(plan_source, preview_of(plan_source, side), side,
+                                         plan_is_photo=plan_source is image)
 
     def resize_preview(self, side: int) -> None:
         """The view now shows the photo ``side`` pixels long: re-make the displayed copy
         (from the plan's copy, which is at least as big) and enhance it."""
-        if self.plan_source is None:
+        p = self.session.previews
+        if p is None:
             return
-        self.preview_side = side
-        self.preview = preview_of(self.plan_source, side)
-        self.display.set_preview(self.preview)
+        p.side, p.shown = side, preview_of(p.plan_source, side)
+        self.display.set_preview(p.shown)
         self.request_preview()
 
     # ---- enhancement --------------------------------------------------------------------
@@ -339,50 +388,21 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
             self.message.show_error(message)
 
     def _update_status(self) -> None:
+        self.readouts.show(self.image, self.backend, self.last_seconds)
+        self._show_zoom()
+
+    def _show_zoom(self) -> None:
         if self.image is not None:
-            h, w = self.image.shape[:2]
-            depth = "16-bit" if self.image.dtype == np.uint16 else "8-bit"
-            self.status_size.setText(f"{w} x {h} ({w * h / 1e6:.1f} MP, {depth})")
-        else:
-            self.status_size.setText("no image")
-        self.status_backend.setText(self.backend)
-        self.status_backend.setToolTip("the engine that ran the last enhancement")
-        self.status_time.setText(f"{self.last_seconds * 1000:.0f} ms"
-                                 if self.last_seconds is not None else "")
-        self.status_time.setToolTip("time the last preview took")
+            self.readouts.zoom.show_zoom(self.leading_view().zoom())
 
-    # ---- view switches ------------------------------------------------------------------
-    def toggle_compare(self, on: bool) -> None:
-        if self.image is None:
-            return
-        leaving = self.leading_view()
-        self.view_stack.setCurrentWidget(self.split_view if on else self.side_by_side)
-        arriving = self.leading_view()
-        arriving.copy_view_from(leaving)  # same zoom and centre in the other layout
-        self.focus_image()
-        self.detail.schedule()
-        self.sizer.schedule()  # the split view is bigger than a pane
-
-    def toggle_before(self, on: bool) -> None:
-        self.display.set_show_before(on)
-        self.output_pane.title.setText("Before (\\ shows the enhanced)" if on else "Enhanced")
-
-    def toggle_clipping(self, on: bool) -> None:
-        self.display.set_clipping(on)
-        self.histogram.set_overlay(on)
-
-    def toggle_raw_map(self, on: bool) -> None:
-        self.display.set_heat_mode(RAW_MAP if on else GAIN_MAP)
-        self.factor_pane.title.setText("Model's raw map" if on else "Brightening (stops)")
-
-    def toggle_play(self) -> None:
-        if self.video_path is not None and self.tabs.currentIndex() == 0:
-            self.video_bar.play_btn.toggle()
+    def _show_ev(self, x: float, y: float) -> None:
+        self.readouts.show_ev(gain_at(self.gain, self.display.size, x, y))
 
     # ---- lifetime -----------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802
         self.store.setValue("geometry", self.saveGeometry())
         self.history.commit()
+        self.browser.shutdown()
         if self._video_job is not None:
             self._video_job[1].control.cancel()
             self._end_video_job()

@@ -33,6 +33,9 @@ def build(w) -> None:
     view = lambda: w.leading_view()  # noqa: E731
     w.act_open = a("&Open...", "fa5s.folder-open", QKeySequence.Open, w.open_dialog,
                    "Open a photo or video")
+    w.act_open_folder = a("Open &folder...", "fa5s.images", "Ctrl+Shift+O",
+                          w.open_folder_dialog, "Show a folder's photos and videos in the "
+                          "filmstrip and open the first")
     w.act_paste = a("&Paste image", "fa5s.paste", QKeySequence.Paste, w.paste,
                     "Open the image on the clipboard")
     w.act_save = a("&Save enhanced", "fa5s.save", QKeySequence.Save, w.save,
@@ -77,6 +80,17 @@ def build(w) -> None:
     w.act_raw_map = a("Heatmap shows the &raw map", None, "Ctrl+Shift+M", w.toggle_raw_map,
                       "Show the model's raw map (before exposure and strength) instead of "
                       "the brightening in stops", True)
+    w.act_heatmap = a("Show the &heatmap", "fa5s.fire-alt", "Ctrl+H", w.toggle_heatmap,
+                      "Show the brightening heatmap beside the photo, or hide it to give the "
+                      "photo its room", True)
+    w.act_heatmap.setChecked(True)
+    w.act_turn_left = a("Turn &left", "fa5s.undo", "Ctrl+[", lambda: w.framing.turn(-1),
+                        "Turn the photo 90\u00b0 anticlockwise (kept in its edits)")
+    w.act_turn_right = a("Turn ri&ght", "fa5s.redo", "Ctrl+]", lambda: w.framing.turn(1),
+                         "Turn the photo 90\u00b0 clockwise (kept in its edits)")
+    w.act_export_picks = a("&Export picks...", "fa5s.share-square", "Ctrl+E",
+                           w.browser.export_picks, "Export the selected thumbnails (or, with one "
+                           "selected, the folder's picks), each with its own settings")
     w.act_play = a("&Play / pause video", "fa5s.play", "Space", w.toggle_play,
                    "Play or pause the video preview")
     w.act_play.setEnabled(False)
@@ -90,10 +104,10 @@ def build(w) -> None:
 
     bar = w.menuBar()
     m = bar.addMenu("&File")
-    m.addActions([w.act_open, w.act_paste])
+    m.addActions([w.act_open, w.act_open_folder, w.act_paste])
     w.recent_menu = m.addMenu(qta.icon("fa5s.history"), "Open &recent")
     m.addSeparator()
-    m.addActions([w.act_save, w.act_save_as, w.act_save_factor])
+    m.addActions([w.act_save, w.act_save_as, w.act_save_factor, w.act_export_picks])
     m.addSeparator()
     m.addAction(w.act_quit)
     m = bar.addMenu("&Edit")
@@ -103,9 +117,21 @@ def build(w) -> None:
     m = bar.addMenu("&View")
     m.addActions([w.act_fit, w.act_actual, w.act_zoom_in, w.act_zoom_out])
     m.addSeparator()
-    m.addActions([w.act_compare, w.act_before, w.act_clipping, w.act_raw_map])
+    m.addActions([w.act_compare, w.act_before, w.act_clipping, w.act_raw_map,
+                  w.act_heatmap])
     m.addSeparator()
     m.addAction(w.act_play)
+    b = w.browser
+    m = bar.addMenu("P&hoto")
+    m.addActions([b.act_previous, b.act_next])
+    m.addSeparator()
+    m.addActions([b.act_pick, b.act_reject, b.act_unflag])
+    stars = m.addMenu("&Rating")
+    stars.addActions(b.act_stars)
+    m.addSeparator()
+    m.addActions([b.act_copy, b.act_paste, b.act_sync, b.act_reset_photo])
+    m.addSeparator()
+    m.addActions([w.act_turn_left, w.act_turn_right])
     m = bar.addMenu("&Help")
     m.addActions([w.act_shortcuts, w.act_about])
 
@@ -117,6 +143,8 @@ def build(w) -> None:
     tb.addActions([w.act_undo, w.act_redo])
     tb.addSeparator()
     tb.addActions([w.act_fit, w.act_actual, w.act_compare, w.act_before, w.act_clipping])
+    tb.addSeparator()
+    tb.addActions([b.act_previous, b.act_next, b.act_pick, b.act_reject])
     tb.addSeparator()
     w.quality = QSpinBox()
     w.quality.setRange(50, 100)

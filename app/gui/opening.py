@@ -18,7 +18,6 @@ from app.core import (
     is_video,
     probe,
     read_frame,
-    read_image,
 )
 from app.gui.convert import from_qimage
 
@@ -52,6 +51,12 @@ class OpenMixin:
         last = self.store.value("last_dir")
         return str(last) if last and Path(str(last)).is_dir() else pictures_dir()
 
+    def open_folder_dialog(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "Open a folder of photos",
+                                                self.start_dir())
+        if name:
+            self.open_path(Path(name))
+
     def open_dialog(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Open photo or video", self.start_dir(),
                                               FILE_FILTER)
@@ -60,17 +65,22 @@ class OpenMixin:
 
     def open_path(self, path: Path, remember: bool = True) -> bool:
         """Open a photo or video; ``remember=False`` (the bundled sample) keeps it out of the
-        recent files and the folder the dialogs start in."""
+        recent files and the folder the dialogs start in. A folder shows its photos in the
+        filmstrip and opens the first."""
+        if path.is_dir():
+            if remember:
+                self.store.setValue("last_dir", str(path))
+            self.tabs.setCurrentIndex(0)
+            return self.browser.open_folder(path)
         if is_video(path):
             return self.open_video(path, remember)
         try:
-            image, meta = read_image(path)
+            image, meta = self.session.photos.read(path)
         except ImageReadError as exc:
             self.message.show_error(f"Could not open {about_file(path.name, exc)}")
             return False
         if remember:
             self._add_recent(path)
-        self.video_path = None
         self.video_bar.stop()
         self.set_image(image, meta, path)
         return True
@@ -84,10 +94,8 @@ class OpenMixin:
             return False
         if remember:
             self._add_recent(path)
-        self.video_path = path
-        self.video_info = info
         self.video_bar.set_video(info.duration, info.fps)
-        self.set_image(frame, ImageMeta(), path)
+        self.set_image(frame, ImageMeta(), path, video=info)
         self.input_pane.footer.setText(f"{path.name}: {info.width}x{info.height}, "
                                        f"{info.fps:.3g} fps, {info.duration:.1f} s")
         return True
@@ -101,7 +109,7 @@ class OpenMixin:
         except VideoReadError as exc:
             self.message.show_error(about_file(self.video_path.name, exc))
             return
-        self.image = frame
+        self.session.show_frame(frame)
         self.make_previews(frame)
         self.display.set_input(self.preview, (frame.shape[1], frame.shape[0]))
         self.detail.reset()
@@ -112,7 +120,6 @@ class OpenMixin:
         if qimage.isNull():
             self.message.show_error("The clipboard holds no image.")
             return
-        self.video_path = None
         self.video_bar.stop()
         self.set_image(from_qimage(qimage), ImageMeta(), None)
 
@@ -150,11 +157,13 @@ class OpenMixin:
             self.files_dropped(urls)
         elif event.mimeData().hasImage():
             event.acceptProposedAction()
+            self.video_bar.stop()
             self.set_image(from_qimage(event.mimeData().imageData()), ImageMeta(), None)
 
     def files_dropped(self, paths: list[str]) -> None:
-        """One photo opens in the viewer; folders or several files go to the batch tab."""
-        if len(paths) == 1 and not Path(paths[0]).is_dir():
+        """One photo, or one folder, opens in the Photo tab (a folder in the filmstrip);
+        several files or folders, or anything dropped on the Batch tab, go to the batch."""
+        if len(paths) == 1 and self.tabs.currentWidget() is not self.batch:
             self.tabs.setCurrentIndex(0)
             self.open_path(Path(paths[0]))
             return

@@ -25,6 +25,8 @@ class ImageView(QGraphicsView):
     """A zoomable, pannable view of one image; emits ``view_changed`` when the user moves it."""
 
     view_changed = Signal()
+    hovered = Signal(float, float)  # the photo's pixel under the cursor; (-1, -1): left
+    step = Signal(int)  # Left/Right with nothing to pan: the previous/next photo
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -40,6 +42,7 @@ class ImageView(QGraphicsView):
         self.setRenderHint(QPainter.SmoothPixmapTransform)
         self.setFrameShape(QFrame.NoFrame)
         self.setBackgroundBrush(self.palette().window().color().darker(115))
+        self.setMouseTracking(True)
         self.fit_mode = True
         self._fitting = False
         for bar in (self.horizontalScrollBar(), self.verticalScrollBar()):
@@ -118,6 +121,24 @@ class ImageView(QGraphicsView):
     def zoom(self) -> float:
         return self.transform().m11()
 
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        super().mouseMoveEvent(event)
+        at = self.mapToScene(event.position().toPoint())
+        self.hovered.emit(at.x(), at.y())
+
+    def leaveEvent(self, event) -> None:  # noqa: N802
+        super().leaveEvent(event)
+        self.hovered.emit(-1.0, -1.0)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        """Left/Right go to the previous/next photo while the whole photo is in view (there
+        is nothing to pan); zoomed in, they pan."""
+        keys = {Qt.Key_Left: -1, Qt.Key_Right: 1}
+        if event.key() in keys and self.fit_mode and not event.modifiers():
+            self.step.emit(keys[event.key()])
+            return
+        super().keyPressEvent(event)
+
     def wheelEvent(self, event) -> None:  # noqa: N802 - Qt name
         self.zoom_by(ZOOM_STEP if event.angleDelta().y() > 0 else 1 / ZOOM_STEP)
 
@@ -190,7 +211,12 @@ class HeatmapLegend(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.stops = HEATMAP_STOPS  # the scale's ends: fitted to the photo's range
         self.set_mode(GAIN_MAP)
+
+    def set_range(self, stops: float) -> None:
+        self.stops = stops
+        self.update()
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
@@ -200,8 +226,7 @@ class HeatmapLegend(QWidget):
     def labels(self) -> tuple[str, str, str]:
         if self.mode == RAW_MAP:
             return "-1 darken", "0 model leaves it", "+1 lift"
-        stops = int(HEATMAP_STOPS)
-        return f"-{stops} EV", "0 EV unchanged", f"+{stops} EV"
+        return f"-{self.stops:g} EV", "0 EV unchanged", f"+{self.stops:g} EV"
 
     def paintEvent(self, _event) -> None:  # noqa: N802
         p = QPainter(self)

@@ -102,6 +102,16 @@ class Session:
         else:
             self.loose_settings = s.validated()
 
+    def refresh_geometry(self) -> bool:
+        """The edits changed elsewhere (reset, paste): True if the image is another now."""
+        if self.original is None or self.video_path is not None:
+            return False
+        image = self._with_geometry()
+        if image is self.image:
+            return False
+        self.image, self.previews = image, None
+        return True
+
     def set_geometry(self, **changes) -> bool:
         """Turn, straighten or crop the open photo (kept in its edits); True if the image
         changed (the window then shows the new one)."""

@@ -1,0 +1,223 @@
+"""Working through a folder: the filmstrip, next/previous, pick/reject and stars, copy and
+paste of settings, and keeping each photo's edits in its sidecar as the user works.
+
+The catalog (:mod:`app.session.catalog`) holds the state; this controller turns the user's
+keys and clicks into changes of it, shows them in the filmstrip and asks the window to open
+another file. Edits are written a moment after the user stops (a slider drag writes one
+sidecar), and at once when another photo opens or the window closes.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog
+
+from app.core import BatchItem, OutputOptions
+from app.gui.controls import settings_caption
+from app.gui.export_picks import ExportPicksDialog
+from app.gui.filmstrip import Filmstrip
+from app.gui.menus import make_action
+from app.gui.timers import debounce_timer
+from app.session.session import Session
+
+SAVE_AFTER_MS = 700  # quiet time before the edits are written
+
+
+class Browser(QObject):
+    def __init__(self, window, session: Session):
+        super().__init__(window)
+        self.window, self.session = window, session
+        self.catalog = session.catalog
+        self.strip = Filmstrip(self.catalog)
+        self.strip.setVisible(False)
+        self.strip.chosen.connect(self.open)
+        self.strip.filter_changed.connect(self._filter_changed)
+        self.save_timer = debounce_timer(self, SAVE_AFTER_MS, self.flush)
+        self.export_dialog: ExportPicksDialog | None = None
+        self._actions()
+
+    def _actions(self) -> None:
+        w = self.window
+        a = lambda *args: make_action(w, *args)  # noqa: E731
+        self.act_next = a("&Next photo", "fa5s.chevron-right", ["Ctrl+Right"],
+                          lambda: self.step(1), "Open the next photo of the folder (or Right "
+                          "when the photo fits the view)")
+        self.act_previous = a("P&revious photo", "fa5s.chevron-left", ["Ctrl+Left"],
+                              lambda: self.step(-1), "Open the previous photo of the folder "
+                              "(or Left when the photo fits the view)")
+        self.act_pick = a("Flag as &pick", "fa5s.flag", "P", lambda: self.flag("pick"),
+                          "Flag the photo (or the selected thumbnails) as a pick")
+        self.act_reject = a("&Reject", "fa5s.times", "X", lambda: self.flag("reject"),
+                            "Reject the photo (or the selected thumbnails)")
+        self.act_unflag = a("&Unflag", None, "U", lambda: self.flag(""),
+                            "Neither pick nor reject")
+        self.act_stars = [a(f"{n} star{'s' if n != 1 else ''}" if n else "No stars", None,
+                            str(n), lambda _=False, n=n: self.rate(n),
+                            f"Rate the photo (or the selected thumbnails) {n} of 5"
+                            if n else "Clear the stars")
+                          for n in range(6)]
+        self.act_copy = a("&Copy settings", "fa5s.copy", "Ctrl+Shift+C", self.copy,
+                          "Copy this photo's settings")
+        self.act_paste = a("P&aste settings", "fa5s.paste", "Ctrl+Shift+V", self.paste,
+                           "Give the selected thumbnails (or this photo) the settings copied")
+        self.act_sync = a("&Sync settings to selected", "fa5s.sync", None, self.sync,
+                          "Give every selected thumbnail this photo's settings")
+        self.act_reset_photo = a("Reset this &photo", "fa5s.undo-alt", None, self.reset,
+                                 "This photo's settings, rotation and crop back to the "
+                                 "defaults (its flag and stars stay)")
+
+    # ---- the folder ---------------------------------------------------------------------
+    def entering(self, path: Path | None) -> None:
+        """The window is about to show ``path``: the previous file's edits are written, and
+        the strip shows ``path``'s folder with it selected."""
+        self.flush()
+        if path is None:
+            return
+        path = Path(path)
+        if self.catalog.folder != path.parent or path not in self.catalog.paths:
+            self.catalog.open_folder(path.parent, path)
+            self.strip.show_folder()
+        self.catalog.current = path
+        self.strip.setVisible(True)
+        self.strip.show_current(path)
+
+    def open_folder(self, folder: Path) -> bool:
+        """Show a folder in the strip and open its first photo or video."""
+        self.flush()
+        try:
+            self.catalog.open_folder(folder)
+        except OSError as exc:
+            self.window.message.show_error(f"Could not open {folder}: {exc.strerror or exc}")
+            return False
+        self.strip.show_folder()
+        self.strip.setVisible(True)
+        if self.catalog.current is None:
+            self.window.message.show_error(f"{folder.name} holds no photo or video")
+            return False
+        return self.open(self.catalog.current)
+
+    def open(self, path: Path) -> bool:
+        return self.window.open_path(path, remember=False)
+
+    def step(self, delta: int) -> None:
+        target = self.catalog.step(delta)
+        if target is not None:
+            self.open(target)
+        else:
+            self.window.statusBar().showMessage(
+                "Last photo of the folder" if delta > 0 else "First photo of the folder", 3000)
+
+    def _filter_changed(self) -> None:
+        self.window.focus_image()
+
+    # ---- flags, stars -------------------------------------------------------------------
+    def targets(self) -> list[Path]:
+        """What a flag, a rating or a paste applies to: the selected thumbnails if several
+        are, else the open photo."""
+        chosen = self.strip.selected() if self.strip.isVisible() else []
+        if len(chosen) > 1:
+            return chosen
+        current = self.session.path if self.session.in_catalog else None
+        return [current] if current is not None else []
+
+    def _changed(self, paths: list[Path], words: str) -> None:
+        for p in paths:
+            self.strip.model.refresh(p)
+        self.save_timer.start()
+        if paths:
+            which = paths[0].name if len(paths) == 1 else f"{len(paths)} photos"
+            self.window.statusBar().showMessage(f"{which}: {words}", 4000)
+
+    def flag(self, flag: str) -> None:
+        paths = self.targets()
+        for p in paths:
+            self.catalog.update(p, flag=flag)
+        self._changed(paths, {"pick": "picked", "reject": "rejected"}.get(flag, "unflagged"))
+
+    def rate(self, stars: int) -> None:
+        paths = self.targets()
+        for p in paths:
+            self.catalog.update(p, rating=stars)
+        self._changed(paths, f"{stars} star{'s' if stars != 1 else ''}" if stars
+                      else "no stars")
+
+    # ---- settings between photos --------------------------------------------------------
+    def copy(self) -> None:
+        if not self.session.in_catalog:
+            return
+        s = self.catalog.copy_settings(self.session.path)
+        self.window.statusBar().showMessage(f"Copied the settings: {settings_caption(s)}",
+                                            5000)
+
+    def paste(self) -> None:
+        if self.catalog.copied is None:
+            self.window.statusBar().showMessage("No settings copied yet (Ctrl+Shift+C)", 4000)
+            return
+        done = self.catalog.paste_settings(self.targets())
+        self._applied(done, "settings pasted")
+
+    def sync(self) -> None:
+        if not self.session.in_catalog:
+            return
+        done = self.catalog.sync_settings(self.session.path, self.strip.selected())
+        self._applied(done, "settings synced from " + self.session.path.name)
+
+    def reset(self) -> None:
+        if not self.session.in_catalog:
+            return
+        self.catalog.reset(self.session.path)
+        self._applied([self.session.path], "reset to the defaults", geometry=True)
+
+    def _applied(self, paths: list[Path], words: str, geometry: bool = False) -> None:
+        """Settings of ``paths`` changed from here: the open photo shows its new ones."""
+        self._changed(paths, words)
+        if self.session.path in paths:
+            self.window.show_own_edits(geometry)
+
+    def flush(self) -> None:
+        self.save_timer.stop()
+        errors = self.catalog.flush()
+        if errors:
+            self.window.message.show_error("; ".join(errors))
+
+    # ---- export -------------------------------------------------------------------------
+    def to_export(self) -> list[Path]:
+        """The selected thumbnails if several are, else the folder's picks."""
+        chosen = self.strip.selected()
+        return chosen if len(chosen) > 1 else self.catalog.picks()
+
+    def ask_export_folder(self, default: Path) -> Path | None:
+        """The folder to export into; tests replace this (a dialog would block)."""
+        name = QFileDialog.getExistingDirectory(self.window, "Export the picks into",
+                                                str(default))
+        return Path(name) if name else None
+
+    def export_picks(self) -> None:
+        if self.export_dialog is not None and self.export_dialog.running:
+            self.export_dialog.raise_()
+            return
+        self.flush()
+        paths = self.to_export()
+        if not paths:
+            self.window.message.show_error(
+                "Nothing to export: flag photos as picks (P), or select several thumbnails "
+                "(Ctrl- or Shift-click).")
+            return
+        folder = self.catalog.folder
+        default = folder.parent / f"{folder.name}_picks" if folder else Path.home()
+        target = self.ask_export_folder(default)
+        if target is None:
+            return
+        own = {p: self.catalog.edits(p) for p in paths}
+        items = [BatchItem(p, Path(p.name)) for p in paths]
+        output = OutputOptions(target, quality=self.window.quality.value())
+        self.export_dialog = ExportPicksDialog(items, own, output,
+                                               self.window._enhancer_factory, self.window)
+        self.export_dialog.start()
+
+    def shutdown(self) -> None:
+        self.flush()
+        if self.export_dialog is not None:
+            self.export_dialog.shutdown()
+            self.export_dialog.hide()
