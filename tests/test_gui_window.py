@@ -13,7 +13,7 @@ import tomllib
 from PySide6.QtCore import QRect, QSettings, QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication
 
 from app import __version__
 from app.core import read_image, write_image
@@ -128,12 +128,12 @@ def test_geometry_is_remembered_and_dropped_when_it_no_longer_fits(qtbot, tmp_pa
     first = MainWindow(enhancer_factory, store, presets)
     qtbot.addWidget(first)
     first.show()
-    first.resize(700, 640)
-    qtbot.waitUntil(lambda: first.size() == QSize(700, 640), timeout=5000)
+    first.resize(780, 600)  # the settings column and three panes need ~760 pixels
+    qtbot.waitUntil(lambda: first.size() == QSize(780, 600), timeout=5000)
     first.close()
     second = MainWindow(enhancer_factory, store, presets)
     qtbot.addWidget(second)
-    assert second.size() == QSize(700, 640)
+    assert second.size() == QSize(780, 600)
     second.close()
     huge = MainWindow(enhancer_factory, store, presets)  # saved on a bigger screen
     qtbot.addWidget(huge)
@@ -194,12 +194,13 @@ def test_save_as_offers_photo_formats_and_dialogs_start_in_pictures_or_last_fold
     assert window.start_dir() == str(photo.parent)
     seen = {}
 
-    def fake_dialog(parent, caption, start, filters):
-        seen.update(caption=caption, start=start, filters=filters)
-        return "", ""
+    def fake_dialog(parent, caption, start, filters, original):
+        seen.update(caption=caption, start=str(start), filters=filters, original=original)
+        return None
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
+    monkeypatch.setattr("app.gui.exporting.ask_save_name", fake_dialog)
     window.save_as()
+    assert seen["original"] == photo  # the dialog refuses it itself
     assert seen["filters"].startswith("PNG (*.png)") and "*.jpg" in seen["filters"]
     assert "*.mp4" not in seen["filters"] and seen["start"].endswith("night_enhanced.png")
     assert photo_filter(".jpeg").startswith("JPEG (*.jpg *.jpeg)")

@@ -79,7 +79,7 @@ class Browser(QObject):
             self.catalog.open_folder(path.parent, path)
             self.strip.show_folder()
         self.catalog.current = path
-        self.strip.setVisible(True)
+        self.strip.setVisible(len(self.catalog.paths) > 1)  # a folder of one needs no strip
         self.strip.show_current(path)
 
     def open_folder(self, folder: Path) -> bool:
@@ -91,7 +91,7 @@ class Browser(QObject):
             self.window.message.show_error(f"Could not open {folder}: {exc.strerror or exc}")
             return False
         self.strip.show_folder()
-        self.strip.setVisible(True)
+        self.strip.setVisible(len(self.catalog.paths) > 1)
         if self.catalog.current is None:
             self.window.message.show_error(f"{folder.name} holds no photo or video")
             return False

@@ -8,19 +8,33 @@ or picks a free name; Save As's dialog asks itself.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog
 
 from app.core import format_for_path, keep_suffix, write_image
+from app.gui.heatmap_export import heatmap_with_legend
+from app.gui.save_as_dialog import ask_save_name
 from app.gui.video_export_dialog import ExportDialog, VideoExportWorker
-from app.gui.workers import FULL, WRITING, Reply
+from app.gui.workers import FULL, WRITING, Reply, Request
 
 VIDEO_OUTPUTS = (".mp4", ".mkv", ".mov", ".m4v")
 PHOTO_FORMATS = (("PNG", (".png",)), ("JPEG", (".jpg", ".jpeg")), ("TIFF", (".tif", ".tiff")),
                  ("WebP", (".webp",)))
 REPLACE, NEW_NAME, CANCEL = "replace", "new", "cancel"
+
+
+@dataclass
+class SaveJob:
+    """A photo being saved: the engine's full-resolution request, where it goes, at which
+    quality, and the progress dialog that shows it."""
+
+    request: Request
+    target: Path
+    quality: int
+    dialog: QProgressDialog
 
 
 def free_name(target: Path) -> Path:
@@ -91,17 +105,18 @@ class ExportMixin:
         if self.image is None:
             return
         default = self.default_output_path()
+        # the dialog refuses the original itself, and asks before replacing another file
         if self.video_path is not None:
-            name, _ = QFileDialog.getSaveFileName(
-                self, "Export enhanced video", str(default),
-                "Videos (" + " ".join(f"*{s}" for s in VIDEO_OUTPUTS) + ")")
+            name = ask_save_name(self, "Export enhanced video", default,
+                                 "Videos (" + " ".join(f"*{s}" for s in VIDEO_OUTPUTS) + ")",
+                                 self.path)
             if name:
-                self.export_video(Path(name))
+                self.export_video(name)
             return
-        name, _ = QFileDialog.getSaveFileName(self, "Save enhanced photo", str(default),
-                                              photo_filter(default.suffix))
-        if name:  # the dialog itself asked before replacing a file
-            self.save_to(Path(name))
+        name = ask_save_name(self, "Save enhanced photo", default,
+                             photo_filter(default.suffix), self.path)
+        if name:
+            self.save_to(name)
 
     def export_video(self, target: Path) -> None:
         """Enhance the whole clip in a thread, with progress, pause and cancel; audio kept."""
@@ -172,14 +187,15 @@ class ExportMixin:
         dialog.setWindowModality(Qt.WindowModal)
         dialog.setMinimumDuration(400)
         dialog.canceled.connect(req.cancel.set)
-        self._save_job = (req, target, quality, dialog)
+        self._save_job = SaveJob(req, target, quality, dialog)
 
     def _on_progress(self, request_id: int, fraction: float) -> None:
-        if self._save_job is None or self._save_job[0].id != request_id:
+        job = self._save_job
+        if job is None or job.request.id != request_id:
             return
-        dialog = self._save_job[3]
+        dialog = job.dialog
         if fraction == WRITING:  # encoding a big PNG takes seconds: say so, keep moving
-            dialog.setLabelText(f"Writing {self._save_job[1].name}...")
+            dialog.setLabelText(f"Writing {job.target.name}...")
             dialog.setRange(0, 0)
             dialog.setCancelButton(None)  # the write is atomic but cannot stop half-way
         else:
@@ -187,14 +203,14 @@ class ExportMixin:
 
     def _close_save_dialog(self) -> None:
         if self._save_job is not None:
-            self._save_job[3].reset()
-            self._save_job[3].deleteLater()
+            self._save_job.dialog.reset()
+            self._save_job.dialog.deleteLater()
             self._save_job = None
 
     def _finish_save(self, reply: Reply) -> None:
-        if self._save_job is None or reply.id != self._save_job[0].id:
+        if self._save_job is None or reply.id != self._save_job.request.id:
             return
-        target = self._save_job[1]
+        target = self._save_job.target
         self._close_save_dialog()
         self.statusBar().showMessage(f"Saved {target}", 8000)
         self.saved_path = target
@@ -206,7 +222,7 @@ class ExportMixin:
         default = out.with_name(out.stem.replace("_enhanced", "") + "_factor.png")
         name, _ = QFileDialog.getSaveFileName(self, "Save heatmap", str(default), "PNG (*.png)")
         if name:
-            self.save_heatmap_to(Path(name))
+            self.save_heatmap_to(Path(name))  # the map at the photo's size, its scale under it
 
     def save_heatmap_to(self, target: Path) -> None:
         heat = self.display.heat_pixels()
@@ -214,15 +230,9 @@ class ExportMixin:
             return
         h, w = self.image.shape[:2]
         try:
-            write_image(target, heatmap_image_of(heat, h, w))
+            write_image(target, heatmap_with_legend(heat, h, w, self.legend.labels()))
         except (OSError, ValueError) as exc:
             self.message.show_error(f"Could not save {target.name}: {exc}")
             return
         self.statusBar().showMessage(f"Saved {target}", 8000)
 
-
-def heatmap_image_of(heat, height: int, width: int):
-    """The small coloured map scaled to the photo's size (bilinear, as the core does)."""
-    import cv2
-
-    return cv2.resize(heat, (width, height), interpolation=cv2.INTER_LINEAR)

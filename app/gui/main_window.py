@@ -1,51 +1,36 @@
 """The main window: input, enhanced output and brightening heatmap side by side (or one
-before/after split view), the settings with presets and undo, and the output's histogram."""
+before/after split view), the settings with presets and undo, the output's histogram and the
+folder's filmstrip. What is open lives in the Qt-free session (app.session): the window
+observes it and turns the engine's replies into pixels on screen."""
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
 import numpy as np
-import qtawesome as qta
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QSplitter,
-    QStackedWidget,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtWidgets import QMainWindow
 
 from app.core import EnhanceSettings, ImageMeta, PresetStore, VideoInfo
 from app.gui import menus, screen
-from app.gui.batch_panel import BatchPanel
 from app.gui.browsing import Browser
 from app.gui.controls import ControlsPanel, settings_caption
-from app.gui.detail import DetailController
-from app.gui.display import Display
 from app.gui.exporting import ExportMixin
 from app.gui.geometry_bar import GeometryBar, GeometryController
-from app.gui.histogram import Histogram
 from app.gui.history import SettingsHistory
 from app.gui.message_bar import MessageBar
 from app.gui.opening import FILE_FILTER, OpenMixin
-from app.gui.panes import HeatmapLegend, Pane, ViewSync
+from app.gui.panes import restore_zoom, zoomed_state
 from app.gui.presets_bar import PresetBar
-from app.gui.preview_size import PREVIEW_MAX_SIDE, PreviewSizer, preview_of
-from app.gui.split_view import SplitView
-from app.gui.status_bar import StatusReadouts, gain_at
-from app.gui.video_bar import VideoBar
+from app.gui.preview_size import PREVIEW_MAX_SIDE, preview_of
+from app.gui.status_bar import gain_at
 from app.gui.view_switches import ViewSwitchesMixin
+from app.gui.window_layout import build_layout, build_views
 from app.gui.window_settings import load_settings, restore_video_options, save_settings
 from app.gui.workers import DETAIL, EngineClient, Reply
 from app.session.session import Previews, Session
 
 log = logging.getLogger(__name__)
-SIDE_PANEL_WIDTH = 360  # the settings column: its sliders, spin boxes and buttons fit
 
 
 def _session_field(name: str) -> property:
@@ -108,7 +93,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self.presets.apply.connect(self.apply_settings)
         self.presets.error.connect(self.message.show_error)
         self.controls.insert_row(0, "Preset", self.presets)
-        self._build_views()
+        build_views(self)
         self.browser = Browser(self, self.session)
         self.geometry_bar = GeometryBar()
         self.framing = GeometryController(self, self.geometry_bar)
@@ -118,89 +103,12 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self.act_raw_map.toggled.connect(self.raw_toggle.setChecked)
         restore_video_options(self.store, self.video_bar.export_options)
         self._refresh_recent()
-        self._build_layout()
+        build_layout(self)
         self.presets.presets_changed.connect(self.batch.refresh_presets)
         self.controls.changed.connect(lambda _s: self.batch.show_settings())
         screen.place(self, self.store.value("geometry"))
         self._update_status()
         QTimer.singleShot(0, self.focus_image)
-
-    # ---- layout -------------------------------------------------------------------------
-    def _build_views(self) -> None:
-        self.input_pane = Pane("Input")
-        self.output_pane = Pane("Enhanced")
-        self.legend = HeatmapLegend()
-        self.raw_toggle = QCheckBox("raw map")
-        self.raw_toggle.setToolTip("Show the model's raw map (before exposure and strength) "
-                                   "instead of the brightening in stops (Ctrl+Shift+M)")
-        self.raw_toggle.setFocusPolicy(Qt.NoFocus)
-        self.factor_pane = Pane("Brightening (stops)", self.legend, corner=self.raw_toggle)
-        self.panes = [self.input_pane, self.output_pane, self.factor_pane]
-        self.split_view = SplitView()
-        self.sync = ViewSync([p.view for p in self.panes] + [self.split_view])
-        self.side_by_side = QSplitter(Qt.Horizontal)
-        self.side_by_side.setChildrenCollapsible(False)
-        for p in self.panes:
-            self.side_by_side.addWidget(p)
-            self.side_by_side.setStretchFactor(self.side_by_side.indexOf(p), 1)
-        self.side_by_side.setSizes([1000, 1000, 1000])
-        self.view_stack = QStackedWidget()
-        self.view_stack.addWidget(self.side_by_side)
-        self.view_stack.addWidget(self.split_view)
-        self.placeholder = QLabel("Drop a photo here, or open one with Ctrl+O")
-        self.placeholder.setAlignment(Qt.AlignCenter)
-        self.placeholder.setStyleSheet("font-size: 16px; color: palette(mid);")
-        self.placeholder.setFocusPolicy(Qt.StrongFocus)  # keys go to the window, not a slider
-        self.view_stack.addWidget(self.placeholder)
-        self.view_stack.setCurrentWidget(self.placeholder)
-        self.display = Display(self.input_pane.view, self.output_pane.view,
-                               self.factor_pane.view, self.split_view, self.legend)
-        self.detail = DetailController(self)
-        self.sizer = PreviewSizer(self)
-        for view in [p.view for p in self.panes] + [self.split_view]:
-            view.view_changed.connect(self.detail.schedule)
-            view.view_changed.connect(self.sizer.schedule)  # resized, zoomed: another size
-            view.view_changed.connect(self._show_zoom)
-            view.hovered.connect(self._show_ev)
-            view.step.connect(lambda delta: self.browser.step(delta))
-        self.histogram = Histogram()
-        self.histogram.toggle_overlay.connect(lambda: self.act_clipping.trigger())
-        self.video_bar = VideoBar()
-        self.video_bar.seek.connect(self.show_video_frame)
-
-    def _build_layout(self) -> None:
-        """The photo (and the filmstrip under it) on the left, the settings and histogram in
-        a column on the right, as in Lightroom: a 1366x768 screen keeps the photo's height."""
-        photo = QWidget()
-        row = QHBoxLayout(photo)
-        row.setContentsMargins(4, 4, 4, 4)
-        v = QVBoxLayout()
-        v.addWidget(self.message)
-        v.addWidget(self.view_stack, 1)
-        v.addWidget(self.video_bar)
-        v.addWidget(self.browser.strip)
-        row.addLayout(v, 1)
-        side = QVBoxLayout()
-        side.addWidget(self.controls)
-        side.addWidget(self.histogram)
-        side.addStretch(1)
-        panel = QWidget()
-        panel.setLayout(side)
-        panel.setFixedWidth(SIDE_PANEL_WIDTH)
-        side.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(panel)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(photo, qta.icon("fa5s.image"), "Photo")
-        self.batch = BatchPanel(self.controls.settings, self._enhancer_factory,
-                                presets=self.preset_store)
-        self.tabs.addTab(self.batch, qta.icon("fa5s.layer-group"), "Batch")
-        self.tabs.currentChanged.connect(lambda _i: (self.detail.schedule(),
-                                                     self.sizer.schedule()))
-        self.setCentralWidget(self.tabs)
-        self.readouts = StatusReadouts(self.statusBar())
-        self.status_size, self.status_backend = self.readouts.size, self.readouts.backend
-        self.status_time = self.readouts.time
-        self.readouts.zoom.zoom_typed.connect(lambda z: self.leading_view().zoom_to(z))
 
     def leading_view(self):
         """The view the zoom actions and the 100% view follow: the split view when it is
@@ -258,6 +166,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self.show_own_edits()
         if path is not None and path in self.session.catalog.problems:
             self.message.show_error(self.session.catalog.problems[path])
+        zoomed = zoomed_state(self.leading_view())  # the next photo opens at the same zoom
         for view in [p.view for p in self.panes] + [self.split_view]:
             view.fit_mode = True
         # the layout first: the preview is made for the view that will show it
@@ -268,6 +177,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self.histogram.set_summary(None)
         self.shown_id = self.latest_preview_id  # results for the old image are stale now
         self.display.set_input(self.preview, (self.image.shape[1], self.image.shape[0]))
+        restore_zoom(self.leading_view(), zoomed)
         self.input_pane.footer.setText(path.name if path else "pasted image")
         self.setWindowTitle(f"{path.name if path else 'Pasted image'} - Lowlight Studio")
         for act in (self.act_save, self.act_save_as, self.act_save_factor):
@@ -375,7 +285,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
             self.histogram.shown_for = request_id
 
     def _on_failure(self, request_id: int, message: str) -> None:
-        if self._save_job is not None and request_id == self._save_job[0].id:
+        if self._save_job is not None and request_id == self._save_job.request.id:
             self._close_save_dialog()
             if message != "cancelled":
                 self.message.show_error(f"Saving failed: {message}. Nothing was written.")

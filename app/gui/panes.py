@@ -281,3 +281,25 @@ class Pane(QWidget):
             self.footer.setAlignment(Qt.AlignCenter)
             self.footer.setStyleSheet("color: palette(mid);")
         layout.addWidget(self.footer)
+
+
+ViewState = tuple[float, float, float]  # zoom, centre as fractions of the photo's width, height
+
+
+def zoomed_state(view: ImageView) -> ViewState | None:
+    """The zoom and centre of a zoomed-in view (None when it fits the photo), so the next
+    photo opens at the same zoom and place, as when comparing a burst at 100%."""
+    rect = view.sceneRect()
+    if view.fit_mode or not view.has_image() or rect.isEmpty():
+        return None
+    centre = view.mapToScene(view.viewport().rect().center())
+    return view.zoom(), centre.x() / rect.width(), centre.y() / rect.height()
+
+
+def restore_zoom(view: ImageView, state: ViewState | None) -> None:
+    if state is None:
+        return
+    zoom, fx, fy = state
+    rect = view.sceneRect()
+    view.zoom_to(zoom)
+    view.centerOn(fx * rect.width(), fy * rect.height())

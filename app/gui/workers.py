@@ -69,6 +69,21 @@ class Reply:
         return self.kind == FULL
 
 
+KEEP_PHOTOS = 4  # photos whose analyses are kept (as app.session.photo_cache keeps them)
+
+
+def _kept(entries: list, array: np.ndarray, make):
+    """``make(array)``, remembered in ``entries`` (newest last) by the array's identity."""
+    for i, (held, value) in enumerate(entries):
+        if held is array:
+            entries.append(entries.pop(i))
+            return value
+    value = make(array)
+    entries.append((array, value))
+    del entries[:-KEEP_PHOTOS]
+    return value
+
+
 class EngineWorker(QObject):
     """Lives in the engine thread; loads the model lazily on first use."""
 
@@ -86,10 +101,11 @@ class EngineWorker(QObject):
         self._pending: dict[str, Request] = {}  # the newest request of each kind
         self._running: Request | None = None
         self._plan_cache: tuple[np.ndarray, EnhanceSettings, object] | None = None
-        # role -> (array, its noise or analysis): the window's arrays are never changed in
-        # place (a new photo is a new array), so holding the value per array is safe
-        self._noise_cache: dict[str, tuple[np.ndarray, float]] = {}
-        self._analysis_cache: dict[str, tuple[np.ndarray, object]] = {}
+        # role -> [(array, its noise or analysis)], newest last: the window's arrays are never
+        # changed in place (a new photo is a new array), so holding the value per array is
+        # safe; the last few photos' are kept, so going back to one re-plans at once
+        self._noise_cache: dict[str, list[tuple[np.ndarray, float]]] = {}
+        self._analysis_cache: dict[str, list[tuple[np.ndarray, object]]] = {}
 
     def post(self, request: Request) -> None:
         """Called from the GUI thread: replace whatever of the same kind was waiting; a new
@@ -142,19 +158,14 @@ class EngineWorker(QObject):
         ``role``: "photo", the full photo (Auto caps the gain by it, so the preview, planned
         on a smaller and less noisy copy, is as bright as the saved file), or "shown", the
         displayed copy every slider move renders."""
-        cached = self._noise_cache.get(role)
-        if cached is None or cached[0] is not pixels:
-            self._noise_cache[role] = cached = (pixels, self._engine().noise_of(pixels))
-        return cached[1]
+        return _kept(self._noise_cache.setdefault(role, []), pixels, self._engine().noise_of)
 
     def _analysis_of(self, role: str, image: np.ndarray):
         """The engine's analysis of an image (noise, samples, colour model), found once while
         the same array comes back in this ``role`` ("photo": the full photo the 100% view and
         the save plan; "preview": the fixed-size copy every slider move re-plans)."""
-        cached = self._analysis_cache.get(role)
-        if cached is None or cached[0] is not image:
-            self._analysis_cache[role] = cached = (image, self._engine().analyse_image(image))
-        return cached[1]
+        return _kept(self._analysis_cache.setdefault(role, []), image,
+                     self._engine().analyse_image)
 
     def _preview(self, req: Request, on_progress) -> tuple[np.ndarray, object]:
         """Plan the fixed-size copy; render the plan on the displayed copy, denoising for
