@@ -34,9 +34,12 @@ def centred_crop(width: int, height: int, ratio: float | None) -> Crop:
 
 
 def ratio_label(crop: Crop, width: int, height: int) -> str | None:
-    """The ratio whose centred crop is ``crop``, or None for another crop."""
+    """The ratio whose centred crop is ``crop`` (within a pixel or so: straightening
+    rounds the frame's size), or None for another crop."""
+    edges = (crop.left, crop.top, crop.right, crop.bottom)
     for label, ratio in RATIOS:
-        if centred_crop(width, height, ratio) == crop:
+        c = centred_crop(width, height, ratio)
+        if max(abs(a - b) for a, b in zip(edges, (c.left, c.top, c.right, c.bottom))) < 0.004:
             return label
     return None
 

@@ -1,0 +1,145 @@
+"""Settings kept per photo (#26): each photo's settings saved beside it as the user works and
+brought back when it is opened again, Auto for photos never touched, copy/paste/sync to
+selected thumbnails, reset per photo, and turning/straightening/cropping that the preview and
+the saved file share. The real window, offscreen."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QSettings
+
+from app.core import EnhanceSettings, PhotoEdits, read_image, write_image
+from app.core.photo_edits import sidecar_path
+
+
+@pytest.fixture
+def shoot(tmp_path, dark_photo):
+    folder = tmp_path / "night"
+    folder.mkdir()
+    for i in range(1, 4):
+        write_image(folder / f"IMG_{i}.png", dark_photo)
+    return folder
+
+
+def open_and_wait(qtbot, window, path):
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        assert window.open_path(path)
+
+
+def step(qtbot, window, delta):
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.browser.step(delta)
+
+
+def select(window, rows):
+    view = window.browser.strip.view
+    sel = view.selectionModel()
+    sel.clearSelection()
+    for r in rows:
+        sel.select(window.browser.strip.model.index(r), QItemSelectionModel.Select)
+
+
+def test_each_photo_keeps_its_own_settings_and_untouched_ones_keep_auto(qtbot, window, shoot,
+                                                                       tmp_path):
+    first, second = shoot / "IMG_1.png", shoot / "IMG_2.png"
+    open_and_wait(qtbot, window, first)
+    assert window.controls.settings() == EnhanceSettings().validated()
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.controls.iterations_spin.setValue(5)
+    # written once the user stops, not on every move
+    qtbot.waitUntil(lambda: sidecar_path(first).exists(), timeout=10000)
+    assert json.loads(sidecar_path(first).read_text())["settings"]["strength"] == 5
+    step(qtbot, window, 1)
+    assert window.path == second and window.controls.settings().iterations == 8  # Auto's own
+    assert not window.act_undo.isEnabled()  # undo never reaches into the other photo
+    step(qtbot, window, -1)
+    assert window.controls.settings().iterations == 5
+    assert window.output_pane.footer.text().startswith("Auto exposure, strength 5")
+    window.close()
+    # reopening the photo in a new window brings its settings back
+    from app.__main__ import enhancer_factory
+    from app.core import PresetStore
+    from app.gui.main_window import MainWindow
+
+    again = MainWindow(enhancer_factory, QSettings(str(tmp_path / "again.ini"),
+                                                   QSettings.IniFormat),
+                       PresetStore(tmp_path / "again.json"))
+    qtbot.addWidget(again)
+    again.show()
+    open_and_wait(qtbot, again, first)
+    assert again.controls.settings().iterations == 5
+    again.close()
+    assert not sidecar_path(second).exists()
+
+
+def test_a_damaged_sidecar_is_reported_and_auto_is_used(qtbot, window, shoot):
+    sidecar_path(shoot / "IMG_1.png").write_text("{ broken")
+    open_and_wait(qtbot, window, shoot / "IMG_1.png")
+    assert window.message.isVisible() and "damaged" in window.message.text.text()
+    assert window.controls.settings() == EnhanceSettings().validated()
+    assert sidecar_path(shoot / "IMG_1.png").read_text() == "{ broken"  # left until saved
+
+
+def test_copy_paste_and_sync_to_selected_thumbnails_and_reset(qtbot, window, shoot):
+    a, b, c = (shoot / f"IMG_{i}.png" for i in range(1, 4))
+    open_and_wait(qtbot, window, a)
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.controls.iterations_spin.setValue(4)
+    window.browser.act_copy.trigger()
+    assert "Copied" in window.statusBar().currentMessage()
+    select(window, [1, 2])
+    window.browser.act_paste.trigger()
+    cat = window.session.catalog
+    assert cat.edits(b).settings.iterations == 4 and cat.edits(c).settings.iterations == 4
+    window.browser.flush()
+    assert json.loads(sidecar_path(c).read_text())["settings"]["strength"] == 4
+    # sync: this photo's settings to every selected thumbnail
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.controls.iterations_spin.setValue(11)
+    select(window, [0, 1])
+    window.browser.act_sync.trigger()
+    assert cat.edits(b).settings.iterations == 11 and cat.edits(c).settings.iterations == 4
+    # reset this photo: its settings and framing go, its flag stays
+    window.browser.flag("pick")
+    window.framing.turn(1)
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.browser.act_reset_photo.trigger()
+    assert window.controls.settings().iterations == 8
+    assert cat.edits(a).flag == "pick" and cat.edits(a).quarter_turns == 0
+    assert window.image.shape == read_image(a)[0].shape
+
+
+def test_turn_straighten_and_crop_are_kept_and_saved_as_shown(qtbot, window, shoot, tmp_path,
+                                                              dark_photo):
+    a = shoot / "IMG_1.png"
+    open_and_wait(qtbot, window, a)
+    h, w = dark_photo.shape[:2]
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.act_turn_right.trigger()
+    assert window.image.shape[:2] == (w, h)
+    assert np.array_equal(window.image, np.rot90(dark_photo, -1))
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.geometry_bar.crop.setCurrentIndex(window.geometry_bar.crop.findText("1:1"))
+        window.geometry_bar.crop.activated.emit(window.geometry_bar.crop.currentIndex())
+    assert window.image.shape[0] == window.image.shape[1] == h
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.geometry_bar.angle.setValue(3.0)
+    edits = window.session.catalog.edits(a)
+    assert (edits.quarter_turns, edits.straighten) == (1, 3.0) and not edits.crop.is_full
+    assert window.geometry_bar.crop.currentText() == "1:1"
+    target = tmp_path / "out.png"
+    window.save_to(target)
+    qtbot.waitUntil(lambda: window._save_job is None, timeout=60000)
+    saved, _ = read_image(target)
+    assert saved.shape == window.image.shape  # the framing shown is the framing saved
+    window.browser.flush()
+    kept = PhotoEdits.from_dict(json.loads(sidecar_path(a).read_text()))
+    assert kept.quarter_turns == 1 and kept.straighten == 3.0
+    # turning again turns the 1:1 crop with the photo; another photo is untouched
+    window.act_turn_left.trigger()
+    assert window.session.catalog.edits(a).quarter_turns == 0
+    step(qtbot, window, 1)
+    assert window.image.shape == dark_photo.shape and window.geometry_bar.crop.currentText() \
+        == "Whole photo"
