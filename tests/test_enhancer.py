@@ -128,10 +128,14 @@ def test_very_wide_and_very_tall_images(enhancer):
                                   {"shadows": -1.0, "highlights": 1.0, "contrast": -1.0}])
 def test_gain_tables_fold_strength_fade_and_look(look):
     from app.core.engine.exposure import Tone
-    g, lg = pixel_stage.gain_tables(Tone(2.0, 1.5, black=0.01, pivot=0.4, **look))
-    g_half, lg_half = pixel_stage.gain_tables(Tone(2.0, 1.5, fade=0.5, black=0.01, pivot=0.4,
-                                               **look))
+    g, lg, white = pixel_stage.gain_tables(Tone(2.0, 1.5, black=0.01, pivot=0.4, **look))
+    g_half, lg_half, white_half = pixel_stage.gain_tables(
+        Tone(2.0, 1.5, fade=0.5, black=0.01, pivot=0.4, **look))
     np.testing.assert_allclose(lg_half, lg * 0.5, atol=1e-5)
+    # what is pushed past white goes pale, what is not brightened keeps its colour
+    assert 0.3 < white.max() <= 1.0 and white.min() >= 0.0
+    assert (white[g <= 1.0] == 0).all()
+    assert (white_half <= white + 1e-6).all()
     np.testing.assert_allclose(np.log2(g), lg, atol=1e-4)
     assert g.max() <= 32.0 + 1e-3  # the 5-stop cap
     # the exposed brightness never falls as the illumination rises (no tone inversion; the

@@ -78,14 +78,17 @@ def dither_tile() -> np.ndarray:
 
 
 @lru_cache(maxsize=8)  # video re-uses one for several frames, the window for every view
-def gain_tables(tone: exposure.Tone) -> tuple[np.ndarray, np.ndarray]:
-    """(gain, log2 gain), each (TABLE_FACTORS, TABLE_LEVELS) float32: row = x_r from -1 to 1,
-    column = the square root of the illumination from 0 to 1 (half the columns for the
-    darkest quarter, where the floor to black and the strongest lifts are)."""
+def gain_tables(tone: exposure.Tone) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(gain, log2 gain, share of the way to white), each (TABLE_FACTORS, TABLE_LEVELS)
+    float32: row = x_r from -1 to 1, column = the square root of the illumination from 0 to
+    1 (half the columns for the darkest quarter, where the floor to black and the strongest
+    lifts are)."""
     x_r = np.linspace(-1.0, 1.0, TABLE_FACTORS, dtype=np.float32)[:, None]
     light = np.square(np.linspace(0.0, 1.0, TABLE_LEVELS, dtype=np.float32))[None, :]
-    log_g = exposure.log_gain(light, x_r, tone)  # broadcasts
-    tables = np.exp2(log_g).astype(np.float32), log_g.astype(np.float32)
+    log_g, white = exposure.tone_map(light, x_r, tone)  # broadcasts
+    white = np.broadcast_to(white, log_g.shape)
+    tables = (np.exp2(log_g).astype(np.float32), log_g.astype(np.float32),
+              np.ascontiguousarray(white, dtype=np.float32))
     for table in tables:
         table.setflags(write=False)  # shared by every caller of the cache
     return tables
@@ -199,6 +202,12 @@ def region_level(peak, base, sigma):
     return np.minimum(np.maximum(peak, base - np.float32(REGION_BIAS) * sigma), base)
 
 
+def toward_white(channel, peak, white):
+    """A channel moved ``white`` of the way to the pixel's largest (see
+    exposure.white_share): over-exposed colours go pale instead of staying saturated."""
+    return channel + (peak - channel) * white
+
+
 def soft_tanh(x):
     """tanh for x >= 0 (Lambert's continued fraction, clamped): within 2e-4 of it, and
     unlike the library call it vectorises."""
@@ -226,7 +235,7 @@ def knee_scale(peak, gain):
     return np.minimum(kneed, np.float32(1.0)) / peak
 
 
-def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: float,
+def compose_numpy(band: Band, tables: tuple[np.ndarray, ...], sigma: float,
                   denoise: float, out: np.ndarray) -> None:
     """The band into ``out`` ((n, W, 3), the band's dtype), vectorised."""
     rgb, v = band.rgb, band.v
@@ -240,11 +249,10 @@ def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: floa
     light = illumination(ab[:, :, 0] * base + ab[:, :, 1], base, sigma)
     ab = band.model.full()
     x_r = ab[:, :, 0] * light + ab[:, :, 1]
-    g_table, lg_table = tables
     col = np.sqrt(np.clip(light, 0.0, 1.0)) * np.float32(TABLE_LEVELS - 1)
     row = (np.clip(x_r, -1.0, 1.0) + np.float32(1.0)) * np.float32((TABLE_FACTORS - 1) / 2)
-    g = cv2.remap(g_table, col, row, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    lg = cv2.remap(lg_table, col, row, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    g, lg, white = (cv2.remap(t, col, row, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                    for t in tables)
     smooth = deband(base, light, lg, sigma, denoise)
     luma = smooth + (v - smooth) * detail_kept(v - smooth, luma_shrink(lg, denoise), sigma)
     trust = colour_trust(light)
@@ -261,6 +269,7 @@ def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: floa
     own = rgb.astype(np.float32) * (luma / (top * np.maximum(v, np.float32(1e-6))))[:, :, None]
     lin = (own + (den - own) * mix[:, :, None]) * g[:, :, None]
     peak = np.maximum(np.maximum(lin[:, :, 0], lin[:, :, 1]), lin[:, :, 2])
+    lin = toward_white(lin, peak[:, :, None], white[:, :, None])
     res = lin * (knee_scale(peak, g) * top)[:, :, None] + np.float32(0.5)
     if rgb.dtype == np.uint8:
         res += _tiled_dither(band.top, *rgb.shape[:2])
@@ -292,6 +301,7 @@ if available:
     _detail_kept = _compiled(detail_kept)
     _region_level = _compiled(region_level)
     _knee_scale = _compiled(knee_scale)
+    _toward_white = _compiled(toward_white)
 
     # error_model="numpy": no zero-division checks (the divisors are clamped above zero),
     # whose branches kept the loops from vectorising; each row runs in passes that do
@@ -316,6 +326,7 @@ if available:
         t_row = np.empty(w, np.float32)
         gain = np.empty(w, np.float32)
         stops = np.empty(w, np.float32)
+        whites = np.empty(w, np.float32)
         red = np.empty(w, np.float32)
         green = np.empty(w, np.float32)
         blue = np.empty(w, np.float32)
@@ -350,7 +361,7 @@ if available:
                 row[x] = r0
                 t_col[x] = fc - c0
                 t_row[x] = fr - r0
-            # pass 2: gain and its log2 from the table (gathers)
+            # pass 2: gain, its log2 and the white share from the table (gathers)
             for x in range(w):
                 c0, r0, tc, tr = col[x], row[x], t_col[x], t_row[x]
                 g0 = table[r0, c0, 0] + (table[r0, c0 + 1, 0] - table[r0, c0, 0]) * tc
@@ -359,6 +370,9 @@ if available:
                 l0 = table[r0, c0, 1] + (table[r0, c0 + 1, 1] - table[r0, c0, 1]) * tc
                 l1 = table[r0 + 1, c0, 1] + (table[r0 + 1, c0 + 1, 1] - table[r0 + 1, c0, 1]) * tc
                 stops[x] = l0 + (l1 - l0) * tr
+                w0 = table[r0, c0, 2] + (table[r0, c0 + 1, 2] - table[r0, c0, 2]) * tc
+                w1 = table[r0 + 1, c0, 2] + (table[r0 + 1, c0 + 1, 2] - table[r0 + 1, c0, 2]) * tc
+                whites[x] = w0 + (w1 - w0) * tr
             # pass 3: denoise, colour, knee, dither
             ca0, ca1, cd0, cd1 = cw[0, cr0[y]], cw[0, cr1[y]], cw[3, cr0[y]], cw[3, cr1[y]]
             cb0, cb1, ce0, ce1 = cw[1, cr0[y]], cw[1, cr1[y]], cw[4, cr0[y]], cw[4, cr1[y]]
@@ -398,7 +412,12 @@ if available:
                 p0 = (p0 + ((q0 + tiny) * ratio - p0) * mix) * g
                 p1 = (p1 + ((q1 + tiny) * ratio - p1) * mix) * g
                 p2 = (p2 + ((q2 + tiny) * ratio - p2) * mix) * g
-                scale = top * _knee_scale(max(max(p0, p1), p2), g)
+                peak = max(max(p0, p1), p2)
+                wh = whites[x]
+                p0 = _toward_white(p0, peak, wh)
+                p1 = _toward_white(p1, peak, wh)
+                p2 = _toward_white(p2, peak, wh)
+                scale = top * _knee_scale(peak, g)
                 red[x] = min(max(p0 * scale + np.float32(0.5) + d0[x], zero), top)
                 green[x] = min(max(p1 * scale + np.float32(0.5) + d1[x], zero), top)
                 blue[x] = min(max(p2 * scale + np.float32(0.5) + d2[x], zero), top)
@@ -409,12 +428,12 @@ if available:
                 dst[x, 2] = blue[x]
 
 
-def _interleaved(tables: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """(rows, levels, 2): gain and log2 gain side by side, one cache line for both."""
+def _interleaved(tables: tuple[np.ndarray, ...]) -> np.ndarray:
+    """(rows, levels, 3): gain, log2 gain and white share side by side, one cache line."""
     return np.ascontiguousarray(np.dstack(tables))
 
 
-def compose(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: float, denoise: float,
+def compose(band: Band, tables: tuple[np.ndarray, ...], sigma: float, denoise: float,
             out: np.ndarray, use_numba: bool = True) -> None:
     """The per-pixel stage for a band of rows (see the module's docstring)."""
     if not (use_numba and available):
