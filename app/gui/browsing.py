@@ -218,6 +218,7 @@ class Browser(QObject):
 
     def shutdown(self) -> None:
         self.flush()
+        self.strip.model.shutdown()
         if self.export_dialog is not None:
             self.export_dialog.shutdown()
             self.export_dialog.hide()

@@ -138,8 +138,10 @@ class FilmstripModel(QAbstractListModel):
         self.pixmaps[p] = None if image is None else QPixmap.fromImage(image)
         self.refresh(p)
 
-    def wait_idle(self, ms: int = -1) -> bool:
-        return self.pool.waitForDone(ms)
+    def shutdown(self) -> None:
+        """The window closes: thumbnails not started are dropped, running ones finish."""
+        self.forget()
+        self.pool.waitForDone(10_000)
 
 
 class FilmstripDelegate(QStyledItemDelegate):
