@@ -135,3 +135,30 @@ def test_a_folder_of_1000_photos_opens_at_once_and_fills_in_lazily(qtbot, window
     assert len(model.asked) < 100
     window.browser.strip.view.scrollTo(model.index(999))  # the end of the strip is painted
     qtbot.waitUntil(lambda: folder / "IMG_0999.jpg" in model.pixmaps, timeout=30000)
+
+
+def test_typing_digits_in_a_spin_box_types_them_and_does_not_rate(qtbot, window, shoot):
+    open_and_wait(qtbot, window, shoot / "IMG_1.png")
+    spin = window.controls.look["contrast"].spin
+    window.activateWindow()
+    spin.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None and
+                    QApplication.focusWidget() in (spin, spin.lineEdit()), timeout=5000)
+    spin.selectAll()
+    QTest.keyClicks(QApplication.focusWidget(), "0.5")
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key_Return)
+    assert spin.value() == pytest.approx(0.5)
+    assert window.session.catalog.edits(shoot / "IMG_1.png").rating == 0
+
+
+def test_the_bundled_sample_opens_alone_and_never_gets_a_sidecar(qtbot, window, shoot):
+    from app.paths import sample_image
+
+    open_and_wait(qtbot, window, shoot / "IMG_1.png")
+    assert window.browser.strip.isVisible()
+    open_and_wait(qtbot, window, sample_image())
+    assert not window.browser.strip.isVisible() and not window.session.in_catalog
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.controls.iterations_spin.setValue(6)
+    window.browser.flush()
+    assert not sidecar_path(sample_image()).exists()

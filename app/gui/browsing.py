@@ -19,9 +19,18 @@ from app.gui.export_picks import ExportPicksDialog
 from app.gui.filmstrip import Filmstrip
 from app.gui.menus import make_action
 from app.gui.timers import debounce_timer
+from app.paths import resources_dir
 from app.session.session import Session
 
 SAVE_AFTER_MS = 700  # quiet time before the edits are written
+
+
+def is_bundled(path: Path) -> bool:
+    """The app's own sample photo: opened as a loose image, never given a sidecar."""
+    try:
+        return Path(path).resolve().parent == resources_dir().resolve()
+    except OSError:
+        return False
 
 
 class Browser(QObject):
@@ -72,7 +81,11 @@ class Browser(QObject):
         """The window is about to show ``path``: the previous file's edits are written, and
         the strip shows ``path``'s folder with it selected."""
         self.flush()
-        if path is None:
+        if path is None or is_bundled(path):  # the sample is no folder of the user's
+            if self.catalog.folder is not None:
+                self.catalog.close()
+                self.strip.show_folder()
+            self.strip.setVisible(False)
             return
         path = Path(path)
         if self.catalog.folder != path.parent or path not in self.catalog.paths:

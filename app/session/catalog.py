@@ -80,6 +80,13 @@ class Catalog:
                                                              else None)
         self.selection = [self.current] if self.current is not None else []
 
+    def close(self) -> None:
+        """No folder (a pasted image, the bundled sample): edits kept so far are flushed."""
+        self.flush()
+        self.folder, self.paths, self.current, self.selection = None, [], None, []
+        self._edits.clear()
+        self.problems.clear()
+
     def visible(self) -> list[Path]:
         """The files the filter keeps, in order."""
         if self.filter.kind == ALL:
