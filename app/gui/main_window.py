@@ -160,7 +160,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         folder gets the settings kept for it (Auto if none), a pasted image the current."""
         self.message.hide()
         self.browser.entering(path)
-        if path is None:
+        if path is None or video is not None:  # no sidecar: the settings on screen
             self.session.loose_settings = self.controls.settings()
         self.session.show(image, meta, path, video)
         self.show_own_edits()
