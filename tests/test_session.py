@@ -165,3 +165,14 @@ def test_thumbnails_are_small_cached_and_remade_when_the_file_changes(folder, da
     assert store.thumbnail(a).mean() > thumb.mean() + 50
     with pytest.raises(Exception):  # noqa: B017 - the reader's own error, whatever it is
         store.thumbnail(folder / "notes.txt")
+
+
+def test_the_photo_cache_keeps_within_its_memory_budget(folder, dark_photo):
+    one = dark_photo.nbytes
+    cache = PhotoCache(keep=4, max_bytes=int(one * 2.5))
+    for name in ("a.jpg", "b.png", "C.png"):
+        cache.read(folder / name)
+    assert folder / "a.jpg" not in cache and folder / "C.png" in cache  # two fit, not three
+    tiny = PhotoCache(keep=4, max_bytes=1)
+    tiny.read(folder / "a.jpg")
+    assert folder / "a.jpg" in tiny  # the photo on screen always stays

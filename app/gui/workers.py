@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -73,13 +74,15 @@ KEEP_PHOTOS = 4  # photos whose analyses are kept (as app.session.photo_cache ke
 
 
 def _kept(entries: list, array: np.ndarray, make):
-    """``make(array)``, remembered in ``entries`` (newest last) by the array's identity."""
-    for i, (held, value) in enumerate(entries):
-        if held is array:
+    """``make(array)``, remembered in ``entries`` (newest last) by the array's identity.
+    Held by weak reference: a photo the window let go is not kept alive by its analysis."""
+    entries[:] = [(ref, value) for ref, value in entries if ref() is not None]
+    for i, (ref, value) in enumerate(entries):
+        if ref() is array:
             entries.append(entries.pop(i))
             return value
     value = make(array)
-    entries.append((array, value))
+    entries.append((weakref.ref(array), value))
     del entries[:-KEEP_PHOTOS]
     return value
 
@@ -101,9 +104,10 @@ class EngineWorker(QObject):
         self._pending: dict[str, Request] = {}  # the newest request of each kind
         self._running: Request | None = None
         self._plan_cache: tuple[np.ndarray, EnhanceSettings, object] | None = None
-        # role -> [(array, its noise or analysis)], newest last: the window's arrays are never
-        # changed in place (a new photo is a new array), so holding the value per array is
-        # safe; the last few photos' are kept, so going back to one re-plans at once
+        # role -> [(weakref to an array, its noise or analysis)], newest last: the window's
+        # arrays are never changed in place (a new photo is a new array), so holding the
+        # value per array is safe; the last few photos' are kept, so going back to one
+        # re-plans at once
         self._noise_cache: dict[str, list[tuple[np.ndarray, float]]] = {}
         self._analysis_cache: dict[str, list[tuple[np.ndarray, object]]] = {}
 

@@ -12,6 +12,7 @@ import numpy as np
 from app.core import ImageMeta, read_image
 
 KEEP = 4  # photos: a 24 MP photo and its copies are ~80 MB
+MAX_BYTES = 1 << 30  # ...but never more than 1 GB of them (16-bit RAWs of 50 MP are 300 MB)
 
 
 def file_key(path: Path) -> tuple[str, int, int] | None:
@@ -23,8 +24,8 @@ def file_key(path: Path) -> tuple[str, int, int] | None:
 
 
 class PhotoCache:
-    def __init__(self, keep: int = KEEP):
-        self.keep = keep
+    def __init__(self, keep: int = KEEP, max_bytes: int = MAX_BYTES):
+        self.keep, self.max_bytes = keep, max_bytes
         self._items: OrderedDict[tuple, tuple[np.ndarray, ImageMeta]] = OrderedDict()
         self._extras: dict[tuple, dict] = {}
 
@@ -38,10 +39,22 @@ class PhotoCache:
         image.setflags(write=False)
         if key is not None:
             self._items[key] = (image, meta)
-            while len(self._items) > self.keep:
-                old, _ = self._items.popitem(last=False)
-                self._extras.pop(old, None)
+            self._trim()
         return image, meta
+
+    def _bytes(self) -> int:
+        arrays = [image for image, _ in self._items.values()]
+        arrays += [v for extra in self._extras.values() for v in extra.values()
+                   if isinstance(v, np.ndarray)]
+        return sum(a.nbytes for a in arrays)
+
+    def _trim(self) -> None:
+        """The oldest photos go while over the count or the memory budget (the newest, the
+        one on screen, always stays)."""
+        while len(self._items) > 1 and (len(self._items) > self.keep or
+                                        self._bytes() > self.max_bytes):
+            old, _ = self._items.popitem(last=False)
+            self._extras.pop(old, None)
 
     def extra(self, path: Path, name, make):
         """A value derived from the cached photo (its turned copy, its preview), made once
@@ -52,6 +65,7 @@ class PhotoCache:
         store = self._extras.setdefault(key, {})
         if name not in store:
             store[name] = make()
+            self._trim()
         return store[name]
 
     def __contains__(self, path: Path) -> bool:
