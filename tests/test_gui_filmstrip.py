@@ -162,3 +162,23 @@ def test_the_bundled_sample_opens_alone_and_never_gets_a_sidecar(qtbot, window, 
         window.controls.iterations_spin.setValue(6)
     window.browser.flush()
     assert not sidecar_path(sample_image()).exists()
+
+
+def test_the_next_photo_is_decoded_ahead_the_way_the_user_goes(qtbot, window, shoot,
+                                                               monkeypatch):
+    open_and_wait(qtbot, window, shoot / "IMG_2.png")
+    photos = window.session.photos
+    qtbot.waitUntil(lambda: shoot / "IMG_3.jpg" in photos, timeout=30000)
+    assert shoot / "IMG_1.png" not in photos  # only the way the user goes
+
+    def no_decoding(*_args, **_kwargs):
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr("app.session.photo_cache.read_image", no_decoding)
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.browser.step(1)  # ready before it was asked for
+    assert window.path == shoot / "IMG_3.jpg"
+    monkeypatch.undo()
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.browser.step(-1)
+    qtbot.waitUntil(lambda: shoot / "IMG_1.png" in photos, timeout=30000)  # now going back

@@ -14,7 +14,9 @@ heatmap and the three panes' update.
 Next/previous: three 24 MP JPEGs in a folder, each opened once (decoded, analysed), then
 the window steps back and forth between them; each sample is the time from the key's action
 (``browser.step``) to the new photo's enhanced preview on screen (target <= 0.3 s). The
-first visits are printed too, for comparison (they decode the JPEG).
+first visits are printed too: the folder's first photo is decoded when opened, the next two
+were decoded ahead while the one before was on screen (the bench waits for that look-ahead,
+as a user looking at a photo for a moment gives it time).
 """
 from __future__ import annotations
 
@@ -133,6 +135,7 @@ def next_previous(window, steps: int) -> int:
             return 1
         first_visits.append(time.perf_counter() - start)
         for _ in range(2):
+            window.browser.ahead.waitForDone()  # the user looks at the photo a moment
             start = time.perf_counter()
             window.browser.step(1)
             if not wait_shown(window, window.latest_preview_id, 30):
@@ -154,8 +157,9 @@ def next_previous(window, steps: int) -> int:
         print(f"next/previous between 24 MP JPEGs already seen: median "
               f"{statistics.median(seen) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
               f"max {seen[-1] * 1000:.0f} ms (target <= 300 ms), {len(seen)} steps; first "
-              f"visits (decoding the JPEG): "
-              + ", ".join(f"{t * 1000:.0f} ms" for t in first_visits))
+              f"visits: {first_visits[0] * 1000:.0f} ms opening the folder (decoding the "
+              f"JPEG), then " + ", ".join(f"{t * 1000:.0f} ms" for t in first_visits[1:])
+              + " (decoded ahead while the photo before was looked at)")
     return 0
 
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QRunnable, QThreadPool
 from PySide6.QtWidgets import QFileDialog
 
-from app.core import BatchItem, OutputOptions
+from app.core import BatchItem, OutputOptions, PhotoEdits, is_video
 from app.gui.controls import settings_caption
 from app.gui.export_picks import ExportPicksDialog
 from app.gui.filmstrip import Filmstrip
 from app.gui.menus import make_action
+from app.gui.preview_size import preview_of
 from app.gui.timers import debounce_timer
 from app.paths import resources_dir
 from app.session.session import Session
@@ -33,6 +34,22 @@ def is_bundled(path: Path) -> bool:
         return False
 
 
+class _LookAhead(QRunnable):
+    """Decode the photo the user will likely open next, and make its plan copy."""
+
+    def __init__(self, session: Session, path: Path, edits: PhotoEdits, pending: set):
+        super().__init__()
+        self.session, self.path, self.edits, self.pending = session, path, edits, pending
+
+    def run(self) -> None:
+        try:
+            self.session.prepare(self.path, self.edits, preview_of)
+        except Exception:  # noqa: BLE001 - opening it for real says what is wrong
+            pass
+        finally:
+            self.pending.discard(self.path)
+
+
 class Browser(QObject):
     def __init__(self, window, session: Session):
         super().__init__(window)
@@ -44,6 +61,11 @@ class Browser(QObject):
         self.strip.filter_changed.connect(self._filter_changed)
         self.save_timer = debounce_timer(self, SAVE_AFTER_MS, self.flush)
         self.export_dialog: ExportPicksDialog | None = None
+        self.direction = 1  # the way the user is going through the folder
+        self.ahead = QThreadPool(self)
+        self.ahead.setMaxThreadCount(1)  # one photo ahead: the engine keeps the other core
+        self._ahead_pending: set[Path] = set()
+        window.preview_shown.connect(self.look_ahead)
         self._actions()
 
     def _actions(self) -> None:
@@ -113,7 +135,21 @@ class Browser(QObject):
     def open(self, path: Path) -> bool:
         return self.window.open_path(path, remember=False)
 
+    def look_ahead(self, _request_id: int = 0) -> None:
+        """The photo on screen has its preview: decode the next one the way the user goes
+        (in the background), so opening it is instant too."""
+        if not self.session.in_catalog:
+            return
+        nxt = self.catalog.step(self.direction)
+        if nxt is None or is_video(nxt) or nxt in self._ahead_pending or \
+                nxt in self.session.photos:
+            return
+        self._ahead_pending.add(nxt)
+        self.ahead.start(_LookAhead(self.session, nxt, self.catalog.edits(nxt),
+                                    self._ahead_pending))
+
     def step(self, delta: int) -> None:
+        self.direction = 1 if delta > 0 else -1
         target = self.catalog.step(delta)
         if target is not None:
             self.open(target)
@@ -232,6 +268,8 @@ class Browser(QObject):
     def shutdown(self) -> None:
         self.flush()
         self.strip.model.shutdown()
+        self.ahead.clear()
+        self.ahead.waitForDone(30_000)
         if self.export_dialog is not None:
             self.export_dialog.shutdown()
             self.export_dialog.hide()

@@ -28,7 +28,7 @@ from app.gui.view_switches import ViewSwitchesMixin
 from app.gui.window_layout import build_layout, build_views
 from app.gui.window_settings import load_settings, restore_video_options, save_settings
 from app.gui.workers import DETAIL, EngineClient, Reply
-from app.session.session import Previews, Session
+from app.session.session import Previews, Session, plan_copy_key
 
 log = logging.getLogger(__name__)
 
@@ -221,8 +221,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         so going back to it shows its preview at once."""
         # read-only from here: the engine thread holds each array's analysis by identity
         image.setflags(write=False)
-        e = self.session.edits
-        key = ("plan_source", e.quarter_turns, e.straighten, e.crop)
+        key = plan_copy_key(self.session.edits)
         plan_source = self.session.photos.extra(self.path, key, lambda: preview_of(image)) \
             if self.path is not None and self.video_path is None else preview_of(image)
         plan_source.setflags(write=False)

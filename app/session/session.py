@@ -25,6 +25,20 @@ from app.session.catalog import Catalog
 from app.session.photo_cache import PhotoCache
 
 
+def geometry_key(edits: PhotoEdits) -> tuple:
+    return ("geometry", edits.quarter_turns, edits.straighten, edits.crop)
+
+
+def plan_copy_key(edits: PhotoEdits) -> tuple:
+    """Where the photo's plan copy (framed as ``edits`` say) is kept in the photo cache."""
+    return ("plan_source", edits.quarter_turns, edits.straighten, edits.crop)
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
 @dataclass
 class Previews:
     """The two small copies of the image: ``plan_source``, the fixed-size copy the preview's
@@ -73,17 +87,25 @@ class Session:
         self.previews = None
 
     def _with_geometry(self) -> np.ndarray:
-        edits = self.edits
-        if self.original is None or not edits.has_geometry:
-            return self.original
-        key = ("geometry", edits.quarter_turns, edits.straighten, edits.crop)
+        edits, original = self.edits, self.original
+        if original is None or not edits.has_geometry:
+            return original
 
         def make():
-            out = apply_geometry(self.original, edits)
-            out.setflags(write=False)
-            return out
+            return _frozen(apply_geometry(original, edits))
 
-        return self.photos.extra(self.path, key, make) if self.path else make()
+        return self.photos.extra(self.path, geometry_key(edits), make) if self.path else make()
+
+    def prepare(self, path: Path, edits: PhotoEdits, shrink) -> None:
+        """Decode ``path`` and make its framed image and its plan copy (``shrink(image)``)
+        ahead of time, so opening it next is instant. Any thread; ``edits`` is a snapshot
+        taken in the window's thread (the catalog is not thread-safe)."""
+        original, _ = self.photos.read(path)
+        image = original
+        if edits.has_geometry:
+            image = self.photos.extra(path, geometry_key(edits),
+                                      lambda: _frozen(apply_geometry(original, edits)))
+        self.photos.extra(path, plan_copy_key(edits), lambda: _frozen(shrink(image)))
 
     # ---- its edits ----------------------------------------------------------------------
     @property
