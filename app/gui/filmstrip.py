@@ -173,17 +173,19 @@ class FilmstripDelegate(QStyledItemDelegate):
                        FLAG_COLOURS[edits.flag])
             if edits.flag == "reject":
                 p.fillRect(box, QColor(0, 0, 0, 110))
+        stars = "\u2605" * edits.rating if edits is not None else ""
+        if stars:  # on the picture's corner, so the name keeps the line
+            width = p.fontMetrics().horizontalAdvance(stars) + 6
+            badge = QRect(box.right() - width, box.top(), width, p.fontMetrics().height())
+            p.fillRect(badge, QColor(0, 0, 0, 150))
+            p.setPen(QColor("#f59e0b"))
+            p.drawText(badge, Qt.AlignCenter, stars)
         text = QRect(r.left() + 2, box.bottom() + 2, r.width() - 4, r.bottom() - box.bottom() - 2)
         p.setPen(option.palette.highlightedText().color() if option.state & QStyle.State_Selected
                  else option.palette.windowText().color())
-        stars = "\u2605" * edits.rating if edits is not None else ""
         name = p.fontMetrics().elidedText(index.data(Qt.DisplayRole), Qt.ElideMiddle,
-                                          text.width() - p.fontMetrics().horizontalAdvance(
-                                              stars + " "))
-        p.drawText(text, Qt.AlignLeft | Qt.AlignVCenter, name)
-        if stars:
-            p.setPen(QColor("#f59e0b"))
-            p.drawText(text, Qt.AlignRight | Qt.AlignVCenter, stars)
+                                          text.width())
+        p.drawText(text, Qt.AlignHCenter | Qt.AlignVCenter, name)
         p.restore()
 
 
