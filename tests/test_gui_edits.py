@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QItemSelectionModel, QSettings
+from PySide6.QtCore import QItemSelectionModel, QPointF, QRectF, QSettings
 
 from app.core import EnhanceSettings, PhotoEdits, read_image, write_image
 from app.core.photo_edits import sidecar_path
@@ -142,4 +142,50 @@ def test_turn_straighten_and_crop_are_kept_and_saved_as_shown(qtbot, window, sho
     assert window.session.catalog.edits(a).quarter_turns == 0
     step(qtbot, window, 1)
     assert window.image.shape == dark_photo.shape and window.geometry_bar.crop.currentText() \
-        == "Whole photo"
+        == "Original"
+
+
+def test_the_crop_tool_shows_the_whole_frame_and_keeps_the_rectangle_dragged(
+        qtbot, window, shoot, dark_photo):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    a = shoot / "IMG_1.png"
+    open_and_wait(qtbot, window, a)
+    h, w = dark_photo.shape[:2]
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.geometry_bar.crop.setCurrentIndex(window.geometry_bar.crop.findText("1:1"))
+        window.geometry_bar.crop.activated.emit(window.geometry_bar.crop.currentIndex())
+    assert window.image.shape[:2] == (h, h)
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.act_crop_tool.trigger()  # R: the whole frame, the rectangle over it
+    item = window.framing.frame_item
+    assert item is not None and window.image.shape[:2] == (h, w)
+    assert window.geometry_bar.tool.isChecked()
+    assert item.rect.width() == pytest.approx(h, abs=1)  # the 1:1 crop, where it was
+    # drag the bottom-right corner up and left with the mouse: the 1:1 ratio holds
+    view = window.leading_view()
+    corner = view.mapFromScene(item.rect.bottomRight())
+    target = view.mapFromScene(item.rect.center())
+    QTest.mousePress(view.viewport(), Qt.LeftButton, Qt.NoModifier, corner - QPoint(2, 2))
+    assert item._grab == "br"
+    QTest.mouseMove(view.viewport(), target + QPoint(3, 10))
+    QTest.mouseRelease(view.viewport(), Qt.LeftButton, Qt.NoModifier, target + QPoint(3, 10))
+    assert item.rect.width() < h * 0.75
+    assert item.rect.width() == pytest.approx(item.rect.height(), abs=1)
+    # a drag inside moves it; the frame is never left
+    item.drag_by(item.rect.topLeft() * -10, QRectF(item.rect))
+    assert item.rect.topLeft() == QPointF(0, 0)
+    # free: any shape
+    window.geometry_bar.crop.setCurrentIndex(window.geometry_bar.crop.findText("Free"))
+    window.geometry_bar.crop.activated.emit(window.geometry_bar.crop.currentIndex())
+    item.drag_corner("br", QPointF(w * 0.9, h * 0.3), QRectF(item.rect))
+    kept = item.crop()
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.act_crop_tool.trigger()  # R again: kept, the cropped photo shown
+    assert window.framing.frame_item is None and not window.geometry_bar.tool.isChecked()
+    edits = window.session.catalog.edits(a)
+    assert edits.crop == kept and window.geometry_bar.crop.currentText() == "Free"
+    assert window.image.shape[:2] == (round(h * 0.3), round(w * 0.9))
+    window.browser.flush()
+    assert json.loads(sidecar_path(a).read_text())["crop"]["right"] == pytest.approx(0.9)

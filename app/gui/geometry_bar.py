@@ -1,28 +1,39 @@
-"""Turn, straighten and crop the open photo: a row of the settings panel. The changes are
-kept in the photo's edits and applied before the enhancement, so the preview, the 100% view,
-Save and the export of the picks all show the same framing.
+"""Turn, straighten and crop the open photo: the Frame row of the settings panel. The
+changes are kept in the photo's edits and applied before the enhancement, so the preview,
+the 100% view, Save and the export of the picks all show the same framing.
 
-Cropping keeps the largest centred rectangle of the chosen ratio, in the photo's own
-orientation (4:3 on a portrait photo is 3:4)."""
+Choosing a ratio crops to its largest centred rectangle, in the photo's own orientation (4:3
+on a portrait photo is 3:4); "Original" is the whole frame; the crop tool then moves and
+resizes the rectangle by hand, keeping the ratio chosen ("Free": any)."""
 from __future__ import annotations
 
 import qtawesome as qta
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QToolButton, QWidget
 
-from app.core import Crop, PhotoEdits, straightened_size
+from app.core import Crop, PhotoEdits
 from app.core.photo_edits import MAX_STRAIGHTEN
 
-WHOLE = "Whole photo"
-RATIOS = ((WHOLE, None), ("1:1", 1.0), ("4:3", 4 / 3), ("3:2", 3 / 2), ("16:9", 16 / 9))
+FREE, ORIGINAL = "Free", "Original"
+RATIOS = ((FREE, None), (ORIGINAL, ORIGINAL), ("1:1", 1.0), ("4:3", 4 / 3), ("3:2", 3 / 2),
+          ("16:9", 16 / 9))
 
 
-def centred_crop(width: int, height: int, ratio: float | None) -> Crop:
-    """The largest centred rectangle of ``ratio`` (long side over short side, turned to the
-    frame's orientation) inside a frame of ``width`` x ``height``."""
+def oriented(ratio, width: int, height: int) -> float | None:
+    """The ratio's width over height in a frame of ``width`` x ``height`` (long over short
+    turned to the frame's orientation; "Original" is the frame's own); None for free."""
     if ratio is None or width <= 0 or height <= 0:
+        return None
+    if ratio == ORIGINAL:
+        return width / height
+    return ratio if width >= height else 1 / ratio
+
+
+def centred_crop(width: int, height: int, ratio) -> Crop:
+    """The largest centred rectangle of ``ratio`` inside a frame of ``width`` x ``height``."""
+    wanted = oriented(ratio, width, height)
+    if wanted is None:
         return Crop()
-    wanted = ratio if width >= height else 1 / ratio
     frame = width / height
     if abs(frame - wanted) < 1e-3:
         return Crop()
@@ -33,23 +44,37 @@ def centred_crop(width: int, height: int, ratio: float | None) -> Crop:
     return Crop(0.0, (1 - keep) / 2, 1.0, (1 + keep) / 2).validated()
 
 
-def ratio_label(crop: Crop, width: int, height: int) -> str | None:
+def ratio_label(crop: Crop, width: int, height: int) -> str:
     """The ratio whose centred crop is ``crop`` (within a pixel or so: straightening
-    rounds the frame's size), or None for another crop."""
+    rounds the frame's size); "Original" for the whole frame, "Free" for any other."""
+    if crop.is_full:
+        return ORIGINAL
     edges = (crop.left, crop.top, crop.right, crop.bottom)
-    for label, ratio in RATIOS:
+    for label, ratio in RATIOS[2:]:
         c = centred_crop(width, height, ratio)
         if max(abs(a - b) for a, b in zip(edges, (c.left, c.top, c.right, c.bottom))) < 0.004:
             return label
-    return None
+    return FREE
+
+
+def turned_crop(crop: Crop, delta: int) -> Crop:
+    """The same kept rectangle after a quarter turn (+1 clockwise, -1 anticlockwise)."""
+    left, top, right, bottom = crop.left, crop.top, crop.right, crop.bottom
+    if delta % 4 == 1:
+        return Crop(1 - bottom, left, 1 - top, right)
+    if delta % 4 == 3:
+        return Crop(top, 1 - right, bottom, 1 - left)
+    return crop
 
 
 class GeometryBar(QWidget):
-    """Emits ``turn(+1|-1)``, ``straighten(degrees)`` and ``ratio(value or None)``."""
+    """Emits ``turn(+1|-1)``, ``straighten(degrees)``, ``ratio(value)`` and
+    ``crop_tool(on)``."""
 
     turn = Signal(int)
     straighten = Signal(float)
     ratio = Signal(object)
+    crop_tool = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -64,25 +89,33 @@ class GeometryBar(QWidget):
         self.angle.setSingleStep(0.5)
         self.angle.setDecimals(1)
         self.angle.setSuffix("\u00b0")
-        self.angle.setPrefix("Straighten ")
         self.angle.setKeyboardTracking(False)  # typed angles apply on Enter, not per digit
         self.angle.setToolTip("Straighten: turn the photo by a few degrees (positive is "
                               "clockwise); the corners are cropped so none is empty")
+        self.tool = QToolButton()
+        self.tool.setIcon(qta.icon("fa5s.crop-alt"))
+        self.tool.setCheckable(True)
+        self.tool.setToolTip("Crop by hand (R): drag the rectangle or its corners on the "
+                             "photo, then click here or press R again")
         self.crop = QComboBox()
         for label, value in RATIOS:
             self.crop.addItem(label, value)
-        self.crop.setToolTip("Crop to a ratio: the largest centred rectangle of it")
-        for w in (self.left, self.right, self.angle, self.crop):
-            w.setFocusPolicy(Qt.ClickFocus)
+        self.crop.setToolTip("Crop ratio: the largest centred rectangle of it (Original: the "
+                             "whole photo; Free: any rectangle, by hand)")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        for w in (self.left, self.right, self.angle, self.crop):
+        for w in (self.left, self.right, self.angle, self.tool, self.crop):
+            w.setFocusPolicy(Qt.ClickFocus)
             row.addWidget(w)
         row.addStretch(1)
         self.left.clicked.connect(lambda: self.turn.emit(-1))
         self.right.clicked.connect(lambda: self.turn.emit(1))
         self.angle.valueChanged.connect(lambda v: self.straighten.emit(float(v)))
         self.crop.activated.connect(lambda i: self.ratio.emit(self.crop.itemData(i)))
+        self.tool.toggled.connect(self.crop_tool.emit)
+
+    def chosen_ratio(self):
+        return self.crop.currentData()
 
     def show_edits(self, edits: PhotoEdits, frame: tuple[int, int] | None,
                    enabled: bool) -> None:
@@ -91,60 +124,10 @@ class GeometryBar(QWidget):
         self.angle.blockSignals(True)
         self.angle.setValue(edits.straighten)
         self.angle.blockSignals(False)
-        label = ratio_label(edits.crop, *frame) if frame else WHOLE
-        if label is None:
-            self.crop.setCurrentIndex(-1)
-        else:
-            self.crop.setCurrentIndex(self.crop.findText(label))
+        label = ratio_label(edits.crop, *frame) if frame else ORIGINAL
+        self.crop.setCurrentIndex(self.crop.findText(label))
 
-
-class GeometryController(QObject):
-    """Turns the bar's (and the menu's) changes into the open photo's edits, and shows them."""
-
-    def __init__(self, window, bar: GeometryBar):
-        super().__init__(window)
-        self.window, self.bar = window, bar
-        self.session = window.session
-        bar.turn.connect(self.turn)
-        bar.straighten.connect(lambda deg: self._apply(straighten=deg))
-        bar.ratio.connect(self.set_ratio)
-
-    def frame(self, edits: PhotoEdits | None = None) -> tuple[int, int] | None:
-        """The open photo's size turned and straightened as ``edits`` say (before the crop)."""
-        original = self.session.original
-        if original is None:
-            return None
-        edits = edits or self.session.edits
-        h, w = original.shape[:2]
-        if edits.quarter_turns % 2:
-            w, h = h, w
-        return straightened_size(w, h, edits.straighten)
-
-    def turn(self, delta: int) -> None:
-        """A quarter turn; a crop of a common ratio turns with the photo, another is
-        dropped (its edges meant other sides)."""
-        e = self.session.edits
-        frame = self.frame()
-        if frame is None or not self.session.in_catalog:
-            return
-        label = ratio_label(e.crop, *frame)
-        ratio = dict(RATIOS).get(label)
-        turned = PhotoEdits(quarter_turns=(e.quarter_turns + delta) % 4, straighten=e.straighten)
-        self._apply(quarter_turns=turned.quarter_turns,
-                    crop=centred_crop(*self.frame(turned), ratio))
-
-    def set_ratio(self, ratio: float | None) -> None:
-        frame = self.frame()
-        if frame is not None:
-            self._apply(crop=centred_crop(*frame, ratio))
-
-    def _apply(self, **changes) -> None:
-        if not self.session.in_catalog:
-            return
-        if self.session.set_geometry(**changes):
-            self.window.browser.save_timer.start()
-            self.window.reshow_image()
-        self.show()
-
-    def show(self) -> None:
-        self.bar.show_edits(self.session.edits, self.frame(), self.session.in_catalog)
+    def set_tool(self, on: bool) -> None:
+        self.tool.blockSignals(True)
+        self.tool.setChecked(on)
+        self.tool.blockSignals(False)

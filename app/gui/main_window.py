@@ -16,7 +16,8 @@ from app.gui import menus, screen
 from app.gui.browsing import Browser
 from app.gui.controls import ControlsPanel, settings_caption
 from app.gui.exporting import ExportMixin
-from app.gui.geometry_bar import GeometryBar, GeometryController
+from app.gui.framing import GeometryController
+from app.gui.geometry_bar import GeometryBar
 from app.gui.history import SettingsHistory
 from app.gui.message_bar import MessageBar
 from app.gui.opening import FILE_FILTER, OpenMixin
@@ -159,6 +160,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         """Show a new photo (or a video's first frame) with its own edits: a file of the
         folder gets the settings kept for it (Auto if none), a pasted image the current."""
         self.message.hide()
+        self.framing.end_crop_tool()  # the rectangle drawn is kept for the photo it was on
         self.browser.entering(path)
         if path is None or video is not None:  # no sidecar: the settings on screen
             self.session.loose_settings = self.controls.settings()
@@ -221,7 +223,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         so going back to it shows its preview at once."""
         # read-only from here: the engine thread holds each array's analysis by identity
         image.setflags(write=False)
-        key = plan_copy_key(self.session.edits)
+        key = plan_copy_key(self.session.shown_edits)
         plan_source = self.session.photos.extra(self.path, key, lambda: preview_of(image)) \
             if self.path is not None and self.video_path is None else preview_of(image)
         plan_source.setflags(write=False)

@@ -88,6 +88,10 @@ def build(w) -> None:
                         "Turn the photo 90\u00b0 anticlockwise (kept in its edits)")
     w.act_turn_right = a("Turn ri&ght", "fa5s.redo", "Ctrl+]", lambda: w.framing.turn(1),
                          "Turn the photo 90\u00b0 clockwise (kept in its edits)")
+    w.act_crop_tool = a("&Crop by hand", "fa5s.crop-alt", "R",
+                        lambda: w.geometry_bar.tool.toggle(),
+                        "Show the whole photo with the crop rectangle to drag; again to "
+                        "keep it")
     w.act_export_picks = a("&Export picks...", "fa5s.share-square", "Ctrl+E",
                            w.browser.export_picks, "Export the selected thumbnails (or, with one "
                            "selected, the folder's picks), each with its own settings")
@@ -131,7 +135,7 @@ def build(w) -> None:
     m.addSeparator()
     m.addActions([b.act_copy, b.act_paste, b.act_sync, b.act_reset_photo])
     m.addSeparator()
-    m.addActions([w.act_turn_left, w.act_turn_right])
+    m.addActions([w.act_turn_left, w.act_turn_right, w.act_crop_tool])
     m = bar.addMenu("&Help")
     m.addActions([w.act_shortcuts, w.act_about])
 

@@ -7,12 +7,13 @@ straightened and cropped as its edits say, so the preview, the 100% view and Sav
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from app.core import (
+    Crop,
     EditStore,
     EnhanceSettings,
     ImageMeta,
@@ -64,6 +65,7 @@ class Session:
         self.video_info: VideoInfo | None = None
         self.previews: Previews | None = None
         self.loose_settings = EnhanceSettings()  # a pasted image's (no file, no sidecar)
+        self.show_uncropped = False  # the crop tool is on: the whole frame is shown
 
     # ---- what is open -------------------------------------------------------------------
     @property
@@ -76,6 +78,7 @@ class Session:
              video: VideoInfo | None = None) -> None:
         """A new photo (or video frame) is on screen; its image gets its edits' geometry."""
         self.path, self.original, self.meta = path, original, meta
+        self.show_uncropped = False
         self.video_path = path if video is not None or (path and is_video(path)) else None
         self.video_info = video
         self.previews = None
@@ -86,8 +89,14 @@ class Session:
         self.original = self.image = frame
         self.previews = None
 
+    @property
+    def shown_edits(self) -> PhotoEdits:
+        """The edits the image on screen has: without the crop while the crop tool is on."""
+        edits = self.edits
+        return replace(edits, crop=Crop()) if self.show_uncropped else edits
+
     def _with_geometry(self) -> np.ndarray:
-        edits, original = self.edits, self.original
+        edits, original = self.shown_edits, self.original
         if original is None or not edits.has_geometry:
             return original
 
