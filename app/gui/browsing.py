@@ -97,6 +97,11 @@ class Browser(QObject):
         self.act_reset_photo = a("Reset this &photo", "fa5s.undo-alt", None, self.reset,
                                  "This photo's settings, rotation and crop back to the "
                                  "defaults (its flag and stars stay)")
+        self.act_copy.setIconText("Copy")
+        self.act_paste.setIconText("Paste")
+        self.act_sync.setIconText("Sync")
+        for act in (self.act_copy, self.act_paste, self.act_sync):
+            self.strip.add_tool(act)
 
     # ---- the folder ---------------------------------------------------------------------
     def entering(self, path: Path | None) -> None:
@@ -215,6 +220,7 @@ class Browser(QObject):
     def reset(self) -> None:
         if not self.session.in_catalog:
             return
+        self.window.framing.end_crop_tool()  # before, or it would keep its rectangle
         self.catalog.reset(self.session.path)
         self._applied([self.session.path], "reset to the defaults", geometry=True)
 

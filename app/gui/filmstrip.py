@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QListView,
     QStyle,
     QStyledItemDelegate,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -220,7 +221,7 @@ class Filmstrip(QWidget):
         self.filter.setFocusPolicy(Qt.ClickFocus)
         self.filter.currentIndexChanged.connect(self._filter_chosen)
         self.count = QLabel()
-        head = QHBoxLayout()
+        head = self.head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.count, 1)
         head.addWidget(self.filter)
@@ -230,6 +231,15 @@ class Filmstrip(QWidget):
         layout.addLayout(head)
         layout.addWidget(self.view)
         self._quiet = False
+
+    def add_tool(self, action) -> QToolButton:
+        """A button for ``action`` beside the filter (copy, paste, sync, export)."""
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        button.setFocusPolicy(Qt.NoFocus)
+        self.head.insertWidget(self.head.count() - 1, button)
+        return button
 
     # ---- from the catalog to the view ---------------------------------------------------
     def show_folder(self) -> None:

@@ -89,6 +89,7 @@ class GeometryBar(QWidget):
         self.angle.setSingleStep(0.5)
         self.angle.setDecimals(1)
         self.angle.setSuffix("\u00b0")
+        self.angle.setPrefix("\u2220 ")  # an angle: the straightening
         self.angle.setKeyboardTracking(False)  # typed angles apply on Enter, not per digit
         self.angle.setToolTip("Straighten: turn the photo by a few degrees (positive is "
                               "clockwise); the corners are cropped so none is empty")

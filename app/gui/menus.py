@@ -95,6 +95,8 @@ def build(w) -> None:
     w.act_export_picks = a("&Export picks...", "fa5s.share-square", "Ctrl+E",
                            w.browser.export_picks, "Export the selected thumbnails (or, with one "
                            "selected, the folder's picks), each with its own settings")
+    w.act_export_picks.setIconText("Export picks")
+    w.browser.strip.add_tool(w.act_export_picks)
     w.act_play = a("&Play / pause video", "fa5s.play", "Space", w.toggle_play,
                    "Play or pause the video preview")
     w.act_play.setEnabled(False)
