@@ -32,3 +32,28 @@ def test_values_are_kept_per_array_for_the_last_few_and_dropped_with_the_array()
     alive = np.zeros((1, 1), np.float32)
     _kept(entries, alive, make)
     assert len(entries) == 1  # the arrays let go took their values with them
+
+
+def test_each_request_gets_its_own_reply_and_dropped_ones_are_forgotten(qtbot, dark_photo):
+    from app.__main__ import enhancer_factory
+    from app.core import EnhanceSettings
+    from app.gui.workers import EngineClient
+
+    client = EngineClient(enhancer_factory)
+    try:
+        replies, failures = [], []
+        image = dark_photo.copy()
+        image.setflags(write=False)
+        for i in range(12):  # a slider drag: most are replaced before they run
+            last = client.request(image, EnhanceSettings(iterations=4 + i % 4),
+                                  on_reply=replies.append, on_failure=failures.append)
+        qtbot.waitUntil(lambda: any(r.id == last.id for r in replies), timeout=60000)
+        assert all(r.kind == "preview" for r in replies) and not failures
+        assert [r.id for r in replies] == sorted(r.id for r in replies)
+        assert client.waiting == {}  # no callback left behind for the dropped ones
+        client.request(np.zeros((0, 0, 3), np.uint8), EnhanceSettings(),
+                       on_reply=replies.append, on_failure=failures.append)
+        qtbot.waitUntil(lambda: bool(failures), timeout=60000)  # an empty image: its failure
+        assert client.waiting == {}
+    finally:
+        client.shutdown()

@@ -87,7 +87,8 @@ class DetailController(QObject):
         if (asked is not None and asked[0] is win.image and asked[1] == settings
                 and covers(asked[2], need)):
             return  # on screen already, or on its way
-        req = win.engine.request(win.image, settings, DETAIL, region)
+        req = win.engine.request(win.image, settings, DETAIL, region, on_reply=self.on_reply,
+                                 on_failure=self.on_failure)
         self.request_id = req.id
         self._asked = (win.image, settings, region)
 
@@ -98,9 +99,10 @@ class DetailController(QObject):
         self.window.display.set_output_tile(reply.image, left, top, reply.settings)
         self.shown.emit(reply.id)
 
-    def on_failure(self, request_id: int) -> bool:
-        """True if the failed request was a tile (then it is asked again on the next move)."""
-        if request_id != self.request_id:
-            return False
+    def on_failure(self, message: str) -> None:
+        """The tile failed: it is asked again on the next move, and the window says why.
+        ("cancelled": a newer tile replaced it, and is on its way.)"""
+        if message == "cancelled":
+            return
         self._asked = None
-        return True
+        self.window.show_failure(message)

@@ -181,7 +181,8 @@ class ExportMixin:
         def write(pixels) -> None:
             write_image(target, pixels, quality, meta)
 
-        req = self.engine.request(self.image, self.controls.settings(), FULL, finish=write)
+        req = self.engine.request(self.image, self.controls.settings(), FULL, finish=write,
+                                  on_reply=self._finish_save, on_failure=self._save_failed)
         dialog = QProgressDialog(f"Enhancing {target.name} at full resolution...", "Cancel",
                                  0, 100, self)
         dialog.setWindowModality(Qt.WindowModal)
@@ -206,6 +207,13 @@ class ExportMixin:
             self._save_job.dialog.reset()
             self._save_job.dialog.deleteLater()
             self._save_job = None
+
+    def _save_failed(self, message: str) -> None:
+        self._close_save_dialog()
+        if message != "cancelled":
+            self.message.show_error(f"Saving failed: {message}. Nothing was written.")
+        else:
+            self.statusBar().showMessage("Save cancelled; nothing was written", 5000)
 
     def _finish_save(self, reply: Reply) -> None:
         if self._save_job is None or reply.id != self._save_job.request.id:

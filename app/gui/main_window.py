@@ -28,7 +28,7 @@ from app.gui.status_bar import gain_at
 from app.gui.view_switches import ViewSwitchesMixin
 from app.gui.window_layout import build_layout, build_views
 from app.gui.window_settings import load_settings, restore_video_options, save_settings
-from app.gui.workers import DETAIL, EngineClient, Reply
+from app.gui.workers import EngineClient, Reply
 from app.session.session import Previews, Session, plan_copy_key
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self.preset_store = presets or PresetStore()
         self._enhancer_factory = enhancer_factory
         self.engine = EngineClient(enhancer_factory, self)
-        self.engine.worker.finished.connect(self._on_result)
-        self.engine.worker.failed.connect(self._on_failure)
+        self.engine.trouble.connect(self.show_failure)
         self.engine.worker.progress.connect(self._on_progress)
         self.engine.worker.ready.connect(self._on_ready)
         self.engine.worker.histogram.connect(self._on_histogram)
@@ -256,20 +255,15 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         if self.preview is None:
             return
         req = self.engine.request(self.plan_source, self.controls.settings(),
-                                  shown=self.preview, original=self.image)
+                                  shown=self.preview, original=self.image,
+                                  on_reply=self._show_preview, on_failure=self.show_failure)
         self.latest_preview_id = req.id
 
     def _on_ready(self, backend: str) -> None:
         self.backend = backend
         self._update_status()
 
-    def _on_result(self, reply: Reply) -> None:
-        if reply.full:
-            self._finish_save(reply)
-            return
-        if reply.kind == DETAIL:
-            self.detail.on_reply(reply)
-            return
+    def _show_preview(self, reply: Reply) -> None:
         if reply.id <= self.shown_id or self.image is None:
             return  # stale: a newer preview is already on screen
         self.shown_id = reply.id
@@ -285,15 +279,8 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
             self.histogram.set_summary(found)
             self.histogram.shown_for = request_id
 
-    def _on_failure(self, request_id: int, message: str) -> None:
-        if self._save_job is not None and request_id == self._save_job.request.id:
-            self._close_save_dialog()
-            if message != "cancelled":
-                self.message.show_error(f"Saving failed: {message}. Nothing was written.")
-            else:
-                self.statusBar().showMessage("Save cancelled; nothing was written", 5000)
-            return
-        self.detail.on_failure(request_id)
+    def show_failure(self, message: str) -> None:
+        """A preview or a 100% tile failed (a cancelled one is no failure)."""
         if message != "cancelled":
             self.last_error = message
             self.message.show_error(message)

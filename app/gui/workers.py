@@ -237,10 +237,12 @@ class EngineWorker(QObject):
 
 
 class EngineClient(QObject):
-    """GUI-side handle: owns the thread, hands out request ids."""
+    """GUI-side handle: owns the thread, hands out request ids, and gives each reply (or
+    failure) to the callbacks its request was made with, in the GUI thread."""
 
     _kick = Signal()
     _warm = Signal()
+    trouble = Signal(str)  # a failure no request asked about (the model did not load)
 
     def __init__(self, enhancer_factory, parent: QObject | None = None):
         super().__init__(parent)
@@ -251,17 +253,47 @@ class EngineClient(QObject):
         self.worker.moveToThread(self.thread)
         self._kick.connect(self.worker.run_pending)
         self._warm.connect(self.worker.warm_up)
+        # id -> (kind, on_reply, on_failure) of the requests still to be answered
+        self.waiting: dict[int, tuple[str, Callable | None, Callable | None]] = {}
+        self.worker.finished.connect(self._replied)
+        self.worker.failed.connect(self._failed)
         self.thread.start()
         self._warm.emit()
+
+    def _answered(self, request_id: int) -> tuple[Callable | None, Callable | None]:
+        """The callbacks of ``request_id``, forgotten with those of older requests of its
+        kind: the worker answers each kind in order and drops a pending request a newer
+        one replaced without a word, so theirs would never be called."""
+        kind, on_reply, on_failure = self.waiting.pop(request_id, (None, None, None))
+        for old in [i for i, (k, _, _) in self.waiting.items() if k == kind and i < request_id]:
+            del self.waiting[old]
+        return on_reply, on_failure
+
+    def _replied(self, reply: Reply) -> None:
+        on_reply, _ = self._answered(reply.id)
+        if on_reply is not None:
+            on_reply(reply)
+
+    def _failed(self, request_id: int, message: str) -> None:
+        known = request_id in self.waiting
+        _, on_failure = self._answered(request_id)
+        if on_failure is not None:
+            on_failure(message)
+        elif not known and message != "cancelled":
+            self.trouble.emit(message)
 
     def request(self, image: np.ndarray, settings: EnhanceSettings, kind: str = PREVIEW,
                 region: tuple[int, int, int, int] | None = None,
                 finish: Callable[[np.ndarray], object] | None = None,
-                shown: np.ndarray | None = None, original: np.ndarray | None = None
-                ) -> Request:
+                shown: np.ndarray | None = None, original: np.ndarray | None = None,
+                on_reply: Callable[[Reply], object] | None = None,
+                on_failure: Callable[[str], object] | None = None) -> Request:
+        """Post a request; ``on_reply(reply)`` or ``on_failure(message)`` ("cancelled" when
+        it was stopped) is called in the GUI thread when it is answered."""
         self._next_id += 1
         req = Request(self._next_id, image, settings, kind, region, finish, shown=shown,
                       original=original)
+        self.waiting[req.id] = (kind, on_reply, on_failure)
         self.worker.post(req)
         self._kick.emit()
         return req
