@@ -27,7 +27,12 @@ from app.gui.preview_size import PREVIEW_MAX_SIDE, preview_of
 from app.gui.status_bar import gain_at
 from app.gui.view_switches import ViewSwitchesMixin
 from app.gui.window_layout import build_layout, build_views
-from app.gui.window_settings import load_settings, restore_video_options, save_settings
+from app.gui.window_settings import (
+    load_settings,
+    quality_box,
+    restore_video_options,
+    save_settings,
+)
 from app.gui.workers import EngineClient, Reply
 from app.session.session import Previews, Session, plan_copy_key
 
@@ -98,6 +103,8 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self.geometry_bar = GeometryBar()
         self.framing = GeometryController(self, self.geometry_bar)
         self.controls.insert_row(1, "Frame", self.geometry_bar)
+        self.quality = quality_box(self.store)
+        self.quality.editingFinished.connect(lambda: self.leading_view().setFocus())
         menus.build(self)
         self.raw_toggle.toggled.connect(self.act_raw_map.setChecked)
         self.act_raw_map.toggled.connect(self.raw_toggle.setChecked)

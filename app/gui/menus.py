@@ -3,9 +3,8 @@ menu lists them all (generated from the actions, so the list cannot go stale).""
 from __future__ import annotations
 
 import qtawesome as qta
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QSpinBox, QToolBar
+from PySide6.QtWidgets import QToolBar
 
 from app.gui import help_dialogs
 from app.gui.help_dialogs import shortcut_text
@@ -152,15 +151,5 @@ def build(w) -> None:
     tb.addSeparator()
     tb.addActions([b.act_previous, b.act_next, b.act_pick, b.act_reject])
     tb.addSeparator()
-    w.quality = QSpinBox()
-    w.quality.setRange(50, 100)
-    w.quality.setPrefix("Photo quality ")
-    w.quality.setToolTip("Quality of saved JPEG and WebP photos: higher is better and makes "
-                         "bigger files (PNG and TIFF are lossless)")
-    # Only a click gives it the keyboard: arrow keys and Ctrl+V belong to the image.
-    w.quality.setFocusPolicy(Qt.ClickFocus)
-    w.quality.setValue(int(w.store.value("quality", 95)))
-    w.quality.valueChanged.connect(lambda q: w.store.setValue("quality", q))
-    w.quality.editingFinished.connect(lambda: w.leading_view().setFocus())
-    tb.addWidget(w.quality)
+    tb.addWidget(w.quality)  # made by the window (window_settings.quality_box)
     w.addToolBar(tb)
