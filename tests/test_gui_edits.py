@@ -57,6 +57,13 @@ def test_each_photo_keeps_its_own_settings_and_untouched_ones_keep_auto(qtbot, w
     step(qtbot, window, -1)
     assert window.controls.settings().iterations == 5
     assert window.output_pane.footer.text().startswith("Auto exposure, strength 5")
+    assert window.act_undo.isEnabled()  # its own undo came back with it
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.act_undo.trigger()
+    assert window.controls.settings().iterations == 8
+    with qtbot.waitSignal(window.preview_shown, timeout=30000):
+        window.act_redo.trigger()
+    assert window.controls.settings().iterations == 5
     window.close()
     # reopening the photo in a new window brings its settings back
     from app.__main__ import enhancer_factory

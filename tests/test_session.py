@@ -176,3 +176,23 @@ def test_the_photo_cache_keeps_within_its_memory_budget(folder, dark_photo):
     tiny = PhotoCache(keep=4, max_bytes=1)
     tiny.read(folder / "a.jpg")
     assert folder / "a.jpg" in tiny  # the photo on screen always stays
+
+
+def test_each_photo_keeps_its_own_undo_and_catches_up_with_pastes(folder):
+    session = Session(EditStore(folder / "store"))
+    session.catalog.open_folder(folder)
+    a, b = folder / "a.jpg", folder / "b.png"
+    session.show(*session.photos.read(a), a)
+    steps = session.history()
+    session.set_settings(EnhanceSettings(iterations=5))
+    steps.note(session.settings)
+    steps.commit()
+    session.show(*session.photos.read(b), b)
+    assert not session.history().can_undo()  # b's own, empty
+    session.catalog.copy_settings(b)
+    session.catalog.paste_settings([a])  # a changed while not on screen
+    session.show(*session.photos.read(a), a)
+    again = session.history()
+    assert again is steps and again.current.iterations == 8  # the paste is a step
+    assert again.undo().iterations == 5 and again.undo().iterations == 8
+    assert again.undo() is None and again.redo().iterations == 5

@@ -201,7 +201,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         ``geometry``, its turn and crop may have changed too (reset, paste)."""
         s = self.session.settings
         self.controls.set_settings(s)
-        self.history.reset(s)
+        self.history.use(self.session.history())
         self.presets.show_match(s)
         self.framing.show()
         if geometry and self.session.refresh_geometry():

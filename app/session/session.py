@@ -23,6 +23,7 @@ from app.core import (
     is_video,
 )
 from app.session.catalog import Catalog
+from app.session.history import History
 from app.session.photo_cache import PhotoCache
 
 
@@ -66,6 +67,8 @@ class Session:
         self.previews: Previews | None = None
         self.loose_settings = EnhanceSettings()  # a pasted image's (no file, no sidecar)
         self.show_uncropped = False  # the crop tool is on: the whole frame is shown
+        self._histories: dict[Path, History] = {}
+        self._loose_history: History | None = None
 
     # ---- what is open -------------------------------------------------------------------
     @property
@@ -117,6 +120,18 @@ class Session:
         self.photos.extra(path, plan_copy_key(edits), lambda: _frozen(shrink(image)))
 
     # ---- its edits ----------------------------------------------------------------------
+    def history(self) -> History:
+        """The open photo's undo steps, kept while the app runs (a file of the folder has
+        its own; anything else shares one), brought up to date with its settings."""
+        if self.in_catalog:
+            found = self._histories.setdefault(self.path, History(self.settings))
+        else:
+            if self._loose_history is None:
+                self._loose_history = History(self.settings)
+            found = self._loose_history
+        found.catch_up(self.settings)
+        return found
+
     @property
     def edits(self) -> PhotoEdits:
         if self.in_catalog:
