@@ -28,11 +28,17 @@ def covers(outer: Region | None, inner: Region) -> bool:
 
 
 class DetailController(QObject):
+    """Asks the engine for the visible region at full resolution and shows it. Takes what
+    it works with, not the window: the session (the image and its previews), the engine,
+    the display, the view the zoom follows, the settings on screen and where errors go."""
+
     shown = Signal(int)  # id of the request whose pixels are now on screen
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, session, engine, display, leading_view, settings, on_error,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.session, self.engine, self.display = session, engine, display
+        self.leading_view, self.settings, self.on_error = leading_view, settings, on_error
         self.timer = debounce_timer(self, SETTLE_MS, self.update_now)
         self.request_id = 0
         self._asked = None  # (image, settings, region) of the tile shown or on its way
@@ -45,16 +51,16 @@ class DetailController(QObject):
         """A new photo or frame: nothing shown belongs to it."""
         self._asked = None
         self._input_region = None
-        self.window.display.clear_tiles()
+        self.display.clear_tiles()
         self.schedule()
 
     def wanted(self, margin: int = MARGIN) -> Region | None:
         """The region to show at full resolution, or None below 100%."""
-        image = self.window.image
-        view = self.window.leading_view()
+        image = self.session.image
+        view = self.leading_view()
         if image is None or view.fit_mode or view.zoom() < 0.999 or not view.isVisible():
             return None
-        previews = self.window.session.previews
+        previews = self.session.previews
         if previews is not None and previews.plan_is_photo:
             # a photo within the plan's copy: the preview, made at the zoom's size (see
             # preview_size), is the photo's own pixels with the save's plan
@@ -70,33 +76,33 @@ class DetailController(QObject):
         return (top, bottom, left, right) if bottom > top and right > left else None
 
     def update_now(self) -> None:
-        win = self.window
         need = self.wanted(margin=0)
         if need is None:
             if self._asked is not None or self._input_region is not None:
                 self._asked = self._input_region = None
-                win.display.clear_tiles()
+                self.display.clear_tiles()
             return
         region = self.wanted()
+        image = self.session.image
         if not covers(self._input_region, need):  # the original's pixels need no engine
             top, bottom, left, right = region
-            win.display.set_input_tile(win.image[top:bottom, left:right], left, top)
+            self.display.set_input_tile(image[top:bottom, left:right], left, top)
             self._input_region = region
-        settings = win.controls.settings()
+        settings = self.settings()
         asked = self._asked
-        if (asked is not None and asked[0] is win.image and asked[1] == settings
+        if (asked is not None and asked[0] is image and asked[1] == settings
                 and covers(asked[2], need)):
             return  # on screen already, or on its way
-        req = win.engine.request(win.image, settings, DETAIL, region, on_reply=self.on_reply,
-                                 on_failure=self.on_failure)
+        req = self.engine.request(image, settings, DETAIL, region, on_reply=self.on_reply,
+                                  on_failure=self.on_failure)
         self.request_id = req.id
-        self._asked = (win.image, settings, region)
+        self._asked = (image, settings, region)
 
     def on_reply(self, reply: Reply) -> None:
         if reply.id != self.request_id or self._asked is None:
             return  # the view or the settings moved on
         top, _, left, _ = reply.region
-        self.window.display.set_output_tile(reply.image, left, top, reply.settings)
+        self.display.set_output_tile(reply.image, left, top, reply.settings)
         self.shown.emit(reply.id)
 
     def on_failure(self, message: str) -> None:
@@ -105,4 +111,4 @@ class DetailController(QObject):
         if message == "cancelled":
             return
         self._asked = None
-        self.window.show_failure(message)
+        self.on_error(message)

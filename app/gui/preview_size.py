@@ -43,11 +43,12 @@ def preview_side(view, size: tuple[int, int]) -> int:
 
 
 class PreviewSizer(QObject):
-    """Asks the window to re-make its preview when the leading view needs another size."""
+    """Calls ``resize(side)`` when the view the zoom follows needs a preview of another
+    size for the session's image."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, session, leading_view, resize, parent: QObject | None = None):
+        super().__init__(parent)
+        self.session, self.leading_view, self.resize = session, leading_view, resize
         self.timer = debounce_timer(self, SETTLE_MS, self.update_now)
 
     def schedule(self) -> None:
@@ -55,17 +56,18 @@ class PreviewSizer(QObject):
 
     def wanted(self) -> int | None:
         """The preview's long side for the view on screen; None with nothing to size for."""
-        win = self.window
-        view = win.leading_view()
-        if win.image is None or not view.isVisible():
+        view = self.leading_view()
+        image = self.session.image
+        if image is None or not view.isVisible():
             return None  # e.g. the batch tab: keep the preview until the photo is seen
-        h, w = win.image.shape[:2]
+        h, w = image.shape[:2]
         return preview_side(view, (w, h))
 
     def update_now(self) -> None:
         side = self.wanted()
-        if side is not None and side != self.window.preview_side:
-            self.window.resize_preview(side)
+        previews = self.session.previews
+        if side is not None and (previews is None or side != previews.side):
+            self.resize(side)
 
 
 def preview_of(image: np.ndarray, max_side: int = PREVIEW_MAX_SIDE) -> np.ndarray:
