@@ -96,3 +96,41 @@ def test_each_photo_gets_its_own_settings_and_crop(tmp_path, enhancer):
     assert saved["files"][0]["settings"]["strength"] == 3
     header = report.paths[0].read_text().splitlines()[0].split(",")
     assert "strength" in header and "settings" not in header
+
+
+def test_a_rerun_with_other_settings_replaces_only_what_they_change(tmp_path, enhancer,
+                                                                       capsys):
+    """Outputs carry the settings that made them: a rerun with other settings says which
+    outputs they would change and replaces those (and only those) when asked."""
+    from app.core.media.metadata import output_made_with
+
+    src = _photo(tmp_path / "in")
+    Image.open(src / "a.png").save(src / "b.png")
+    out = tmp_path / "out"
+    run_batch(discover([src]), enhancer, NIGHT, OutputOptions(out, format="png"))
+    assert output_made_with(out / "a_enhanced.png").startswith("exposure=0.6, strength=5")
+    # b alone is made again with other settings
+    gentle = EnhanceSettings(iterations=2)
+    run_batch(discover([src / "b.png"]), enhancer, gentle,
+              OutputOptions(out, format="png", overwrite=True))
+    before = (out / "a_enhanced.png").read_bytes()
+
+    same = run_batch(discover([src]), enhancer, gentle, OutputOptions(out, format="png"))
+    assert [(o.status, o.reason) for o in same.outcomes] == [
+        ("skipped", "output exists, made with other settings"), ("skipped", "output exists")]
+    again = run_batch(discover([src]), enhancer, gentle,
+                      OutputOptions(out, format="png", replace_changed=True))
+    assert [o.status for o in again.outcomes] == ["done", "skipped"]
+    assert (out / "a_enhanced.png").read_bytes() != before
+    assert output_made_with(out / "a_enhanced.png").startswith("exposure=auto, strength=2")
+
+    # the CLI: plain lines in a log (no bar redraws), the changed outputs named, the flag
+    capsys.readouterr()
+    assert cli(["batch", str(src), "-o", str(out), "--format", "png"]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    assert f"[1/2] skipped: {src / 'a.png'}" in err and "[2/2] skipped" in err
+    assert "2 earlier output(s) made with other settings kept; --replace-changed" in err
+    assert cli(["batch", str(src), "-o", str(out), "--format", "png",
+                "--replace-changed"]) == 0
+    assert "2 done, 0 skipped" in capsys.readouterr().out
