@@ -137,14 +137,9 @@ def plan_work(items: list[BatchItem], output: OutputOptions,
     swept from the folders the batch writes to. Called with the output folder's lock held
     (:mod:`app.core.jobs.folder_lock`). Shared by the local and the cluster batch
     (:mod:`app.core.jobs.cluster`), so both name, skip and refuse alike."""
-    items, edits = _own_edits(items, settings_for)
-    texts = [made_with_text(settings_record(e.settings if e else s, e)) for e in edits]
     settled: list[tuple[int, Outcome]] = []
     todo: list[tuple[int, Destination]] = []
-    plans = plan_batch(items, output, changed=lambda i, path: made_with_other_settings(
-        path, texts[i]))
-    for i, plan in enumerate(plans):
-        plan.edits = edits[i]
+    for i, plan in enumerate(plan_outputs(items, output, s, settings_for)):
         if plan.status == "todo":
             todo.append((i, plan))
         else:
@@ -161,6 +156,21 @@ def plan_work(items: list[BatchItem], output: OutputOptions,
         remove_stale_temps(folder, ours.get(folder, set()), min_age=-math.inf)  # any clock
         remove_stale_temps(folder)
     return settled, todo
+
+
+def plan_outputs(items: list[BatchItem], output: OutputOptions,
+                 s: EnhanceSettings = DEFAULTS, settings_for: SettingsFor | None = None
+                 ) -> list[Destination]:
+    """Where each item goes, with its own edits, and which earlier outputs other settings
+    made (``changed``); nothing is written or swept: the window asks with it whether a
+    rerun replaces those."""
+    items, edits = _own_edits(items, settings_for)
+    texts = [made_with_text(settings_record(e.settings if e else s, e)) for e in edits]
+    plans = plan_batch(items, output, changed=lambda i, path: made_with_other_settings(
+        path, texts[i]))
+    for plan, own in zip(plans, edits, strict=True):
+        plan.edits = own
+    return plans
 
 
 def _own_edits(items: list[BatchItem], settings_for: SettingsFor | None
