@@ -18,9 +18,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
-                                reason="ray is not installed (pip install '.[cluster]'); "
-                                       "CI installs it and runs these")
+pytestmark = [pytest.mark.slow,  # Ray workers start in seconds: left out of -m "not slow"
+              pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                                 reason="ray is not installed (pip install '.[cluster]'); "
+                                        "CI installs it and runs these")]
 
 from cluster_engines import SlowEnhancer  # noqa: E402
 from test_batch import build_messy_folder  # noqa: E402
