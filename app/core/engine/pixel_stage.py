@@ -48,6 +48,7 @@ from app.core.engine.pixel_rules import (  # noqa: F401 - the stage's constants,
     LUMA_SHRINK,
     LUMA_STOPS,
     available,
+    channel_bias,
     colour_mix,
     colour_trust,
     deband,
@@ -57,7 +58,6 @@ from app.core.engine.pixel_rules import (  # noqa: F401 - the stage's constants,
     illumination,
     knee_scale,
     luma_shrink,
-    region_level,
     toward_white,
 )
 
@@ -153,10 +153,10 @@ def compose_numpy(band: Band, tables: tuple[np.ndarray, ...], sigma: float,
     region = np.maximum(cm[:, :, 0:3] * base[:, :, None] + cm[:, :, 3:6], 0.0)
     neutral = region.mean(axis=2, keepdims=True)
     region = neutral + (region - neutral) * trust[:, :, None]
-    # the region's colour plus this pixel's (denoised) detail, spread in that colour
+    # the region's colour at this pixel's own denoised brightness (see pixel_rules)
     peak = np.maximum(np.maximum(region[:, :, 0], region[:, :, 1]), region[:, :, 2])
-    level = region_level(peak, base, sigma)
-    den = (region + np.float32(1e-6)) * (np.maximum(level + luma - base, 0.0) /
+    level = luma - channel_bias(region[:, :, 0], region[:, :, 1], region[:, :, 2], sigma)
+    den = (region + np.float32(1e-6)) * (np.maximum(level, 0.0) /
                                           (peak + np.float32(1e-6)))[:, :, None]
     own = rgb.astype(np.float32) * (luma / (top * np.maximum(v, np.float32(1e-6))))[:, :, None]
     lin = (own + (den - own) * mix[:, :, None]) * g[:, :, None]
