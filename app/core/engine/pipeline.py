@@ -122,14 +122,21 @@ def channel_bias(view: np.ndarray, v: np.ndarray, scale: float, sigma: float) ->
     after demosaicing and JPEG, read 0.1-0.4 (LOL) and 0 (SICE); assuming 0.85 for all
     darkened them (LOL-v2 -0.4 dB)."""
     k = (CHANNEL_BIAS_WINDOW, CHANNEL_BIAS_WINDOW)
-    means = cv2.boxFilter(view.astype(np.float32) * np.float32(scale), -1, k).max(axis=2)
+    means = cv2.boxFilter(view, cv2.CV_32F, k)
+    top = np.maximum(np.maximum(means[:, :, 0], means[:, :, 1]), means[:, :, 2])
+    top *= np.float32(scale)
     mean_v = cv2.boxFilter(v, -1, k)
     var = cv2.boxFilter(v * v, -1, k) - mean_v * mean_v
-    flat = var <= np.median(var)
-    if not flat.any():
+    # medians of every third pixel each way: windows of 5 overlap, so the same figure
+    var, bias = var[::3, ::3].ravel(), (mean_v - top)[::3, ::3].ravel()
+    flat = bias[var <= _median(var)]
+    if flat.size == 0:
         return 0.0
-    bias = float(np.median((mean_v - means)[flat]))
-    return float(np.clip(bias / max(sigma, 1e-6), 0.0, pixel_stage.MAX_CHANNEL_BIAS))
+    return float(np.clip(_median(flat) / max(sigma, 1e-6), 0.0, pixel_stage.MAX_CHANNEL_BIAS))
+
+
+def _median(x: np.ndarray) -> float:
+    return float(np.partition(x, x.size // 2)[x.size // 2])
 
 
 def choose_target(settings: EnhanceSettings, m: Measure, noise: float | None = None
@@ -264,10 +271,16 @@ def despeckle_target(v: np.ndarray, sigma: float) -> np.ndarray:
     bright, does not), then towards the 3x3 median by as much as the step looks like noise
     (a Wiener weight at DESPECKLE_SIGMAS noise sigmas: grain goes, a line or texture taller
     than that stays)."""
-    bounded = np.clip(v, cv2.erode(v, _RING), cv2.dilate(v, _RING))
-    step = cv2.medianBlur(v, 3) - bounded
+    bounded = np.minimum(np.maximum(v, cv2.erode(v, _RING)), cv2.dilate(v, _RING))
+    step = cv2.medianBlur(v, 3)
+    step -= bounded
     noise2 = np.float32(max(DESPECKLE_SIGMAS * sigma, 1e-4) ** 2)
-    return np.ascontiguousarray(bounded + step * (noise2 / (step * step + noise2)))
+    weight = step * step
+    weight += noise2
+    np.divide(noise2, weight, out=weight)
+    step *= weight
+    bounded += step
+    return bounded
 
 
 def _base_rows(v: np.ndarray, k: int, eps: float, h: int, w: int, lo: int, top: int,
