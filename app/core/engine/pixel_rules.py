@@ -31,13 +31,13 @@ CHROMA_STOPS = 4.0
 DEBAND_STOPS = (3.0, 5.0)
 DEBAND_SLACK = (1.0, 1.0 / 255)  # noise sigmas, plus a level
 # Where a pixel takes its region's colour, it takes the chromaticity, at its own denoised
-# brightness less the upward bias of a max of three noisy channels (CHANNEL_BIAS noise
-# sigmas where the channels are alike, none where one leads by BIAS_SPREAD sigmas): a grey
-# noisy wall keeps its level, a near-black one is not lifted to grey. Taking the region's
-# brightness instead (within 1.5 sigmas of the pixel's) let the blurry region model erase
-# what the luma denoise had kept: an air conditioner on a noisy wall faded into it (LOL 15,
-# LOL-v2 705).
-CHANNEL_BIAS = 0.85  # E[max of three N(0, 1)] = 0.846
+# brightness less the upward bias of a max of three noisy channels (the photo's own, in
+# noise sigmas, measured by pipeline.channel_bias, where the channels are alike; none where
+# one leads by BIAS_SPREAD sigmas): a grey noisy wall keeps its level, a near-black one is
+# not lifted to grey. Taking the region's brightness instead (within 1.5 sigmas of the
+# pixel's) let the blurry region model erase what the luma denoise had kept: an air
+# conditioner on a noisy wall faded into it (LOL 15, LOL-v2 705).
+MAX_CHANNEL_BIAS = 0.85  # E[max of three independent N(0, 1)] = 0.846
 BIAS_SPREAD = 2.0
 # Isolated outliers (hot pixels, JPEG's ringing in a night sky) and the finest grain pass the
 # Wiener shrink as "detail" and become speckles once brightened 4-5 stops (sheet dicm/27):
@@ -131,12 +131,13 @@ def toward_white(channel, peak, white):
     return channel + (peak - channel) * white
 
 
-def channel_bias(q0, q1, q2, sigma):
-    """The upward bias of the max of three noisy channels whose means are q0, q1, q2."""
+def channel_bias(q0, q1, q2, sigma, bias):
+    """The upward bias of the max of three noisy channels whose means are q0, q1, q2
+    (``bias``: the photo's, in noise sigmas, where the channels are alike)."""
     hi = np.maximum(np.maximum(q0, q1), q2)
     lo = np.minimum(np.minimum(q0, q1), q2)
     lead = hi - (q0 + q1 + q2 - hi - lo)  # how far the largest leads the middle one
-    return (np.float32(CHANNEL_BIAS) * sigma *
+    return (bias * sigma *
             _unit(np.float32(1.0) - lead / (np.float32(BIAS_SPREAD) * sigma +
                                             np.float32(1e-6))))
 
@@ -193,7 +194,7 @@ if available:
     @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def kernel(rgb, v, v_despeckled, bw, br0, br1, bwy, sw, sr0, sr1, swy, mw, mr0, mr1, mwy,
                 cw, cr0, cr1, cwy,
-                table, sigma, denoise, first_row, dither, top, use_dither,
+                table, sigma, bias, denoise, first_row, dither, top, use_dither,
                 out):  # pragma: no cover - compiled
         h, w = v.shape
         nl = table.shape[1] - 1
@@ -289,7 +290,7 @@ if available:
                 q1 = neutral + (q1 - neutral) * trust
                 q2 = neutral + (q2 - neutral) * trust
                 qp = max(max(q0, q1), q2)
-                ratio = max(lum - _channel_bias(q0, q1, q2, sigma), zero) / (qp + tiny)
+                ratio = max(lum - _channel_bias(q0, q1, q2, sigma, bias), zero) / (qp + tiny)
                 own = lum / (top * max(vv, tiny))
                 p0 = red[x] * own
                 p1 = green[x] * own
