@@ -128,12 +128,12 @@ def test_geometry_is_remembered_and_dropped_when_it_no_longer_fits(qtbot, tmp_pa
     first = MainWindow(enhancer_factory, store, presets)
     qtbot.addWidget(first)
     first.show()
-    first.resize(780, 600)  # the settings column and three panes need ~760 pixels
-    qtbot.waitUntil(lambda: first.size() == QSize(780, 600), timeout=5000)
+    first.resize(780, 680)  # the settings column and three panes need ~760 pixels
+    qtbot.waitUntil(lambda: first.size() == QSize(780, 680), timeout=5000)
     first.close()
     second = MainWindow(enhancer_factory, store, presets)
     qtbot.addWidget(second)
-    assert second.size() == QSize(780, 600)
+    assert second.size() == QSize(780, 680)
     second.close()
     huge = MainWindow(enhancer_factory, store, presets)  # saved on a bigger screen
     qtbot.addWidget(huge)

@@ -15,7 +15,7 @@ from app.core.engine.enhancer import Enhancer, EnhanceResult
 from app.core.engine.heatmap import STOPS as HEATMAP_STOPS
 from app.core.engine.heatmap import gain_heatmap, heatmap_image
 from app.core.engine.heatmap import palette as heatmap_palette
-from app.core.jobs.batch import run_batch
+from app.core.jobs.batch import plan_outputs, run_batch
 from app.core.jobs.control import BatchControl, BatchInterrupted, Cancelled
 from app.core.jobs.discovery import MEDIA_SUFFIXES, BatchItem, OutputOptions, discover, is_video
 from app.core.jobs.report import BatchReport, Outcome, printable
@@ -47,14 +47,13 @@ from app.core.presets import PresetError, PresetStore
 from app.core.settings import EnhanceSettings, VideoOptions
 
 __all__ = [
-    "apply_geometry", "BatchControl", "BatchInterrupted", "BatchItem", "BatchReport",
-    "Cancelled", "Crop", "EditsError", "EditStore", "is_sidecar", "PhotoEdits",
-    "straightened_size",
-    "DEFAULT_MAX_MEGAPIXELS", "discover", "enhance_video", "Enhancer", "EnhanceResult",
-    "EnhanceSettings", "format_for_path", "gain_heatmap", "heatmap_image", "heatmap_palette",
-    "HEATMAP_STOPS", "IMAGE_SUFFIXES", "ImageMeta", "ImageReadError", "ImageTooLarge",
-    "ImageWriteError", "is_video", "keep_suffix", "MEDIA_SUFFIXES", "Outcome", "OutputOptions",
-    "printable", "PresetError", "PresetStore", "probe", "read_frame", "read_image", "run_batch",
-    "to_uint8", "VideoInfo", "VideoOptions", "VideoReadError", "VideoResult", "VideoWriteError",
-    "write_image",
+    "apply_geometry", "BatchControl", "BatchInterrupted", "BatchItem", "BatchReport", "Cancelled",
+    "Crop", "DEFAULT_MAX_MEGAPIXELS", "discover", "EditsError", "EditStore", "enhance_video",
+    "Enhancer", "EnhanceResult", "EnhanceSettings", "format_for_path", "gain_heatmap",
+    "heatmap_image", "heatmap_palette", "HEATMAP_STOPS", "IMAGE_SUFFIXES", "ImageMeta",
+    "ImageReadError", "ImageTooLarge", "ImageWriteError", "is_sidecar", "is_video", "keep_suffix",
+    "MEDIA_SUFFIXES", "Outcome", "OutputOptions", "PhotoEdits", "plan_outputs", "PresetError",
+    "PresetStore", "printable", "probe", "read_frame", "read_image", "run_batch",
+    "straightened_size", "to_uint8", "VideoInfo", "VideoOptions", "VideoReadError", "VideoResult",
+    "VideoWriteError", "write_image",
 ]

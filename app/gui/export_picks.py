@@ -37,9 +37,10 @@ class ExportWorker(QObject):
         self.items, self.own, self.output = items, own, output
         self.control, self.factory = control, enhancer_factory
 
-    def settings_for(self, item: BatchItem) -> tuple[EnhanceSettings, PhotoEdits]:
-        edits = self.own[item.source]
-        return edits.settings, edits
+    def settings_for(self, path: Path) -> PhotoEdits:
+        """The photo's edits as the window had them when the export started (the catalog
+        belongs to the window's thread; its sidecars were written just before)."""
+        return self.own[path]
 
     @Slot()
     def run(self) -> None:
