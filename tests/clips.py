@@ -74,3 +74,19 @@ def frame_means(path: Path) -> tuple[np.ndarray, list]:
         frames = list(c.decode(video=0))
         return (np.array([f.to_ndarray(format="rgb24").mean() / 255 for f in frames]),
                 [f.pts for f in frames])
+
+
+def two_sided_scene(h: int, w: int, lit: float = 0.6, dark: float = 0.05, seed: int = 5
+                    ) -> np.ndarray:
+    """A panorama 3 views wide: a lit side (mean about ``lit``) and, two views on, a dark one
+    (about ``dark``), the same kind of texture on both, a soft edge between them."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:3 * w].astype(np.float32)
+    texture = 0.75 + 0.25 * np.sin(x / 23.0) * np.cos(y / 17.0)
+    for _ in range(40):  # objects: boxes of other brightness
+        cy, cx = rng.integers(0, h - 20), rng.integers(0, 3 * w - 30)
+        texture[cy:cy + 20, cx:cx + 30] *= rng.uniform(0.5, 1.4)
+    t = np.clip((x - 1.2 * w) / (0.6 * w), 0, 1)  # lit -> dark between 1.2 and 1.8 views
+    level = np.exp(np.log(lit) + (np.log(dark) - np.log(lit)) * t)
+    img = texture * level
+    return np.clip(np.stack([img * 1.05, img, img * 0.9], axis=2), 0, 1)
