@@ -90,3 +90,43 @@ def two_sided_scene(h: int, w: int, lit: float = 0.6, dark: float = 0.05, seed: 
     level = np.exp(np.log(lit) + (np.log(dark) - np.log(lit)) * t)
     img = texture * level
     return np.clip(np.stack([img * 1.05, img, img * 0.9], axis=2), 0, 1)
+
+
+def write_frames(path: Path, images, fps: float = 12, gop: int = 12,
+                 time_base: Fraction | None = None) -> Path:
+    """RGB uint8 frames into an H.264 clip (CRF 18), a keyframe every ``gop`` frames; the
+    stream's ``time_base`` as a phone's (1/30000, 1/90000) where given."""
+    rate = Fraction(fps).limit_denominator(1001)
+    time_base = time_base or 1 / rate
+    step = round(1 / (rate * time_base))
+    with av.open(str(path), "w") as out:
+        v = None
+        for i, img in enumerate(images):
+            if v is None:
+                v = out.add_stream("libx264", rate=rate)
+                v.height, v.width = img.shape[:2]
+                v.pix_fmt = "yuv420p"
+                v.options = {"crf": "18", "preset": "ultrafast", "g": str(gop)}
+                v.time_base = time_base
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts, frame.time_base = i * step, time_base
+            out.mux(v.encode(frame))
+        out.mux(v.encode(None))
+    return path
+
+
+def cut_then_pan(h: int = 180, w: int = 320, fps: float = 12, cut: float = 3.0,
+                 seconds: float = 16.0, seed: int = 9):
+    """Frames of a still dark street for ``cut`` seconds, then a cut to a slow pan across a
+    lit and a dark side of another scene (the issue's split-video case, scaled down)."""
+    rng = np.random.default_rng(seed)
+    street, sides = dark_scene(h, w), two_sided_scene(h, w)
+    n, first = int(seconds * fps), int(cut * fps)
+    for i in range(n):
+        if i < first:
+            img = street[:, :w]
+        else:
+            c = int(round((i - first) / (n - first) * 2 * w))
+            img = sides[:, c:c + w]
+        img = img + rng.normal(0, 0.01, img.shape)
+        yield (np.clip(img, 0, 1) * 255).astype(np.uint8)

@@ -61,8 +61,9 @@ SOLVE_EVERY = 4  # frames between exposure solves inside a shot
 # so a frame-old one still follows moving content's own brightness
 NET_EVERY = 2
 VIDEO_COLOUR_SCALE = 8
-SETTLE_SECONDS = 3.0  # after this, the state (but the shot's plan) no longer depends on the
-# frames before: 5 time constants of the exposure, the denoise's and the map's many more
+SETTLE_SECONDS = 3.0  # after this long and SETTLE_FRAMES, the state (but the shot's plan)
+SETTLE_FRAMES = 30  # no longer depends on the frames before: 5 time constants of the
+# exposure; the temporal denoise keeps 0.8 of the past a frame (0.8^30 = 0.1%)
 
 
 def log_brightness(v: np.ndarray) -> np.ndarray:
