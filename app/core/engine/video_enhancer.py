@@ -103,8 +103,10 @@ class ShotTracker:
         h = i420.shape[0] * 2 // 3
         w = i420.shape[1]
         k = max(1, round(h / TRACK_ROWS))
-        # in float: 8-bit rounding of the average would hide a slow fade's 1% a frame
-        luma = cv2.resize(i420[:h].astype(np.float32), (max(1, w // k), max(1, h // k)),
+        th, tw = max(1, h // k), max(1, w // k)
+        # whole k x k blocks (OpenCV's fast path), in float: 8-bit rounding of the average
+        # would hide a slow fade's 1% a frame
+        luma = cv2.resize(i420[:min(h, th * k), :min(w, tw * k)].astype(np.float32), (tw, th),
                           interpolation=cv2.INTER_AREA)
         linear = np.maximum(luma - np.float32(yuv_frame.LUMA_BLACK), 0) * np.float32(
             1 / (yuv_frame.LUMA_WHITE - yuv_frame.LUMA_BLACK))
