@@ -75,6 +75,27 @@ def test_the_exposure_slider_reaches_its_target_on_a_night_street(enhancer, nigh
     assert lamp.min() >= 200  # the lamps stay lamps
 
 
+def test_a_sodium_lit_street_pushed_bright_goes_pale_not_red(enhancer):
+    """Orange light (R well above G and B) pushed to a bright target: what is taken past white
+    loses its saturation, as a camera's channels clip one after the other, instead of
+    staying saturated under the shoulder (a red wash); and the target is reached."""
+    rng = np.random.default_rng(5)
+    v = textured(200, 300, 0.12, 9)
+    img = np.stack([v, v * 0.45, v * 0.2], axis=2) + rng.normal(0, 0.004, (200, 300, 3))
+    img = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+
+    def saturation(im):
+        im = im.astype(np.float64)
+        return float(np.median(1 - im.min(axis=2) / np.maximum(im.max(axis=2), 1)))
+
+    out = enhancer.enhance(img, exposure=0.6).image
+    assert abs(out.mean() / 255 - 0.6) <= 0.05
+    assert saturation(out) < 0.9 * saturation(img)
+    # not pushed past white, it keeps its colour
+    gentle = enhancer.enhance(img, exposure=0.25).image
+    assert saturation(gentle) > 0.9 * saturation(img)
+
+
 def test_a_target_out_of_reach_says_how_far_it_goes(enhancer):
     """A black sky with a lit tower: lifting the mean to 0.8 would blow the tower out."""
     img = np.full((200, 200, 3), 2, np.uint8)

@@ -32,6 +32,7 @@ the frozen app, which ships without numba. They agree within one level (tested).
 """
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,6 +53,7 @@ TABLE_FACTORS = 64  # x_r samples in [-1, 1]
 TABLE_LEVELS = 256  # base brightness samples in [0, 1]
 LUMA_STOPS = 4.0
 LUMA_SHRINK = 0.95
+SHRINK_CAP = 0.95  # some of the detail always stays: a fully flattened region looks waxy
 CHROMA_STOPS = 4.0
 DEBAND_STOPS = (3.0, 5.0)
 DEBAND_SLACK = (1.0, 1.0 / 255)  # noise sigmas, plus a level
@@ -76,14 +78,17 @@ def dither_tile() -> np.ndarray:
 
 
 @lru_cache(maxsize=8)  # video re-uses one for several frames, the window for every view
-def gain_tables(tone: exposure.Tone) -> tuple[np.ndarray, np.ndarray]:
-    """(gain, log2 gain), each (TABLE_FACTORS, TABLE_LEVELS) float32: row = x_r from -1 to 1,
-    column = the square root of the illumination from 0 to 1 (half the columns for the
-    darkest quarter, where the floor to black and the strongest lifts are)."""
+def gain_tables(tone: exposure.Tone) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(gain, log2 gain, share of the way to white), each (TABLE_FACTORS, TABLE_LEVELS)
+    float32: row = x_r from -1 to 1, column = the square root of the illumination from 0 to
+    1 (half the columns for the darkest quarter, where the floor to black and the strongest
+    lifts are)."""
     x_r = np.linspace(-1.0, 1.0, TABLE_FACTORS, dtype=np.float32)[:, None]
     light = np.square(np.linspace(0.0, 1.0, TABLE_LEVELS, dtype=np.float32))[None, :]
-    log_g = exposure.log_gain(light, x_r, tone)  # broadcasts
-    tables = np.exp2(log_g).astype(np.float32), log_g.astype(np.float32)
+    log_g, white = exposure.tone_map(light, x_r, tone)  # broadcasts
+    white = np.broadcast_to(white, log_g.shape)
+    tables = (np.exp2(log_g).astype(np.float32), log_g.astype(np.float32),
+              np.ascontiguousarray(white, dtype=np.float32))
     for table in tables:
         table.setflags(write=False)  # shared by every caller of the cache
     return tables
@@ -120,98 +125,152 @@ class Band:
     top: int  # the band's first row in the photo (the dither's phase)
 
 
-def _illumination(coarse, base, sigma):
+# ---- the per-pixel rules, written once -------------------------------------------------
+# Plain functions of scalars or arrays (arithmetic and np.minimum / np.maximum only): the
+# numpy stage calls them on whole bands, the numba kernel inlines compiled copies of them per
+# pixel, and the video's tables (yuv_frame) read the luma and chroma shares from them. They
+# live in this file because numba's cache, keyed on the kernel's file, must recompile the
+# kernel when a rule changes.
+
+def _unit(x):
+    """x clipped to [0, 1]."""
+    return np.minimum(np.maximum(x, np.float32(0.0)), np.float32(1.0))
+
+
+def illumination(coarse, base, sigma):
     """The coarse base, kept within ILLUMINATION_SLACK of the fine one: near a strong edge
     the coarse layer is blurred across it, and a gain that followed it would glow."""
     slack = (np.float32(ILLUMINATION_SLACK[0]) * base +
-             np.float32(ILLUMINATION_SLACK[1] * sigma))
-    return base + np.clip(coarse - base, -slack, slack)
+             np.float32(ILLUMINATION_SLACK[1]) * sigma)
+    return base + np.minimum(np.maximum(coarse - base, -slack), slack)
 
 
-def colour_trust(base):
+def colour_trust(light):
     """How far a pixel's colour means anything: near black, 8-bit rounding and JPEG's chroma
     quantisation are all the colour there is ((1, 4, 3) is not teal; a dark rim beside an
     orange lamp is not red), so such pixels fade to neutral; colour a few levels up stays."""
-    return np.minimum(np.maximum((base - np.float32(BLACK_COLOUR[0])) *
-                                 np.float32(1 / (BLACK_COLOUR[1] - BLACK_COLOUR[0])),
-                                 np.float32(0.0)), np.float32(1.0))
+    return _unit((light - np.float32(BLACK_COLOUR[0])) *
+                   np.float32(1 / (BLACK_COLOUR[1] - BLACK_COLOUR[0])))
 
 
-def _detail_kept(detail: np.ndarray, shrink: np.ndarray, sigma: float) -> np.ndarray:
+def luma_shrink(stops, denoise):
+    """The share of the luma detail removed at this gain (KinD: the more a region is
+    brightened, the more of its detail is noise), at most SHRINK_CAP."""
+    return np.minimum(_unit(stops * np.float32(1 / LUMA_STOPS)) *
+                      (np.float32(LUMA_SHRINK) * denoise), np.float32(SHRINK_CAP))
+
+
+def gain_mix(stops, denoise):
+    """The share of a pixel's colour taken from its region for the gain alone."""
+    return _unit(stops * np.float32(1 / CHROMA_STOPS)) * np.minimum(np.float32(1.0), denoise)
+
+
+def colour_mix(stops, light, sigma, trust, denoise):
+    """A pixel takes the region's colour as it is brightened, and wholly where its own
+    colour is noise or rounding (within BLACK_SIGMAS noise sigmas of black, or untrusted)."""
+    near_black = _unit(np.float32(1.0) - light / (np.float32(BLACK_SIGMAS) * sigma))
+    return (np.maximum(np.maximum(_unit(stops * np.float32(1 / CHROMA_STOPS)), near_black),
+                       np.float32(1.0) - trust) * np.minimum(np.float32(1.0), denoise))
+
+
+def deband(base, light, stops, sigma, denoise):
+    """The base pulled towards the illumination where the gain is high enough to show
+    rounding steps, by at most DEBAND_SLACK noise sigmas plus a level (a rounding step is
+    all it needs to cross; more drew a glow from lit areas into the dark beside them)."""
+    reach = np.float32(DEBAND_SLACK[0]) * sigma + np.float32(DEBAND_SLACK[1])
+    weight = (_unit((stops - np.float32(DEBAND_STOPS[0])) *
+                      np.float32(1 / (DEBAND_STOPS[1] - DEBAND_STOPS[0]))) *
+              np.minimum(np.float32(1.0), denoise))
+    return base + np.minimum(np.maximum(light - base, -reach), reach) * weight
+
+
+def detail_kept(detail, shrink, sigma):
     """The share of the detail kept: the gain-guided shrink, applied in full to detail at
     the noise's amplitude and hardly to detail well above it (a Wiener-like soft threshold
     at DETAIL_SIGMAS noise sigmas), so texture and edges stay while noise goes."""
-    noise2 = np.float32(max(DETAIL_SIGMAS * sigma, 1e-4) ** 2)
+    noise = np.maximum(np.float32(DETAIL_SIGMAS) * sigma, np.float32(1e-4))
+    noise2 = noise * noise
     return np.float32(1.0) - shrink * noise2 / (detail * detail + noise2)
 
 
-def _region_level(peak, base, sigma):
+def region_level(peak, base, sigma):
     """The brightness the region's colour stands for: its own (an average of the channels,
     unbiased, where the base is the max of three noisy channels and reads up to a sigma too
     bright in the dark), but never above the pixel's base nor more than REGION_BIAS noise
     sigmas below it: a region model that misfits across an edge (a lit opening beside a dark
     wall) would otherwise draw a haze into the dark."""
-    return np.minimum(np.maximum(peak, base - np.float32(REGION_BIAS * sigma)), base)
+    return np.minimum(np.maximum(peak, base - np.float32(REGION_BIAS) * sigma), base)
 
 
-def compose_numpy(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: float,
+def toward_white(channel, peak, white):
+    """A channel moved ``white`` of the way to the pixel's largest (see
+    exposure.white_share): over-exposed colours go pale instead of staying saturated."""
+    return channel + (peak - channel) * white
+
+
+def soft_tanh(x):
+    """tanh for x >= 0 (Lambert's continued fraction, clamped): within 2e-4 of it, and
+    unlike the library call it vectorises."""
+    x = np.minimum(x, np.float32(4.97))
+    x2 = x * x
+    num = x * (np.float32(135135.0) + x2 * (np.float32(17325.0) +
+                                             x2 * (np.float32(378.0) + x2)))
+    den = np.float32(135135.0) + x2 * (np.float32(62370.0) +
+                                        x2 * (np.float32(3150.0) + np.float32(28.0) * x2))
+    return np.minimum(num / den, np.float32(1.0))
+
+
+def knee_scale(peak, gain):
+    """What the pixel's channels are multiplied by so that its largest, ``peak``, rolls off
+    towards white instead of clipping. The knee starts lower the more the pixel was
+    brightened: unbrightened pixels keep their values up to white, brightened ones roll off
+    from KNEE (R, G, B scaled together, so a bright lamp keeps its colour)."""
+    peak = np.maximum(peak, np.float32(1e-6))
+    room = np.maximum(np.float32(1 - KNEE) * _unit((gain - np.float32(1.0)) *
+                                                     np.float32(KNEE_GAIN)),
+                      np.float32(1e-6))
+    start = np.float32(1.0) - room
+    kneed = (np.minimum(peak, start) +
+             room * soft_tanh(np.maximum(peak - start, np.float32(0.0)) / room))
+    return np.minimum(kneed, np.float32(1.0)) / peak
+
+
+def compose_numpy(band: Band, tables: tuple[np.ndarray, ...], sigma: float,
                   denoise: float, out: np.ndarray) -> None:
     """The band into ``out`` ((n, W, 3), the band's dtype), vectorised."""
     rgb, v = band.rgb, band.v
+    sigma, denoise = np.float32(sigma), np.float32(denoise)
     top = np.float32(255.0 if rgb.dtype == np.uint8 else 65535.0)
     ab = band.base.full()
     base = ab[:, :, 0] * v + ab[:, :, 1]
     ab = band.coarse.full()
     # the coarse model is applied to the fine base, not to V: near strong edges its slope is
     # about 1 and V's noise would pass straight into the illumination (grain round lamps)
-    coarse = _illumination(ab[:, :, 0] * base + ab[:, :, 1], base, sigma)
+    light = illumination(ab[:, :, 0] * base + ab[:, :, 1], base, sigma)
     ab = band.model.full()
-    x_r = ab[:, :, 0] * coarse + ab[:, :, 1]
-    g_table, lg_table = tables
-    col = np.sqrt(np.clip(coarse, 0.0, 1.0)) * np.float32(TABLE_LEVELS - 1)
+    x_r = ab[:, :, 0] * light + ab[:, :, 1]
+    col = np.sqrt(np.clip(light, 0.0, 1.0)) * np.float32(TABLE_LEVELS - 1)
     row = (np.clip(x_r, -1.0, 1.0) + np.float32(1.0)) * np.float32((TABLE_FACTORS - 1) / 2)
-    g = cv2.remap(g_table, col, row, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    lg = cv2.remap(lg_table, col, row, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    shrink = np.clip(lg * np.float32(1 / LUMA_STOPS), 0, 1) * np.float32(LUMA_SHRINK * denoise)
-    np.minimum(shrink, np.float32(0.95), out=shrink)
-    # the deband's pull towards the coarse base, at most DEBAND_SLACK noise sigmas plus a
-    # level (a rounding step is all it needs to cross; more drew a glow from lit areas into
-    # the dark beside them)
-    reach = np.float32(DEBAND_SLACK[0] * sigma + DEBAND_SLACK[1])
-    smooth = base + np.clip(coarse - base, -reach, reach) * (
-        np.clip((lg - np.float32(DEBAND_STOPS[0])) *
-                np.float32(1 / (DEBAND_STOPS[1] - DEBAND_STOPS[0])), 0, 1) *
-        np.float32(min(1.0, denoise)))
-    luma = smooth + (v - smooth) * _detail_kept(v - smooth, shrink, sigma)
-    trust = colour_trust(coarse)
-    # a pixel takes the region's colour as it is brightened, and wholly where its own
-    # colour is noise or rounding (within a few sigmas of black, or under BLACK_COLOUR)
-    mix = np.maximum(np.maximum(np.clip(lg * np.float32(1 / CHROMA_STOPS), 0, 1),
-                                np.clip(1 - coarse / np.float32(BLACK_SIGMAS * sigma), 0, 1)),
-                     np.float32(1.0) - trust)
-    mix *= np.float32(min(1.0, denoise))
+    g, lg, white = (cv2.remap(t, col, row, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                    for t in tables)
+    smooth = deband(base, light, lg, sigma, denoise)
+    luma = smooth + (v - smooth) * detail_kept(v - smooth, luma_shrink(lg, denoise), sigma)
+    trust = colour_trust(light)
+    mix = colour_mix(lg, light, sigma, trust, denoise)
     cm = band.colour.full()
     region = np.maximum(cm[:, :, 0:3] * base[:, :, None] + cm[:, :, 3:6], 0.0)
     neutral = region.mean(axis=2, keepdims=True)
     region = neutral + (region - neutral) * trust[:, :, None]
     # the region's colour plus this pixel's (denoised) detail, spread in that colour
     peak = np.maximum(np.maximum(region[:, :, 0], region[:, :, 1]), region[:, :, 2])
-    level = _region_level(peak, base, sigma)
+    level = region_level(peak, base, sigma)
     den = (region + np.float32(1e-6)) * (np.maximum(level + luma - base, 0.0) /
                                           (peak + np.float32(1e-6)))[:, :, None]
     own = rgb.astype(np.float32) * (luma / (top * np.maximum(v, np.float32(1e-6))))[:, :, None]
     lin = (own + (den - own) * mix[:, :, None]) * g[:, :, None]
     peak = np.maximum(np.maximum(lin[:, :, 0], lin[:, :, 1]), lin[:, :, 2])
-    # the knee starts lower the more a pixel was brightened: unbrightened pixels keep their
-    # values up to white, brightened ones roll off from KNEE
-    room = np.float32(1 - KNEE) * np.clip((g - 1) * np.float32(KNEE_GAIN), 0, 1)
-    start = np.float32(1.0) - room
-    over = peak > start
-    scale = np.minimum(np.float32(1.0), np.float32(1.0) / np.maximum(peak, np.float32(1e-6)))
-    soft = over & (room > np.float32(1e-4))
-    k, r = start[soft], room[soft]
-    scale[soft] = (k + r * np.tanh((peak[soft] - k) / r)) / peak[soft]
-    res = lin * (scale * top)[:, :, None] + np.float32(0.5)
+    lin = toward_white(lin, peak[:, :, None], white[:, :, None])
+    res = lin * (knee_scale(peak, g) * top)[:, :, None] + np.float32(0.5)
     if rgb.dtype == np.uint8:
         res += _tiled_dither(band.top, *rgb.shape[:2])
     np.clip(res, 0, top, out=res)
@@ -227,17 +286,22 @@ def _tiled_dither(first_row: int, h: int, w: int) -> np.ndarray:
 
 if available:
 
-    @njit(cache=True, nogil=True, fastmath=True, error_model="numpy", inline="always")
-    def _soft_tanh(x):  # pragma: no cover - compiled
-        """tanh for x >= 0 (Lambert's continued fraction, clamped): within 2e-4 of it, and
-        unlike the library call it vectorises."""
-        x = min(x, np.float32(4.97))
-        x2 = x * x
-        num = x * (np.float32(135135.0) + x2 * (np.float32(17325.0) +
-                                                 x2 * (np.float32(378.0) + x2)))
-        den = np.float32(135135.0) + x2 * (np.float32(62370.0) +
-                                            x2 * (np.float32(3150.0) + np.float32(28.0) * x2))
-        return min(num / den, np.float32(1.0))
+    _inline = njit(nogil=True, fastmath=True, error_model="numpy", inline="always")
+    # the rules compiled for one pixel: their helpers resolve to compiled copies too
+    _compiled_helpers = {**globals(), "_unit": _inline(_unit), "soft_tanh": _inline(soft_tanh)}
+
+    def _compiled(rule):
+        return _inline(types.FunctionType(rule.__code__, _compiled_helpers, rule.__name__))
+
+    _illumination = _compiled(illumination)
+    _colour_trust = _compiled(colour_trust)
+    _luma_shrink = _compiled(luma_shrink)
+    _colour_mix = _compiled(colour_mix)
+    _deband = _compiled(deband)
+    _detail_kept = _compiled(detail_kept)
+    _region_level = _compiled(region_level)
+    _knee_scale = _compiled(knee_scale)
+    _toward_white = _compiled(toward_white)
 
     # error_model="numpy": no zero-division checks (the divisors are clamped above zero),
     # whose branches kept the loops from vectorising; each row runs in passes that do
@@ -250,19 +314,9 @@ if available:
         nl = table.shape[1] - 1
         nf = table.shape[0] - 1
         half_nf = np.float32(0.5 * nf)
-        luma = np.float32(LUMA_SHRINK) * np.float32(denoise)
-        chroma_k = np.float32(min(1.0, denoise))
-        black = np.float32(1.0) / np.float32(BLACK_SIGMAS * sigma)
-        slack_noise = np.float32(ILLUMINATION_SLACK[1]) * sigma
-        reach = np.float32(DEBAND_SLACK[0]) * sigma + np.float32(DEBAND_SLACK[1])
-        bias = np.float32(REGION_BIAS) * sigma
-        noise2 = max(np.float32(DETAIL_SIGMAS) * sigma, np.float32(1e-4))
-        noise2 = noise2 * noise2
         one = np.float32(1.0)
         zero = np.float32(0.0)
         tiny = np.float32(1e-6)
-        knee = np.float32(KNEE)
-        knee_gain = np.float32(KNEE_GAIN)
         # one row's intermediate values between the passes
         base = np.empty(w, np.float32)
         light = np.empty(w, np.float32)
@@ -272,6 +326,7 @@ if available:
         t_row = np.empty(w, np.float32)
         gain = np.empty(w, np.float32)
         stops = np.empty(w, np.float32)
+        whites = np.empty(w, np.float32)
         red = np.empty(w, np.float32)
         green = np.empty(w, np.float32)
         blue = np.empty(w, np.float32)
@@ -292,9 +347,8 @@ if available:
                 bb = ((ba0[x] + (ba1[x] - ba0[x]) * bt) * vrow[x] +
                       bb0[x] + (bb1[x] - bb0[x]) * bt)
                 # the illumination: the coarse model on the fine base, kept near the fine
-                ll = (sa0[x] + (sa1[x] - sa0[x]) * st) * bb + sb0[x] + (sb1[x] - sb0[x]) * st
-                slack = np.float32(ILLUMINATION_SLACK[0]) * bb + slack_noise
-                ll = bb + min(max(ll - bb, -slack), slack)
+                ll = _illumination((sa0[x] + (sa1[x] - sa0[x]) * st) * bb + sb0[x] +
+                                   (sb1[x] - sb0[x]) * st, bb, sigma)
                 r = min(max((ma0[x] + (ma1[x] - ma0[x]) * mt) * ll +
                             mb0[x] + (mb1[x] - mb0[x]) * mt, -one), one)
                 base[x] = bb
@@ -307,7 +361,7 @@ if available:
                 row[x] = r0
                 t_col[x] = fc - c0
                 t_row[x] = fr - r0
-            # pass 2: gain and its log2 from the table (gathers)
+            # pass 2: gain, its log2 and the white share from the table (gathers)
             for x in range(w):
                 c0, r0, tc, tr = col[x], row[x], t_col[x], t_row[x]
                 g0 = table[r0, c0, 0] + (table[r0, c0 + 1, 0] - table[r0, c0, 0]) * tc
@@ -316,6 +370,9 @@ if available:
                 l0 = table[r0, c0, 1] + (table[r0, c0 + 1, 1] - table[r0, c0, 1]) * tc
                 l1 = table[r0 + 1, c0, 1] + (table[r0 + 1, c0 + 1, 1] - table[r0 + 1, c0, 1]) * tc
                 stops[x] = l0 + (l1 - l0) * tr
+                w0 = table[r0, c0, 2] + (table[r0, c0 + 1, 2] - table[r0, c0, 2]) * tc
+                w1 = table[r0 + 1, c0, 2] + (table[r0 + 1, c0 + 1, 2] - table[r0 + 1, c0, 2]) * tc
+                whites[x] = w0 + (w1 - w0) * tr
             # pass 3: denoise, colour, knee, dither
             ca0, ca1, cd0, cd1 = cw[0, cr0[y]], cw[0, cr1[y]], cw[3, cr0[y]], cw[3, cr1[y]]
             cb0, cb1, ce0, ce1 = cw[1, cr0[y]], cw[1, cr1[y]], cw[4, cr0[y]], cw[4, cr1[y]]
@@ -330,18 +387,11 @@ if available:
             d0, d1, d2 = trow[0], trow[1], trow[2]
             for x in range(w):
                 vv, bb, ll, g, lg = vrow[x], base[x], light[x], gain[x], stops[x]
-                shrink = min(min(max(lg * np.float32(1 / LUMA_STOPS), zero), one) * luma,
-                             np.float32(0.95))
-                ws = min(max((lg - np.float32(DEBAND_STOPS[0])) *
-                             np.float32(1 / (DEBAND_STOPS[1] - DEBAND_STOPS[0])), zero),
-                         one) * chroma_k
-                sm = bb + min(max(ll - bb, -reach), reach) * ws
+                sm = _deband(bb, ll, lg, sigma, denoise)
                 dd = vv - sm
-                lum = sm + dd * (one - shrink * noise2 / (dd * dd + noise2))
-                trust = min(max((ll - np.float32(BLACK_COLOUR[0])) *
-                                np.float32(1 / (BLACK_COLOUR[1] - BLACK_COLOUR[0])), zero), one)
-                mix = max(max(min(max(lg * np.float32(1 / CHROMA_STOPS), zero), one),
-                              min(max(one - ll * black, zero), one)), one - trust) * chroma_k
+                lum = sm + dd * _detail_kept(dd, _luma_shrink(lg, denoise), sigma)
+                trust = _colour_trust(ll)
+                mix = _colour_mix(lg, ll, sigma, trust, denoise)
                 q0 = max((ca0[x] + (ca1[x] - ca0[x]) * kt) * bb + cd0[x] + (cd1[x] - cd0[x]) * kt,
                          zero)
                 q1 = max((cb0[x] + (cb1[x] - cb0[x]) * kt) * bb + ce0[x] + (ce1[x] - ce0[x]) * kt,
@@ -353,7 +403,7 @@ if available:
                 q1 = neutral + (q1 - neutral) * trust
                 q2 = neutral + (q2 - neutral) * trust
                 qp = max(max(q0, q1), q2)
-                level = min(max(qp, bb - bias), bb)
+                level = _region_level(qp, bb, sigma)
                 ratio = max(level + lum - bb, zero) / (qp + tiny)
                 own = lum / (top * max(vv, tiny))
                 p0 = red[x] * own
@@ -362,12 +412,12 @@ if available:
                 p0 = (p0 + ((q0 + tiny) * ratio - p0) * mix) * g
                 p1 = (p1 + ((q1 + tiny) * ratio - p1) * mix) * g
                 p2 = (p2 + ((q2 + tiny) * ratio - p2) * mix) * g
-                # the knee, without a branch: below its start a pixel keeps its value
-                peak = max(max(p0, p1), max(p2, tiny))
-                room = max((one - knee) * min(max((g - one) * knee_gain, zero), one), tiny)
-                start = one - room
-                kneed = min(peak, start) + room * _soft_tanh(max(peak - start, zero) / room)
-                scale = top * min(kneed, one) / peak
+                peak = max(max(p0, p1), p2)
+                wh = whites[x]
+                p0 = _toward_white(p0, peak, wh)
+                p1 = _toward_white(p1, peak, wh)
+                p2 = _toward_white(p2, peak, wh)
+                scale = top * _knee_scale(peak, g)
                 red[x] = min(max(p0 * scale + np.float32(0.5) + d0[x], zero), top)
                 green[x] = min(max(p1 * scale + np.float32(0.5) + d1[x], zero), top)
                 blue[x] = min(max(p2 * scale + np.float32(0.5) + d2[x], zero), top)
@@ -378,12 +428,12 @@ if available:
                 dst[x, 2] = blue[x]
 
 
-def _interleaved(tables: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """(rows, levels, 2): gain and log2 gain side by side, one cache line for both."""
+def _interleaved(tables: tuple[np.ndarray, ...]) -> np.ndarray:
+    """(rows, levels, 3): gain, log2 gain and white share side by side, one cache line."""
     return np.ascontiguousarray(np.dstack(tables))
 
 
-def compose(band: Band, tables: tuple[np.ndarray, np.ndarray], sigma: float, denoise: float,
+def compose(band: Band, tables: tuple[np.ndarray, ...], sigma: float, denoise: float,
             out: np.ndarray, use_numba: bool = True) -> None:
     """The per-pixel stage for a band of rows (see the module's docstring)."""
     if not (use_numba and available):
