@@ -61,8 +61,8 @@ SOLVE_EVERY = 4  # frames between exposure solves inside a shot
 # so a frame-old one still follows moving content's own brightness
 NET_EVERY = 2
 VIDEO_COLOUR_SCALE = 8
-SETTLE_SECONDS = 3.0  # after this long and SETTLE_FRAMES, the state (but the shot's plan)
-SETTLE_FRAMES = 30  # no longer depends on the frames before: 5 time constants of the
+SETTLE_SECONDS = 4.0  # after this long and SETTLE_FRAMES, the state (but the shot's plan)
+SETTLE_FRAMES = 30  # no longer depends on the frames before: 6.7 time constants of the
 # exposure; the temporal denoise keeps 0.8 of the past a frame (0.8^30 = 0.1%)
 
 

@@ -134,12 +134,9 @@ def enhance_segment(source: Path, target: Path, k: int, count: int, seconds: flo
             enhance_frame = video_engine.i420 if fmt == "yuv420p" else video_engine
             width, height, frames = vout.width, vout.height, 0
             warm: set[int] = set()
-            if start is not None and WARMUP_SECONDS > 0:
-                replay = _scan(inp, vin, start, info.fps, fmt, width, height, control)
-                warm = replay.warm
-                if replay.seed is not None:  # the shot began before the warm-up: its plan
-                    enhance_frame(replay.seed)
-                    video_engine.resume(replay.tracker)
+            if start is not None:
+                warm = prime(video_engine, enhance_frame, inp, vin, start, info.fps, fmt,
+                             width, height, control)
             inp.seek(min(warm, default=start if start is not None else _first_pts(vin)),
                      stream=vin, backward=True)
             for frame in inp.decode(vin):
@@ -250,6 +247,19 @@ def _keyframe_at(inp, vin, seconds: float) -> int:
         if packet.is_keyframe and packet.pts is not None:
             return packet.pts
     raise SplitError(f"no keyframe found at {seconds:.1f} s")
+
+
+def prime(engine: VideoEnhancer, enhance_frame, inp, vin, start: int, fps: float, fmt: str,
+          width: int, height: int, control: BatchControl) -> set[int]:
+    """Bring a fresh engine to the state the unsplit export has before the frame at pts
+    ``start``: returns the pts of the frames still to enhance (and discard) before it."""
+    if WARMUP_SECONDS <= 0:
+        return set()
+    replay = _scan(inp, vin, start, fps, fmt, width, height, control)
+    if replay.seed is not None:  # the shot began before the warm-up: its plan
+        enhance_frame(replay.seed)
+        engine.resume(replay.tracker)
+    return replay.warm
 
 
 @dataclass
