@@ -36,6 +36,7 @@ from app.gui.presets_bar import PresetBar
 from app.gui.preview_size import PREVIEW_MAX_SIDE, PreviewSizer, preview_of
 from app.gui.split_view import SplitView
 from app.gui.video_bar import VideoBar
+from app.gui.video_player import VideoPlayer
 from app.gui.workers import DETAIL, EngineClient, Reply
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self.histogram.toggle_overlay.connect(lambda: self.act_clipping.trigger())
         self.video_bar = VideoBar()
         self.video_bar.seek.connect(self.show_video_frame)
+        self.video_player = VideoPlayer(self)  # a video's frames come from the video engine
 
     def _build_layout(self) -> None:
         photo = QWidget()
@@ -295,6 +297,9 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
     def request_preview(self) -> None:
         if self.preview is None:
             return
+        if self.video_path is not None:  # what the export writes, not the photo path's
+            self.video_player.show_still(self.video_bar.position())
+            return
         req = self.engine.request(self.plan_source, self.controls.settings(),
                                   shown=self.preview, original=self.image)
         self.latest_preview_id = req.id
@@ -388,4 +393,5 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
             self._end_video_job()
         self.batch.shutdown()
         self.engine.shutdown()
+        self.video_player.shutdown()
         super().closeEvent(event)

@@ -172,6 +172,7 @@ class VideoEnhancer:
         self._moved: np.ndarray | None = None  # small frame's change since the net last ran
         self._state: yuv_frame.FrameState | None = None  # temporal denoise
         self._resumed = False  # the next frame re-solves at once (see resume)
+        self._last: tuple[np.ndarray, pipeline.EnhancementPlan] | None = None  # small, plan
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         """An RGB uint8 frame (odd sizes are padded to 4:2:0's even ones and cropped back)."""
@@ -182,6 +183,13 @@ class VideoEnhancer:
     def stops(self) -> float:
         """The global exposure applied now."""
         return self._scene + self._offset
+
+    def gain_stops(self) -> np.ndarray:
+        """The last frame's brightening in stops at the net's resolution (the heatmap)."""
+        small, plan = self._last
+        v = pipeline.brightness(small)
+        x_r = np.clip(plan.model_a * v + plan.model_b, -1, 1)
+        return exposure.log_gain(v, x_r, plan.tone).astype(np.float32)
 
     def resume(self, tracker: ShotTracker) -> None:
         """Continue the shot planned by the last frame (its first) at a later frame, with
@@ -225,6 +233,7 @@ class VideoEnhancer:
         else:
             self._follow(small, moved)
         plan = self._plan_for(copy, reduction)
+        self._last = small, plan
         enhanced = pipeline.render(copy, plan, None, 1, use_numba)
         return yuv_frame.finish(copy, enhanced, self._state, self.s.denoise_strength,
                                 use_numba)

@@ -32,6 +32,7 @@ class PreviewFrame:
     seconds: float  # the frame's moment in the clip
     original: np.ndarray  # RGB uint8, as decoded (at the playback's size)
     enhanced: np.ndarray  # RGB uint8, the same size
+    gain: np.ndarray  # the brightening in stops, small (the heatmap)
 
 
 def preview_size(width: int, height: int, side: int = PREVIEW_SIDE) -> tuple[int, int]:
@@ -72,7 +73,8 @@ class Playback:
                     continue
                 i420 = frame.to_ndarray(format="yuv420p", width=width, height=height)
                 enhanced = i420_to_rgb(self.engine.i420(i420))
-                yield PreviewFrame(seconds, i420_to_rgb(i420), enhanced)
+                yield PreviewFrame(seconds, i420_to_rgb(i420), enhanced,
+                                   self.engine.gain_stops())
 
 
 def frame_pts(inp, vin, seconds: float) -> int:
@@ -120,12 +122,13 @@ def exported_frame(source: Path, seconds: float, enhancer, settings: EnhanceSett
                 rgb = i420_to_rgb(pixels) if fmt == "yuv420p" else pixels
                 shown = i420_to_rgb(out) if fmt == "yuv420p" else out
                 when = float((frame.pts - (vin.start_time or 0)) * vin.time_base)
-                return PreviewFrame(when, rgb, shown)
+                return PreviewFrame(when, rgb, shown, engine.gain_stops())
     raise ValueError(f"no frame at {seconds:.2f} s")
 
 
-def quick_frame(rgb: np.ndarray, enhancer, settings: EnhanceSettings, fps: float
-                ) -> np.ndarray:
+def quick_frame(rgb: np.ndarray, seconds: float, enhancer, settings: EnhanceSettings,
+                fps: float) -> PreviewFrame:
     """A frame enhanced by the video engine as the first of its shot: shown at once while
     :func:`exported_frame` replays the seconds before it."""
-    return VideoEnhancer(enhancer, settings, fps)(rgb)
+    engine = VideoEnhancer(enhancer, settings, fps)
+    return PreviewFrame(seconds, rgb, engine(rgb), engine.gain_stops())
