@@ -128,6 +128,27 @@ def test_a_dark_noisy_room_keeps_black_blacks(enhancer):
     assert np.percentile(luma(out)[:, :60], 50) <= 12  # the doorway stays black
 
 
+def test_specks_in_a_dark_sky_go_and_a_thin_wire_stays(enhancer):
+    """Brightened several stops, isolated hot pixels would become specks; a one-pixel wire
+    across the same sky is detail and stays (Denoise 0 keeps both)."""
+    rng = np.random.default_rng(11)
+    img = np.clip(rng.normal(6, 1.0, (160, 240, 3)), 0, 255)
+    img[80, :, :] = 30  # the wire
+    specks = (rng.integers(5, 155, 60), rng.integers(5, 235, 60))
+    specks = tuple(k[specks[0] != 80] for k in specks)
+    img[specks[0], specks[1], :] = 40
+    img = img.round().astype(np.uint8)
+    out, raw = (luma(enhancer.enhance(img, exposure=0.4, denoise=d).image) for d in (1, 0))
+    sky = np.median(luma(enhancer.enhance(img, exposure=0.4).image)[20:60, 20:220])
+
+    def contrast(y, rows, cols):
+        return float(np.median(y[rows, cols]) - sky)
+
+    wire = (np.full(200, 80), np.arange(20, 220))
+    assert contrast(out, *specks) < 0.3 * contrast(raw, *specks)
+    assert contrast(out, *wire) > 0.7 * contrast(raw, *wire)
+
+
 @pytest.mark.parametrize("name, moves", [("shadows", "dark"), ("highlights", "bright"),
                                          ("contrast", "spread")])
 def test_shadows_highlights_and_contrast_move_what_they_say(enhancer, backlit, name, moves):

@@ -31,6 +31,7 @@ COARSE_SCALE = 8
 BASE_RADIUS = 2
 BASE_HALO = 4 * COARSE_SCALE * (BASE_RADIUS + 1)
 BASE_EPS_SIGMAS = 2.0  # local variation under this many noise sigmas is treated as noise
+DESPECKLE_SIGMAS = 3.0  # see despeckle_target
 MODEL_RADIUS = 4  # guided upsampling of the factor map, at the net's resolution
 MODEL_EPS = 1e-3
 LOCAL_WEIGHT = 0.5
@@ -211,15 +212,37 @@ def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bo
     hi = min(h, bottom + BASE_HALO)
     hi = min(h, -(-hi // COARSE_SCALE) * COARSE_SCALE)
     v = brightness(rgb[lo:hi])
+    # only a photo brightened enough for the despeckle pays for it; the bases are then found
+    # on the despeckled brightness, or a speck tall enough to pass for texture would stay in
+    # the base (pixels that are not brightened keep their own values whatever the base)
+    despeckle = plan.denoise > 0 and float(plan.gain_small.max()) > pixel_stage.DESPECKLE_STOPS[0]
+    target = despeckle_target(v, plan.sigma) if despeckle else v
     eps = (BASE_EPS_SIGMAS * plan.sigma) ** 2
-    fine, coarse = (_base_rows(v, k, eps, h, w, lo, top, bottom)
+    fine, coarse = (_base_rows(target, k, eps, h, w, lo, top, bottom)
                     for k in (BASE_SCALE, COARSE_SCALE))
     v = np.ascontiguousarray(v[top - lo:bottom - lo])
-    return pixel_stage.Band(rgb[top:bottom], v, fine, coarse,
+    target = v if not despeckle else np.ascontiguousarray(target[top - lo:bottom - lo])
+    return pixel_stage.Band(rgb[top:bottom], v, target, fine, coarse,
                         _widen(model, w, *resample.bilinear_taps(h, model.shape[0], top, bottom)),
                         _widen(plan.colour, w,
                                *resample.bilinear_taps(h, plan.colour.shape[0], top, bottom)),
                         top)
+
+
+_RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
+
+
+def despeckle_target(v: np.ndarray, sigma: float) -> np.ndarray:
+    """Where the brightness goes where a pixel is brightened a lot (pixel_rules.despeckled):
+    first into the range of its 8 neighbours (an isolated outlier, a hot pixel or a speck of
+    JPEG ringing, comes down to them; an edge or a thin line, whose own neighbours are as
+    bright, does not), then towards the 3x3 median by as much as the step looks like noise
+    (a Wiener weight at DESPECKLE_SIGMAS noise sigmas: grain goes, a line or texture taller
+    than that stays)."""
+    bounded = np.clip(v, cv2.erode(v, _RING), cv2.dilate(v, _RING))
+    step = cv2.medianBlur(v, 3) - bounded
+    noise2 = np.float32(max(DESPECKLE_SIGMAS * sigma, 1e-4) ** 2)
+    return np.ascontiguousarray(bounded + step * (noise2 / (step * step + noise2)))
 
 
 def _base_rows(v: np.ndarray, k: int, eps: float, h: int, w: int, lo: int, top: int,
