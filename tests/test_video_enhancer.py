@@ -172,3 +172,30 @@ def test_a_static_scene_does_not_pump_over_seconds(enhancer, scenes):
     assert seconds.max() - seconds.min() <= 1.5, seconds  # levels, over 8 s
     assert np.abs(np.diff(m, n=2)).mean() <= 0.5
     assert video.cuts == 0
+
+
+def test_the_tracker_reads_a_dimmer_not_a_pan_at_1080p():
+    """One step of a slow fade (1.4% a frame) is read as light even in 8-bit 1080p frames;
+    a pan towards the dark side of a scene, and a still camera, are not."""
+    import cv2
+
+    from app.core.engine.video_enhancer import ShotTracker, as_i420
+
+    rng = np.random.default_rng(9)
+    scene = cv2.resize(two_sided_scene(H, W).astype(np.float32), (5760, 1080))
+
+    def frame(col: int, light: float) -> np.ndarray:
+        img = scene[:, col:col + 1920] * light + rng.normal(0, 0.01, (1080, 1920, 3))
+        return as_i420((np.clip(img, 0, 1) * 255).round().astype(np.uint8))
+
+    def light(a: np.ndarray, b: np.ndarray) -> float:
+        tracker = ShotTracker(FPS)
+        assert tracker.update(a) and not tracker.update(b)
+        return tracker.light
+
+    step = np.log2(1.014)
+    assert 0.7 * step <= light(frame(0, 0.3), frame(0, 0.3 * 1.014)) <= 1.3 * step
+    # a 40-pixel step of a pan across the lit-to-dark edge (2.6 stops over 1150 pixels:
+    # 0.09 stops a pixel there, unaligned)
+    assert abs(light(frame(2000, 0.5), frame(2040, 0.5))) <= 0.25 * step
+    assert abs(light(frame(0, 0.5), frame(0, 0.5))) <= 0.1 * step
