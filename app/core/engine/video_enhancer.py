@@ -163,7 +163,7 @@ class VideoEnhancer:
         self._log_small: np.ndarray | None = None
         self._model: np.ndarray | None = None  # (h, w, 2) smoothed linear model of x_r
         self._shot: pipeline.EnhancementPlan | None = None  # the shot's first plan
-        self._scene = 0.0  # stops the scene itself wants (the light's change divided out)
+        self._scene = 0.0  # the frames' own stops, followed (see _follow)
         self._offset = 0.0  # the photo plan's stops less the follower's, at the shot's start
         self._light_solved = 0.0  # the tracker's light at the last solve
         self._push = self._fade = 1.0

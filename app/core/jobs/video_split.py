@@ -24,7 +24,7 @@ would have done:
   that span, the frames from its first one.
 
 The segment's first frame then starts from the unsplit export's state: its frames differ by
-hundredths of a level (tests/test_video_split.py measures a cut and a pan). Only a shot that
+a tenth of a level at most (tests/test_video_split.py measures a cut and a pan). Only a shot that
 began more than SCAN_SECONDS before the segment is planned on the scan's first frame instead.
 
 The segments are encoded like :func:`app.core.jobs.video_export.enhance_video` (the same
