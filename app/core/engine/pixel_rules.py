@@ -30,7 +30,15 @@ SHRINK_CAP = 0.95  # some of the detail always stays: a fully flattened region l
 CHROMA_STOPS = 4.0
 DEBAND_STOPS = (3.0, 5.0)
 DEBAND_SLACK = (1.0, 1.0 / 255)  # noise sigmas, plus a level
-REGION_BIAS = 1.5  # noise sigmas the max of three noisy channels may read too bright
+# Where a pixel takes its region's colour, it takes the chromaticity, at its own denoised
+# brightness less the upward bias of a max of three noisy channels (the photo's own, in
+# noise sigmas, measured by pipeline.channel_bias, where the channels are alike; none where
+# one leads by BIAS_SPREAD sigmas): a grey noisy wall keeps its level, a near-black one is
+# not lifted to grey. Taking the region's brightness instead (within 1.5 sigmas of the
+# pixel's) let the blurry region model erase what the luma denoise had kept: an air
+# conditioner on a noisy wall faded into it (LOL 15, LOL-v2 705).
+MAX_CHANNEL_BIAS = 0.85  # E[max of three independent N(0, 1)] = 0.846
+BIAS_SPREAD = 2.0
 # Isolated outliers (hot pixels, JPEG's ringing in a night sky) and the finest grain pass the
 # Wiener shrink as "detail" and become speckles once brightened 4-5 stops (sheet dicm/27):
 # from DESPECKLE_STOPS[0] stops of gain up the brightness moves to pipeline's
@@ -117,19 +125,21 @@ def detail_kept(detail, shrink, sigma):
     return np.float32(1.0) - shrink * noise2 / (detail * detail + noise2)
 
 
-def region_level(peak, base, sigma):
-    """The brightness the region's colour stands for: its own (an average of the channels,
-    unbiased, where the base is the max of three noisy channels and reads up to a sigma too
-    bright in the dark), but never above the pixel's base nor more than REGION_BIAS noise
-    sigmas below it: a region model that misfits across an edge (a lit opening beside a dark
-    wall) would otherwise draw a haze into the dark."""
-    return np.minimum(np.maximum(peak, base - np.float32(REGION_BIAS) * sigma), base)
-
-
 def toward_white(channel, peak, white):
     """A channel moved ``white`` of the way to the pixel's largest (see
     exposure.white_share): over-exposed colours go pale instead of staying saturated."""
     return channel + (peak - channel) * white
+
+
+def channel_bias(q0, q1, q2, sigma, bias):
+    """The upward bias of the max of three noisy channels whose means are q0, q1, q2
+    (``bias``: the photo's, in noise sigmas, where the channels are alike)."""
+    hi = np.maximum(np.maximum(q0, q1), q2)
+    lo = np.minimum(np.minimum(q0, q1), q2)
+    lead = hi - (q0 + q1 + q2 - hi - lo)  # how far the largest leads the middle one
+    return (bias * sigma *
+            _unit(np.float32(1.0) - lead / (np.float32(BIAS_SPREAD) * sigma +
+                                            np.float32(1e-6))))
 
 
 def soft_tanh(x):
@@ -175,16 +185,16 @@ if available:
     _deband = _compiled(deband)
     _despeckled = _compiled(despeckled)
     _detail_kept = _compiled(detail_kept)
-    _region_level = _compiled(region_level)
     _knee_scale = _compiled(knee_scale)
     _toward_white = _compiled(toward_white)
+    _channel_bias = _compiled(channel_bias)
 
     # error_model="numpy": no zero-division checks (the divisors are clamped above zero),
     # whose branches kept the loops from vectorising; each row runs in passes that do
     @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def kernel(rgb, v, v_despeckled, bw, br0, br1, bwy, sw, sr0, sr1, swy, mw, mr0, mr1, mwy,
                 cw, cr0, cr1, cwy,
-                table, sigma, denoise, first_row, dither, top, use_dither,
+                table, sigma, bias, denoise, first_row, dither, top, use_dither,
                 out):  # pragma: no cover - compiled
         h, w = v.shape
         nl = table.shape[1] - 1
@@ -280,8 +290,7 @@ if available:
                 q1 = neutral + (q1 - neutral) * trust
                 q2 = neutral + (q2 - neutral) * trust
                 qp = max(max(q0, q1), q2)
-                level = _region_level(qp, bb, sigma)
-                ratio = max(level + lum - bb, zero) / (qp + tiny)
+                ratio = max(lum - _channel_bias(q0, q1, q2, sigma, bias), zero) / (qp + tiny)
                 own = lum / (top * max(vv, tiny))
                 p0 = red[x] * own
                 p1 = green[x] * own

@@ -47,7 +47,9 @@ from app.core.engine.pixel_rules import (  # noqa: F401 - the stage's constants,
     KNEE_GAIN,
     LUMA_SHRINK,
     LUMA_STOPS,
+    MAX_CHANNEL_BIAS,
     available,
+    channel_bias,
     colour_mix,
     colour_trust,
     deband,
@@ -57,7 +59,6 @@ from app.core.engine.pixel_rules import (  # noqa: F401 - the stage's constants,
     illumination,
     knee_scale,
     luma_shrink,
-    region_level,
     toward_white,
 )
 
@@ -127,7 +128,7 @@ class Band:
 
 
 def compose_numpy(band: Band, tables: tuple[np.ndarray, ...], sigma: float,
-                  denoise: float, out: np.ndarray) -> None:
+                  denoise: float, out: np.ndarray, bias: float = 0.0) -> None:
     """The band into ``out`` ((n, W, 3), the band's dtype), vectorised."""
     rgb, v = band.rgb, band.v
     sigma, denoise = np.float32(sigma), np.float32(denoise)
@@ -153,10 +154,11 @@ def compose_numpy(band: Band, tables: tuple[np.ndarray, ...], sigma: float,
     region = np.maximum(cm[:, :, 0:3] * base[:, :, None] + cm[:, :, 3:6], 0.0)
     neutral = region.mean(axis=2, keepdims=True)
     region = neutral + (region - neutral) * trust[:, :, None]
-    # the region's colour plus this pixel's (denoised) detail, spread in that colour
+    # the region's colour at this pixel's own denoised brightness (see pixel_rules)
     peak = np.maximum(np.maximum(region[:, :, 0], region[:, :, 1]), region[:, :, 2])
-    level = region_level(peak, base, sigma)
-    den = (region + np.float32(1e-6)) * (np.maximum(level + luma - base, 0.0) /
+    level = luma - channel_bias(region[:, :, 0], region[:, :, 1], region[:, :, 2], sigma,
+                                np.float32(bias))
+    den = (region + np.float32(1e-6)) * (np.maximum(level, 0.0) /
                                           (peak + np.float32(1e-6)))[:, :, None]
     own = rgb.astype(np.float32) * (luma / (top * np.maximum(v, np.float32(1e-6))))[:, :, None]
     lin = (own + (den - own) * mix[:, :, None]) * g[:, :, None]
@@ -182,16 +184,17 @@ def _interleaved(tables: tuple[np.ndarray, ...]) -> np.ndarray:
 
 
 def compose(band: Band, tables: tuple[np.ndarray, ...], sigma: float, denoise: float,
-            out: np.ndarray, use_numba: bool = True) -> None:
-    """The per-pixel stage for a band of rows (see the module's docstring)."""
+            out: np.ndarray, use_numba: bool = True, bias: float = 0.0) -> None:
+    """The per-pixel stage for a band of rows (see the module's docstring); ``bias``: the
+    photo's channel bias in noise sigmas (pipeline.channel_bias)."""
     if not (use_numba and available):
-        compose_numpy(band, tables, sigma, denoise, out)
+        compose_numpy(band, tables, sigma, denoise, out, bias)
         return
     b, s, m, c = band.base, band.coarse, band.model, band.colour
     pixel_rules.kernel(
         band.rgb, band.v, band.v_despeckled, b.wide, b.r0, b.r1, b.wy, s.wide, s.r0, s.r1, s.wy,
         m.wide, m.r0, m.r1, m.wy, c.wide, c.r0, c.r1, c.wy, _interleaved(tables),
-        np.float32(sigma), np.float32(denoise), band.top, dither_tile(),
+        np.float32(sigma), np.float32(bias), np.float32(denoise), band.top, dither_tile(),
         np.float32(255.0 if band.rgb.dtype == np.uint8 else 65535.0),
         band.rgb.dtype == np.uint8, out)
 
