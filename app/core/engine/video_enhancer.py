@@ -327,6 +327,7 @@ class VideoEnhancer:
         colour = pipeline.neighbourhood_colour(copy, shot.sigma,
                                                max(1, VIDEO_COLOUR_SCALE // reduction))
         tone = replace(shot.tone, stops=self.stops, push=self._push, fade=self._fade)
-        return pipeline.EnhancementPlan(np.ascontiguousarray(a), np.ascontiguousarray(b),
-                                        tone, self._target, shot.reachable, shot.sigma,
-                                        shot.denoise, colour, shot.gain_small)
+        # the shot's plan with what follows the frames: what else it holds (noise, the bias of
+        # the max of three noisy channels, ...) is the shot's
+        return replace(shot, model_a=np.ascontiguousarray(a), model_b=np.ascontiguousarray(b),
+                       tone=tone, target=self._target, colour=colour)
