@@ -346,8 +346,10 @@ def test_a_split_video_that_cannot_be_joined_is_enhanced_whole(ray_session, tmp_
                                cluster=None, split_seconds=1.0,
                                make_engine=enhancer_whose_joins_fail)
     assert report.count("done") == 1 and "joined" not in report.outcomes[0].node
-    # the whole export's frames (compared decoded: x264 in a process that encoded before has
-    # now and then given other bytes for the same frames, cause not found)
+    # the whole export's frames, compared decoded: x264 in a process that encoded before has
+    # now and then given other bytes for the same frames (cause not found), and two encodes
+    # of these noisy frames at CRF 20 differ by 1-2 levels where their bytes differ; a frame
+    # from other engine state would be off in its level too
     import av
 
     def frames(path):
@@ -356,7 +358,8 @@ def test_a_split_video_that_cannot_be_joined_is_enhanced_whole(ray_session, tmp_
 
     a, b = (frames(tmp_path / d / "cctv_enhanced.mp4") for d in ("ref", "out"))
     assert [t for t, _ in a] == [t for t, _ in b] and len(a) == 48
-    assert max(np.abs(x.astype(int) - y.astype(int)).mean() for (_, x), (_, y) in zip(a, b)) <= 1.0
+    assert max(np.abs(x.astype(int) - y.astype(int)).mean() for (_, x), (_, y) in zip(a, b)) <= 3.0
+    assert max(abs(x.mean() - y.mean()) for (_, x), (_, y) in zip(a, b)) <= 0.5
     assert strays(tmp_path / "out") == []
 
 
