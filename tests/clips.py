@@ -23,7 +23,9 @@ def dark_scene(h: int = 180, w: int = 320, seed: int = 3) -> np.ndarray:
 def make_clip(path: Path, frames: int = 36, fps: int = 12, size=(320, 180), audio: bool = True,
               codec: str = "libx264", noise: float = 0.012, pix_fmt: str = "yuv420p",
               rotation: int = 0, seed: int = 0, gop: int | None = None,
-              pan: bool = True) -> Path:
+              pan: bool = True, start_frames: int = 0) -> Path:
+    """``start_frames``: the first frame's timestamp, in frames (an MPEG-TS clip starts where
+    the broadcaster's clock stood)."""
     w, h = size
     scene = dark_scene(h, w)
     rng = np.random.default_rng(seed)
@@ -44,7 +46,7 @@ def make_clip(path: Path, frames: int = 36, fps: int = 12, size=(320, 180), audi
             img = scene[:, shift:shift + w] + rng.normal(0, noise, (h, w, 3))
             frame = av.VideoFrame.from_ndarray(
                 (np.clip(img, 0, 1) * 255).astype(np.uint8), format="rgb24")
-            frame.pts = i
+            frame.pts = i + start_frames
             frame.time_base = Fraction(1, fps)
             out.mux(v.encode(frame))
         out.mux(v.encode(None))
@@ -56,7 +58,7 @@ def make_clip(path: Path, frames: int = 36, fps: int = 12, size=(320, 180), audi
                 af = av.AudioFrame.from_ndarray(tone[:, start:start + 1024], format="fltp",
                                                 layout="mono")
                 af.sample_rate = 48000
-                af.pts = start
+                af.pts = start + start_frames * 48000 // fps
                 out.mux(a.encode(af))
             out.mux(a.encode(None))
     return path
