@@ -82,6 +82,11 @@ class Enhancer:
         stage = "numba" if self.use_numba else "numpy"
         return f"{self.efe.name} + {stage}"
 
+    def factor(self, small: np.ndarray, target: float, threads: int | None = 1) -> np.ndarray:
+        """The net's factor map x_r (h, w, 3) for a small copy (float32 in [0, 1]), the net
+        conditioned on the exposure ``target`` aims at (video frames ask for it here)."""
+        return self.efe.factor(small, pipeline.net_exposure(target), threads)
+
     def analyse(self, rgb: np.ndarray, threads: int | None = None) -> pipeline.Analysis:
         """What depends on the RGB photo alone (noise, exposure samples, colour model): a
         value. Whoever plans the same photo again (a live preview on every slider move)
@@ -115,13 +120,13 @@ class Enhancer:
             m, copy = self._measure_and_copy(rgb, threads)
             target, fade = pipeline.choose_target(settings, m, noise)
             x_r, colour = parallel.run_all([
-                lambda: self.efe.factor(small, pipeline.net_exposure(target), 1),
+                lambda: self.factor(small, target, 1),
                 lambda: pipeline.colour_model(copy, m.sigma)])
             analysis = pipeline.Analysis(m, colour)
         else:
             analysis = analysis or self.analyse(rgb, 1)
             target, fade = pipeline.choose_target(settings, analysis.measure, noise)
-            x_r = self.efe.factor(small, pipeline.net_exposure(target), threads)
+            x_r = self.factor(small, target, threads)
         return pipeline.make_plan(analysis.colour, small, x_r, analysis.measure, target, fade,
                                   settings)
 

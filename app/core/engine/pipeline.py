@@ -160,13 +160,20 @@ def make_plan(colour: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: M
     (h, w, 3) float32; ``x_r_small``: its output (h, w, 3)."""
     v_small = brightness(small)
     x_r = np.ascontiguousarray(x_r_small.mean(axis=2))
-    a, b = guided.coefficients(v_small, x_r, MODEL_RADIUS, MODEL_EPS)
+    a, b = fit_factor_model(v_small, x_r)
     a, b = toward_global(a, b, v_small, x_r)
     tone, reachable = solve_tone(m, a, b, target, fade, settings)
     log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), tone)
     return EnhancementPlan(a, b, tone, target, reachable, m.sigma,
                            settings.denoise_strength, colour, log_gain.astype(np.float32),
                            m.channel_bias)
+
+
+def fit_factor_model(v_small: np.ndarray, x_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The net's factor map (averaged over R, G, B: (h, w)) as a local linear model of the
+    small copy's brightness, x_r ~ a * v + b (a guided filter's coefficients), so it can be
+    upsampled along full-resolution edges. Photos and video frames share it."""
+    return guided.coefficients(v_small, x_r, MODEL_RADIUS, MODEL_EPS)
 
 
 def toward_global(a: np.ndarray, b: np.ndarray, v: np.ndarray, x_r: np.ndarray

@@ -40,7 +40,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from app.core.engine import exposure, guided, pipeline, resample, yuv_frame
+from app.core.engine import exposure, pipeline, resample, yuv_frame
 from app.core.media.yuv import i420_to_rgb, rgb_to_i420
 from app.core.settings import EnhanceSettings
 
@@ -273,10 +273,9 @@ class VideoEnhancer:
         self._moved = moved if self._moved is None else np.maximum(self._moved, moved)
         if frames % NET_EVERY == 0 or at_once:
             moved, self._moved = self._moved, None
-            x_r = self.enhancer.efe.factor(small, pipeline.net_exposure(self._target), 1)
-            a, b = guided.coefficients(pipeline.brightness(small),
-                                       np.ascontiguousarray(x_r.mean(axis=2)),
-                                       pipeline.MODEL_RADIUS, pipeline.MODEL_EPS)
+            x_r = self.enhancer.factor(small, self._target, 1)
+            a, b = pipeline.fit_factor_model(pipeline.brightness(small),
+                                             np.ascontiguousarray(x_r.mean(axis=2)))
             keep = (MAP_WEIGHT * np.clip(1.0 - moved / MAP_MOTION, 0.0, 1.0))[:, :, None]
             self._model = (keep * self._model + (1 - keep) * np.dstack([a, b])
                            ).astype(np.float32)
