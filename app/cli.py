@@ -73,7 +73,7 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scale", "--map-detail", dest="scale", type=int,
                    help=f"map detail: the model sees the photo at 1/scale (default {d.scale}; "
                         "lower is finer, slower)")
-    p.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto")
+    p.add_argument("--backend", choices=("auto", "opencv", "onnx", "torch"), default="auto")
     p.add_argument("--weights", type=Path, help="model weights (.pt; default: shipped)")
     p.add_argument("--format", choices=("keep", "jpeg", "png", "tiff", "webp"), default="keep",
                    help="output format (default keep: each photo's own; camera RAW becomes "

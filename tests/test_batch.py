@@ -184,7 +184,7 @@ def test_cli_batch_and_enhance_end_to_end(tmp_path):
                               "-o", str(tmp_path / "e"), "--save-factor", "-v"],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 1
-    assert "notes.jpg" in r.stderr and "onnxruntime" in r.stderr + r.stdout
+    assert "notes.jpg" in r.stderr and "OpenCV DNN" in r.stderr + r.stdout
     assert (tmp_path / "e" / "plain.jpg").exists()
     assert (tmp_path / "e" / "plain_factor.png").exists()
     r = subprocess.run(cmd + ["enhance", str(src / "plain.jpg"), "-o", str(tmp_path / "ok")],

@@ -12,14 +12,27 @@ def test_shipped_weights_load_with_both_backends(enhancer):
     assert default_weights().exists() and default_weights().with_suffix(".onnx").exists()
     assert load_model().conditioned
     # the fast CPU path is picked automatically, and says so
-    assert enhancer.backend_name == "onnxruntime (CPU) + numba"
+    assert enhancer.backend_name == "OpenCV DNN (CPU) + numba"
 
 
-def test_torch_and_onnx_backends_give_the_same_factor_map(dark_photo):
+def test_every_backend_gives_the_same_factor_map(dark_photo):
     small = dark_photo[::12, ::12].astype(np.float32) / 255
-    onnx = Enhancer(backend="onnx").efe.factor(small, 0.5, 1)
-    torch_map = Enhancer(backend="torch").efe.factor(small, 0.5, 1)
-    np.testing.assert_allclose(onnx, torch_map, atol=1e-4)
+    maps = {b: Enhancer(backend=b).efe.factor(small, 0.5, 1) for b in ("opencv", "onnx", "torch")}
+    np.testing.assert_allclose(maps["opencv"], maps["torch"], atol=1e-4)
+    np.testing.assert_allclose(maps["onnx"], maps["torch"], atol=1e-4)
+
+
+def test_the_opencv_net_runs_from_several_threads_at_once(dark_photo):
+    """A cv2.dnn.Net is not thread-safe: each thread runs its own copy (batch workers)."""
+    from app.core.engine import parallel
+
+    efe = Enhancer(backend="opencv").efe
+    rng = np.random.default_rng(4)
+    smalls = [rng.random((75, 100, 3), dtype=np.float32) * 0.3 for _ in range(4)]
+    alone = [efe.factor(s, 0.5, 1) for s in smalls]
+    together = parallel.run_all([lambda s=s: efe.factor(s, 0.5, 1) for s in smalls * 3])
+    for k, x_r in enumerate(together):
+        np.testing.assert_array_equal(x_r, alone[k % 4])
 
 
 def test_numba_and_numpy_paths_agree_within_one_level(enhancer, dark_photo):
@@ -74,16 +87,18 @@ def test_banded_processing_and_threads_give_the_same_pixels(dark_photo, monkeypa
     assert not np.array_equal(whole, e.enhance(dark_photo, threads=1).image)
 
 
+@pytest.mark.parametrize("backend", ["opencv", "onnx"])
 @pytest.mark.parametrize("threads, height", [(2, 75), (3, 61)])
-def test_efe_in_strips_on_several_cores_matches_one_run(threads, height, monkeypatch):
-    from app.core.engine.backends.onnx_backend import OnnxEFE
+def test_efe_in_strips_matches_one_run(backend, threads, height, monkeypatch):
+    from app.core.engine.backends import strips
 
-    efe = OnnxEFE(default_weights().with_suffix(".onnx"), threads=threads)
+    efe = Enhancer(backend=backend, threads=threads).efe
     small = np.random.default_rng(3).random((height, 100, 3), dtype=np.float32) * 0.3
     whole = efe.factor(small, 0.6, threads=1)
+    monkeypatch.setattr(strips, "LARGE_INPUT", 1500)  # big maps always run in strips
     np.testing.assert_allclose(efe.factor(small, 0.6), whole, atol=1e-6)
     # the check can see seams: with too little context the strips' edges are wrong
-    monkeypatch.setattr(OnnxEFE, "HALO", 0)
+    monkeypatch.setattr(strips, "HALO", 0)
     assert np.abs(efe.factor(small, 0.6) - whole).max() > 1e-3
 
 
@@ -128,10 +143,14 @@ def test_very_wide_and_very_tall_images(enhancer):
                                   {"shadows": -1.0, "highlights": 1.0, "contrast": -1.0}])
 def test_gain_tables_fold_strength_fade_and_look(look):
     from app.core.engine.exposure import Tone
-    g, lg = pixel_stage.gain_tables(Tone(2.0, 1.5, black=0.01, pivot=0.4, **look))
-    g_half, lg_half = pixel_stage.gain_tables(Tone(2.0, 1.5, fade=0.5, black=0.01, pivot=0.4,
-                                               **look))
+    g, lg, white = pixel_stage.gain_tables(Tone(2.0, 1.5, black=0.01, pivot=0.4, **look))
+    g_half, lg_half, white_half = pixel_stage.gain_tables(
+        Tone(2.0, 1.5, fade=0.5, black=0.01, pivot=0.4, **look))
     np.testing.assert_allclose(lg_half, lg * 0.5, atol=1e-5)
+    # what is pushed past white goes pale, what is not brightened keeps its colour
+    assert 0.3 < white.max() <= 1.0 and white.min() >= 0.0
+    assert (white[g <= 1.0] == 0).all()
+    assert (white_half <= white + 1e-6).all()
     np.testing.assert_allclose(np.log2(g), lg, atol=1e-4)
     assert g.max() <= 32.0 + 1e-3  # the 5-stop cap
     # the exposed brightness never falls as the illumination rises (no tone inversion; the
@@ -163,7 +182,7 @@ def _flushes_subnormals() -> bool:
     return float((np.array([1e-39], np.float32) * np.float32(1.0))[0]) == 0.0
 
 
-@pytest.mark.parametrize("backend", ["onnx", "torch"])
+@pytest.mark.parametrize("backend", ["opencv", "onnx", "torch"])
 def test_the_engine_leaves_the_threads_floating_point_mode_alone(backend, dark_photo):
     """Flush-to-zero set by an engine stayed on in its thread and in every thread started
     from it, x264's included, whose rate control then gave other bytes for the same frames

@@ -21,7 +21,7 @@ def test_open_shows_input_output_and_heatmap(qtbot, window, photo):
     heat = window.factor_pane.view.item.pixmap()
     assert not heat.isNull() and heat.width() == window.gain.shape[1]
     assert "320 x 240" in window.status_size.text()
-    assert "onnxruntime" in window.status_backend.text() or "torch" in window.status_backend.text()
+    assert "OpenCV DNN" in window.status_backend.text()
     assert "ms" in window.status_time.text()
 
 

@@ -75,6 +75,27 @@ def test_the_exposure_slider_reaches_its_target_on_a_night_street(enhancer, nigh
     assert lamp.min() >= 200  # the lamps stay lamps
 
 
+def test_a_sodium_lit_street_pushed_bright_goes_pale_not_red(enhancer):
+    """Orange light (R well above G and B) pushed to a bright target: what is taken past white
+    loses its saturation, as a camera's channels clip one after the other, instead of
+    staying saturated under the shoulder (a red wash); and the target is reached."""
+    rng = np.random.default_rng(5)
+    v = textured(200, 300, 0.12, 9)
+    img = np.stack([v, v * 0.45, v * 0.2], axis=2) + rng.normal(0, 0.004, (200, 300, 3))
+    img = (np.clip(img, 0, 1) * 255).round().astype(np.uint8)
+
+    def saturation(im):
+        im = im.astype(np.float64)
+        return float(np.median(1 - im.min(axis=2) / np.maximum(im.max(axis=2), 1)))
+
+    out = enhancer.enhance(img, exposure=0.6).image
+    assert abs(out.mean() / 255 - 0.6) <= 0.05
+    assert saturation(out) < 0.9 * saturation(img)
+    # not pushed past white, it keeps its colour
+    gentle = enhancer.enhance(img, exposure=0.25).image
+    assert saturation(gentle) > 0.9 * saturation(img)
+
+
 def test_a_target_out_of_reach_says_how_far_it_goes(enhancer):
     """A black sky with a lit tower: lifting the mean to 0.8 would blow the tower out."""
     img = np.full((200, 200, 3), 2, np.uint8)
@@ -105,6 +126,27 @@ def test_a_dark_noisy_room_keeps_black_blacks(enhancer):
     out = enhancer.enhance(img).image
     assert out[:, 60:].mean() > 3 * img[:, 60:].mean()  # the room was brightened
     assert np.percentile(luma(out)[:, :60], 50) <= 12  # the doorway stays black
+
+
+def test_specks_in_a_dark_sky_go_and_a_thin_wire_stays(enhancer):
+    """Brightened several stops, isolated hot pixels would become specks; a one-pixel wire
+    across the same sky is detail and stays (Denoise 0 keeps both)."""
+    rng = np.random.default_rng(11)
+    img = np.clip(rng.normal(6, 1.0, (160, 240, 3)), 0, 255)
+    img[80, :, :] = 30  # the wire
+    specks = (rng.integers(5, 155, 60), rng.integers(5, 235, 60))
+    specks = tuple(k[specks[0] != 80] for k in specks)
+    img[specks[0], specks[1], :] = 40
+    img = img.round().astype(np.uint8)
+    out, raw = (luma(enhancer.enhance(img, exposure=0.4, denoise=d).image) for d in (1, 0))
+    sky = np.median(luma(enhancer.enhance(img, exposure=0.4).image)[20:60, 20:220])
+
+    def contrast(y, rows, cols):
+        return float(np.median(y[rows, cols]) - sky)
+
+    wire = (np.full(200, 80), np.arange(20, 220))
+    assert contrast(out, *specks) < 0.3 * contrast(raw, *specks)
+    assert contrast(out, *wire) > 0.7 * contrast(raw, *wire)
 
 
 @pytest.mark.parametrize("name, moves", [("shadows", "dark"), ("highlights", "bright"),

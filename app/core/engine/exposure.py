@@ -52,6 +52,10 @@ EXPLICIT_HIGHLIGHT = 0.99
 # lights (SGZ's curve keeps white at white): a wider budget lets the slider reach its target
 # on night scenes with lamps.
 PUSH_BUDGET = 0.12
+# Over-exposed pixels go pale (white_share): all of the way beyond white that they are
+# (1 - 1 / exposure), from a gain of 1 up to 1 + 1 / WHITE_RAMP.
+WHITE_SHARE = 1.0
+WHITE_RAMP = 4.0
 AUTO_ANCHOR = 0.6
 AUTO_POWER = 0.15
 # 8-bit levels of noise the overall gain may amplify the input's into. The noise is measured
@@ -142,8 +146,29 @@ class Tone:
 def log_gain(light: np.ndarray, x_r: np.ndarray, tone: Tone) -> np.ndarray:
     """Stops of gain for a pixel of illumination ``light`` and factor ``x_r`` (float32 arrays
     that broadcast), capped at MAX_STOPS either way."""
+    return tone_map(light, x_r, tone)[0]
+
+
+def tone_map(light: np.ndarray, x_r: np.ndarray, tone: Tone
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """(stops of gain, share of the way to white) for pixels of illumination ``light`` and
+    factor ``x_r``: see :func:`white_share`."""
     shape = _Shape(light, x_r, tone.black)
-    return shape.log_gain(shape.local(tone.push, tone.shadows), tone)
+    exposed = shape.exposed(shape.local(tone.push, tone.shadows), tone)
+    log_g = shape.log_gain_of(exposed, tone)
+    return log_g, white_share(exposed, log_g, tone.fade)
+
+
+def white_share(exposed: np.ndarray, log_g: np.ndarray, fade: float = 1.0) -> np.ndarray:
+    """How far a pixel's channels move towards its largest: the share of its exposed
+    illumination beyond white (1 - 1 / exposed), as a camera's channels clip one after the
+    other and film's dyes fade to white. Without it an over-exposed sodium-lit street keeps
+    its full saturation under the shoulder and turns into a red wash (sheet sci/2015_02243
+    at exposure 0.5); with it the lights and what is pushed past white go pale. Only pixels
+    that were brightened (the knee's ramp, pixel_stage.KNEE_GAIN): a lamp keeps its colour."""
+    over = np.float32(1.0) - np.float32(1.0) / np.maximum(exposed, np.float32(1.0))
+    brightened = np.clip((np.exp2(log_g) - np.float32(1.0)) * np.float32(WHITE_RAMP), 0.0, 1.0)
+    return (np.float32(WHITE_SHARE * fade) * over * brightened).astype(np.float32)
 
 
 class _Shape:
@@ -181,13 +206,20 @@ class _Shape:
             local = local * np.exp2(np.float32(shadows) * self.below)
         return local
 
-    def log_gain(self, local: np.ndarray, tone: Tone) -> np.ndarray:
+    def exposed(self, local: np.ndarray, tone: Tone) -> np.ndarray:
+        """The illumination after the exposure and the look, before the shoulder (over 1:
+        beyond white)."""
         lift = np.float32(tone.exponent) * (np.float32(tone.stops) + local)
         out = self.above * np.exp2(np.clip(lift, np.float32(-MAX_STOPS), np.float32(MAX_STOPS)))
-        out = shoulder(_look(out, tone))
-        total = np.log2(np.maximum(out, np.float32(1e-6)) / self.light)
+        return _look(out, tone)
+
+    def log_gain_of(self, exposed: np.ndarray, tone: Tone) -> np.ndarray:
+        total = np.log2(np.maximum(shoulder(exposed), np.float32(1e-6)) / self.light)
         return (np.clip(total, np.float32(-MAX_STOPS), np.float32(MAX_STOPS)) *
                 np.float32(tone.fade))
+
+    def log_gain(self, local: np.ndarray, tone: Tone) -> np.ndarray:
+        return self.log_gain_of(self.exposed(local, tone), tone)
 
 
 def _local_lift(light: np.ndarray, x_r: np.ndarray, push: float) -> np.ndarray:
@@ -289,9 +321,15 @@ def solve_exposure(samples: Samples, x_r: np.ndarray, target: float, black: floa
     def after(stops: float, push: float, local: np.ndarray | None = None
               ) -> tuple[float, float]:
         local = shape.local(push) if local is None else local
-        g = np.exp2(shape.log_gain(local, Tone(stops, push, black=black)))
-        blown = np.count_nonzero(fresh & (g * samples.base >= lost)) / count
-        return float(np.minimum(g * samples.mean_rgb, 1.0).mean()), blown
+        tone = Tone(stops, push, black=black)
+        exposed = shape.exposed(local, tone)
+        log_g = shape.log_gain_of(exposed, tone)
+        g = np.exp2(log_g)
+        peak = g * samples.base
+        blown = np.count_nonzero(fresh & (peak >= lost)) / count
+        mean_rgb = g * samples.mean_rgb
+        mean_rgb += (peak - mean_rgb) * white_share(exposed, log_g)
+        return float(np.minimum(mean_rgb, 1.0).mean()), blown
 
     def bisect(lo: float, hi: float, at, budget: float = CLIP_BUDGET) -> float:
         for _ in range(_BISECTION_STEPS):

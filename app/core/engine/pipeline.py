@@ -31,6 +31,8 @@ COARSE_SCALE = 8
 BASE_RADIUS = 2
 BASE_HALO = 4 * COARSE_SCALE * (BASE_RADIUS + 1)
 BASE_EPS_SIGMAS = 2.0  # local variation under this many noise sigmas is treated as noise
+DESPECKLE_SIGMAS = 3.0  # see despeckle_target
+CHANNEL_BIAS_WINDOW = 5
 MODEL_RADIUS = 4  # guided upsampling of the factor map, at the net's resolution
 MODEL_EPS = 1e-3
 LOCAL_WEIGHT = 0.5
@@ -47,6 +49,7 @@ class Measure:
     samples: exposure.Samples
     sigma: float  # noise of the brightness V, in [0, 1] units
     mean: float  # mean brightness (mean of R, G, B) in [0, 1]
+    channel_bias: float = 0.0  # V's upward bias in flat regions, in noise sigmas
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class EnhancementPlan:
     denoise: float
     colour: np.ndarray  # neighbourhood colour model (hq, wq, 6), see neighbourhood_colour
     gain_small: np.ndarray  # log2 of the gain applied (stops), at the net's resolution
+    channel_bias: float = 0.0  # Measure.channel_bias
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
         return pixel_stage.gain_tables(self.tone)
@@ -103,8 +107,36 @@ def measure(rgb: np.ndarray) -> Measure:
     if view.ndim == 2:  # a 1-pixel-wide result loses its channel axis
         view = view.reshape(hs, ws, -1)
     scale = 1.0 / resample.pixel_max(rgb.dtype)
-    return Measure(exposure.sample(view, scale), exposure.noise_sigma(brightness(view)),
-                   float(np.mean(cv2.mean(view)[:3])) * scale)
+    v = brightness(view)
+    sigma = exposure.noise_sigma(v)
+    return Measure(exposure.sample(view, scale), sigma,
+                   float(np.mean(cv2.mean(view)[:3])) * scale,
+                   channel_bias(view, v, scale, sigma))
+
+
+def channel_bias(view: np.ndarray, v: np.ndarray, scale: float, sigma: float) -> float:
+    """How far V = max(R, G, B) reads above the largest channel's mean in the flattest
+    half of the photo, in noise sigmas: the upward bias of a max of noisy channels, which
+    the denoise takes back where it gives a pixel its region's colour. 0.85 for independent
+    channel noise (E[max of three N(0, 1)]); real photos, whose channels' noise is alike
+    after demosaicing and JPEG, read 0.1-0.4 (LOL) and 0 (SICE); assuming 0.85 for all
+    darkened them (LOL-v2 -0.4 dB)."""
+    k = (CHANNEL_BIAS_WINDOW, CHANNEL_BIAS_WINDOW)
+    means = cv2.boxFilter(view, cv2.CV_32F, k)
+    top = np.maximum(np.maximum(means[:, :, 0], means[:, :, 1]), means[:, :, 2])
+    top *= np.float32(scale)
+    mean_v = cv2.boxFilter(v, -1, k)
+    var = cv2.boxFilter(v * v, -1, k) - mean_v * mean_v
+    # medians of every third pixel each way: windows of 5 overlap, so the same figure
+    var, bias = var[::3, ::3].ravel(), (mean_v - top)[::3, ::3].ravel()
+    flat = bias[var <= _median(var)]
+    if flat.size == 0:
+        return 0.0
+    return float(np.clip(_median(flat) / max(sigma, 1e-6), 0.0, pixel_stage.MAX_CHANNEL_BIAS))
+
+
+def _median(x: np.ndarray) -> float:
+    return float(np.partition(x, x.size // 2)[x.size // 2])
 
 
 def choose_target(settings: EnhanceSettings, m: Measure, noise: float | None = None
@@ -133,7 +165,8 @@ def make_plan(colour: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: M
     tone, reachable = solve_tone(m, a, b, target, fade, settings)
     log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), tone)
     return EnhancementPlan(a, b, tone, target, reachable, m.sigma,
-                           settings.denoise_strength, colour, log_gain.astype(np.float32))
+                           settings.denoise_strength, colour, log_gain.astype(np.float32),
+                           m.channel_bias)
 
 
 def toward_global(a: np.ndarray, b: np.ndarray, v: np.ndarray, x_r: np.ndarray
@@ -211,15 +244,43 @@ def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bo
     hi = min(h, bottom + BASE_HALO)
     hi = min(h, -(-hi // COARSE_SCALE) * COARSE_SCALE)
     v = brightness(rgb[lo:hi])
+    # only a photo brightened enough for the despeckle pays for it; the bases are then found
+    # on the despeckled brightness, or a speck tall enough to pass for texture would stay in
+    # the base (pixels that are not brightened keep their own values whatever the base)
+    despeckle = plan.denoise > 0 and float(plan.gain_small.max()) > pixel_stage.DESPECKLE_STOPS[0]
+    target = despeckle_target(v, plan.sigma) if despeckle else v
     eps = (BASE_EPS_SIGMAS * plan.sigma) ** 2
-    fine, coarse = (_base_rows(v, k, eps, h, w, lo, top, bottom)
+    fine, coarse = (_base_rows(target, k, eps, h, w, lo, top, bottom)
                     for k in (BASE_SCALE, COARSE_SCALE))
     v = np.ascontiguousarray(v[top - lo:bottom - lo])
-    return pixel_stage.Band(rgb[top:bottom], v, fine, coarse,
+    target = v if not despeckle else np.ascontiguousarray(target[top - lo:bottom - lo])
+    return pixel_stage.Band(rgb[top:bottom], v, target, fine, coarse,
                         _widen(model, w, *resample.bilinear_taps(h, model.shape[0], top, bottom)),
                         _widen(plan.colour, w,
                                *resample.bilinear_taps(h, plan.colour.shape[0], top, bottom)),
                         top)
+
+
+_RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
+
+
+def despeckle_target(v: np.ndarray, sigma: float) -> np.ndarray:
+    """Where the brightness goes where a pixel is brightened a lot (pixel_rules.despeckled):
+    first into the range of its 8 neighbours (an isolated outlier, a hot pixel or a speck of
+    JPEG ringing, comes down to them; an edge or a thin line, whose own neighbours are as
+    bright, does not), then towards the 3x3 median by as much as the step looks like noise
+    (a Wiener weight at DESPECKLE_SIGMAS noise sigmas: grain goes, a line or texture taller
+    than that stays)."""
+    bounded = np.minimum(np.maximum(v, cv2.erode(v, _RING)), cv2.dilate(v, _RING))
+    step = cv2.medianBlur(v, 3)
+    step -= bounded
+    noise2 = np.float32(max(DESPECKLE_SIGMAS * sigma, 1e-4) ** 2)
+    weight = step * step
+    weight += noise2
+    np.divide(noise2, weight, out=weight)
+    step *= weight
+    bounded += step
+    return bounded
 
 
 def _base_rows(v: np.ndarray, k: int, eps: float, h: int, w: int, lo: int, top: int,
@@ -286,7 +347,7 @@ def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
             lambda a=a, b=b: pixel_stage.compose(band(rgb, plan, model, 2 * a, min(h, 2 * b)),
                                              tables, plan.sigma, plan.denoise,
                                              out[2 * a - first:min(h, 2 * b) - first],
-                                             use_numba)
+                                             use_numba, plan.channel_bias)
             for a, b in group])
         if progress is not None:
             progress((min(h, 2 * group[-1][1]) - first) / (last - first))

@@ -162,9 +162,9 @@ def gain_tables(denoise: float) -> np.ndarray:
     neighbourhood: the pixel's own colour is mostly noise where it is brightened a lot)."""
     k = np.arange(int(MAX_GAIN * GAIN_STEPS) + 1, dtype=np.float32) / GAIN_STEPS
     stops = np.log2(np.maximum(k, 1.0))
-    luma = 1.0 - np.minimum(np.clip(stops / pixel_stage.LUMA_STOPS, 0, 1) *
-                            pixel_stage.LUMA_SHRINK * denoise, 0.95)
-    chroma = 1.0 - np.clip(stops / pixel_stage.CHROMA_STOPS, 0, 1) * min(1.0, denoise)
+    denoise = np.float32(denoise)
+    luma = 1.0 - pixel_stage.luma_shrink(stops, denoise)
+    chroma = 1.0 - pixel_stage.gain_mix(stops, denoise)
     return np.stack([luma, chroma]).astype(np.float32)
 
 

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-BACKENDS = ("auto", "onnx", "torch")
+BACKENDS = ("auto", "opencv", "onnx", "torch")
 
 
 class EFEBackend(Protocol):
@@ -27,13 +27,23 @@ class EFEBackend(Protocol):
 
 def make_backend(weights: Path, backend: str = "auto", threads: int | None = None
                  ) -> EFEBackend:
-    """The fastest backend here for ``backend="auto"``: torch on a GPU, else onnxruntime on
-    the CPU (4-9x torch eager for this tiny net), else torch on the CPU."""
+    """The fastest backend here for ``backend="auto"``: torch on a GPU, else OpenCV DNN on
+    the CPU (about 7x onnxruntime for this tiny net at photo sizes, which is itself 4-9x
+    torch eager), else onnxruntime, else torch on the CPU."""
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     onnx_path = weights.with_suffix(".onnx")
     if backend == "auto" and not _torch_gpu_available():
-        backend = "onnx" if onnx_path.exists() and _has_onnxruntime() else "torch"
+        backend = "torch"
+        if onnx_path.exists():
+            backend = "opencv" if _opencv_reads(onnx_path) else (
+                "onnx" if _has_onnxruntime() else "torch")
+    if backend == "opencv":
+        from app.core.engine.backends.opencv_backend import OpenCvEFE
+
+        if not onnx_path.exists():
+            raise FileNotFoundError(f"ONNX weights not found: {onnx_path}")
+        return OpenCvEFE(onnx_path, threads)
     if backend == "onnx":
         from app.core.engine.backends.onnx_backend import OnnxEFE
 
@@ -65,6 +75,17 @@ def _gpu_likely() -> bool:
     if sys.platform == "win32":
         return shutil.which("nvidia-smi") is not None
     return Path("/proc/driver/nvidia").exists() or Path("/dev/nvidiactl").exists()
+
+
+def _opencv_reads(onnx_path: Path) -> bool:
+    """Whether this OpenCV build has the DNN module and can read the net."""
+    try:
+        import cv2
+
+        cv2.dnn.readNetFromONNX(str(onnx_path))
+    except (ImportError, AttributeError, Exception):  # cv2.error is an Exception
+        return False
+    return True
 
 
 def _has_onnxruntime() -> bool:

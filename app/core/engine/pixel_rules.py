@@ -1,0 +1,314 @@
+"""The per-pixel rules and the numba kernel that applies them (see pixel_stage for what the
+stage does and why).
+
+Each rule is a plain function of scalars or arrays (arithmetic and np.minimum / np.maximum
+only): pixel_stage's numpy version calls them on whole bands, the numba kernel here inlines
+compiled copies of them per pixel, and the video's tables (yuv_frame) read the luma and chroma
+shares from them, so a tuning change is one edit. The kernel lives in this file with them
+because numba's on-disk cache is keyed on the kernel's own file: a rule changed elsewhere
+would leave a stale compiled kernel behind.
+
+The kernel does it all without full-size temporaries (released GIL, rows shared among cores
+by the caller), each row in three passes over row buffers that the compiler vectorises (maps
+planar, no zero-division checks, a branch-free knee): about 15 ns a pixel on one core.
+"""
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+try:
+    from numba import njit
+except ImportError:  # optional: the numpy path is used instead
+    njit = None
+
+available = njit is not None
+LUMA_STOPS = 4.0
+LUMA_SHRINK = 0.95
+SHRINK_CAP = 0.95  # some of the detail always stays: a fully flattened region looks waxy
+CHROMA_STOPS = 4.0
+DEBAND_STOPS = (3.0, 5.0)
+DEBAND_SLACK = (1.0, 1.0 / 255)  # noise sigmas, plus a level
+# Where a pixel takes its region's colour, it takes the chromaticity, at its own denoised
+# brightness less the upward bias of a max of three noisy channels (the photo's own, in
+# noise sigmas, measured by pipeline.channel_bias, where the channels are alike; none where
+# one leads by BIAS_SPREAD sigmas): a grey noisy wall keeps its level, a near-black one is
+# not lifted to grey. Taking the region's brightness instead (within 1.5 sigmas of the
+# pixel's) let the blurry region model erase what the luma denoise had kept: an air
+# conditioner on a noisy wall faded into it (LOL 15, LOL-v2 705).
+MAX_CHANNEL_BIAS = 0.85  # E[max of three independent N(0, 1)] = 0.846
+BIAS_SPREAD = 2.0
+# Isolated outliers (hot pixels, JPEG's ringing in a night sky) and the finest grain pass the
+# Wiener shrink as "detail" and become speckles once brightened 4-5 stops (sheet dicm/27):
+# from DESPECKLE_STOPS[0] stops of gain up the brightness moves to pipeline's
+# despeckle_target (outliers into their neighbours' range, grain to the 3x3 median), fully
+# from the second. On the real pairs: LOL-v1 SSIM +0.05, LOL-v2 +0.08, SICE equal, detail
+# kept 0.91 / 1.03 / 1.13 (a plain 3x3 median: the same SSIM, detail 0.87 and thin lines
+# erased; the neighbours' range alone: +0.03 / +0.06, and LOL 15's wall kept its specks).
+DESPECKLE_STOPS = (2.0, 4.0)
+DETAIL_SIGMAS = 4.0  # detail this many noise sigmas tall is shrunk half as much as noise
+ILLUMINATION_SLACK = (0.02, 2.0)  # share of the fine base, noise sigmas
+BLACK_SIGMAS = 6.0
+KNEE = 0.9
+KNEE_GAIN = 4.0  # the knee starts at KNEE from a gain of 1.25 up, at white for a gain of 1
+DITHER_TILE = 64
+BLACK_COLOUR = (3.0 / 255, 16.0 / 255)  # smooth brightness from no colour to all of it
+
+
+def _unit(x):
+    """x clipped to [0, 1]."""
+    return np.minimum(np.maximum(x, np.float32(0.0)), np.float32(1.0))
+
+
+def illumination(coarse, base, sigma):
+    """The coarse base, kept within ILLUMINATION_SLACK of the fine one: near a strong edge
+    the coarse layer is blurred across it, and a gain that followed it would glow."""
+    slack = (np.float32(ILLUMINATION_SLACK[0]) * base +
+             np.float32(ILLUMINATION_SLACK[1]) * sigma)
+    return base + np.minimum(np.maximum(coarse - base, -slack), slack)
+
+
+def colour_trust(light):
+    """How far a pixel's colour means anything: near black, 8-bit rounding and JPEG's chroma
+    quantisation are all the colour there is ((1, 4, 3) is not teal; a dark rim beside an
+    orange lamp is not red), so such pixels fade to neutral; colour a few levels up stays."""
+    return _unit((light - np.float32(BLACK_COLOUR[0])) *
+                   np.float32(1 / (BLACK_COLOUR[1] - BLACK_COLOUR[0])))
+
+
+def luma_shrink(stops, denoise):
+    """The share of the luma detail removed at this gain (KinD: the more a region is
+    brightened, the more of its detail is noise), at most SHRINK_CAP."""
+    return np.minimum(_unit(stops * np.float32(1 / LUMA_STOPS)) *
+                      (np.float32(LUMA_SHRINK) * denoise), np.float32(SHRINK_CAP))
+
+
+def gain_mix(stops, denoise):
+    """The share of a pixel's colour taken from its region for the gain alone."""
+    return _unit(stops * np.float32(1 / CHROMA_STOPS)) * np.minimum(np.float32(1.0), denoise)
+
+
+def colour_mix(stops, light, sigma, trust, denoise):
+    """A pixel takes the region's colour as it is brightened, and wholly where its own
+    colour is noise or rounding (within BLACK_SIGMAS noise sigmas of black, or untrusted)."""
+    near_black = _unit(np.float32(1.0) - light / (np.float32(BLACK_SIGMAS) * sigma))
+    return (np.maximum(np.maximum(_unit(stops * np.float32(1 / CHROMA_STOPS)), near_black),
+                       np.float32(1.0) - trust) * np.minimum(np.float32(1.0), denoise))
+
+
+def deband(base, light, stops, sigma, denoise):
+    """The base pulled towards the illumination where the gain is high enough to show
+    rounding steps, by at most DEBAND_SLACK noise sigmas plus a level (a rounding step is
+    all it needs to cross; more drew a glow from lit areas into the dark beside them)."""
+    reach = np.float32(DEBAND_SLACK[0]) * sigma + np.float32(DEBAND_SLACK[1])
+    weight = (_unit((stops - np.float32(DEBAND_STOPS[0])) *
+                      np.float32(1 / (DEBAND_STOPS[1] - DEBAND_STOPS[0]))) *
+              np.minimum(np.float32(1.0), denoise))
+    return base + np.minimum(np.maximum(light - base, -reach), reach) * weight
+
+
+def despeckled(v, target, stops, denoise):
+    """The brightness moved towards its despeckled ``target`` as the gain grows."""
+    weight = (_unit((stops - np.float32(DESPECKLE_STOPS[0])) *
+                    np.float32(1 / (DESPECKLE_STOPS[1] - DESPECKLE_STOPS[0]))) *
+              np.minimum(np.float32(1.0), denoise))
+    return v + (target - v) * weight
+
+
+def detail_kept(detail, shrink, sigma):
+    """The share of the detail kept: the gain-guided shrink, applied in full to detail at
+    the noise's amplitude and hardly to detail well above it (a Wiener-like soft threshold
+    at DETAIL_SIGMAS noise sigmas), so texture and edges stay while noise goes."""
+    noise = np.maximum(np.float32(DETAIL_SIGMAS) * sigma, np.float32(1e-4))
+    noise2 = noise * noise
+    return np.float32(1.0) - shrink * noise2 / (detail * detail + noise2)
+
+
+def toward_white(channel, peak, white):
+    """A channel moved ``white`` of the way to the pixel's largest (see
+    exposure.white_share): over-exposed colours go pale instead of staying saturated."""
+    return channel + (peak - channel) * white
+
+
+def channel_bias(q0, q1, q2, sigma, bias):
+    """The upward bias of the max of three noisy channels whose means are q0, q1, q2
+    (``bias``: the photo's, in noise sigmas, where the channels are alike)."""
+    hi = np.maximum(np.maximum(q0, q1), q2)
+    lo = np.minimum(np.minimum(q0, q1), q2)
+    lead = hi - (q0 + q1 + q2 - hi - lo)  # how far the largest leads the middle one
+    return (bias * sigma *
+            _unit(np.float32(1.0) - lead / (np.float32(BIAS_SPREAD) * sigma +
+                                            np.float32(1e-6))))
+
+
+def soft_tanh(x):
+    """tanh for x >= 0 (Lambert's continued fraction, clamped): within 2e-4 of it, and
+    unlike the library call it vectorises."""
+    x = np.minimum(x, np.float32(4.97))
+    x2 = x * x
+    num = x * (np.float32(135135.0) + x2 * (np.float32(17325.0) +
+                                             x2 * (np.float32(378.0) + x2)))
+    den = np.float32(135135.0) + x2 * (np.float32(62370.0) +
+                                        x2 * (np.float32(3150.0) + np.float32(28.0) * x2))
+    return np.minimum(num / den, np.float32(1.0))
+
+
+def knee_scale(peak, gain):
+    """What the pixel's channels are multiplied by so that its largest, ``peak``, rolls off
+    towards white instead of clipping. The knee starts lower the more the pixel was
+    brightened: unbrightened pixels keep their values up to white, brightened ones roll off
+    from KNEE (R, G, B scaled together, so a bright lamp keeps its colour)."""
+    peak = np.maximum(peak, np.float32(1e-6))
+    room = np.maximum(np.float32(1 - KNEE) * _unit((gain - np.float32(1.0)) *
+                                                     np.float32(KNEE_GAIN)),
+                      np.float32(1e-6))
+    start = np.float32(1.0) - room
+    kneed = (np.minimum(peak, start) +
+             room * soft_tanh(np.maximum(peak - start, np.float32(0.0)) / room))
+    return np.minimum(kneed, np.float32(1.0)) / peak
+
+
+if available:
+
+    _inline = njit(nogil=True, fastmath=True, error_model="numpy", inline="always")
+    # the rules compiled for one pixel: their helpers resolve to compiled copies too
+    _compiled_helpers = {**globals(), "_unit": _inline(_unit), "soft_tanh": _inline(soft_tanh)}
+
+    def _compiled(rule):
+        return _inline(types.FunctionType(rule.__code__, _compiled_helpers, rule.__name__))
+
+    _illumination = _compiled(illumination)
+    _colour_trust = _compiled(colour_trust)
+    _luma_shrink = _compiled(luma_shrink)
+    _colour_mix = _compiled(colour_mix)
+    _deband = _compiled(deband)
+    _despeckled = _compiled(despeckled)
+    _detail_kept = _compiled(detail_kept)
+    _knee_scale = _compiled(knee_scale)
+    _toward_white = _compiled(toward_white)
+    _channel_bias = _compiled(channel_bias)
+
+    # error_model="numpy": no zero-division checks (the divisors are clamped above zero),
+    # whose branches kept the loops from vectorising; each row runs in passes that do
+    @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+    def kernel(rgb, v, v_despeckled, bw, br0, br1, bwy, sw, sr0, sr1, swy, mw, mr0, mr1, mwy,
+                cw, cr0, cr1, cwy,
+                table, sigma, bias, denoise, first_row, dither, top, use_dither,
+                out):  # pragma: no cover - compiled
+        h, w = v.shape
+        nl = table.shape[1] - 1
+        nf = table.shape[0] - 1
+        half_nf = np.float32(0.5 * nf)
+        one = np.float32(1.0)
+        zero = np.float32(0.0)
+        tiny = np.float32(1e-6)
+        # one row's intermediate values between the passes
+        base = np.empty(w, np.float32)
+        light = np.empty(w, np.float32)
+        col = np.empty(w, np.int32)
+        row = np.empty(w, np.int32)
+        t_col = np.empty(w, np.float32)
+        t_row = np.empty(w, np.float32)
+        gain = np.empty(w, np.float32)
+        stops = np.empty(w, np.float32)
+        whites = np.empty(w, np.float32)
+        red = np.empty(w, np.float32)
+        green = np.empty(w, np.float32)
+        blue = np.empty(w, np.float32)
+        tile = np.zeros((DITHER_TILE, 3, w), np.float32)  # the dither, planar, row-long
+        if use_dither:
+            for ty in range(DITHER_TILE):
+                for c in range(3):
+                    for x in range(w):
+                        tile[ty, c, x] = dither[ty, x % DITHER_TILE, c]
+        for y in range(h):
+            vrow = v[y]
+            vdrow = v_despeckled[y]
+            # pass 1: the bases, the illumination and where the gain table is read
+            ba0, ba1, bb0, bb1 = bw[0, br0[y]], bw[0, br1[y]], bw[1, br0[y]], bw[1, br1[y]]
+            sa0, sa1, sb0, sb1 = sw[0, sr0[y]], sw[0, sr1[y]], sw[1, sr0[y]], sw[1, sr1[y]]
+            ma0, ma1, mb0, mb1 = mw[0, mr0[y]], mw[0, mr1[y]], mw[1, mr0[y]], mw[1, mr1[y]]
+            bt, st, mt = bwy[y], swy[y], mwy[y]
+            for x in range(w):
+                bb = ((ba0[x] + (ba1[x] - ba0[x]) * bt) * vrow[x] +
+                      bb0[x] + (bb1[x] - bb0[x]) * bt)
+                # the illumination: the coarse model on the fine base, kept near the fine
+                ll = _illumination((sa0[x] + (sa1[x] - sa0[x]) * st) * bb + sb0[x] +
+                                   (sb1[x] - sb0[x]) * st, bb, sigma)
+                r = min(max((ma0[x] + (ma1[x] - ma0[x]) * mt) * ll +
+                            mb0[x] + (mb1[x] - mb0[x]) * mt, -one), one)
+                base[x] = bb
+                light[x] = ll
+                fc = np.sqrt(min(max(ll, zero), one)) * nl
+                fr = (r + one) * half_nf
+                c0 = min(np.int32(fc), np.int32(nl - 1))
+                r0 = min(np.int32(fr), np.int32(nf - 1))
+                col[x] = c0
+                row[x] = r0
+                t_col[x] = fc - c0
+                t_row[x] = fr - r0
+            # pass 2: gain, its log2 and the white share from the table (gathers)
+            for x in range(w):
+                c0, r0, tc, tr = col[x], row[x], t_col[x], t_row[x]
+                g0 = table[r0, c0, 0] + (table[r0, c0 + 1, 0] - table[r0, c0, 0]) * tc
+                g1 = table[r0 + 1, c0, 0] + (table[r0 + 1, c0 + 1, 0] - table[r0 + 1, c0, 0]) * tc
+                gain[x] = g0 + (g1 - g0) * tr
+                l0 = table[r0, c0, 1] + (table[r0, c0 + 1, 1] - table[r0, c0, 1]) * tc
+                l1 = table[r0 + 1, c0, 1] + (table[r0 + 1, c0 + 1, 1] - table[r0 + 1, c0, 1]) * tc
+                stops[x] = l0 + (l1 - l0) * tr
+                w0 = table[r0, c0, 2] + (table[r0, c0 + 1, 2] - table[r0, c0, 2]) * tc
+                w1 = table[r0 + 1, c0, 2] + (table[r0 + 1, c0 + 1, 2] - table[r0 + 1, c0, 2]) * tc
+                whites[x] = w0 + (w1 - w0) * tr
+            # pass 3: denoise, colour, knee, dither
+            ca0, ca1, cd0, cd1 = cw[0, cr0[y]], cw[0, cr1[y]], cw[3, cr0[y]], cw[3, cr1[y]]
+            cb0, cb1, ce0, ce1 = cw[1, cr0[y]], cw[1, cr1[y]], cw[4, cr0[y]], cw[4, cr1[y]]
+            cc0, cc1, cf0, cf1 = cw[2, cr0[y]], cw[2, cr1[y]], cw[5, cr0[y]], cw[5, cr1[y]]
+            kt = cwy[y]
+            pixels = rgb[y]
+            for x in range(w):
+                red[x] = np.float32(pixels[x, 0])
+                green[x] = np.float32(pixels[x, 1])
+                blue[x] = np.float32(pixels[x, 2])
+            trow = tile[(first_row + y) % DITHER_TILE]
+            d0, d1, d2 = trow[0], trow[1], trow[2]
+            for x in range(w):
+                vv, bb, ll, g, lg = vrow[x], base[x], light[x], gain[x], stops[x]
+                sm = _deband(bb, ll, lg, sigma, denoise)
+                dd = _despeckled(vv, vdrow[x], lg, denoise) - sm
+                lum = sm + dd * _detail_kept(dd, _luma_shrink(lg, denoise), sigma)
+                trust = _colour_trust(ll)
+                mix = _colour_mix(lg, ll, sigma, trust, denoise)
+                q0 = max((ca0[x] + (ca1[x] - ca0[x]) * kt) * bb + cd0[x] + (cd1[x] - cd0[x]) * kt,
+                         zero)
+                q1 = max((cb0[x] + (cb1[x] - cb0[x]) * kt) * bb + ce0[x] + (ce1[x] - ce0[x]) * kt,
+                         zero)
+                q2 = max((cc0[x] + (cc1[x] - cc0[x]) * kt) * bb + cf0[x] + (cf1[x] - cf0[x]) * kt,
+                         zero)
+                neutral = (q0 + q1 + q2) * np.float32(1 / 3)
+                q0 = neutral + (q0 - neutral) * trust
+                q1 = neutral + (q1 - neutral) * trust
+                q2 = neutral + (q2 - neutral) * trust
+                qp = max(max(q0, q1), q2)
+                ratio = max(lum - _channel_bias(q0, q1, q2, sigma, bias), zero) / (qp + tiny)
+                own = lum / (top * max(vv, tiny))
+                p0 = red[x] * own
+                p1 = green[x] * own
+                p2 = blue[x] * own
+                p0 = (p0 + ((q0 + tiny) * ratio - p0) * mix) * g
+                p1 = (p1 + ((q1 + tiny) * ratio - p1) * mix) * g
+                p2 = (p2 + ((q2 + tiny) * ratio - p2) * mix) * g
+                peak = max(max(p0, p1), p2)
+                wh = whites[x]
+                p0 = _toward_white(p0, peak, wh)
+                p1 = _toward_white(p1, peak, wh)
+                p2 = _toward_white(p2, peak, wh)
+                scale = top * _knee_scale(peak, g)
+                red[x] = min(max(p0 * scale + np.float32(0.5) + d0[x], zero), top)
+                green[x] = min(max(p1 * scale + np.float32(0.5) + d1[x], zero), top)
+                blue[x] = min(max(p2 * scale + np.float32(0.5) + d2[x], zero), top)
+            dst = out[y]
+            for x in range(w):
+                dst[x, 0] = red[x]
+                dst[x, 1] = green[x]
+                dst[x, 2] = blue[x]
