@@ -6,8 +6,9 @@ What OpenCV and Pillow do with them, tried one by one:
 - a 16-bit gray + alpha TIFF: OpenCV makes it 8-bit gray, Pillow cannot open it: refused;
 - a 16-bit gray + alpha PNG: Pillow calls it RGBA, so the header's colour type says gray;
 - a CIELab TIFF: OpenCV's (libtiff's) conversion gives L* 50 neutral as (132, 122, 106);
-  Pillow reads 8-bit Lab, which ImageCms turns into sRGB within a level; 16-bit Lab and Lab
-  with alpha open in neither: refused;
+  Pillow reads 8-bit Lab (a* and b* as signed bytes), converted here to sRGB (the frozen app
+  ships without Pillow's colour management); 16-bit Lab and Lab with alpha open in neither:
+  refused;
 - associated (premultiplied) alpha: OpenCV returns the premultiplied colours, which written
   with plain alpha would darken every half-transparent pixel.
 """
@@ -19,7 +20,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageCms, TiffImagePlugin
+from PIL import Image, TiffImagePlugin
 
 from app.core.media.metadata import png_chunk
 
@@ -36,7 +37,7 @@ class Layout:
     """What a PNG's or TIFF's header says its pixels are (nothing decoded)."""
 
     gray_alpha: bool = False
-    lab: bool = False  # a TIFF in CIELab: Pillow decodes it, ImageCms converts it
+    lab: bool = False  # a TIFF in CIELab: Pillow decodes it, lab_to_rgb converts it
     associated_alpha: bool = False  # colours premultiplied by the alpha
     refusal: str = ""  # a layout that no decoder here reads right: the reason
 
@@ -78,17 +79,35 @@ def _tiff_layout(data: bytes) -> Layout:
     return Layout(associated_alpha=associated and samples >= 4)
 
 
+# CIE XYZ (D50, TIFF's Lab white) -> linear sRGB, with Bradford's adaptation to D65
+_XYZ_D50_TO_SRGB = np.array([[3.1338561, -1.6168667, -0.4906146],
+                             [-0.9787684, 1.9161415, 0.0334540],
+                             [0.0719453, -0.2289914, 1.4052427]], np.float32)
+_D50_WHITE = np.array([0.96422, 1.0, 0.82521], np.float32)
+
+
 def lab_to_rgb(im: Image.Image) -> np.ndarray:
-    """An 8-bit Lab image (Pillow's mode LAB, as read from a TIFF) -> sRGB pixels."""
-    to_srgb = ImageCms.buildTransform(ImageCms.createProfile("LAB"),
-                                      ImageCms.createProfile("sRGB"), "LAB", "RGB")
-    return np.asarray(ImageCms.applyTransform(im, to_srgb))
+    """An 8-bit Lab image (Pillow's mode LAB as read from a TIFF: L* 0-100 as 0-255, a* and
+    b* as signed bytes) -> 8-bit sRGB, a band at a time; outside sRGB's gamut is clipped."""
+    lab = np.asarray(im)
+    out = np.empty(lab.shape, np.uint8)
+    for rows in _bands(lab, _BAND_BYTES // 32):  # ~60 bytes of floats a pixel below
+        band = lab[rows]
+        fy = (band[..., 0].astype(np.float32) * np.float32(100 / 255) + 16) / 116
+        f = np.stack([fy + band[..., 1].view(np.int8) / np.float32(500), fy,
+                      fy - band[..., 2].view(np.int8) / np.float32(200)], axis=-1)
+        xyz = np.where(f > 6 / 29, f ** 3, (f - np.float32(4 / 29)) * np.float32(108 / 841))
+        linear = np.clip((xyz * _D50_WHITE) @ _XYZ_D50_TO_SRGB.T, 0, 1)
+        srgb = np.where(linear <= 0.0031308, linear * 12.92,
+                        1.055 * linear ** np.float32(1 / 2.4) - 0.055)
+        out[rows] = np.round(srgb * 255)
+    return out
 
 
-def _bands(pixels: np.ndarray):
-    """Row slices of ``pixels`` of about _BAND_BYTES each."""
+def _bands(pixels: np.ndarray, size: int = _BAND_BYTES):
+    """Row slices of ``pixels`` of about ``size`` bytes each."""
     row = max(1, pixels[:1].nbytes)
-    step = max(1, _BAND_BYTES // row)
+    step = max(1, size // row)
     for top in range(0, pixels.shape[0], step):
         yield slice(top, top + step)
 
