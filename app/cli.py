@@ -7,6 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
+from app.core.jobs.report import printable
 from app.core.media.images import DEFAULT_MAX_MEGAPIXELS
 from app.core.settings import DEFAULT_CRF, VIDEO_CODECS, EnhanceSettings, VideoOptions
 
@@ -91,6 +92,9 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true",
                    help="replace earlier outputs (files Lowlight Studio wrote; originals and "
                         "inputs are never replaced)")
+    p.add_argument("--replace-changed", action="store_true",
+                   help="replace only the earlier outputs made with other settings than these "
+                        "(each output's tag says which made it); the others are skipped")
     p.add_argument("-v", "--verbose", action="store_true", help="say which backend ran, and more")
 
 
@@ -162,8 +166,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _enhance(args)
     except KeyboardInterrupt as exc:  # Ctrl+C or SIGTERM: a short message, no traceback
-        from app.core.jobs.report import printable
-
         report = getattr(exc, "report", None)
         tail = f": {report.summary()}" if report is not None else ""
         if report is not None and report.paths:
@@ -250,34 +252,15 @@ def _engine(make, args):
 
 
 def _enhance(args) -> int:
-    from tqdm import tqdm
-
-    from app.core import (
-        BatchControl,
-        BatchInterrupted,
-        Enhancer,
-        OutputOptions,
-        discover,
-        printable,
-        run_batch,
-    )
+    """``enhance`` and ``batch``: the options checked, the batch run with its progress and
+    Ctrl+C handling, the summary said."""
+    from app.cli_progress import CliProgress
+    from app.core import BatchInterrupted, discover
     from app.core.jobs.folder_lock import OutputBusy
 
     batch = args.command == "batch"
     try:
-        settings = settings_from(args)
-        video = VideoOptions(args.video_codec, args.video_quality).validated()
-        if args.max_megapixels < 0:
-            raise ValueError(f"--max-megapixels must be 0 (no limit) or more, got "
-                             f"{args.max_megapixels:g}")
-        options = OutputOptions(args.output, args.pattern if batch else "{stem}", args.format,
-                                args.quality, args.overwrite,
-                                save_factor=getattr(args, "save_factor", False), video=video,
-                                max_megapixels=args.max_megapixels or None).validated()
-        cluster = getattr(args, "cluster", None)
-        if getattr(args, "split_videos", None) and not cluster:
-            raise ValueError("--split-videos needs --cluster")
-        enhancer = None if cluster else _engine(Enhancer, args)
+        settings, options, enhancer = _checked(args, batch)
     except (ValueError, FileNotFoundError, ImportError) as exc:
         print(f"lowlight: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -285,33 +268,53 @@ def _enhance(args) -> int:
         print(f"backend: {enhancer.backend_name}", file=sys.stderr)
     items = discover(args.inputs, recursive=batch and not args.no_recursive,
                      exclude=args.output)
-    bar = tqdm(total=len(items), unit="img", disable=not sys.stderr.isatty() and not batch,
-               file=sys.stderr)
+    progress = CliProgress(len(items), args.verbose, show=batch or sys.stderr.isatty())
+    try:
+        report, by = _run(args, items, enhancer, settings, options, progress, batch)
+    except OutputBusy as exc:  # another batch writes there: nothing was done
+        progress.write(f"lowlight: {exc}")
+        return EXIT_USAGE
+    finally:
+        progress.close()
+    if report is None:  # no cluster to run on (said on stderr)
+        return EXIT_USAGE
+    if report.interrupted:
+        stopped = BatchInterrupted(report)
+        stopped.by = by
+        raise stopped
+    print(printable(f"{report.summary()} -> {args.output}") + (
+        f" ({report.backend})" if args.verbose else ""))
+    if report.paths:
+        print(printable(f"report: {report.paths[0]}"), file=sys.stderr)
+    return EXIT_FAILED if report.failed else EXIT_OK
 
-    def on_file(_i, _n, outcome):
-        bar.update(1)
-        source = printable(outcome.source)
-        if outcome.status == "failed":
-            bar.write(f"failed: {source}: {printable(outcome.reason)}", file=sys.stderr)
-        elif outcome.status == "done" and outcome.reason:
-            bar.write(f"warning: {source}: {printable(outcome.reason)}", file=sys.stderr)
-        elif outcome.status == "skipped" and (args.verbose or outcome.reason != "output exists"):
-            bar.write(f"skipped: {source}: {printable(outcome.reason)}", file=sys.stderr)
-        elif args.verbose:
-            bar.write(f"{outcome.status}: {source} -> {printable(outcome.output)}",
-                      file=sys.stderr)
 
-    frames_bar = None
+def _checked(args, batch: bool):
+    """(settings, output options, engine or None for a cluster) from the options; ValueError,
+    FileNotFoundError or ImportError with a readable reason."""
+    from app.core import Enhancer, OutputOptions
 
-    def on_video(done, total, fps):
-        nonlocal frames_bar
-        if frames_bar is None or done == 1:
-            if frames_bar is not None:
-                frames_bar.close()
-            frames_bar = tqdm(total=total, unit="frame", leave=False, file=sys.stderr,
-                              disable=not sys.stderr.isatty())
-        frames_bar.total = max(frames_bar.total, total)
-        frames_bar.update(done - frames_bar.n)
+    settings = settings_from(args)
+    video = VideoOptions(args.video_codec, args.video_quality).validated()
+    if args.max_megapixels < 0:
+        raise ValueError(f"--max-megapixels must be 0 (no limit) or more, got "
+                         f"{args.max_megapixels:g}")
+    options = OutputOptions(args.output, args.pattern if batch else "{stem}", args.format,
+                            args.quality, args.overwrite,
+                            save_factor=getattr(args, "save_factor", False), video=video,
+                            max_megapixels=args.max_megapixels or None,
+                            replace_changed=args.replace_changed).validated()
+    cluster = getattr(args, "cluster", None)
+    if getattr(args, "split_videos", None) and not cluster:
+        raise ValueError("--split-videos needs --cluster")
+    return settings, options, None if cluster else _engine(Enhancer, args)
+
+
+def _run(args, items, enhancer, settings, options, progress, batch: bool):
+    """(report, what interrupted it): the batch, locally or on the cluster, with SIGINT and
+    SIGTERM asking it to stop (the report is still written); the report is None when there
+    is no cluster to run on."""
+    from app.core import BatchControl, run_batch
 
     control = BatchControl()
 
@@ -325,36 +328,21 @@ def _enhance(args) -> int:
 
     previous = {s: _set_handler(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        if cluster:
+        if getattr(args, "cluster", None):
             from app.cluster_cli import run_on_cluster
 
-            report = run_on_cluster(args, items, settings, options, on_file, control)
+            report = run_on_cluster(args, items, settings, options, progress.on_file, control)
         else:
-            report = run_batch(items, enhancer, settings, options, on_file=on_file,
-                               control=control, write_report=batch, on_video_progress=on_video)
-    except OutputBusy as exc:  # another batch writes there: nothing was done
-        bar.write(f"lowlight: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+            report = run_batch(items, enhancer, settings, options, on_file=progress.on_file,
+                               control=control, write_report=batch,
+                               on_video_progress=progress.on_video)
     except KeyboardInterrupt as exc:  # a second signal: stopped at once
         exc.by = control.interrupted_by
         raise
     finally:
         for s, handler in previous.items():
             _set_handler(s, handler)
-        if frames_bar is not None:
-            frames_bar.close()
-        bar.close()
-    if report is None:  # no cluster to run on (said on stderr)
-        return EXIT_USAGE
-    if report.interrupted:
-        stopped = BatchInterrupted(report)
-        stopped.by = control.interrupted_by
-        raise stopped
-    print(printable(f"{report.summary()} -> {args.output}") + (
-        f" ({report.backend})" if args.verbose else ""))
-    if report.paths:
-        print(printable(f"report: {report.paths[0]}"), file=sys.stderr)
-    return EXIT_FAILED if report.failed else EXIT_OK
+    return report, control.interrupted_by
 
 
 if __name__ == "__main__":

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from functools import partial
 
-from app.core.jobs.batch import ProgressFn
 from app.core.jobs.control import BatchControl
 from app.core.jobs.discovery import BatchItem, OutputOptions
+from app.core.jobs.ledger import ProgressFn
 from app.core.jobs.report import BatchReport
 from app.core.settings import EnhanceSettings
 

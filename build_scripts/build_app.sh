@@ -18,5 +18,7 @@ if command -v strip >/dev/null; then
   find dist/LowlightStudio/_internal/python3* -name '*.so' -exec strip --strip-unneeded {} + 2>/dev/null || true
 fi
 .venv/bin/python build_scripts/share_ffmpeg.py dist/LowlightStudio/_internal
+# What the app never runs: OpenCV's BLAS, the HEIC encoder, libraries nothing loads
+.venv/bin/python build_scripts/prune_bundle.py dist/LowlightStudio/_internal
 du -sh dist/LowlightStudio
 bash build_scripts/check_frozen.sh

@@ -11,15 +11,23 @@ import sys
 from pathlib import Path
 import numpy as np, cv2
 sys.path.insert(0, "tests")
+from camera_files import linear_scene, make_dng, make_heic, to_srgb8
 from clips import make_clip
 img = (np.random.default_rng(0).random((300, 400, 3)) * 40).astype(np.uint8)
 cv2.imwrite(f"{sys.argv[1]}/dark.jpg", img)
 make_clip(Path(sys.argv[1]) / "dark.mp4", frames=12)  # with an AAC track
+scene = linear_scene(120, 160)
+make_dng(Path(sys.argv[1]) / "night.dng", scene)
+make_heic(Path(sys.argv[1]) / "night.heic", to_srgb8(scene))
 PY
 # A photo and a video through the frozen CLI: OpenCV and PyAV (which share FFmpeg) both load.
-"$APP" cli enhance "$work/dark.jpg" "$work/dark.mp4" -o "$work/out" -v
+# Camera RAW and HEIC too: libheif runs with its encoder left out (prune_bundle.py).
+"$APP" cli enhance "$work/dark.jpg" "$work/dark.mp4" "$work/night.dng" "$work/night.heic" \
+  -o "$work/out" -v
 test -s "$work/out/dark.jpg"
 test -s "$work/out/dark.mp4"
+test -s "$work/out/night.tif"
+test -s "$work/out/night.jpg"
 # Ray stays out of the bundle (pip install .[cluster]): --cluster says so, no traceback.
 { "$APP" cli batch "$work/dark.jpg" -o "$work/c" --cluster local 2>&1 || true; } | grep -q "needs Ray"
 size=$(du -sm dist/LowlightStudio | cut -f1)

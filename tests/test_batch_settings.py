@@ -57,3 +57,80 @@ def test_batch_tab_shows_the_settings_it_will_apply(qtbot, window, tmp_path):
     panel.preset.setCurrentIndex(panel.preset.findData("Gentle"))
     assert panel.applied.text() == (
         "Exposure Auto \u00b7 Strength 3 \u00b7 Denoise off \u00b7 Map detail Standard (1/12)")
+
+
+def test_each_photo_gets_its_own_settings_and_crop(tmp_path, enhancer):
+    """settings_for: each photo's sidecar edits, the crop applied before the enhancement;
+    the report records what each file got; a damaged sidecar fails that photo only."""
+    from app.core.media.images import read_image
+    from app.core.photo_edits import Crop, EditStore, PhotoEdits, apply_geometry, sidecar_path
+
+    src = tmp_path / "in"
+    src.mkdir()
+    rng = np.random.default_rng(1)
+    for name in ("a", "b", "c"):
+        Image.fromarray((rng.random((40, 60, 3)) * 50).astype(np.uint8)).save(src / f"{name}.png")
+    store = EditStore(tmp_path / "store")
+    own = PhotoEdits(settings=EnhanceSettings(iterations=3, denoise=0.0), quarter_turns=1,
+                     crop=Crop(0.0, 0.25, 1.0, 0.75))
+    store.save(src / "a.png", own)
+    sidecar_path(src / "c.png").write_text("{not json")
+    out = tmp_path / "out"
+    report = run_batch(discover([src]), enhancer, NIGHT, OutputOptions(out, format="png"),
+                       settings_for=store.load)
+
+    a, b, c = report.outcomes
+    assert (a.status, b.status, c.status) == ("done", "done", "failed")
+    assert "c.png.lowlight.json" in c.reason
+    assert a.settings == {**EnhanceSettings(iterations=3, denoise=0.0).by_name(),
+                          "quarter_turns": 1, "straighten": 0.0,
+                          "crop": [0.0, 0.25, 1.0, 0.75]}
+    assert b.settings == EnhanceSettings().by_name()  # no sidecar: the defaults, not NIGHT
+    pixels, _ = read_image(src / "a.png")
+    expected = enhancer.enhance(apply_geometry(pixels, own), own.settings, threads=1).image
+    written, _ = read_image(out / "a_enhanced.png")
+    assert written.shape == (30, 40, 3)  # turned a quarter (60x40 -> 40x60), half kept
+    assert np.array_equal(written, expected)
+    assert report.settings["settings"] == "each photo's own settings"
+    saved = json.loads(report.paths[1].read_text())
+    assert saved["files"][0]["settings"]["strength"] == 3
+    header = report.paths[0].read_text().splitlines()[0].split(",")
+    assert "strength" in header and "settings" not in header
+
+
+def test_a_rerun_with_other_settings_replaces_only_what_they_change(tmp_path, enhancer,
+                                                                       capsys):
+    """Outputs carry the settings that made them: a rerun with other settings says which
+    outputs they would change and replaces those (and only those) when asked."""
+    from app.core.media.metadata import output_made_with
+
+    src = _photo(tmp_path / "in")
+    Image.open(src / "a.png").save(src / "b.png")
+    out = tmp_path / "out"
+    run_batch(discover([src]), enhancer, NIGHT, OutputOptions(out, format="png"))
+    assert output_made_with(out / "a_enhanced.png").startswith("exposure=0.6, strength=5")
+    # b alone is made again with other settings
+    gentle = EnhanceSettings(iterations=2)
+    run_batch(discover([src / "b.png"]), enhancer, gentle,
+              OutputOptions(out, format="png", overwrite=True))
+    before = (out / "a_enhanced.png").read_bytes()
+
+    same = run_batch(discover([src]), enhancer, gentle, OutputOptions(out, format="png"))
+    assert [(o.status, o.reason) for o in same.outcomes] == [
+        ("skipped", "output exists, made with other settings"), ("skipped", "output exists")]
+    again = run_batch(discover([src]), enhancer, gentle,
+                      OutputOptions(out, format="png", replace_changed=True))
+    assert [o.status for o in again.outcomes] == ["done", "skipped"]
+    assert (out / "a_enhanced.png").read_bytes() != before
+    assert output_made_with(out / "a_enhanced.png").startswith("exposure=auto, strength=2")
+
+    # the CLI: plain lines in a log (no bar redraws), the changed outputs named, the flag
+    capsys.readouterr()
+    assert cli(["batch", str(src), "-o", str(out), "--format", "png"]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err
+    assert f"[1/2] skipped: {src / 'a.png'}" in err and "[2/2] skipped" in err
+    assert "2 earlier output(s) made with other settings kept; --replace-changed" in err
+    assert cli(["batch", str(src), "-o", str(out), "--format", "png",
+                "--replace-changed"]) == 0
+    assert "2 done, 0 skipped" in capsys.readouterr().out

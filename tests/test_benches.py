@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+pytestmark = pytest.mark.slow  # seconds each: left out of the quick run (-m "not slow")
+
 
 def test_speed_bench_compares_against_the_reference_within_one_level():
     from app.bench import photo

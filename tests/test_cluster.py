@@ -18,9 +18,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
-                                reason="ray is not installed (pip install '.[cluster]'); "
-                                       "CI installs it and runs these")
+pytestmark = [pytest.mark.slow,  # Ray workers start in seconds: left out of -m "not slow"
+              pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                                 reason="ray is not installed (pip install '.[cluster]'); "
+                                        "CI installs it and runs these")]
 
 from cluster_engines import SlowEnhancer  # noqa: E402
 from test_batch import build_messy_folder  # noqa: E402
@@ -146,6 +147,25 @@ def test_cluster_batch_never_writes_on_an_input(ray_session, tmp_path):
         ("done", "night_000 (2).jpg"), ("done", "night_001 (2).jpg")]
     assert all("is an input" in o.reason for o in report.outcomes)
     assert {k: v for k, v in digests(src).items() if "(2)" not in k} == before
+
+
+def test_each_photos_own_settings_on_the_cluster_are_the_local_batchs(ray_session, enhancer,
+                                                                       tmp_path):
+    """settings_for: the driver reads each photo's edits, which travel with its plan."""
+    from app.core import EditStore, PhotoEdits, run_batch
+    from app.core.photo_edits import Crop
+
+    src = photos(tmp_path / "in", 2)
+    store = EditStore(tmp_path / "store")
+    store.save(src / "night_001.jpg", PhotoEdits(settings=EnhanceSettings(iterations=3),
+                                                 crop=Crop(0.1, 0.0, 0.9, 1.0)))
+    local = run_batch(discover([src]), enhancer, EnhanceSettings(), OutputOptions(
+        tmp_path / "local"), settings_for=store.load)
+    cluster = run(discover([src]), tmp_path / "cl", settings_for=store.load)
+    assert digests(tmp_path / "cl") == digests(tmp_path / "local")
+    assert [o.settings for o in cluster.outcomes] == [o.settings for o in local.outcomes]
+    assert cluster.outcomes[1].settings["strength"] == 3
+    assert Image.open(tmp_path / "cl" / "night_001_enhanced.jpg").size == (128, 120)
 
 
 @pytest.mark.parametrize("ray_restarts", [2, 0], ids=["ray-retries", "own-resubmission"])

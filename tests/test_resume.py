@@ -19,6 +19,7 @@ from PIL import Image
 from app.core import probe
 from app.core.media.tempfiles import TempFile, is_temp_name, remove_stale_temps
 
+pytestmark = pytest.mark.slow  # processes killed and rerun: left out of the quick run
 ROOT = Path(__file__).resolve().parent.parent
 
 

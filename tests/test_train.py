@@ -8,6 +8,8 @@ from PIL import Image
 from app.core.model.train import TrainConfig, train
 from app.core.model.weights import load_model
 
+pytestmark = pytest.mark.slow  # a real training run: left out of the quick run
+
 
 @pytest.fixture
 def photo_folder(tmp_path):

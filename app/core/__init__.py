@@ -15,7 +15,7 @@ from app.core.engine.enhancer import Enhancer, EnhanceResult
 from app.core.engine.heatmap import STOPS as HEATMAP_STOPS
 from app.core.engine.heatmap import gain_heatmap, heatmap_image
 from app.core.engine.heatmap import palette as heatmap_palette
-from app.core.jobs.batch import run_batch
+from app.core.jobs.batch import plan_outputs, run_batch
 from app.core.jobs.control import BatchControl, BatchInterrupted, Cancelled
 from app.core.jobs.discovery import MEDIA_SUFFIXES, BatchItem, OutputOptions, discover, is_video
 from app.core.jobs.report import BatchReport, Outcome, printable
@@ -34,16 +34,18 @@ from app.core.media.images import (
     write_image,
 )
 from app.core.media.video import VideoInfo, VideoReadError, VideoWriteError, probe, read_frame
+from app.core.photo_edits import EditsError, EditStore, PhotoEdits
 from app.core.presets import PresetError, PresetStore
 from app.core.settings import EnhanceSettings, VideoOptions
 
 __all__ = [
     "BatchControl", "BatchInterrupted", "BatchItem", "BatchReport", "Cancelled",
-    "DEFAULT_MAX_MEGAPIXELS", "discover", "enhance_video", "Enhancer", "EnhanceResult",
-    "EnhanceSettings", "format_for_path", "gain_heatmap", "heatmap_image", "heatmap_palette",
-    "HEATMAP_STOPS", "IMAGE_SUFFIXES", "ImageMeta", "ImageReadError", "ImageTooLarge",
-    "ImageWriteError", "is_video", "keep_suffix", "MEDIA_SUFFIXES", "Outcome", "OutputOptions",
-    "printable", "PresetError", "PresetStore", "probe", "read_frame", "read_image", "run_batch",
-    "to_uint8", "VideoInfo", "VideoOptions", "VideoReadError", "VideoResult", "VideoWriteError",
+    "DEFAULT_MAX_MEGAPIXELS", "discover", "EditsError", "EditStore", "enhance_video",
+    "Enhancer", "EnhanceResult", "EnhanceSettings", "format_for_path", "gain_heatmap",
+    "heatmap_image", "heatmap_palette", "HEATMAP_STOPS", "IMAGE_SUFFIXES", "ImageMeta",
+    "ImageReadError", "ImageTooLarge", "ImageWriteError", "is_video", "keep_suffix",
+    "MEDIA_SUFFIXES", "Outcome", "OutputOptions", "PhotoEdits", "plan_outputs", "PresetError",
+    "PresetStore", "printable", "probe", "read_frame", "read_image", "run_batch", "to_uint8",
+    "VideoInfo", "VideoOptions", "VideoReadError", "VideoResult", "VideoWriteError",
     "write_image",
 ]

@@ -1,11 +1,16 @@
-"""The batch tab: drop folders and files, pick an output, watch per-file status."""
+"""The batch tab: drop folders and files, choose and see the settings, pick an output, watch
+per-file status and a before/after of each finished photo, and find the outputs at the end.
+
+Pieces: the settings (batch_settings.py), the thread (batch_worker.py), the time left
+(batch_clock.py), the thumbnails (batch_thumbs.py), the end of a batch (batch_finish.py)."""
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
 import qtawesome as qta
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QThread, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -16,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -29,65 +35,50 @@ from app.core import (
     BatchControl,
     BatchItem,
     BatchReport,
-    EnhanceSettings,
     Outcome,
     OutputOptions,
     PresetError,
     PresetStore,
     discover,
-    run_batch,
+    is_video,
+    plan_outputs,
 )
-from app.gui.controls import settings_in_words
-from app.gui.progress_text import frames_progress_text, time_left_text
+from app.core.presets import from_dict as settings_from_names
+from app.gui.batch_clock import BatchClock
+from app.gui.batch_finish import BatchFinish
+from app.gui.batch_settings import BatchSettings, ask_replace_changed
+from app.gui.batch_thumbs import GAP, THUMB
+from app.gui.batch_worker import BatchWorker
+from app.gui.progress_text import frames_progress_text
 from app.gui.video_options import VideoOptionsEditor
 
 STATUS_ICONS = {"queued": ("fa5s.clock", "#6b7280"), "running": ("fa5s.spinner", "#2563eb"),
                 "done": ("fa5s.check-circle", "#16a34a"), "skipped": ("fa5s.forward", "#6b7280"),
                 "failed": ("fa5s.times-circle", "#dc2626"),
                 "cancelled": ("fa5s.ban", "#6b7280")}
-
-
-class BatchWorker(QObject):
-    started_file = Signal(int)
-    file_done = Signal(int, object)  # index, Outcome
-    video_progress = Signal(int, int, float)  # frames done, total, fps (current file)
-    finished = Signal(object)  # BatchReport
-
-    def __init__(self, items, settings, output, control, enhancer_factory):
-        super().__init__()
-        self.items, self.settings, self.output = items, settings, output
-        self.control, self.factory = control, enhancer_factory
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            engine = self.factory()
-            report = run_batch(self.items, engine, self.settings, self.output,
-                               on_file=lambda i, _n, o: self.file_done.emit(i, o),
-                               control=self.control,
-                               on_start=lambda i, _item: self.started_file.emit(i),
-                               on_video_progress=lambda d, t, f: self.video_progress.emit(
-                                   d, t, f))
-        except Exception as exc:  # noqa: BLE001 - reported in the panel
-            report = BatchReport(outcomes=[Outcome(str(it.source), "", "failed", str(exc))
-                                           for it in self.items])
-        self.finished.emit(report)
+THUMB_COLUMN = 3
+NOT_MADE = "not made: the batch was cancelled"
 
 
 class BatchPanel(QWidget):
     batch_finished = Signal(object)  # BatchReport
+    open_photo = Signal(object, object)  # a finished photo's Path, the EnhanceSettings it got
 
     def __init__(self, settings_source, enhancer_factory, parent: QWidget | None = None,
                  presets: PresetStore | None = None):
         super().__init__(parent)
-        self.settings_source = settings_source  # callable -> EnhanceSettings (main controls)
-        self.preset_store = presets or PresetStore()
+        self.settings_box = BatchSettings(settings_source, presets or PresetStore())
+        self.preset = self.settings_box.source  # the source combo (presets among them)
+        self.applied = self.settings_box.applied
         self.factory = enhancer_factory
         self.inputs: list[Path] = []
         self.items: list[BatchItem] = []
         self.control: BatchControl | None = None
         self.thread: QThread | None = None
         self.report: BatchReport | None = None
+        self.outcomes: dict[int, Outcome] = {}  # this run's, by row
+        self.clock: BatchClock | None = None
+        self.replace_prompt: QMessageBox | None = None
         self._running_row = 0
         self.setAcceptDrops(True)
         self._build()
@@ -114,25 +105,24 @@ class BatchPanel(QWidget):
         buttons.addStretch(1)
         layout.addLayout(buttons)
 
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["File", "Status", "Details"])
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["File", "Status", "Details", "Before / after"])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
+        self.table.setColumnWidth(THUMB_COLUMN, 2 * THUMB + GAP + 8)
+        self.table.setIconSize(QSize(2 * THUMB + GAP, THUMB))
+        self.table.setToolTip("Click a finished photo's before/after (or double-click its "
+                              "row) to open it in the Photo tab with the settings it got")
+        self.table.cellClicked.connect(lambda row, col: col == THUMB_COLUMN and
+                                       self.open_row(row))
+        self.table.cellDoubleClicked.connect(lambda row, _col: self.open_row(row))
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.verticalHeader().hide()
         layout.addWidget(self.table, 1)
 
+        layout.addWidget(self.settings_box)
         form = QFormLayout()
-        self.preset = QComboBox()
-        self.preset.setToolTip("The settings every file gets: those of the Photo tab, or a "
-                               "preset (saved from the Photo tab's Preset row)")
-        form.addRow("Settings", self.preset)
-        self.applied = QLabel()  # what every file gets, in the Photo tab's words
-        self.applied.setWordWrap(True)
-        form.addRow("Applies", self.applied)
-        self.preset.currentIndexChanged.connect(lambda _: self.show_settings())
-        self.refresh_presets()
         out_row = QHBoxLayout()
         self.output_edit = QLineEdit()
         self.output_edit.setPlaceholderText("chosen automatically next to the inputs")
@@ -171,6 +161,8 @@ class BatchPanel(QWidget):
         self.video_options = VideoOptionsEditor()
         form.addRow("Videos", self.video_options)
         layout.addLayout(form)
+        self.finish = BatchFinish()
+        layout.addWidget(self.finish)
 
         run_row = QHBoxLayout()
         self.progress = QProgressBar()
@@ -212,33 +204,30 @@ class BatchPanel(QWidget):
             event.acceptProposedAction()
             self.add_paths(paths)
 
+    @property
+    def preset_store(self) -> PresetStore:
+        return self.settings_box.preset_store
+
+    @preset_store.setter
+    def preset_store(self, store: PresetStore) -> None:
+        self.settings_box.preset_store = store
+
     def refresh_presets(self) -> None:
         """Re-read the presets (the Photo tab saved, renamed or deleted one)."""
-        chosen = self.preset.currentData()
-        self.preset.clear()
-        self.preset.addItem("Current settings of the Photo tab", None)
-        try:
-            names = self.preset_store.names()
-        except PresetError as exc:
-            names = []
-            self.preset.setToolTip(str(exc))
-        for name in names:
-            self.preset.addItem(f"Preset: {name}", name)
-        self.preset.setCurrentIndex(max(0, self.preset.findData(chosen)))
-        self.show_settings()
+        self.settings_box.refresh_presets()
 
     def show_settings(self) -> None:
-        """Say what the chosen settings are (the Photo tab's may have moved, a preset may
-        have gone)."""
-        try:
-            self.applied.setText(settings_in_words(self.chosen_settings()))
-        except (PresetError, ValueError) as exc:
-            self.applied.setText(str(exc))
+        """The Photo tab's settings moved: show them if they are the batch's."""
+        self.settings_box.show_settings()
 
-    def chosen_settings(self) -> EnhanceSettings:
-        """The preset chosen, or the Photo tab's settings; PresetError if it has gone."""
-        name = self.preset.currentData()
-        return self.settings_source() if name is None else self.preset_store.get(name)
+    def chosen_settings(self):
+        return self.settings_box.chosen()
+
+    def share_quality(self, box: QSpinBox) -> None:
+        """One photo quality for the window: the toolbar's box and this one move together."""
+        self.quality.setValue(box.value())
+        box.valueChanged.connect(self.quality.setValue)
+        self.quality.valueChanged.connect(box.setValue)
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -278,8 +267,11 @@ class BatchPanel(QWidget):
             self.table.item(row, 0).setToolTip(str(item.source))
             # what cannot be read is named now, before Start (discovery's skip or failure)
             self._set_status(row, item.status or "queued", item.reason)
+            self.table.setItem(row, THUMB_COLUMN, QTableWidgetItem())
+        self.outcomes = {}
         self.progress.setRange(0, max(1, len(self.items)))
         self.progress.setValue(0)
+        self.progress.setFormat("%v / %m")
 
     def clear(self) -> None:
         if not self.running:
@@ -301,70 +293,122 @@ class BatchPanel(QWidget):
     def running(self) -> bool:
         return self.thread is not None
 
-    def output_options(self) -> OutputOptions:
+    def output_options(self, replace_changed: bool = False) -> OutputOptions:
         return OutputOptions(Path(self.output_edit.text()), self.pattern.text() or "{stem}",
                              self.format.currentData(), self.quality.value(),
-                             self.overwrite.isChecked(), video=self.video_options.options())
+                             self.overwrite.isChecked(), video=self.video_options.options(),
+                             replace_changed=replace_changed)
 
     def start(self) -> None:
-        if self.running or not self.items:
-            return
-        if not self.output_edit.text():
+        """Start, or first ask whether the earlier outputs other settings made are replaced."""
+        if self.running or not self.items or not self.output_edit.text():
             return
         try:
             settings = self.chosen_settings()
         except PresetError as exc:
             self.rate.setText(str(exc))
             return
-        self.settings_used = settings
         self._rediscover()
+        settings_for = self.settings_box.settings_for()
+        changed = 0
+        if not self.overwrite.isChecked():
+            try:
+                plans = plan_outputs(self.items, self.output_options().validated(), settings,
+                                     settings_for)
+                changed = sum(p.changed and p.status == "skipped" for p in plans)
+            except ValueError:
+                pass  # a bad choice: the batch names it in every row
+        if changed:
+            self._ask_replace(changed, settings, settings_for)
+        else:
+            self._launch(settings, settings_for, self.output_options())
+
+    def _ask_replace(self, changed: int, settings, settings_for) -> None:
+        def answered(replace: bool) -> None:
+            self.replace_prompt = None
+            self._launch(settings, settings_for, self.output_options(replace))
+
+        self.replace_prompt = ask_replace_changed(self, changed, answered,
+                                                  lambda: setattr(self, "replace_prompt", None))
+
+    def _launch(self, settings, settings_for, options: OutputOptions) -> None:
+        self.settings_used = settings
+        self.finish.hide()
         self.control = BatchControl()
         self.thread = QThread()
-        self.worker = BatchWorker(self.items, settings, self.output_options(), self.control,
-                                  self.factory)
+        self.worker = BatchWorker(self.items, settings, options, self.control, self.factory,
+                                  settings_for)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
+        self.worker.planned.connect(self._planned)
         self.worker.started_file.connect(self._file_started)
         self.worker.video_progress.connect(self._video_progress)
         self.worker.file_done.connect(self._file_done)
         self.worker.finished.connect(self._finished)
-        self._started_at, self._done = time.monotonic(), 0
-        for w in (self.start_btn, self.add_files_btn, self.add_folder_btn, self.clear_btn):
+        self._done = 0
+        self.clock = BatchClock({}, len(self.items), time.monotonic())
+        for w in (self.start_btn, self.add_files_btn, self.add_folder_btn, self.clear_btn,
+                  self.settings_box):
             w.setEnabled(False)
         for w in (self.pause_btn, self.cancel_btn):
             w.setEnabled(True)
         self.thread.start()
 
+    def _planned(self, video_frames: dict) -> None:
+        """The videos' lengths: the time left counts their frames, not one file each."""
+        self.clock = BatchClock(video_frames, len(self.items) - len(video_frames),
+                                self.clock.start if self.clock else time.monotonic())
+
     def _file_started(self, row: int) -> None:
         self._running_row = row
         self._set_status(row, "running", "")
+        self.clock.started(row, time.monotonic())
 
     def _video_progress(self, done: int, total: int, fps: float) -> None:
         item = self.table.item(self._running_row, 2)
         if item is not None:
             item.setText(frames_progress_text(done, total, fps))
+        self.clock.video_progress(done, fps)
+        self.rate.setText(self.clock.text(time.monotonic()))
 
-    def _file_done(self, row: int, outcome: Outcome) -> None:
-        details = outcome.reason or outcome.output
-        self._set_status(row, outcome.status, details)
-        self._done += 1
-        self.progress.setValue(self._done)
-        elapsed = time.monotonic() - self._started_at
-        rate = self._done / elapsed if elapsed > 0 else 0.0
-        left = (len(self.items) - self._done) / rate if rate > 0 else 0.0
-        self.rate.setText(f"{rate:.1f} files/s, {time_left_text(left)}")
+    def _file_done(self, row: int, outcome: Outcome, thumb) -> None:
+        self.outcomes[row] = outcome
+        cancelled = outcome.status == "cancelled"
+        self._set_status(row, outcome.status, outcome.reason or (NOT_MADE if cancelled
+                                                                 else outcome.output))
+        if thumb is not None:
+            cell = QTableWidgetItem()
+            cell.setData(Qt.DecorationRole, QPixmap.fromImage(thumb))
+            cell.setToolTip("Before and after; click to open it in the Photo tab")
+            self.table.setItem(row, THUMB_COLUMN, cell)
+            self.table.setRowHeight(row, THUMB + 6)
+        if not cancelled:  # the bar counts what was done, not what a cancel ended
+            self._done += 1
+            self.progress.setValue(self._done)
+        self.clock.finished(row, time.monotonic(), worked=outcome.status in ("done", "failed"))
+        self.rate.setText(self.clock.text(time.monotonic()))
+
+    def open_row(self, row: int) -> None:
+        """A finished photo to the Photo tab, with the settings it was made with."""
+        outcome = self.outcomes.get(row)
+        if outcome is None or outcome.status != "done" or is_video(Path(outcome.source)):
+            return
+        self.open_photo.emit(Path(outcome.source), settings_from_names(outcome.settings))
 
     def _pause(self, paused: bool) -> None:
         if self.control is None:
             return
         if paused:
             self.control.pause()
+            self.clock.pause(time.monotonic())
             self.pause_btn.setText("Resume")
             self.pause_btn.setIcon(qta.icon("fa5s.play"))
         else:
             self.control.resume()
+            self.clock.resume(time.monotonic())
             self.pause_btn.setText("Pause")
             self.pause_btn.setIcon(qta.icon("fa5s.pause"))
+        self.rate.setText(self.clock.text(time.monotonic()))
 
     def cancel(self) -> None:
         if self.control is not None:
@@ -376,12 +420,19 @@ class BatchPanel(QWidget):
         self.thread.wait()
         self.thread = None
         self.pause_btn.setChecked(False)
-        for w in (self.start_btn, self.add_files_btn, self.add_folder_btn, self.clear_btn):
+        for w in (self.start_btn, self.add_files_btn, self.add_folder_btn, self.clear_btn,
+                  self.settings_box):
             w.setEnabled(True)
         for w in (self.pause_btn, self.cancel_btn):
             w.setEnabled(False)
+        cancelled = report.count("cancelled")
+        self.progress.setValue(len(report.outcomes) - cancelled)
+        if cancelled:
+            self.progress.setFormat(f"%v / %m, {cancelled} cancelled")
         self.rate.setText(report.summary())
+        self.finish.show_report(report, Path(self.output_edit.text()))
         self.batch_finished.emit(report)
+        self.finish.notify(report)
 
     def shutdown(self) -> None:
         if self.thread is not None:

@@ -95,6 +95,9 @@ class MainWindow(ExportMixin, OpenMixin, QMainWindow):
         self._refresh_recent()
         self._build_layout()
         self.presets.presets_changed.connect(self.batch.refresh_presets)
+        self.batch.share_quality(self.quality)  # one photo quality: the toolbar's is the batch's
+        self.batch.open_photo.connect(lambda path, s: self.open_path(path) and (
+            self.tabs.setCurrentIndex(0), self.apply_settings(s)))  # a batch row, as made
         self.controls.changed.connect(lambda _s: self.batch.show_settings())
         screen.place(self, self.store.value("geometry"))
         self._update_status()

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
 from pathlib import Path
 
 from app.core.engine.heatmap import heatmap_image
@@ -20,7 +21,14 @@ from app.core.jobs.control import BatchControl, BatchInterrupted, Cancelled
 from app.core.jobs.destinations import Destination, link_out_of, may_replace, plan_batch
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
 from app.core.jobs.folder_lock import output_folder_lock
+from app.core.jobs.ledger import BatchLedger, ProgressFn, cancelled_outcome
 from app.core.jobs.report import BatchReport, Outcome
+from app.core.jobs.settings_record import (
+    SettingsFor,
+    made_with_other_settings,
+    made_with_text,
+    settings_record,
+)
 from app.core.media.images import (
     ImageWriteError,
     atomic_write_bytes,
@@ -29,6 +37,7 @@ from app.core.media.images import (
     read_image,
 )
 from app.core.media.tempfiles import remove_stale_temps
+from app.core.photo_edits import PhotoEdits, apply_geometry
 from app.core.settings import EnhanceSettings
 
 log = logging.getLogger(__name__)
@@ -36,109 +45,101 @@ log = logging.getLogger(__name__)
 # ~0.5 GB for a 50 MP file, so many-core machines must not hold dozens).
 PHOTO_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
-ProgressFn = Callable[[int, int, Outcome], None]
 INTERRUPTED = "interrupted (Ctrl+C)"
+DEFAULTS = EnhanceSettings()
 
 
 def run_batch(items: list[BatchItem], enhancer, settings: EnhanceSettings,
               output: OutputOptions, on_file: ProgressFn | None = None,
               control: BatchControl | None = None, write_report: bool = True,
               on_start: Callable[[int, BatchItem], None] | None = None,
-              on_video_progress: Callable[[int, int, float], None] | None = None
-              ) -> BatchReport:
+              on_video_progress: Callable[[int, int, float], None] | None = None,
+              settings_for: SettingsFor | None = None) -> BatchReport:
     """Enhance every item into ``output``; ``on_file(index, total, outcome)`` after each file.
 
-    Photos go to PHOTO_WORKERS threads, each taking one file from decode to written output
-    with a single-threaded enhancement, so the cores work on different files instead of
-    handing each step back and forth. Videos run one at a time (their own pipeline uses every
-    core). The callbacks are called from this thread only, files may finish out of order.
-    A KeyboardInterrupt cancels what runs, writes the report and raises BatchInterrupted,
-    which carries it. (The CLI traps SIGINT and calls ``control.interrupt()`` instead: an
-    exception raised inside a compiled kernel can come out as a SystemError.) Raises
-    OutputBusy, before anything is planned or written, while another batch writes into the
-    same output folder."""
+    ``settings_for(path)``: each photo's own edits (``EditStore().load``: its settings, turn,
+    straightening and crop, the geometry applied before the enhancement) instead of
+    ``settings`` for all; a photo whose edits cannot be read fails, named, before the batch
+    starts. Photos go to PHOTO_WORKERS threads, each taking one file from decode to written
+    output with a single-threaded enhancement, so the cores work on different files instead
+    of handing each step back and forth. Videos run one at a time (their own pipeline uses
+    every core). The callbacks are called from this thread only, files may finish out of
+    order. A KeyboardInterrupt cancels what runs, writes the report and raises
+    BatchInterrupted, which carries it. (The CLI traps SIGINT and calls
+    ``control.interrupt()`` instead: an exception raised inside a compiled kernel can come out
+    as a SystemError.) Raises OutputBusy, before anything is planned or written, while
+    another batch writes into the same output folder."""
     s = settings.validated()
     output = output.validated()  # a bad choice fails up front, before any file
     control = control or BatchControl()
     with output_folder_lock(output.folder):  # OutputBusy while another batch writes there
-        return _run_locked(items, enhancer, s, output, on_file, control, write_report,
-                           on_start, on_video_progress)
+        ledger = BatchLedger(len(items), control, on_file)
+        settled, todo = plan_work(items, output, s, settings_for)
+        for i, outcome in settled:
+            ledger.finish(i, outcome)
+        raised = _enhance_all(todo, enhancer, s, output, control, ledger, on_start,
+                              on_video_progress)
+        ledger.cancel_rest(todo)
+        report = ledger.report(enhancer.backend_name, s, output, settings_for is not None,
+                               write_report)
+    if raised:
+        raise BatchInterrupted(report)
+    return report
 
 
-def _run_locked(items, enhancer, s, output, on_file, control, write_report, on_start,
-                on_video_progress) -> BatchReport:
-    report = new_report(enhancer.backend_name, s, output)
-    total = len(items)
-    done: dict[int, Outcome] = {}
-
-    def finish(i: int, outcome: Outcome) -> None:
-        if outcome.status == "cancelled" and control.interrupted and not outcome.reason:
-            outcome.reason = control.interrupt_reason
-        done[i] = outcome
-        if on_file:
-            on_file(i, total, outcome)
-
-    settled, todo = plan_work(items, output)
-    for i, outcome in settled:
-        finish(i, outcome)
-
+def _enhance_all(todo, enhancer, s, output, control, ledger, on_start,
+                 on_video_progress) -> bool:
+    """Every planned file through the photo threads or the video pipeline; True when a
+    KeyboardInterrupt stopped it (what was in flight finished first)."""
     threads = 1 if PHOTO_WORKERS > 1 else None
     running: dict[Future, int] = {}
-    raised = False
 
     def collect(block: bool) -> None:
         finished, _ = wait(running, timeout=None if block else 0, return_when=FIRST_COMPLETED)
         for fut in finished:
-            finish(running.pop(fut), fut.result())
+            ledger.finish(running.pop(fut), fut.result())
 
     with ThreadPoolExecutor(max_workers=PHOTO_WORKERS, thread_name_prefix="batch") as pool:
         try:
             for i, plan in todo:
                 if control.cancelled:
-                    finish(i, cancelled_outcome(plan, control))
+                    ledger.finish(i, cancelled_outcome(plan, control))
                     continue
-                if is_video(plan.item.source):
-                    while running:  # let the photos in flight finish: the video wants every core
-                        collect(block=True)
-                    if on_start:
-                        on_start(i, plan.item)
-                    finish(i, _video_outcome(plan, enhancer, s, output, control,
-                                             on_video_progress))
-                    continue
-                while len(running) >= PHOTO_WORKERS:
+                video = is_video(plan.item.source)
+                # a video wants every core: the photos in flight finish first
+                while running and (video or len(running) >= PHOTO_WORKERS):
                     collect(block=True)
                 if on_start:
                     on_start(i, plan.item)
+                if video:
+                    ledger.finish(i, _video_outcome(plan, enhancer, s, output, control,
+                                                    on_video_progress))
+                    continue
                 running[pool.submit(_photo_outcome, plan, enhancer, s, output, control,
                                     threads)] = i
                 collect(block=False)
         except KeyboardInterrupt:
             control.interrupt()  # the photos in flight stop at their next checkpoint
             raised = True
+        else:
+            raised = False
         while running:
             collect(block=True)
-    for i, plan in todo:
-        if i not in done:
-            done[i] = cancelled_outcome(plan, control)
-    report.outcomes = [done[i] for i in sorted(done)]
-    report.interrupted = control.interrupted
-    if write_report and items:
-        save_report(report, output)
-    if raised:
-        raise BatchInterrupted(report)
-    return report
+    return raised
 
 
-def plan_work(items: list[BatchItem], output: OutputOptions
+def plan_work(items: list[BatchItem], output: OutputOptions,
+              s: EnhanceSettings = DEFAULTS, settings_for: SettingsFor | None = None
               ) -> tuple[list[tuple[int, Outcome]], list[tuple[int, Destination]]]:
     """The whole batch's plan (:func:`app.core.jobs.destinations.plan_batch`) -> (outcomes settled
-    without work: skipped or refused, (index, plan) of the files to enhance); the leftovers of
-    a killed run are swept from the folders the batch writes to. Called with the output
-    folder's lock held (:mod:`app.core.jobs.folder_lock`). Shared by the local and the
-    cluster batch (:mod:`app.core.jobs.cluster`), so both name, skip and refuse alike."""
+    without work: skipped or refused, (index, plan) of the files to enhance), each plan with
+    the photo's own edits when ``settings_for`` gives them; the leftovers of a killed run are
+    swept from the folders the batch writes to. Called with the output folder's lock held
+    (:mod:`app.core.jobs.folder_lock`). Shared by the local and the cluster batch
+    (:mod:`app.core.jobs.cluster`), so both name, skip and refuse alike."""
     settled: list[tuple[int, Outcome]] = []
     todo: list[tuple[int, Destination]] = []
-    for i, plan in enumerate(plan_batch(items, output)):
+    for i, plan in enumerate(plan_outputs(items, output, s, settings_for)):
         if plan.status == "todo":
             todo.append((i, plan))
         else:
@@ -157,30 +158,43 @@ def plan_work(items: list[BatchItem], output: OutputOptions
     return settled, todo
 
 
+def plan_outputs(items: list[BatchItem], output: OutputOptions,
+                 s: EnhanceSettings = DEFAULTS, settings_for: SettingsFor | None = None
+                 ) -> list[Destination]:
+    """Where each item goes, with its own edits, and which earlier outputs other settings
+    made (``changed``); nothing is written or swept: the window asks with it whether a
+    rerun replaces those."""
+    items, edits = _own_edits(items, settings_for)
+    texts = [made_with_text(settings_record(e.settings if e else s, e)) for e in edits]
+    plans = plan_batch(items, output, changed=lambda i, path: made_with_other_settings(
+        path, texts[i]))
+    for plan, own in zip(plans, edits, strict=True):
+        plan.edits = own
+    return plans
+
+
+def _own_edits(items: list[BatchItem], settings_for: SettingsFor | None
+               ) -> tuple[list[BatchItem], list[PhotoEdits | None]]:
+    """Each item's own edits (None: the batch's settings); an item whose edits cannot be
+    read fails now, with the reason."""
+    if settings_for is None:
+        return items, [None] * len(items)
+    kept, edits = [], []
+    for item in items:
+        own = None
+        if not item.status:
+            try:
+                own = settings_for(item.source).validated()
+            except (OSError, ValueError) as exc:  # EditsError is a ValueError
+                item = replace(item, status="failed", reason=f"its own settings: {exc}")
+        kept.append(item)
+        edits.append(own)
+    return kept, edits
+
+
 def output_folders(todo: list[tuple[int, Destination]], output: OutputOptions) -> list[Path]:
     """The folders the planned files are written to, the output folder first."""
     return sorted({p.target.parent for _, p in todo} | {Path(output.folder)})
-
-
-def cancelled_outcome(plan: Destination, control: BatchControl) -> Outcome:
-    return Outcome(str(plan.item.source), str(plan.target), "cancelled",
-                   control.interrupt_reason if control.interrupted else "")
-
-
-def new_report(backend: str, s: EnhanceSettings, output: OutputOptions) -> BatchReport:
-    """The report's settings carry the window's and the CLI's names (strength, map_detail;
-    not the engine's iterations and scale) and the output choices they go with."""
-    return BatchReport(backend=backend, settings={
-        **s.by_name(), "format": output.format, "quality": output.quality,
-        "pattern": output.pattern, "video_codec": output.video.codec,
-        "video_crf": output.video.quality})
-
-
-def save_report(report: BatchReport, output: OutputOptions) -> None:
-    try:
-        report.write(Path(output.folder))
-    except Exception as exc:  # noqa: BLE001 - the outcomes are still returned
-        log.warning("could not write the batch report: %s", exc)
 
 
 def process_item(plan: Destination, enhancer, s: EnhanceSettings, output: OutputOptions,
@@ -195,10 +209,11 @@ def process_item(plan: Destination, enhancer, s: EnhanceSettings, output: Output
     return _photo_outcome(plan, enhancer, s, output, control, threads)
 
 
-def _outcome(plan: Destination, work: Callable[[], str]) -> Outcome:
+def _outcome(plan: Destination, work: Callable[[], str], record: dict) -> Outcome:
     """Run one file's ``work`` (which returns a warning or ""); never raises for the file's own
-    errors (the outcome says what happened)."""
-    outcome = Outcome(str(plan.item.source), str(plan.target), "done", plan.reason)
+    errors (the outcome says what happened, and with which settings)."""
+    outcome = Outcome(str(plan.item.source), str(plan.target), "done", plan.reason,
+                      settings=record)
     start = time.perf_counter()
     try:
         warning = work()
@@ -214,39 +229,49 @@ def _outcome(plan: Destination, work: Callable[[], str]) -> Outcome:
 def _photo_outcome(plan: Destination, enhancer, s: EnhanceSettings, output: OutputOptions,
                    control: BatchControl, threads: int | None) -> Outcome:
     """One photo from file to written output (run in a worker thread)."""
-    target = plan.target
+    target, edits = plan.target, plan.edits
+    s = edits.settings if edits is not None else s
+    record = settings_record(s, edits)
 
     def work() -> str:
         control.checkpoint()
         pixels, meta = read_image(plan.item.source, output.max_pixels)
+        if edits is not None and edits.has_geometry:
+            pixels = apply_geometry(pixels, edits)  # the framing kept, before the exposure
         result = enhancer.enhance(pixels, s, progress=control.checkpoint, threads=threads)
         _make_folder(target, output)
         replace = may_replace(output)
-        _encode_and_write(target, result.image, format_for_path(target), output.quality, meta,
-                          replace)
+        atomic_write_bytes(target, encode_image(result.image, format_for_path(target),
+                                                output.quality, meta, made_with_text(record)),
+                           replace)
         if plan.factor is not None:
             heat = heatmap_image(result.gain_small, *result.image.shape[:2])
-            _encode_and_write(plan.factor, heat, "png", 0, None, replace)
+            atomic_write_bytes(plan.factor, encode_image(heat, "png", 0), replace)
         notes = [result.note]  # e.g. "already well exposed: left as it is"
         if meta.frames > 1:
             notes.append(f"first frame only (of {meta.frames})")
         return "; ".join(filter(None, notes))
 
-    return _outcome(plan, work)
+    return _outcome(plan, work, record)
 
 
 def _video_outcome(plan: Destination, enhancer, s: EnhanceSettings, output: OutputOptions,
                    control: BatchControl, progress) -> Outcome:
     from app.core.jobs.video_export import enhance_video
 
+    edits = plan.edits
+    s = edits.settings if edits is not None else s
+    unframed = "its turn and crop are for photos: not applied to a video" \
+        if edits is not None and edits.has_geometry else ""
+
     def work() -> str:
         control.checkpoint()  # a paused batch does not start its next video
         _make_folder(plan.target, output)
-        return enhance_video(plan.item.source, plan.target, enhancer, s, output.video,
-                             progress=progress, control=control,
-                             replace=may_replace(output)).warning
+        return "; ".join(filter(None, (enhance_video(
+            plan.item.source, plan.target, enhancer, s, output.video, progress=progress,
+            control=control, replace=may_replace(output)).warning, unframed)))
 
-    return _outcome(plan, work)
+    return _outcome(plan, work, settings_record(s))
 
 
 def _make_folder(target: Path, output: OutputOptions) -> None:
@@ -255,10 +280,6 @@ def _make_folder(target: Path, output: OutputOptions) -> None:
     if why := link_out_of(target, output.folder):
         raise ImageWriteError(why)
     target.parent.mkdir(parents=True, exist_ok=True)
-
-
-def _encode_and_write(target: Path, pixels, fmt: str, quality: int, meta, replace) -> None:
-    atomic_write_bytes(target, encode_image(pixels, fmt, quality, meta), replace)
 
 
 def _reason(exc: BaseException) -> str:

@@ -30,20 +30,16 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from app.core.jobs.batch import (
-    ProgressFn,
-    cancelled_outcome,
-    new_report,
-    plan_work,
-    save_report,
-)
+from app.core.jobs.batch import plan_work
 from app.core.jobs.cluster_worker import ClusterWorker
 from app.core.jobs.control import BatchControl, BatchInterrupted
 from app.core.jobs.destinations import Destination
 from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
 from app.core.jobs.folder_lock import output_folder_lock
+from app.core.jobs.ledger import BatchLedger, ProgressFn
 from app.core.jobs.ray_session import ClusterError, connect
 from app.core.jobs.report import BatchReport, Outcome
+from app.core.jobs.settings_record import SettingsFor
 from app.core.jobs.video_split import plan_split, remove_segments
 from app.core.media.tempfiles import remove_stale_temps, temps_of
 from app.core.settings import EnhanceSettings
@@ -64,9 +60,12 @@ def run_cluster_batch(items: list[BatchItem], settings: EnhanceSettings,
                       on_file: ProgressFn | None = None, control: BatchControl | None = None,
                       write_report: bool = True,
                       on_start: Callable[[int, BatchItem], None] | None = None,
-                      split_seconds: float | None = None) -> BatchReport:
-    """As :func:`app.core.jobs.batch.run_batch`, on a Ray cluster. ``cluster=None`` uses the
-    session this process is already connected to; ``workers`` defaults to the cluster's CPUs;
+                      split_seconds: float | None = None,
+                      settings_for: SettingsFor | None = None) -> BatchReport:
+    """As :func:`app.core.jobs.batch.run_batch`, on a Ray cluster (each photo's own edits,
+    ``settings_for``, are read by the driver and travel with the file's plan). ``cluster=None``
+    uses the session this process is already connected to; ``workers`` defaults to the
+    cluster's CPUs;
     ``make_engine`` (picklable) builds each worker's engine, by default the shipped weights
     on the best backend with one thread. ``split_seconds``: videos at least twice that long
     are cut into segments of about that length, enhanced in parallel and joined
@@ -82,7 +81,7 @@ def run_cluster_batch(items: list[BatchItem], settings: EnhanceSettings,
         started_here = connect(cluster, workers) if cluster else False
         try:
             return _Run(items, s, output, workers, make_engine, on_file, control, on_start,
-                        split_seconds).run(write_report)
+                        split_seconds, settings_for).run(write_report)
         finally:
             if started_here:
                 import ray
@@ -115,15 +114,18 @@ class _Run:
     """One cluster batch: a pool of actor slots, a queue of files, the wait loop."""
 
     def __init__(self, items, s, output, workers, make_engine, on_file, control, on_start,
-                 split_seconds):
+                 split_seconds, settings_for):
         import ray
 
         self.ray, self.items, self.s, self.output = ray, items, s, output
-        self.make_engine, self.on_file, self.control = make_engine, on_file, control
-        self.on_start = on_start
-        self.done: dict[int, Outcome] = {}
+        self.make_engine, self.control = make_engine, control
+        self.on_start, self.per_photo = on_start, settings_for is not None
+        self.ledger = BatchLedger(len(items), control, on_file)
+        self.done = self.ledger.done  # index -> Outcome, read by the loop
+        self.finish = self.ledger.finish
         self.started = time.time()
-        settled, self.todo = plan_work(items, output)  # also sweeps a killed run's leftovers
+        # also sweeps a killed run's leftovers
+        settled, self.todo = plan_work(items, output, s, settings_for)
         for i, outcome in settled:
             self.finish(i, outcome)
         self.queue = deque(_Task(i, plan) for i, plan in self.todo)
@@ -145,13 +147,6 @@ class _Run:
                                        max_task_retries=RAY_RESTARTS,
                                        concurrency_groups={CONTROL: 1})(ClusterWorker)
 
-    def finish(self, i: int, outcome: Outcome) -> None:
-        if outcome.status == "cancelled" and self.control.interrupted and not outcome.reason:
-            outcome.reason = self.control.interrupt_reason
-        self.done[i] = outcome
-        if self.on_file:
-            self.on_file(i, len(self.items), outcome)
-
     def run(self, write_report: bool) -> BatchReport:
         raised = False
         try:
@@ -165,12 +160,11 @@ class _Run:
             self.stop()
         self.kill_all()  # free their CPUs now, not when the garbage collector gets to them
         self.sweep()
-        self.cancel_rest()
-        report = new_report(self.backend, self.s, self.output)
-        report.outcomes = [self.done[i] for i in sorted(self.done)]
-        report.interrupted = self.control.interrupted
-        if write_report and self.items:
-            save_report(report, self.output)
+        # every planned file without an outcome (cancelled, or lost to a KeyboardInterrupt)
+        # is cancelled, unless its worker wrote it before it was killed
+        self.ledger.cancel_rest(self.todo, lambda plan: self.written_since_start(plan.target))
+        report = self.ledger.report(self.backend, self.s, self.output, self.per_photo,
+                                    write_report)
         if raised:
             raise BatchInterrupted(report)
         return report
@@ -215,7 +209,7 @@ class _Run:
     def collect(self, ref) -> None:
         """A finished task: its outcome, or a lost worker's file back in the queue. Wherever
         a KeyboardInterrupt lands, a file is queued, in flight or done, or else settled by
-        cancel_rest (from the plan)."""
+        the ledger's cancel_rest (from the plan)."""
         ray, task = self.ray, self.inflight.pop(ref)
         try:
             outcome = ray.get(ref)
@@ -382,17 +376,6 @@ class _Run:
             if not folders or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
-
-    def cancel_rest(self) -> None:
-        """Every planned file without an outcome (cancelled, or lost to a KeyboardInterrupt)
-        is cancelled, unless its worker wrote it before it was killed."""
-        for i, plan in self.todo:
-            if i in self.done:
-                continue
-            outcome = cancelled_outcome(plan, self.control)
-            if self.written_since_start(plan.target):
-                outcome.status, outcome.reason = "done", "finished while the batch was cancelled"
-            self.finish(i, outcome)
 
     def written_since_start(self, target: Path) -> bool:
         """Outputs are renamed into place only when complete, and the plan saw none there

@@ -9,7 +9,8 @@ Rules (a photographer's expectations):
   "NAME (2)", "NAME (3)"..., so a rerun over the same inputs picks the same names;
 - an existing file that Lowlight Studio did not write (an original) is never replaced: the
   output takes the next free name instead; an existing earlier output is skipped, or replaced
-  with ``overwrite``.
+  with ``overwrite``; with ``replace_changed`` only the earlier outputs whose tag names other
+  settings than this batch gives them are replaced (the others are skipped, as they are).
 A renamed output says why in its outcome's reason.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.core.jobs.discovery import BatchItem, OutputOptions, is_video
 from app.core.media.files import is_regular
 from app.core.media.metadata import has_output_mark
 from app.core.media.video import has_video_mark
+from app.core.photo_edits import PhotoEdits
 
 MAX_NUMBER = 999
 
@@ -34,6 +36,8 @@ class Destination:
     status: str  # "todo" | "skipped" | "failed"
     reason: str = ""
     factor: Path | None = None  # the heatmap beside the output (save_factor)
+    edits: PhotoEdits | None = None  # the photo's own settings and crop; None: the batch's
+    changed: bool = False  # an earlier output there was made with other settings
 
 
 def _resolved(path: Path) -> Path:
@@ -76,9 +80,10 @@ def link_out_of(target: Path, folder: Path) -> str:
 
 
 def may_replace(output: OutputOptions) -> Callable[[Path], bool] | bool:
-    """What writing a planned output may replace: with ``overwrite``, an earlier output only;
-    else nothing (the plan saw the name free: whatever appeared there since is kept)."""
-    return is_own_output if output.overwrite else False
+    """What writing a planned output may replace: with ``overwrite`` or ``replace_changed``,
+    an earlier output only; else nothing (the plan saw the name free: whatever appeared there
+    since is kept)."""
+    return is_own_output if output.overwrite or output.replace_changed else False
 
 
 def numbered(path: Path, n: int) -> Path:
@@ -89,9 +94,14 @@ def factor_path(target: Path) -> Path:
     return target.with_name(target.stem + "_factor.png")
 
 
+CHANGED = "made with other settings"
+
+
 def plan_batch(items: list[BatchItem], output: OutputOptions,
-               own: Callable[[Path], bool] = is_own_output) -> list[Destination]:
-    """One Destination per item, in the items' order."""
+               own: Callable[[Path], bool] = is_own_output,
+               changed: Callable[[int, Path], bool] | None = None) -> list[Destination]:
+    """One Destination per item, in the items' order. ``changed(index, output)``: the earlier
+    output at ``output`` was made with other settings than item ``index`` gets now."""
     input_names = {_name_key(it.source) for it in items}
     input_inodes = {k for it in items if (k := _inode(it.source)) is not None}
     claimed: dict[str, Path] = {}  # name key -> the source whose output (or heatmap) it is
@@ -137,9 +147,14 @@ def plan_batch(items: list[BatchItem], output: OutputOptions,
             claimed[_name_key(p)] = item.source
         note = f"saved as {target.name}: {first_clash}" if first_clash else ""
         factor = paths[1] if len(paths) > 1 else None
-        if os.path.lexists(target) and not output.overwrite:  # an earlier output (see clash)
+        other = (os.path.lexists(target) and changed is not None and not is_video(target)
+                 and changed(i, target))
+        if os.path.lexists(target) and not (output.overwrite or
+                                             other and output.replace_changed):
+            # an earlier output (see clash)
             plans[i] = Destination(item, target, "skipped", "; ".join(filter(None, (
-                "output exists", note))), factor)
+                "output exists" + (f", {CHANGED}" if other else ""), note))), factor,
+                changed=other)
         else:
-            plans[i] = Destination(item, target, "todo", note, factor)
+            plans[i] = Destination(item, target, "todo", note, factor, changed=other)
     return [p for p in plans if p is not None]

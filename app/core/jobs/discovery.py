@@ -215,6 +215,7 @@ class OutputOptions:
     save_factor: bool = False  # also write <output stem>_factor.png, the x_r heatmap
     video: VideoOptions = VideoOptions()  # codec and quality of enhanced clips
     max_megapixels: float | None = DEFAULT_MAX_MEGAPIXELS  # larger photos refused; None: any
+    replace_changed: bool = False  # replace earlier outputs made with other settings only
 
     @property
     def max_pixels(self) -> int | None:

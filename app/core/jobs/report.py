@@ -33,6 +33,10 @@ def cell(value):
     return value
 
 
+def _flat(value):
+    return " ".join(map(str, value)) if isinstance(value, list) else value
+
+
 @dataclass
 class Outcome:
     source: str
@@ -41,6 +45,7 @@ class Outcome:
     reason: str = ""  # why it failed or was skipped; for "done", a warning or a note
     seconds: float = 0.0
     node: str = ""  # cluster runs: which node and worker process did the file
+    settings: dict = field(default_factory=dict)  # what it was enhanced with (by_name names)
 
 
 @dataclass
@@ -73,10 +78,15 @@ class BatchReport:
         folder.mkdir(parents=True, exist_ok=True)
         rows = [{k: printable(v) if isinstance(v, str) else v for k, v in asdict(o).items()}
                 for o in self.outcomes]
+        # the CSV gives each setting its own column (the JSON keeps them together per file)
+        names = list(dict.fromkeys(k for o in self.outcomes for k in o.settings))
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(Outcome.__dataclass_fields__))
+        writer = csv.DictWriter(buf, fieldnames=[f for f in Outcome.__dataclass_fields__
+                                                 if f != "settings"] + names)
         writer.writeheader()
-        writer.writerows([{k: cell(v) for k, v in row.items()} for row in rows])
+        writer.writerows([{**{k: cell(v) for k, v in row.items() if k != "settings"},
+                           **{k: _flat(v) for k, v in row["settings"].items()}}
+                          for row in rows])
         stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
         for n in range(1, 1000):
             stem = f"{REPORT_STEM}-{stamp}" + (f"-{n}" if n > 1 else "")

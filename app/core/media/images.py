@@ -248,14 +248,15 @@ def to_uint8(pixels: np.ndarray) -> np.ndarray:
 
 
 def encode_image(pixels: np.ndarray, fmt: str, quality: int = 95,
-                 meta: ImageMeta | None = None) -> bytes:
+                 meta: ImageMeta | None = None, made_with: str = "") -> bytes:
     """Array -> file bytes. 16-bit is kept for PNG and TIFF, reduced to 8-bit otherwise. The
-    source's EXIF and ICC go along, and the EXIF says Lowlight Studio wrote the file."""
+    source's EXIF and ICC go along, and the EXIF says Lowlight Studio wrote the file (with
+    ``made_with``, the settings, when given)."""
     if fmt not in FORMAT_SUFFIX:
         raise ValueError(f"unsupported output format {fmt!r}")
     if meta is not None and meta.gray_alpha:
         pixels = as_gray_alpha(pixels, fmt)
-    exif = tagged_exif(meta.exif if meta else None)
+    exif = tagged_exif(meta.exif if meta else None, made_with)
     icc = icc_fits(meta.icc_profile if meta else None, 1 if pixels.ndim == 2 else pixels.shape[2])
     if fmt == "tiff":
         return encode_tiff(pixels if pixels.dtype == np.uint16 else to_uint8(pixels), exif, icc)

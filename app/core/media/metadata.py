@@ -8,7 +8,9 @@ tags describe pixels that are not there, and readers reject the file or show wro
 Why the tag: ``--overwrite`` replaces earlier *outputs* only, so an output must be told apart
 from an original. Outputs carry ``Software = Lowlight Studio`` (EXIF tag 305; BMP, which has no
 metadata, carries it in the two reserved header fields, which the format leaves to the
-writing application).
+writing application). The tag also says which settings made the output, ``Lowlight Studio
+(exposure=auto, strength=8, ...)``, so a rerun with other settings can tell which outputs
+they would change (:func:`output_made_with`).
 """
 from __future__ import annotations
 
@@ -70,12 +72,13 @@ def _sub_ifd(exif: Image.Exif, tag: int) -> dict:
     return sub
 
 
-def tagged_exif(exif: bytes | None) -> Image.Exif:
-    """The EXIF to write into an output: the source's (if any) plus our Software tag."""
+def tagged_exif(exif: bytes | None, made_with: str = "") -> Image.Exif:
+    """The EXIF to write into an output: the source's (if any) plus our Software tag, with
+    the settings that made it when given."""
     tagged = Image.Exif()
     if exif:
         tagged.load(exif)
-    tagged[_SOFTWARE_TAG] = SOFTWARE
+    tagged[_SOFTWARE_TAG] = f"{SOFTWARE} ({made_with})" if made_with else SOFTWARE
     return tagged
 
 
@@ -92,16 +95,26 @@ def mark_bmp(data: bytes) -> bytes:
 
 def has_output_mark(path) -> bool:
     """True if ``path`` is an image that Lowlight Studio wrote (reads the header only)."""
+    return output_made_with(path) is not None
+
+
+def output_made_with(path) -> str | None:
+    """The settings recorded in an image Lowlight Studio wrote ("" when it does not say:
+    a BMP, an output of an older version); None when Lowlight Studio did not write it."""
     try:
         with open_regular(path) as f:  # a pipe in the output folder is nobody's output
             head = f.read(10)
             if head[:2] == b"BM":
-                return head[6:10] == _BMP_MARK
+                return "" if head[6:10] == _BMP_MARK else None
             f.seek(0)
             with Image.open(f) as im:
-                return str(im.getexif().get(_SOFTWARE_TAG, "")).startswith(SOFTWARE)
+                software = str(im.getexif().get(_SOFTWARE_TAG, ""))
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
-        return False
+        return None
+    if not software.startswith(SOFTWARE):
+        return None
+    rest = software[len(SOFTWARE):].strip()
+    return rest[1:-1] if rest.startswith("(") and rest.endswith(")") else ""
 
 
 # ---- 16-bit PNG: OpenCV encodes, the metadata chunks go in after IHDR ---------------------
