@@ -17,6 +17,7 @@ import numpy as np
 
 from app.core.engine import parallel, pipeline, pixel_stage, resample, yuv_frame
 from app.core.engine.backends import make_backend
+from app.core.media.image_modes import gray_of
 from app.core.settings import EnhanceSettings
 from app.paths import default_weights
 
@@ -51,7 +52,7 @@ def _split_channels(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 def _merge_channels(rgb: np.ndarray, like: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     if like.ndim == 2 or like.shape[2] == 1:
-        gray = np.round(rgb.astype(np.float32).mean(axis=2)).astype(like.dtype)
+        gray = gray_of(rgb)  # integers, a band at a time: a float copy of 196 MP took 2.8 GB
         return gray if like.ndim == 2 else gray[:, :, None]
     if alpha is not None:
         return np.dstack([rgb, alpha])
