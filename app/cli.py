@@ -71,6 +71,8 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
                        ("contrast", "a gentler (-) or stronger (+) tone curve")):
         p.add_argument(f"--{name}", type=float, metavar="-1..1",
                        help=f"{what} (default 0, neutral)")
+    p.add_argument("--white-balance", dest="white_balance", action=argparse.BooleanOptionalAction,
+                   default=None, help="take out most of the photo's colour cast (default off)")
     p.add_argument("--scale", "--map-detail", dest="scale", type=int,
                    help=f"map detail: the model sees the photo at 1/scale (default {d.scale}; "
                         "lower is finer, slower)")
@@ -228,7 +230,8 @@ def settings_from(args) -> EnhanceSettings:
 
     base = PresetStore().get(args.preset) if args.preset else EnhanceSettings()
     given = {k: getattr(args, k) for k in ("exposure", "iterations", "scale", "denoise",
-                                           "shadows", "highlights", "contrast")
+                                           "shadows", "highlights", "contrast",
+                                           "white_balance")
              if getattr(args, k) is not None}
     return replace(base, **given).validated()
 
