@@ -59,3 +59,20 @@ def test_white_balance_travels_with_the_settings(tmp_path, green_room):
         assert r.returncode == 0, r.stderr
         outs[flag] = np.asarray(Image.open(tmp_path / flag / "room.png"))
     assert cast(outs["--white-balance"]) < 0.5 * cast(outs["--no-white-balance"])
+
+
+def test_the_window_has_the_white_balance_and_undoes_it(qtbot, window, tmp_path, green_room):
+    from PIL import Image
+
+    photo = tmp_path / "room.png"
+    Image.fromarray(green_room).save(photo)
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.open_path(photo)
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.controls.white_balance.setChecked(True)
+    assert window.controls.settings().white_balance is True
+    assert "white balance" in window.output_pane.footer.text()
+    with qtbot.waitSignal(window.preview_shown, timeout=15000):
+        window.act_undo.trigger()
+    assert not window.controls.white_balance.isChecked()
+    assert "white balance" not in window.output_pane.footer.text()
