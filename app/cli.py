@@ -33,6 +33,25 @@ def _folder(text: str) -> Path:
     return Path(text)
 
 
+def _misread_word(argv: list[str]) -> str | None:
+    """Why a word of an enhance/batch command line would be read as other than meant, or
+    None. argparse takes a file named ``-o.jpg`` (a shell's ``*.jpg`` brings it in) for
+    ``-o .jpg`` and quietly writes everything into a folder ``.jpg``."""
+    for word, after in zip(argv[1:], argv[2:] + [None]):
+        if word == "--":  # what follows is files only
+            return None
+        if word.startswith("-") and len(word) > 1 and Path(word).exists():
+            return (f"{word!r} is a file here but reads as an option: put -- before the "
+                    f"files (... -- {word}) or write ./{word}")
+        if word.startswith("-o") and len(word) > 2:
+            return (f"{word!r} reads as -o {word[2:]!r}: write -o and the output folder "
+                    "apart (-o FOLDER)")
+        if word in ("-o", "--output") and after and after.startswith("-") and len(after) > 1:
+            return (f"the output folder {after!r} looks like an option: write "
+                    f"--output={after} or -o ./{after}")
+    return None
+
+
 def _add_settings(p: argparse.ArgumentParser) -> None:
     # Defaults are None so that a --preset's values stay unless an option is given.
     d = EnhanceSettings()
@@ -52,6 +71,8 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
                        ("contrast", "a gentler (-) or stronger (+) tone curve")):
         p.add_argument(f"--{name}", type=float, metavar="-1..1",
                        help=f"{what} (default 0, neutral)")
+    p.add_argument("--white-balance", dest="white_balance", action=argparse.BooleanOptionalAction,
+                   default=None, help="take out most of the photo's colour cast (default off)")
     p.add_argument("--scale", "--map-detail", dest="scale", type=int,
                    help=f"map detail: the model sees the photo at 1/scale (default {d.scale}; "
                         "lower is finer, slower)")
@@ -132,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         from app.bench.photo import main as bench_main
 
         return bench_main(argv[1:])
+    if argv[:1] in (["enhance"], ["batch"]) and (why := _misread_word(argv)):
+        print(f"lowlight {argv[0]}: error: {why}", file=sys.stderr)
+        return EXIT_USAGE
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) or
                         args.command == "train" else logging.WARNING,
@@ -206,7 +230,8 @@ def settings_from(args) -> EnhanceSettings:
 
     base = PresetStore().get(args.preset) if args.preset else EnhanceSettings()
     given = {k: getattr(args, k) for k in ("exposure", "iterations", "scale", "denoise",
-                                           "shadows", "highlights", "contrast")
+                                           "shadows", "highlights", "contrast",
+                                           "white_balance")
              if getattr(args, k) is not None}
     return replace(base, **given).validated()
 

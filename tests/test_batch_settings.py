@@ -27,7 +27,8 @@ def test_report_names_the_settings_as_the_window_and_the_cli_do(tmp_path, enhanc
     report = run_batch(discover([src]), enhancer, NIGHT,
                        OutputOptions(out, format="jpeg", quality=90))
     expected = {"exposure": 0.6, "strength": 5, "denoise": 1.5, "map_detail": 8,
-                "shadows": 0.0, "highlights": 0.0, "contrast": 0.0, "format": "jpeg",
+                "shadows": 0.0, "highlights": 0.0, "contrast": 0.0, "white_balance": False,
+                "format": "jpeg",
                 "quality": 90, "pattern": "{stem}_enhanced",
                 "video_codec": "h264", "video_crf": 20}
     assert report.settings == expected

@@ -33,3 +33,5 @@ def test_batch_and_video_benches_run_and_write_their_numbers(tmp_path):
     assert bench_video.main(["--frames", "4", "--json", str(tmp_path / "v.json")]) == 0
     video = json.loads((tmp_path / "v.json").read_text())
     assert video["enhance_fps"] > 0 and video["plain_enhanced_content_fps"] > 0
+    assert video["cpu_ratio"] > 0 and set(video["cpu_ms_per_frame"]) == {"plain", "enhance"}
+    assert video["preview"]["1080p"]["shown"] >= 1 and video["preview"]["720p"]["frames"] == 4

@@ -251,7 +251,7 @@ def test_video_scrub_preview_and_export_with_sound(qtbot, window, tmp_path):
     assert window.video_bar.duration == pytest.approx(2.0, abs=0.1)
     first = window.image.copy()
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
-        window.video_bar.slider.setValue(15)  # 1.5 s: scrub, debounced, then enhanced
+        window.video_bar.slider.setValue(150)  # 1.5 s: scrub, debounced, then enhanced
     assert not np.array_equal(first, window.image)
     assert window.gain is not None
     options = window.video_bar.export_options  # codec and quality sit beside the scrubber

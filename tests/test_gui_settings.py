@@ -73,7 +73,7 @@ def test_preset_store_round_trip_and_errors(tmp_path):
     assert data["presets"]["Night street"] == {"exposure": 0.6, "strength": 5,
                                                "denoise": 1.5, "map_detail": 8,
                                                "shadows": 0.0, "highlights": 0.0,
-                                               "contrast": 0.0}
+                                               "contrast": 0.0, "white_balance": False}
     store.rename("Night street", "Street")
     assert store.names() == ["Street"]
     with pytest.raises(PresetError, match="no preset named 'Night street'"):

@@ -351,3 +351,33 @@ def test_sixteen_bit_outputs_keep_icc_and_exif(tmp_path, enhancer):
         assert back.dtype == np.uint16 and back.shape == deep.shape, path
     np.testing.assert_array_equal(read_image(tmp_path / "w.tif")[0], pixels)
     np.testing.assert_array_equal(read_image(tmp_path / "w.png")[0], pixels)
+
+
+# ---- 12: words that read as options: a file named -o.jpg, -o glued to its folder ----------
+def test_a_file_named_like_an_option_never_moves_the_output(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(_dark()).save("a.jpg")
+    Image.fromarray(_dark(1)).save("-o.jpg")  # what `lowlight enhance -o out *.jpg` brings in
+    assert cli(["enhance", "-o", "out", "a.jpg", "-o.jpg"]) == 2
+    err = capsys.readouterr().err
+    assert "'-o.jpg' is a file here but reads as an option: put -- before" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["-o.jpg", "a.jpg"]  # no .jpg folder
+    assert cli(["enhance", "-o", "out", "--", "a.jpg", "-o.jpg"]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.jpg")) == ["-o.jpg", "a.jpg"]
+
+
+@pytest.mark.parametrize("words,message", [
+    (["-o.jpg", "a.jpg"], "'-o.jpg' reads as -o '.jpg': write -o and the output folder apart"),
+    (["-oout", "a.jpg"], "'-oout' reads as -o 'out'"),
+    (["-o", "-x", "a.jpg"], "the output folder '-x' looks like an option: write --output=-x"),
+    (["a.jpg", "--output", "-o.jpg"], "the output folder '-o.jpg' looks like an option"),
+])
+def test_an_output_option_that_reads_otherwise_is_refused(tmp_path, monkeypatch, capsys, words,
+                                                          message):
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(_dark()).save("a.jpg")
+    for command in ("enhance", "batch"):
+        assert cli([command, *words]) == 2
+        err = capsys.readouterr().err
+        assert f"lowlight {command}: error: {message}" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jpg"]  # nothing written

@@ -3,7 +3,7 @@ engine's video stage; the file round trip is covered in test_video.py): a static
 a slow fade-in, hard cuts between different dark scenes, a light switched on."""
 import numpy as np
 import pytest
-from clips import dark_scene
+from clips import dark_scene, two_sided_scene
 
 from app.core import EnhanceSettings
 from app.core.engine.video_enhancer import VideoEnhancer
@@ -119,3 +119,83 @@ def test_temporal_denoise_halves_the_noise_without_ghosts(enhancer, scenes, redu
     assert abs(trail) < 6, trail
     box = (slice(62, 88), slice(20 + 6 * 29 + 2, 20 + 6 * 29 + 28))
     assert abs(with_t[-1][box].astype(np.float32).mean() - without[-1][box].mean()) < 6
+
+
+def pan(panorama: np.ndarray, rng, start: int, stop: int, moving: int, still: int
+        ) -> list[np.ndarray]:
+    """A camera panning from column ``start`` to ``stop`` in ``moving`` frames, then still."""
+    cols = list(np.linspace(start, stop, moving).round().astype(int)) + [stop] * still
+    return [shoot(panorama[:, c:c + W], 1.0, rng) for c in cols]
+
+
+@pytest.mark.parametrize("direction", ["lit to dark", "dark to lit"])
+def test_a_pan_ends_where_the_view_alone_would(enhancer, direction):
+    """Lit side (0.6) to dark side (0.05) of one scene in 3 s, then 6 s still: the end is
+    within 15% of the same view enhanced as its own clip (the exposure of the shot's first
+    frame held the old scene: 0.37x and 1.49x before)."""
+    scene = two_sided_scene(H, W)
+    rng = np.random.default_rng(6)
+    ends = (0, 2 * W) if direction == "lit to dark" else (2 * W, 0)
+    frames = pan(scene, rng, *ends, moving=int(3 * FPS), still=int(6 * FPS))
+    out, video = run(enhancer, frames)
+    alone, _ = run(enhancer, pan(scene, rng, ends[1], ends[1], 1, int(3 * FPS)))
+    end, own = means(out)[-25:].mean(), means(alone)[-25:].mean()
+    assert abs(end / own - 1) <= 0.15, (end, own, means(out)[::25])
+    # settled within 3 s of the pan's end
+    settle = means(out)[int(6 * FPS):int(6 * FPS) + 10].mean()
+    assert abs(settle / own - 1) <= 0.15, (settle, own)
+
+
+def test_a_slow_fade_keeps_half_its_stops(enhancer, scenes):
+    """The light rises 4x over 4 s inside one shot (a dimmer): at least half of it, in
+    stops, shows in the output."""
+    rng = np.random.default_rng(7)
+    light = np.geomspace(0.25, 1.0, int(4 * FPS))
+    frames = [shoot(scenes[0], k, rng) for k in light] + [
+        shoot(scenes[0], 1.0, rng) for _ in range(int(FPS))]
+    out, video = run(enhancer, frames)
+    m_in, m_out = means(np.stack(frames)), means(out)
+    kept = np.log(m_out[-10:].mean() / m_out[:5].mean()) / np.log(m_in[-10:].mean() /
+                                                                 m_in[:5].mean())
+    assert kept >= 0.5, kept
+    assert video.cuts == 0
+
+
+def test_a_static_scene_does_not_pump_over_seconds(enhancer, scenes):
+    """8 s of a still, noisy camera: the exposure follows the scene's own solution every few
+    frames, so noise in those solutions must not show as a slow breathing either."""
+    rng = np.random.default_rng(8)
+    out, video = run(enhancer, [shoot(scenes[0], 1.0, rng, noise=0.02)
+                                for _ in range(int(8 * FPS))])
+    m = means(out)
+    seconds = m[:int(8 * FPS)].reshape(8, -1).mean(axis=1)
+    assert seconds.max() - seconds.min() <= 1.5, seconds  # levels, over 8 s
+    assert np.abs(np.diff(m, n=2)).mean() <= 0.5
+    assert video.cuts == 0
+
+
+def test_the_tracker_reads_a_dimmer_not_a_pan_at_1080p():
+    """One step of a slow fade (1.4% a frame) is read as light even in 8-bit 1080p frames;
+    a pan towards the dark side of a scene, and a still camera, are not."""
+    import cv2
+
+    from app.core.engine.video_enhancer import ShotTracker, as_i420
+
+    rng = np.random.default_rng(9)
+    scene = cv2.resize(two_sided_scene(H, W).astype(np.float32), (5760, 1080))
+
+    def frame(col: int, light: float) -> np.ndarray:
+        img = scene[:, col:col + 1920] * light + rng.normal(0, 0.01, (1080, 1920, 3))
+        return as_i420((np.clip(img, 0, 1) * 255).round().astype(np.uint8))
+
+    def light(a: np.ndarray, b: np.ndarray) -> float:
+        tracker = ShotTracker(FPS)
+        assert tracker.update(a) and not tracker.update(b)
+        return tracker.light
+
+    step = np.log2(1.014)
+    assert 0.7 * step <= light(frame(0, 0.3), frame(0, 0.3 * 1.014)) <= 1.3 * step
+    # a 40-pixel step of a pan across the lit-to-dark edge (2.6 stops over 1150 pixels:
+    # 0.09 stops a pixel there, unaligned)
+    assert abs(light(frame(2000, 0.5), frame(2040, 0.5))) <= 0.25 * step
+    assert abs(light(frame(0, 0.5), frame(0, 0.5))) <= 0.1 * step

@@ -120,6 +120,27 @@ def test_picture_size_change_midway_is_scaled_and_named(tmp_path, enhancer):
     assert pts == sorted(pts) and len(set(pts)) == 24  # time runs forward across the join
 
 
+def test_a_transport_stream_starts_at_zero_with_its_sound_in_sync(tmp_path, enhancer):
+    """An MPEG-TS clip starts where the camera's clock stood (1.6 s here): its MP4 starts at
+    0 (it kept a 1.6 s blank start), every stream moved by the same time."""
+    import av
+
+    src = make_clip(tmp_path / "cam.ts", frames=24, audio=True, start_frames=19)  # 1.58 s
+    with av.open(str(src)) as c:
+        assert c.start_time / 1e6 > 1.5
+        first_audio_in = next(c.demux(audio=0)).pts * c.streams.audio[0].time_base
+        first_video_in = next(c.decode(video=0)).time
+    result = within(DEADLINE, enhance_video, src, tmp_path / "cam.mp4", enhancer,
+                    EnhanceSettings())
+    with av.open(str(result.output)) as c:
+        first_video = next(c.decode(video=0)).time
+        first_audio = next(c.demux(audio=0)).pts * c.streams.audio[0].time_base
+    assert first_video < 0.1
+    # the sound keeps its place against the picture (within a packet of 1024 samples)
+    assert abs((first_audio - first_video) - (first_audio_in - first_video_in)) < 0.03
+    assert result.frames == 24 and result.audio_packets > 0
+
+
 def test_truncated_file_is_done_with_a_warning_that_counts_frames(tmp_path, clip, capsys):
     cut = tmp_path / "in" / "cut.mkv"
     cut.parent.mkdir()

@@ -51,7 +51,8 @@ def from_dict(d: dict) -> EnhanceSettings:
                            # presets saved before these existed are neutral
                            d.get("shadows", default.shadows),
                            d.get("highlights", default.highlights),
-                           d.get("contrast", default.contrast)).validated()
+                           d.get("contrast", default.contrast),
+                           d.get("white_balance", default.white_balance)).validated()
 
 
 class PresetStore:

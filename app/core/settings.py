@@ -49,6 +49,8 @@ class EnhanceSettings:
         shadows scales how much the local map lifts the dark (2 ** shadows), highlights
         holds the lights down (-) or lifts them (+) by up to half a stop, contrast steepens
         (+) or flattens (-) the tone curve about the photo's mid-tone.
+    white_balance: take out most of the photo's colour cast (a sodium street's orange, an
+        LED room's green); off by default, since a night's colour is often the point.
     """
 
     exposure: float | str = AUTO
@@ -58,6 +60,7 @@ class EnhanceSettings:
     shadows: float = 0.0
     highlights: float = 0.0
     contrast: float = 0.0
+    white_balance: bool = False
 
     @property
     def auto_exposure(self) -> bool:
@@ -68,7 +71,7 @@ class EnhanceSettings:
         s = self.validated()
         return {"exposure": s.exposure, "strength": s.iterations, "denoise": s.denoise,
                 "map_detail": s.scale, "shadows": s.shadows, "highlights": s.highlights,
-                "contrast": s.contrast}
+                "contrast": s.contrast, "white_balance": s.white_balance}
 
     @property
     def denoise_strength(self) -> float:
@@ -86,8 +89,11 @@ class EnhanceSettings:
         if int(self.scale) != self.scale or not 1 <= self.scale <= 64:
             raise ValueError(f"scale must be an integer from 1 to 64, got {self.scale}")
         look = {name: _look_value(name, getattr(self, name)) for name in LOOK_NAMES}
+        if not isinstance(self.white_balance, bool):
+            raise ValueError(f"white balance must be on or off, got {self.white_balance!r}")
         return replace(self, exposure=exposure, iterations=int(self.iterations),
-                       scale=int(self.scale), denoise=denoise, **look)
+                       scale=int(self.scale), denoise=denoise,
+                       white_balance=bool(self.white_balance), **look)
 
 
 LOOK_NAMES = ("shadows", "highlights", "contrast")

@@ -38,7 +38,8 @@ def settings_caption(s: EnhanceSettings) -> str:
                "no denoise" if float(s.denoise) == 0 else f"denoise {float(s.denoise):.2f}")
     look = "".join(f", {name} {getattr(s, name):+.2f}" for name in LOOK_NAMES
                    if getattr(s, name))
-    return f"{exposure}, strength {s.iterations}, {denoise}, detail 1/{s.scale}{look}"
+    white = ", white balance" if s.white_balance else ""
+    return f"{exposure}, strength {s.iterations}, {denoise}, detail 1/{s.scale}{look}{white}"
 
 
 LOOK_TIPS = {
@@ -101,8 +102,9 @@ def settings_in_words(s: EnhanceSettings) -> str:
                   f"1/{s.scale}")
     look = "".join(f" \u00b7 {name.capitalize()} {getattr(s, name):+.2f}" for name in LOOK_NAMES
                    if getattr(s, name))
+    white = " \u00b7 White balance" if s.white_balance else ""
     return (f"Exposure {exposure} \u00b7 Strength {s.iterations} \u00b7 Denoise {denoise} "
-            f"\u00b7 Map detail {detail}{look}")
+            f"\u00b7 Map detail {detail}{look}{white}")
 
 
 class _AutoNumber(QWidget):
@@ -213,6 +215,13 @@ class ControlsPanel(QWidget):
         for name, widget in self.look.items():
             form.addRow(name.capitalize(), widget)
 
+        self.white_balance = QCheckBox("Neutral")
+        self.white_balance.setToolTip(
+            "White balance: take out most of the light's colour cast (a green LED room, a "
+            "blue dusk). Off by default: a night's colour is often the point; a sodium "
+            "street's orange is left as it is.")
+        form.addRow("White balance", self.white_balance)
+
         self.scale_combo = QComboBox()
         for label, scale in QUALITY_CHOICES:
             self.scale_combo.addItem(label, scale)
@@ -232,6 +241,7 @@ class ControlsPanel(QWidget):
         self.iterations_spin.valueChanged.connect(
             lambda v: self._sync(self.iterations_slider, v))
         self.scale_combo.currentIndexChanged.connect(lambda _: self._emit())
+        self.white_balance.toggled.connect(lambda _: self._emit())
 
     def _sync(self, other, value) -> None:
         other.blockSignals(True)
@@ -253,11 +263,13 @@ class ControlsPanel(QWidget):
     def settings(self) -> EnhanceSettings:
         return EnhanceSettings(self.exposure.value(), self.iterations_spin.value(),
                                int(self.scale_combo.currentData()), self.denoise.value(),
+                               white_balance=self.white_balance.isChecked(),
                                **{name: w.value() for name, w in self.look.items()})
 
     def set_settings(self, s: EnhanceSettings, emit: bool = False) -> None:
         s = s.validated()
-        widgets = (self.iterations_slider, self.iterations_spin, self.scale_combo)
+        widgets = (self.iterations_slider, self.iterations_spin, self.scale_combo,
+                   self.white_balance)
         for w in widgets:
             w.blockSignals(True)
         self.exposure.set_value(s.exposure)
@@ -268,6 +280,7 @@ class ControlsPanel(QWidget):
         self.iterations_spin.setValue(s.iterations)
         index = self.scale_combo.findData(s.scale)
         self.scale_combo.setCurrentIndex(index if index >= 0 else 1)
+        self.white_balance.setChecked(s.white_balance)
         for w in widgets:
             w.blockSignals(False)
         if emit:

@@ -264,6 +264,9 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
     def request_preview(self) -> None:
         if self.preview is None:
             return
+        if self.video_path is not None:  # what the export writes, not the photo path's
+            self.video_player.show_still(self.video_bar.position())
+            return
         req = self.engine.request(self.plan_source, self.controls.settings(),
                                   shown=self.preview, original=self.image,
                                   on_reply=self._show_preview, on_failure=self.show_failure)
@@ -316,4 +319,5 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
             self._end_video_job()
         self.batch.shutdown()
         self.engine.shutdown()
+        self.video_player.shutdown()
         super().closeEvent(event)

@@ -101,19 +101,10 @@ class OpenMixin:
         return True
 
     def show_video_frame(self, seconds: float) -> None:
-        """Scrubber moved: show that frame, keep zoom, enhance it with the current settings."""
-        if self.video_path is None:
-            return
-        try:
-            frame = read_frame(self.video_path, seconds)
-        except VideoReadError as exc:
-            self.message.show_error(about_file(self.video_path.name, exc))
-            return
-        self.session.show_frame(frame)
-        self.make_previews(frame)
-        self.display.set_input(self.preview, (frame.shape[1], frame.shape[0]))
-        self.detail.reset()
-        self.request_preview()
+        """Scrubber moved: show that frame, keep zoom, enhanced as the export enhances it."""
+        if self.video_path is not None:
+            self.detail.reset()
+            self.video_player.show_still(seconds)  # the video engine's, as exported
 
     def paste(self) -> None:
         qimage = QGuiApplication.clipboard().image()

@@ -1,12 +1,16 @@
-"""Frame scrubber for videos: slider, play/pause, time and the export's codec and quality."""
+"""Frame scrubber for videos: slider, play/pause, time and the export's codec and quality.
+Playback itself is :mod:`app.gui.video_player`'s: the bar says when to play and where, and
+shows where playback is."""
 from __future__ import annotations
 
 import qtawesome as qta
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSlider,
+    QStyle,
+    QStyleOptionSlider,
     QToolButton,
     QWidget,
 )
@@ -14,7 +18,24 @@ from PySide6.QtWidgets import (
 from app.gui.timers import debounce_timer
 from app.gui.video_options import VideoOptionsEditor
 
-STEPS_PER_SECOND = 10  # slider resolution
+STEPS_PER_SECOND = 100  # slider resolution
+
+
+class JumpSlider(QSlider):
+    """A click on the groove jumps there (a plain slider steps a page towards it)."""
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.LeftButton:
+            opt = QStyleOptionSlider()
+            self.initStyleOption(opt)
+            handle = self.style().subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle,
+                                                 self)
+            if not handle.contains(event.position().toPoint()):
+                span = max(1, self.width() - handle.width())
+                x = round(event.position().x() - handle.width() / 2)
+                self.setValue(QStyle.sliderValueFromPosition(
+                    self.minimum(), self.maximum(), x, span, opt.upsideDown))
+        super().mousePressEvent(event)
 
 
 def _clock(seconds: float) -> str:
@@ -23,9 +44,10 @@ def _clock(seconds: float) -> str:
 
 
 class VideoBar(QWidget):
-    """Emits ``seek(seconds)`` when the user scrubs or while playing."""
+    """Emits ``seek(seconds)`` when the user scrubs, ``playing(on)`` from the play button."""
 
     seek = Signal(float)
+    playing = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -35,7 +57,7 @@ class VideoBar(QWidget):
         self.play_btn.setIcon(qta.icon("fa5s.play"))
         self.play_btn.setCheckable(True)
         self.play_btn.setToolTip("Play / pause the preview (Space)")
-        self.slider = QSlider(Qt.Horizontal)
+        self.slider = JumpSlider(Qt.Horizontal)
         self.slider.setToolTip("Pick the frame to preview; Save exports the whole clip")
         self.time = QLabel("0:00.0 / 0:00.0")
         layout.addWidget(self.play_btn)
@@ -45,8 +67,6 @@ class VideoBar(QWidget):
         layout.addWidget(self.export_options)
         self.duration = 0.0
         self.fps = 25.0
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self._advance)
         # coalesce drags: the newest position wins
         self._debounce = debounce_timer(self, 40, lambda: self.seek.emit(self.position()))
         self.slider.valueChanged.connect(self._moved)
@@ -74,16 +94,19 @@ class VideoBar(QWidget):
 
     def _play(self, playing: bool) -> None:
         self.play_btn.setIcon(qta.icon("fa5s.pause" if playing else "fa5s.play"))
-        if playing:
-            self.timer.start(1000 // STEPS_PER_SECOND)
-        else:
-            self.timer.stop()
+        if playing and self.slider.value() >= self.slider.maximum():
+            self.show_position(0.0)  # play again from the start
+        self.playing.emit(playing)
 
-    def _advance(self) -> None:
-        if self.slider.value() >= self.slider.maximum():
-            self.play_btn.setChecked(False)
-            return
-        self.slider.setValue(self.slider.value() + 1)
+    def set_playing(self, on: bool) -> None:
+        self.play_btn.setChecked(on)
+
+    def show_position(self, seconds: float) -> None:
+        """Where playback is (no seek)."""
+        self.slider.blockSignals(True)
+        self.slider.setValue(round(seconds * STEPS_PER_SECOND))
+        self.slider.blockSignals(False)
+        self._label()
 
     def stop(self) -> None:
         self.play_btn.setChecked(False)

@@ -26,6 +26,7 @@ from app.gui.preview_size import PreviewSizer
 from app.gui.split_view import SplitView
 from app.gui.status_bar import StatusReadouts
 from app.gui.video_bar import VideoBar
+from app.gui.video_player import VideoPlayer
 
 SIDE_PANEL_WIDTH = 360  # the settings column: its sliders, spin boxes and buttons fit
 
@@ -73,17 +74,22 @@ def build_views(w) -> None:
     w.histogram.toggle_overlay.connect(lambda: w.act_clipping.trigger())
     w.video_bar = VideoBar()
     w.video_bar.seek.connect(w.show_video_frame)
+    w.video_player = VideoPlayer(w)  # a video's frames come from the video engine
 
 def build_layout(w) -> None:
     """The photo (and the filmstrip under it) on the left, the settings and histogram in
-    a column on the right, as in Lightroom: a 1366x768 screen keeps the photo's height."""
+    a column on the right, as in Lightroom: a 1366x768 screen keeps the photo's height. A
+    video's bar spans the whole width (its scrubber wants the room)."""
     photo = QWidget()
-    row = QHBoxLayout(photo)
-    row.setContentsMargins(4, 4, 4, 4)
+    outer = QVBoxLayout(photo)
+    outer.setContentsMargins(4, 4, 4, 4)
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    outer.addLayout(row, 1)
+    outer.addWidget(w.video_bar)
     v = QVBoxLayout()
     v.addWidget(w.message)
     v.addWidget(w.view_stack, 1)
-    v.addWidget(w.video_bar)
     v.addWidget(w.browser.strip)
     row.addLayout(v, 1)
     side = QVBoxLayout()

@@ -17,6 +17,7 @@ import numpy as np
 
 from app.core.engine import parallel, pipeline, pixel_stage, resample, yuv_frame
 from app.core.engine.backends import make_backend
+from app.core.media.image_modes import gray_of
 from app.core.settings import EnhanceSettings
 from app.paths import default_weights
 
@@ -51,7 +52,7 @@ def _split_channels(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 def _merge_channels(rgb: np.ndarray, like: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
     if like.ndim == 2 or like.shape[2] == 1:
-        gray = np.round(rgb.astype(np.float32).mean(axis=2)).astype(like.dtype)
+        gray = gray_of(rgb)  # integers, a band at a time: a float copy of 196 MP took 2.8 GB
         return gray if like.ndim == 2 else gray[:, :, None]
     if alpha is not None:
         return np.dstack([rgb, alpha])
@@ -81,6 +82,11 @@ class Enhancer:
     def backend_name(self) -> str:
         stage = "numba" if self.use_numba else "numpy"
         return f"{self.efe.name} + {stage}"
+
+    def factor(self, small: np.ndarray, target: float, threads: int | None = 1) -> np.ndarray:
+        """The net's factor map x_r (h, w, 3) for a small copy (float32 in [0, 1]), the net
+        conditioned on the exposure ``target`` aims at (video frames ask for it here)."""
+        return self.efe.factor(small, pipeline.net_exposure(target), threads)
 
     def analyse(self, rgb: np.ndarray, threads: int | None = None) -> pipeline.Analysis:
         """What depends on the RGB photo alone (noise, exposure samples, colour model): a
@@ -115,13 +121,13 @@ class Enhancer:
             m, copy = self._measure_and_copy(rgb, threads)
             target, fade = pipeline.choose_target(settings, m, noise)
             x_r, colour = parallel.run_all([
-                lambda: self.efe.factor(small, pipeline.net_exposure(target), 1),
+                lambda: self.factor(small, target, 1),
                 lambda: pipeline.colour_model(copy, m.sigma)])
             analysis = pipeline.Analysis(m, colour)
         else:
             analysis = analysis or self.analyse(rgb, 1)
             target, fade = pipeline.choose_target(settings, analysis.measure, noise)
-            x_r = self.efe.factor(small, pipeline.net_exposure(target), threads)
+            x_r = self.factor(small, target, threads)
         return pipeline.make_plan(analysis.colour, small, x_r, analysis.measure, target, fade,
                                   settings)
 

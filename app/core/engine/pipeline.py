@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from app.core.engine import exposure, guided, parallel, pixel_stage, resample
+from app.core.engine import exposure, guided, parallel, pixel_stage, resample, white_balance
 from app.core.settings import EXPOSURE_RANGE, EnhanceSettings
 
 ANALYSIS_PIXELS = 300_000  # noise and samples are measured on a decimated view this size
@@ -50,6 +50,7 @@ class Measure:
     sigma: float  # noise of the brightness V, in [0, 1] units
     mean: float  # mean brightness (mean of R, G, B) in [0, 1]
     channel_bias: float = 0.0  # V's upward bias in flat regions, in noise sigmas
+    white_gains: tuple[float, float, float] = white_balance.NEUTRAL  # see white_balance
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class EnhancementPlan:
     colour: np.ndarray  # neighbourhood colour model (hq, wq, 6), see neighbourhood_colour
     gain_small: np.ndarray  # log2 of the gain applied (stops), at the net's resolution
     channel_bias: float = 0.0  # Measure.channel_bias
+    channel_gains: tuple[float, float, float] = white_balance.NEUTRAL  # the white balance
 
     def tables(self) -> tuple[np.ndarray, np.ndarray]:
         return pixel_stage.gain_tables(self.tone)
@@ -111,7 +113,8 @@ def measure(rgb: np.ndarray) -> Measure:
     sigma = exposure.noise_sigma(v)
     return Measure(exposure.sample(view, scale), sigma,
                    float(np.mean(cv2.mean(view)[:3])) * scale,
-                   channel_bias(view, v, scale, sigma))
+                   channel_bias(view, v, scale, sigma),
+                   white_balance.neutral_gains(view, scale))
 
 
 def channel_bias(view: np.ndarray, v: np.ndarray, scale: float, sigma: float) -> float:
@@ -160,13 +163,21 @@ def make_plan(colour: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: M
     (h, w, 3) float32; ``x_r_small``: its output (h, w, 3)."""
     v_small = brightness(small)
     x_r = np.ascontiguousarray(x_r_small.mean(axis=2))
-    a, b = guided.coefficients(v_small, x_r, MODEL_RADIUS, MODEL_EPS)
+    a, b = fit_factor_model(v_small, x_r)
     a, b = toward_global(a, b, v_small, x_r)
     tone, reachable = solve_tone(m, a, b, target, fade, settings)
     log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), tone)
     return EnhancementPlan(a, b, tone, target, reachable, m.sigma,
                            settings.denoise_strength, colour, log_gain.astype(np.float32),
-                           m.channel_bias)
+                           m.channel_bias,
+                           m.white_gains if settings.white_balance else white_balance.NEUTRAL)
+
+
+def fit_factor_model(v_small: np.ndarray, x_r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The net's factor map (averaged over R, G, B: (h, w)) as a local linear model of the
+    small copy's brightness, x_r ~ a * v + b (a guided filter's coefficients), so it can be
+    upsampled along full-resolution edges. Photos and video frames share it."""
+    return guided.coefficients(v_small, x_r, MODEL_RADIUS, MODEL_EPS)
 
 
 def toward_global(a: np.ndarray, b: np.ndarray, v: np.ndarray, x_r: np.ndarray
@@ -347,7 +358,7 @@ def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
             lambda a=a, b=b: pixel_stage.compose(band(rgb, plan, model, 2 * a, min(h, 2 * b)),
                                              tables, plan.sigma, plan.denoise,
                                              out[2 * a - first:min(h, 2 * b) - first],
-                                             use_numba, plan.channel_bias)
+                                             use_numba, plan.channel_bias, plan.channel_gains)
             for a, b in group])
         if progress is not None:
             progress((min(h, 2 * group[-1][1]) - first) / (last - first))

@@ -194,7 +194,7 @@ if available:
     @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def kernel(rgb, v, v_despeckled, bw, br0, br1, bwy, sw, sr0, sr1, swy, mw, mr0, mr1, mwy,
                 cw, cr0, cr1, cwy,
-                table, sigma, bias, denoise, first_row, dither, top, use_dither,
+                table, sigma, bias, gains, denoise, first_row, dither, top, use_dither,
                 out):  # pragma: no cover - compiled
         h, w = v.shape
         nl = table.shape[1] - 1
@@ -203,6 +203,7 @@ if available:
         one = np.float32(1.0)
         zero = np.float32(0.0)
         tiny = np.float32(1e-6)
+        gr, gg, gb = gains[0], gains[1], gains[2]
         # one row's intermediate values between the passes
         base = np.empty(w, np.float32)
         light = np.empty(w, np.float32)
@@ -298,6 +299,7 @@ if available:
                 p0 = (p0 + ((q0 + tiny) * ratio - p0) * mix) * g
                 p1 = (p1 + ((q1 + tiny) * ratio - p1) * mix) * g
                 p2 = (p2 + ((q2 + tiny) * ratio - p2) * mix) * g
+                p0, p1, p2 = p0 * gr, p1 * gg, p2 * gb  # the white balance (1, 1, 1 if off)
                 peak = max(max(p0, p1), p2)
                 wh = whites[x]
                 p0 = _toward_white(p0, peak, wh)

@@ -128,7 +128,8 @@ class Band:
 
 
 def compose_numpy(band: Band, tables: tuple[np.ndarray, ...], sigma: float,
-                  denoise: float, out: np.ndarray, bias: float = 0.0) -> None:
+                  denoise: float, out: np.ndarray, bias: float = 0.0,
+                  gains: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> None:
     """The band into ``out`` ((n, W, 3), the band's dtype), vectorised."""
     rgb, v = band.rgb, band.v
     sigma, denoise = np.float32(sigma), np.float32(denoise)
@@ -162,6 +163,8 @@ def compose_numpy(band: Band, tables: tuple[np.ndarray, ...], sigma: float,
                                           (peak + np.float32(1e-6)))[:, :, None]
     own = rgb.astype(np.float32) * (luma / (top * np.maximum(v, np.float32(1e-6))))[:, :, None]
     lin = (own + (den - own) * mix[:, :, None]) * g[:, :, None]
+    if gains != (1.0, 1.0, 1.0):
+        lin *= np.asarray(gains, np.float32)  # the white balance
     peak = np.maximum(np.maximum(lin[:, :, 0], lin[:, :, 1]), lin[:, :, 2])
     lin = toward_white(lin, peak[:, :, None], white[:, :, None])
     res = lin * (knee_scale(peak, g) * top)[:, :, None] + np.float32(0.5)
@@ -184,17 +187,20 @@ def _interleaved(tables: tuple[np.ndarray, ...]) -> np.ndarray:
 
 
 def compose(band: Band, tables: tuple[np.ndarray, ...], sigma: float, denoise: float,
-            out: np.ndarray, use_numba: bool = True, bias: float = 0.0) -> None:
+            out: np.ndarray, use_numba: bool = True, bias: float = 0.0,
+            gains: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> None:
     """The per-pixel stage for a band of rows (see the module's docstring); ``bias``: the
-    photo's channel bias in noise sigmas (pipeline.channel_bias)."""
+    photo's channel bias in noise sigmas (pipeline.channel_bias); ``gains``: R, G, B
+    multipliers of the white balance."""
     if not (use_numba and available):
-        compose_numpy(band, tables, sigma, denoise, out, bias)
+        compose_numpy(band, tables, sigma, denoise, out, bias, gains)
         return
     b, s, m, c = band.base, band.coarse, band.model, band.colour
     pixel_rules.kernel(
         band.rgb, band.v, band.v_despeckled, b.wide, b.r0, b.r1, b.wy, s.wide, s.r0, s.r1, s.wy,
         m.wide, m.r0, m.r1, m.wy, c.wide, c.r0, c.r1, c.wy, _interleaved(tables),
-        np.float32(sigma), np.float32(bias), np.float32(denoise), band.top, dither_tile(),
+        np.float32(sigma), np.float32(bias), np.asarray(gains, np.float32), np.float32(denoise),
+        band.top, dither_tile(),
         np.float32(255.0 if band.rgb.dtype == np.uint8 else 65535.0),
         band.rgb.dtype == np.uint8, out)
 

@@ -133,19 +133,30 @@ class _Run:
         if workers and workers > cpus:  # the extra actors would never start, nor their files
             log.warning("%d workers asked for, the cluster has %d CPUs: using %d", workers,
                         cpus, cpus)
-        self.size = max(1, min(workers or cpus, cpus, len(self.todo)))
+        self.split = split_seconds or 0.0
+        # sized by what can run at once: a split video's segments each take a worker
+        self.size = max(1, min(workers or cpus, cpus, sum(map(self.parts_of, self.todo))))
         self.actors: list = []
         self.generations = [0] * self.size
         self.replacements = 0
         self.inflight: dict = {}  # ObjectRef -> _Task
         self.backend = ""
-        self.split = split_seconds or 0.0
         self.shared = None  # object refs of the settings and output options
         self.announced: set[int] = set()  # files on_start was called for
         self.parts: dict[int, dict[int, Outcome]] = {}  # split video -> its finished segments
         self.worker_class = ray.remote(num_cpus=1, max_restarts=RAY_RESTARTS,
                                        max_task_retries=RAY_RESTARTS,
                                        concurrency_groups={CONTROL: 1})(ClusterWorker)
+
+    def parts_of(self, todo: tuple[int, Destination]) -> int:
+        """Tasks a planned file becomes: its segments for a video split, else one."""
+        source = todo[1].item.source
+        if not self.split or not is_video(source):
+            return 1
+        try:
+            return plan_split(source, self.split)
+        except Exception:  # noqa: BLE001 - the file's own task reports what is wrong
+            return 1
 
     def run(self, write_report: bool) -> BatchReport:
         raised = False

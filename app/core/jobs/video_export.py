@@ -174,13 +174,16 @@ def encoder_frame(pixels, frame_format: str, pix_fmt: str):
     return av.VideoFrame.from_ndarray(pixels, format="rgb24")
 
 
+TRANSPORT_FORMATS = ("mpegts", "mpeg", "mpegvideo")
+
+
 class _Monotonic:
     """Keeps one stream's timestamps moving forward: when a clock restarts (joined MPEG-TS
     clips), the rest of the stream is shifted to continue one step after the last one."""
 
-    def __init__(self, step: int, strict: bool):
+    def __init__(self, step: int, strict: bool, start: int = 0):
         self.step, self.strict = max(1, step), strict
-        self.offset, self.last = 0, None
+        self.offset, self.last = -start, None
 
     def __call__(self, ts: int | None, step: int | None = None) -> int | None:
         if ts is None:
@@ -247,8 +250,10 @@ class _Pipeline:
     def decode(self) -> None:
         vin, width, height = self.vin, self.vout.width, self.vout.height
         rate = vin.average_rate or vin.guessed_rate or Fraction(25)
-        frame_clock = _Monotonic(round(1 / (rate * vin.time_base)), strict=True)
-        clocks = {i: _Monotonic(1, strict=False) for i in self.copied}
+        frame_clock = _Monotonic(round(1 / (rate * vin.time_base)), strict=True,
+                                 start=self._start_in(vin))
+        clocks = {i: _Monotonic(1, strict=False, start=self._start_in(self.inp.streams[i]))
+                  for i in self.copied}
         try:
             for packet in self.inp.demux([vin, *[self.inp.streams[i] for i in self.copied]]):
                 if self.stop.is_set():
@@ -277,6 +282,16 @@ class _Pipeline:
             self.fail("decode", exc)
         finally:
             self.put(self.decoded, _END)
+
+    def _start_in(self, stream) -> int:
+        """Where a transport stream's clock stood at its start, in ``stream``'s ticks: an
+        MPEG-TS (or -PS) clip starts wherever the broadcaster's or camera's clock was (1.4 s
+        and up), which in an MP4 is a blank (or frozen) start of that length; every stream
+        moves back by the same time, so they stay in sync. Other containers' timestamps are
+        kept as they are."""
+        if self.inp.format.name not in TRANSPORT_FORMATS or not self.inp.start_time:
+            return 0
+        return int(Fraction(self.inp.start_time, 1_000_000) / stream.time_base)
 
     def _copy(self, packet, clock: _Monotonic) -> None:
         audio = packet.stream.type == "audio"

@@ -9,26 +9,23 @@ containers with an index (MP4/MOV/M4V/MKV) are cut: their seeks land on the same
 every time.
 
 Warm-up: the video engine (:class:`app.core.engine.video_enhancer.VideoEnhancer`) carries state
-from frame to frame. The exposure drifts towards each frame's solution with a time constant of
-ADAPT_SECONDS (solved every SOLVE_EVERY frames of a shot), the factor map and the temporal
-denoise average over a few frames, and the shot's plan (noise, Auto's target, the net's
-conditioning) is taken at the shot's first frame and kept for the whole shot. So before its
-first frame a segment runs through the engine, and discards:
+from frame to frame: the shot's plan, taken at the shot's first frame, and state that forgets
+within a few seconds (the exposure following the scene, the light's change, the factor map,
+the temporal denoise). So before its first frame a segment replays what the unsplit export
+would have done:
 
-- the video's first frame, unless the warm-up reaches back to it: in footage without cuts (a
-  fixed camera, the footage worth splitting) the shot starts there, and the engine then holds
-  the unsplit export's shot plan. (Where the view has changed too much since, the engine sees
-  a cut at the warm-up's first frame and starts its own shot: see below.)
-- the frames of the last WARMUP_SECONDS = 3 x ADAPT_SECONDS (the exposure is then within
-  e^-3 = 5% of the unsplit export's), moved back by up to SOLVE_EVERY - 1 frames so that the
-  exposure is solved on the same frames as in the unsplit export (frame numbers from the
-  timestamps at the average rate).
+- a scan of the frames before it (up to SCAN_SECONDS back), decoded but not enhanced, runs
+  the engine's own shot tracker (:class:`~app.core.engine.video_enhancer.ShotTracker`, on the
+  luma alone): it finds the shot's first frame as the unsplit export found it, and the
+  tracker's state (the light's change, frames into the shot) at every frame;
+- the engine then plans the shot on its first frame, and enhances (and discards) the last
+  SETTLE_SECONDS (SETTLE_FRAMES at least) of frames before the segment, resumed with the
+  tracker's state from the scan (``VideoEnhancer.resume``); where the shot began inside
+  that span, the frames from its first one.
 
-Where the warm-up reaches the start of the video or a cut, the segment's frames are the
-unsplit export's exactly; in footage without cuts they differ by hundredths of a level.
-Where a shot began before the warm-up (a cut, or a camera that moved far from its first
-view), the segment's shot plan is its warm-up's first frame's, and the join shows the
-difference between the two plans; tests/test_video_split.py measures both.
+The segment's first frame then starts from the unsplit export's state: its frames differ by
+a tenth of a level at most (tests/test_video_split.py measures a cut and a pan). Only a shot that
+began more than SCAN_SECONDS before the segment is planned on the scan's first frame instead.
 
 The segments are encoded like :func:`app.core.jobs.video_export.enhance_video` (the same
 stream set-up, frame conversion and timestamps) into MP4 files beside the output, under
@@ -43,13 +40,22 @@ from __future__ import annotations
 import heapq
 import math
 import os
+from collections import deque
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
-from app.core.engine.video_enhancer import ADAPT_SECONDS, SOLVE_EVERY, VideoEnhancer
+import numpy as np
+
+from app.core.engine.video_enhancer import (
+    SETTLE_FRAMES,
+    SETTLE_SECONDS,
+    ShotTracker,
+    VideoEnhancer,
+    as_i420,
+)
 from app.core.jobs.control import BatchControl
 from app.core.jobs.video_export import add_video_stream, encoder_frame
 from app.core.media.images import new_file_mode
@@ -63,7 +69,8 @@ from app.core.media.video import (
 )
 from app.core.settings import EnhanceSettings, VideoOptions
 
-WARMUP_SECONDS = 3 * ADAPT_SECONDS  # video run before a segment only to warm the engine up
+WARMUP_SECONDS = SETTLE_SECONDS  # video enhanced before a segment only to warm the engine up
+SCAN_SECONDS = 120.0  # how far back a segment looks for its shot's first frame
 SEGMENT_FORMAT = "mp4"  # keeps the time base and decode timestamps as they are
 SPLITTABLE = {".mp4", ".mov", ".m4v", ".mkv"}  # indexed: a seek finds the same keyframe
 
@@ -80,9 +87,9 @@ def plan_split(source: Path, seconds: float) -> int:
 
 
 def warmup_frames(fps: float) -> int:
-    """Frames run before a segment: WARMUP_SECONDS at the clip's frame rate (give or take
-    SOLVE_EVERY, see :func:`_warmup`)."""
-    return math.ceil(WARMUP_SECONDS * max(fps, 1.0))
+    """Frames enhanced before a segment: WARMUP_SECONDS at the clip's frame rate, and at
+    least SETTLE_FRAMES (the temporal denoise forgets by frames, not seconds)."""
+    return max(math.ceil(WARMUP_SECONDS * max(fps, 1.0)), SETTLE_FRAMES)
 
 
 def segment_path(target: Path, k: int) -> Path:
@@ -108,13 +115,17 @@ def enhance_segment(source: Path, target: Path, k: int, count: int, seconds: flo
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = TempFile(target, tag=f"seg{k:05d}")
     try:
-        with open_video(source) as inp, av.open(str(temp.path), "w",
-                                                format=SEGMENT_FORMAT) as out:
+        with ExitStack() as stack:
+            inp = stack.enter_context(open_video(source))
             vin = inp.streams.video[0]
+            # the movie's clock as fine as the video's: a segment that starts later than 0
+            # begins with an empty edit in the movie's units (milliseconds by default), and
+            # its frames moved by up to half of one
+            out = stack.enter_context(av.open(str(temp.path), "w", format=SEGMENT_FORMAT,
+                                              options=_movie_clock(vin)))
             vin.thread_type = "AUTO"
             start = _keyframe_at(inp, vin, k * seconds) if k else None
             end = _keyframe_at(inp, vin, (k + 1) * seconds) if k < count - 1 else None
-            warm, seed = _warmup(inp, vin, start, info.fps)
             # as enhance_video: the same stream set-up (rotation is the joined file's) ...
             vout = add_video_stream(out, vin, video, replace(info, rotation=0), target)
             # ... and the same engine, on the same pixels (4:2:0 planes where the output is)
@@ -122,8 +133,10 @@ def enhance_segment(source: Path, target: Path, k: int, count: int, seconds: flo
             fmt = "yuv420p" if vout.pix_fmt == "yuv420p" else "rgb24"
             enhance_frame = video_engine.i420 if fmt == "yuv420p" else video_engine
             width, height, frames = vout.width, vout.height, 0
-            if seed:  # the shot's plan from the video's first frame (see the module's doc)
-                enhance_frame(_first_frame(inp, vin, width, height, fmt))
+            warm: set[int] = set()
+            if start is not None:
+                warm = prime(video_engine, enhance_frame, inp, vin, start, info.fps, fmt,
+                             width, height, control)
             inp.seek(min(warm, default=start if start is not None else _first_pts(vin)),
                      stream=vin, backward=True)
             for frame in inp.decode(vin):
@@ -219,6 +232,10 @@ def _mux_in_time_order(out, vout, segs, streams, inp, copied) -> None:
         out.mux(packet)
 
 
+def _movie_clock(vin) -> dict[str, str]:
+    return {"movie_timescale": str(vin.time_base.denominator)}
+
+
 def _first_pts(vin) -> int:
     return vin.start_time or 0
 
@@ -232,40 +249,53 @@ def _keyframe_at(inp, vin, seconds: float) -> int:
     raise SplitError(f"no keyframe found at {seconds:.1f} s")
 
 
-def _warmup(inp, vin, start: int | None, fps: float) -> tuple[set[int], bool]:
-    """(pts of the frames run before ``start``, whether the video's first frame is run before
-    them): the last :func:`warmup_frames`, moved back to a frame where the unsplit export
-    solves the exposure; every frame before ``start`` if that reaches the first one."""
-    count = warmup_frames(fps) if WARMUP_SECONDS > 0 else 0
-    if start is None or count <= 0:
-        return set(), False
-    rate = vin.average_rate or Fraction(25)
-    first = _first_pts(vin)
-    index = round((start - first) * vin.time_base * rate)  # the segment's first frame's number
-    begin = index - count
-    begin -= (begin - 1) % SOLVE_EVERY  # counted from the seed (frame 0): solves as unsplit
-    seed = begin > 0
-    if seed:
-        count = index - begin
-        inp.seek(max(first, start - int((count + 1) / rate / vin.time_base)), stream=vin,
-                 backward=True)
-    else:
-        inp.seek(first, stream=vin, backward=True)
-    before = []
-    for packet in inp.demux(vin):
-        if packet.pts is None:
-            continue
-        if packet.pts >= start and packet.is_keyframe:
-            break
-        if packet.pts < start:
-            before.append(packet.pts)
-    before.sort()
-    return set(before[-count:] if seed else before), seed
+def prime(engine: VideoEnhancer, enhance_frame, inp, vin, start: int, fps: float, fmt: str,
+          width: int, height: int, control: BatchControl) -> set[int]:
+    """Bring a fresh engine to the state the unsplit export has before the frame at pts
+    ``start``: returns the pts of the frames still to enhance (and discard) before it."""
+    if WARMUP_SECONDS <= 0:
+        return set()
+    replay = _scan(inp, vin, start, fps, fmt, width, height, control)
+    if replay.seed is not None:  # the shot began before the warm-up: its plan
+        enhance_frame(replay.seed)
+        engine.resume(replay.tracker)
+    return replay.warm
 
 
-def _first_frame(inp, vin, width: int, height: int, fmt: str):
-    """The video's first frame, converted as enhance_video converts it."""
-    inp.seek(_first_pts(vin), stream=vin, backward=True)
+@dataclass
+class _Replay:
+    """What a segment runs before its first frame (see the module's doc)."""
+
+    warm: set[int]  # pts of the frames enhanced and discarded
+    seed: np.ndarray | None = None  # the shot's first frame, where it is not among them
+    tracker: ShotTracker | None = None  # the tracker as it was before the first of them
+
+
+def _scan(inp, vin, start: int, fps: float, fmt: str, width: int, height: int,
+          control: BatchControl) -> _Replay:
+    """Decode the frames before ``start`` (SCAN_SECONDS at most), track shots as the engine
+    does, and say what to replay."""
+    keep = warmup_frames(fps)
+    inp.seek(max(_first_pts(vin), start - int(SCAN_SECONDS / vin.time_base)), stream=vin,
+             backward=True)
+    tracker = ShotTracker(fps)
+    recent: deque = deque(maxlen=keep)  # (pts, tracker before it) of the last frames
+    shot_pts, shot_pixels = None, None
     for frame in inp.decode(vin):
-        return frame.to_ndarray(format=fmt, width=width, height=height)
-    raise SplitError("the video's first frame cannot be decoded")
+        control.checkpoint()
+        if frame.pts is None:
+            continue
+        if frame.pts >= start:
+            break
+        pixels = frame.to_ndarray(format=fmt, width=width, height=height)
+        before = tracker.copy()
+        if tracker.update(pixels if fmt == "yuv420p" else as_i420(pixels)):
+            shot_pts, shot_pixels = frame.pts, pixels
+            recent.clear()
+        recent.append((frame.pts, before))
+    if not recent:
+        return _Replay(set())
+    warm = {pts for pts, _ in recent}
+    if shot_pts in warm:  # the shot begins inside the warm-up: a fresh engine finds it too
+        return _Replay(warm)
+    return _Replay(warm, shot_pixels, recent[0][1])

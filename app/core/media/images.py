@@ -3,9 +3,10 @@
 Pixels are decoded with OpenCV (fast, 16-bit aware) and metadata is read with Pillow. EXIF
 orientation is applied on read, so outputs are upright, and the EXIF written back says so
 (orientation 1). TIFFs in other colour models than gray/RGB (CMYK, palette, YCbCr, Lab) are
-converted by Pillow. The size is read from the header and checked against a pixel limit before
-anything is decoded. Outputs are written to a temporary file in the target folder and renamed,
-so no reader ever sees a half-written image under its final name.
+converted by Pillow (gray + alpha, Lab, premultiplied alpha: see image_modes). The size is
+read from the header and checked against a pixel limit before anything is decoded. Outputs
+are written to a temporary file in the target folder and renamed, so no reader ever sees a
+half-written image under its final name.
 """
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ from app.core.media.camera_formats import (
     register_heif,
 )
 from app.core.media.files import NotRegularFile, open_regular
+from app.core.media.image_modes import (
+    as_gray_alpha,
+    encode_png16_gray_alpha,
+    la_to_rgba,
+    lab_to_rgb,
+    layout_of,
+    unpremultiply,
+)
 from app.core.media.metadata import (
     add_png_metadata,
     encode_tiff,
@@ -152,6 +161,10 @@ def _decode_with_pillow(data: bytes) -> np.ndarray | None:
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
+            if im.mode == "LAB":
+                return lab_to_rgb(im)
+            if im.mode in ("LA", "La"):
+                return la_to_rgba(im)
             if im.mode in ("I;16", "I;16B", "I;16L"):
                 return np.asarray(im, dtype=np.uint16)
             if im.mode in ("1", "L") or _gray_palette(im):
@@ -169,18 +182,25 @@ def decode_image(data: bytes, name: str = "image",
     if not data:
         raise ImageReadError(f"{name}: the file is empty (0 bytes)")
     meta, orientation, use_pillow = _read_header(io.BytesIO(data), name, max_pixels)
+    layout = layout_of(data)  # what the header says, where the decoders would get it wrong
+    if layout.refusal:
+        raise ImageReadError(f"{name}: {layout.refusal}")
+    meta.gray_alpha = meta.gray_alpha or layout.gray_alpha
+    if layout.lab:
+        meta.icc_profile = None  # the pixels become sRGB: a Lab profile no longer fits
     pixels = None
-    if not use_pillow:
+    if not (use_pillow or layout.lab or (layout.gray_alpha and meta.format == "tiff")):
         pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if pixels is None or pixels.size == 0:
-        pixels = _decode_with_pillow(data)
+        pixels = _decode_with_pillow(data)  # Pillow divides premultiplied alpha itself
         if pixels is None:
             raise ImageReadError(f"{name}: not a readable image (corrupt, truncated or an "
                                  "unsupported format)")
-    elif pixels.ndim == 3 and pixels.shape[2] == 3:
-        pixels = cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
-    elif pixels.ndim == 3 and pixels.shape[2] == 4:
-        pixels = cv2.cvtColor(pixels, cv2.COLOR_BGRA2RGBA)
+    elif pixels.ndim == 3 and pixels.shape[2] in (3, 4):
+        code = cv2.COLOR_BGR2RGB if pixels.shape[2] == 3 else cv2.COLOR_BGRA2RGBA
+        pixels = cv2.cvtColor(pixels, code)
+        if layout.associated_alpha and pixels.shape[2] == 4:
+            unpremultiply(pixels)
     if pixels.dtype not in (np.uint8, np.uint16):
         raise ImageReadError(f"{name}: {pixels.dtype} pixels are not supported (8 or 16-bit only)")
     # OpenCV's and Pillow's TIFF decoders turn the pixels by the TIFF's orientation tag
@@ -235,11 +255,13 @@ def encode_image(pixels: np.ndarray, fmt: str, quality: int = 95,
     if fmt not in FORMAT_SUFFIX:
         raise ValueError(f"unsupported output format {fmt!r}")
     if meta is not None and meta.gray_alpha:
-        pixels = _back_to_gray(pixels, fmt)
+        pixels = as_gray_alpha(pixels, fmt)
     exif = tagged_exif(meta.exif if meta else None, made_with)
     icc = icc_fits(meta.icc_profile if meta else None, 1 if pixels.ndim == 2 else pixels.shape[2])
     if fmt == "tiff":
         return encode_tiff(pixels if pixels.dtype == np.uint16 else to_uint8(pixels), exif, icc)
+    if pixels.dtype == np.uint16 and fmt == "png" and pixels.ndim == 3 and pixels.shape[2] == 2:
+        return add_png_metadata(encode_png16_gray_alpha(pixels), exif, icc)
     if pixels.dtype == np.uint16 and fmt == "png":
         bgr = pixels
         if pixels.ndim == 3:
@@ -265,19 +287,6 @@ def encode_image(pixels: np.ndarray, fmt: str, quality: int = 95,
     out = io.BytesIO()
     image.save(out, format=fmt.upper(), **kwargs)
     return mark_bmp(out.getvalue()) if fmt == "bmp" else out.getvalue()
-
-
-def _back_to_gray(pixels: np.ndarray, fmt: str) -> np.ndarray:
-    """A gray + alpha photo's RGBA result as gray + alpha again where the format holds it
-    (8-bit PNG), as gray where it has no alpha (JPEG, BMP); RGBA elsewhere."""
-    if pixels.ndim != 3 or pixels.shape[2] != 4:
-        return pixels
-    gray = np.round(pixels[..., :3].mean(axis=2)).astype(pixels.dtype)
-    if fmt in ("jpeg", "bmp"):
-        return gray
-    if fmt == "png" and pixels.dtype == np.uint8:
-        return np.dstack([gray, pixels[..., 3]])
-    return pixels
 
 
 @functools.cache

@@ -118,7 +118,7 @@ def output_made_with(path) -> str | None:
 
 
 # ---- 16-bit PNG: OpenCV encodes, the metadata chunks go in after IHDR ---------------------
-def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+def png_chunk(kind: bytes, payload: bytes) -> bytes:
     return (struct.pack(">I", len(payload)) + kind + payload
             + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
 
@@ -128,8 +128,8 @@ def add_png_metadata(png: bytes, exif: Image.Exif, icc: bytes | None) -> bytes:
     ihdr_end = 8 + 8 + 13 + 4  # signature, IHDR length+type, IHDR data, CRC
     chunks = b""
     if icc:
-        chunks += _png_chunk(b"iCCP", b"ICC profile\0\0" + zlib.compress(icc))
-    chunks += _png_chunk(b"eXIf", exif.tobytes()[6:])  # without the "Exif\0\0" header
+        chunks += png_chunk(b"iCCP", b"ICC profile\0\0" + zlib.compress(icc))
+    chunks += png_chunk(b"eXIf", exif.tobytes()[6:])  # without the "Exif\0\0" header
     return png[:ihdr_end] + chunks + png[ihdr_end:]
 
 
@@ -138,7 +138,8 @@ def add_png_metadata(png: bytes, exif: Image.Exif, icc: bytes | None) -> bytes:
 # EXIF sub-IFD ("Error setting from dictionary"): a camera JPEG saved as TIFF failed. It has
 # no 16-bit colour modes either.
 def encode_tiff(pixels: np.ndarray, exif: Image.Exif, icc: bytes | None) -> bytes:
-    """HxW, HxWx3 or HxWx4 uint8/uint16 -> a deflate-compressed TIFF carrying EXIF and ICC."""
+    """HxW, HxWx2 (gray + alpha), HxWx3 or HxWx4 uint8/uint16 -> a deflate-compressed TIFF
+    carrying EXIF and ICC."""
     h, w = pixels.shape[:2]
     spp = 1 if pixels.ndim == 2 else pixels.shape[2]
     bits = pixels.dtype.itemsize * 8
@@ -158,12 +159,12 @@ def encode_tiff(pixels: np.ndarray, exif: Image.Exif, icc: bytes | None) -> byte
     ifd[256], ifd[257] = w, h
     ifd[258] = (bits,) * spp
     ifd[259] = 8  # Adobe deflate
-    ifd[262] = 1 if spp == 1 else 2  # min-is-black or RGB
+    ifd[262] = 1 if spp <= 2 else 2  # min-is-black or RGB
     ifd[277] = spp
     ifd[278] = rows
     ifd[284] = 1
     ifd[317] = 2  # horizontal differencing
-    if spp == 4:
+    if spp in (2, 4):
         ifd[338] = 2  # unassociated alpha
     if icc:
         ifd[34675] = icc

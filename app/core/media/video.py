@@ -23,11 +23,16 @@ log = logging.getLogger(__name__)
 # drops mb-tree, which costs 80% more bits on noisy footage.) x265 is several times slower at
 # any preset; it is there for smaller files, not speed. x264 is asked to be deterministic
 # in its threads (its floating-point rate control is also why no engine may leave
-# flush-to-zero on in a thread: see backends/onnx_backend.py).
+# flush-to-zero on in a thread: see backends/onnx_backend.py). cpu-independent: x264's
+# AVX-512 macroblock tree reads memory it never wrote when the width is not a multiple of 128
+# (320 and 854 were hit; 256, 384, 1280 and 1920 not), so the same frames gave other bytes
+# once earlier work had left other garbage on the heap (tests/test_same_bytes.py). Its
+# portable code costs ~6% of x264's CPU time and gives the same bytes on every CPU, which a
+# cluster of mixed nodes needs too.
 ENCODERS = {  # codec -> (FFmpeg encoder, its options besides the CRF)
     "h264": ("libx264", {"preset": "veryfast",
                          "x264-params": "me=dia:subme=1:partitions=i8x8,i4x4:"
-                                        "non-deterministic=0"}),
+                                        "non-deterministic=0:cpu-independent=1"}),
     "h265": ("libx265", {"preset": "superfast", "x265-params": "log-level=error"}),
 }
 

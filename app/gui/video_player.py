@@ -1,0 +1,171 @@
+"""The window's video preview: real-time playback and still frames, both from the export's
+video engine (:mod:`app.core.jobs.video_preview`), so what is on screen is what Save writes.
+
+- Play: a thread decodes from the scrubber's moment at the view's size, enhances with the
+  video engine and shows each frame at its moment on a wall clock; frames that are late
+  are dropped (the sound is not played), so playback keeps real time on any machine.
+- Pause, a scrubber click or drag, a change of settings: the frame at that moment, first as
+  the video engine makes it as the first of a shot (at once), then exactly as the export
+  makes it (the seconds before it replayed: a second or two on 1080p).
+
+Only the newest job runs: a new one cancels the last (its thread stops at the next frame)
+and waits for it before it uses the one engine they share.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QObject, Signal
+
+from app.core import BatchControl, Cancelled, read_frame
+from app.core.jobs.video_preview import (
+    PREVIEW_SIDE,
+    Playback,
+    PreviewFrame,
+    exported_frame,
+    quick_frame,
+)
+from app.gui.controls import settings_caption
+from app.gui.preview_size import preview_of
+
+QUICK, STILL, PLAY = "quick", "still", "play"
+JOIN_TIMEOUT = 10.0  # a cancelled job stops within a frame (or a frame's decode)
+
+
+class VideoPlayer(QObject):
+    """Attached to a :class:`~app.gui.main_window.MainWindow` with a video open."""
+
+    frame_ready = Signal(object, str, int)  # PreviewFrame, kind, job
+    failed = Signal(str, int)
+    finished = Signal(int)  # a playback reached the end of the clip
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self._enhancer = None  # built in a job's thread on first use, then shared
+        self._job = 0
+        self._thread: threading.Thread | None = None
+        self._control = BatchControl()
+        self.playing = False
+        self.still: PreviewFrame | None = None  # the paused frame as exported, once made
+        self.shown: list[float] = []  # moments of the frames shown since play (tests, bench)
+        self.frame_ready.connect(self._show)
+        self.failed.connect(self._fail)
+        self.finished.connect(self._end)
+        window.video_bar.playing.connect(self.set_playing)
+
+    # ---- what the window asks ---------------------------------------------------------
+    def set_playing(self, on: bool) -> None:
+        if on == self.playing:
+            return
+        self.playing = on
+        if on:
+            self._start(PLAY, self.window.video_bar.position())
+        else:
+            self.show_still(self.window.video_bar.position())
+
+    def show_still(self, seconds: float) -> None:
+        """The frame at ``seconds`` as exported (a quick version first)."""
+        if self.playing:  # a click on the scrubber while playing: play on from there
+            self._start(PLAY, seconds)
+        else:
+            self._start(STILL, seconds)
+
+    def shutdown(self) -> None:
+        """The window closes: the running job stops at its next frame."""
+        self.playing = False
+        self._job += 1
+        self._control.cancel()
+        if self._thread is not None:
+            self._thread.join(timeout=JOIN_TIMEOUT)
+
+    # ---- jobs -------------------------------------------------------------------------
+    def _start(self, kind: str, seconds: float) -> None:
+        window = self.window
+        self._job += 1
+        self._control.cancel()  # the last job ends at its next frame
+        if window.video_path is None:
+            return  # a photo was opened
+        control, job, last = BatchControl(), self._job, self._thread
+        self._control, self.still = control, None
+        if kind == PLAY:
+            self.shown = []
+        args = (kind, job, control, last, window.video_path, seconds,
+                window.controls.settings(), window.video_info.fps,
+                min(PREVIEW_SIDE, window.preview_side or PREVIEW_SIDE))
+        self._thread = threading.Thread(target=self._run, args=args, daemon=True,
+                                        name=f"video-{kind}")
+        self._thread.start()
+
+    def _engine(self):
+        if self._enhancer is None:
+            self._enhancer = self.window._enhancer_factory()
+        return self._enhancer
+
+    def _run(self, kind, job, control, last, path, seconds, settings, fps, side) -> None:
+        if last is not None:
+            last.join()  # the engine is one: the cancelled job lets go of it first
+        try:
+            control.checkpoint()
+            if kind == STILL:
+                rgb = read_frame(path, seconds)
+                self.frame_ready.emit(quick_frame(rgb, seconds, self._engine(), settings, fps),
+                                      QUICK, job)
+                control.checkpoint()
+                self.frame_ready.emit(exported_frame(path, seconds, self._engine(), settings,
+                                                     control), STILL, job)
+                return
+            self._play(job, control, path, seconds, settings, side)
+        except Cancelled:
+            pass
+        except Exception as exc:  # noqa: BLE001 - shown in the window, never a crash
+            self.failed.emit(str(exc) or type(exc).__name__, job)
+
+    def _play(self, job, control, path, seconds, settings, side) -> None:
+        playback = Playback(path, self._engine(), settings, seconds, side, control)
+        started = time.monotonic()
+
+        def now() -> float:
+            return seconds + time.monotonic() - started
+
+        for frame in playback.frames(now):
+            wait = frame.seconds - now()
+            if wait > 0:
+                time.sleep(wait)
+            control.checkpoint()
+            self.frame_ready.emit(frame, PLAY, job)
+        self.finished.emit(job)
+
+    # ---- results, in the window's thread -----------------------------------------------
+    def _show(self, frame: PreviewFrame, kind: str, job: int) -> None:
+        window = self.window
+        if job != self._job or window.video_path is None:
+            return  # stale: a newer job runs
+        size = (window.video_info.width, window.video_info.height)
+        if kind != PLAY:  # the window's photo state follows the still (Save, 100% view)
+            self.still = frame if kind == STILL else None
+            window.image = frame.original
+            window.make_previews(frame.original)
+            shown, before = preview_of(frame.enhanced, window.preview_side), window.preview
+        else:
+            shown, before = frame.enhanced, frame.original
+            window.video_bar.show_position(frame.seconds)
+            self.shown.append(frame.seconds)
+        window.display.set_input(before, size)
+        settings = window.controls.settings()
+        window.display.set_output(shown, frame.gain, None, settings)
+        window.output_pane.footer.setText(settings_caption(settings))
+        window.latest_preview_id += 1
+        window.shown_id = window.latest_preview_id
+        window.preview_shown.emit(window.shown_id)
+
+    def _fail(self, message: str, job: int) -> None:
+        if job == self._job:
+            self.playing = False
+            self.window.video_bar.set_playing(False)
+            self.window.message.show_error(message)
+
+    def _end(self, job: int) -> None:
+        if job == self._job:
+            self.window.video_bar.set_playing(False)  # shows the last frame as exported
