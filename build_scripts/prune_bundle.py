@@ -136,21 +136,34 @@ def is_shared(path: Path) -> bool:
     return path.is_file() and re.search(r"\.so(\.\d+)*$", path.name) is not None
 
 
+def _loaded_by_name(root: Path, path: Path) -> bool:
+    """A library only ever loaded because another one needs it by name: at the top of the
+    bundle, or vendored by a wheel into a NAME.libs folder (OpenCV's OpenBLAS, libheif's
+    x265: once cut, nothing else loads them)."""
+    return path.parent == root or (path.parent.parent == root and
+                                   path.parent.name.endswith(".libs"))
+
+
 def unloaded(root: Path) -> list[Path]:
-    """Top-level shared libraries no loaded file needs (bootloader, libpython, extension
-    modules and Qt plugins are where loading starts)."""
-    top = {p.name: p for p in root.glob("*.so*") if is_shared(p)}
+    """Shared libraries no loaded file needs (bootloader, libpython, extension modules, Qt
+    and its plugins are where loading starts). PyInstaller may hold a vendored library both
+    at the top and in its NAME.libs folder: every copy of a name goes, or none."""
+    shared = [p for p in root.rglob("*.so*") if is_shared(p)]
+    copies: dict[str, list[Path]] = {}
+    for p in shared:
+        if _loaded_by_name(root, p) and ".cpython-" not in p.name and \
+                not p.name.endswith(".abi3.so"):
+            copies.setdefault(p.name, []).append(p)
     starts = [root.parent / "LowlightStudio", *(p for p in root.glob("libpython3*.so*"))]
-    starts += [p for p in root.rglob("*.so*") if is_shared(p) and
-               (p.parent != root or ".cpython-" in p.name or p.name.endswith(".abi3.so"))]
+    starts += [p for p in shared if p.name not in copies]
     seen: set[str] = {p.name for p in starts}
     stack = list(starts)
     while stack:
         for name in needed(stack.pop()):
-            if name in top and name not in seen:
+            if name in copies and name not in seen:
                 seen.add(name)
-                stack.append(top[name])
-    return [p for name, p in sorted(top.items()) if name not in seen]
+                stack.extend(copies[name])
+    return [p for name, paths in sorted(copies.items()) if name not in seen for p in paths]
 
 
 def main(root: Path) -> int:
