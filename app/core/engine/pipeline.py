@@ -282,16 +282,12 @@ def despeckle_target(v: np.ndarray, sigma: float) -> np.ndarray:
     bright, does not), then towards the 3x3 median by as much as the step looks like noise
     (a Wiener weight at DESPECKLE_SIGMAS noise sigmas: grain goes, a line or texture taller
     than that stays)."""
-    bounded = np.minimum(np.maximum(v, cv2.erode(v, _RING)), cv2.dilate(v, _RING))
-    step = cv2.medianBlur(v, 3)
-    step -= bounded
-    noise2 = np.float32(max(DESPECKLE_SIGMAS * sigma, 1e-4) ** 2)
-    weight = step * step
-    weight += noise2
-    np.divide(noise2, weight, out=weight)
-    step *= weight
-    bounded += step
-    return bounded
+    # OpenCV's element-wise operations: a third faster than numpy's on a band
+    bounded = cv2.min(cv2.max(v, cv2.erode(v, _RING)), cv2.dilate(v, _RING))
+    step = cv2.subtract(cv2.medianBlur(v, 3), bounded)
+    noise2 = float(max(DESPECKLE_SIGMAS * sigma, 1e-4) ** 2)
+    weight = cv2.divide(noise2, cv2.add(cv2.multiply(step, step), noise2))
+    return cv2.add(bounded, cv2.multiply(step, weight))
 
 
 def _base_rows(v: np.ndarray, k: int, eps: float, h: int, w: int, lo: int, top: int,

@@ -25,13 +25,15 @@ MAX_LEVEL = 0.95  # clipped pixels have lost their colour
 STRENGTH = 0.8
 MAX_STOPS = 1.0
 MIN_PIXELS = 200
+SAMPLE_PIXELS = 20_000  # the light's colour needs no more (14 ms on 150,000, 2 on these)
 NEUTRAL = (1.0, 1.0, 1.0)
 
 
 def neutral_gains(view: np.ndarray, scale: float) -> tuple[float, float, float]:
     """R, G, B gains that take out a view's colour cast (an RGB view of the photo, integers
     times ``scale`` or floats in [0, 1])."""
-    px = view.reshape(-1, 3)[::2].astype(np.float32) * np.float32(scale)
+    px = view.reshape(-1, 3)
+    px = px[::max(1, len(px) // SAMPLE_PIXELS)].astype(np.float32) * np.float32(scale)
     v = px.max(axis=1)
     px = px[(v > MIN_LEVEL) & (v < MAX_LEVEL)]
     if len(px) < MIN_PIXELS:
