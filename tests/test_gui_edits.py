@@ -9,23 +9,15 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import QItemSelectionModel, QPointF, QRectF, QSettings
+from window_helpers import open_and_wait, photo_folder
 
-from app.core import EnhanceSettings, PhotoEdits, read_image, write_image
+from app.core import EnhanceSettings, PhotoEdits, read_image
 from app.core.photo_edits import sidecar_path
 
 
 @pytest.fixture
 def shoot(tmp_path, dark_photo):
-    folder = tmp_path / "night"
-    folder.mkdir()
-    for i in range(1, 4):
-        write_image(folder / f"IMG_{i}.png", dark_photo)
-    return folder
-
-
-def open_and_wait(qtbot, window, path):
-    with qtbot.waitSignal(window.preview_shown, timeout=30000):
-        assert window.open_path(path)
+    return photo_folder(tmp_path, dark_photo, 3)
 
 
 def step(qtbot, window, delta):

@@ -6,22 +6,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel
+from window_helpers import open_and_wait, photo_folder
 
-from app.core import EnhanceSettings, read_image, write_image
+from app.core import EnhanceSettings, read_image
 
 
 @pytest.fixture
 def shoot(tmp_path, dark_photo):
-    folder = tmp_path / "night"
-    folder.mkdir()
-    for i in range(1, 5):
-        write_image(folder / f"IMG_{i}.png", dark_photo)
-    return folder
-
-
-def open_and_wait(qtbot, window, path):
-    with qtbot.waitSignal(window.preview_shown, timeout=30000):
-        assert window.open_path(path)
+    return photo_folder(tmp_path, dark_photo, 4)
 
 
 def test_the_picks_are_exported_each_with_its_own_settings(qtbot, window, shoot, tmp_path,

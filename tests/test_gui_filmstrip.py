@@ -11,6 +11,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from window_helpers import open_and_wait
 
 from app.core import write_image
 from app.core.photo_edits import sidecar_path
@@ -27,11 +28,6 @@ def shoot(tmp_path, dark_photo):
     write_image(folder / "IMG_3.jpg", dark_photo[:, ::-1].copy())
     (folder / "notes.txt").write_text("not a photo")
     return folder
-
-
-def open_and_wait(qtbot, window, path):
-    with qtbot.waitSignal(window.preview_shown, timeout=30000):
-        assert window.open_path(path)
 
 
 def focus_image(qtbot, window):

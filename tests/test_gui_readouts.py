@@ -9,17 +9,13 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog
+from window_helpers import open_and_wait
 
 from app.core import read_image
 from app.gui import screen
 from app.gui.heatmap_export import legend_height
 from app.gui.save_as_dialog import SaveAsDialog
 from app.gui.status_bar import gain_at, parse_zoom, stops_text
-
-
-def open_and_wait(qtbot, window, path):
-    with qtbot.waitSignal(window.preview_shown, timeout=30000):
-        assert window.open_path(path)
 
 
 def test_zoom_text_is_parsed_leniently_and_refused_out_of_range():

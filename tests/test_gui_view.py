@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
+from window_helpers import open_and_wait
 
 from app.bench.samples import synthetic_photo
 from app.core import (
@@ -32,11 +33,6 @@ from app.gui.preview_size import PREVIEW_MAX_SIDE
 def big_photo(tmp_path):
     """Bigger than the preview (1,400 px), so the 100% view has something to prove."""
     return write_image(tmp_path / "street.png", synthetic_photo(1800, 1200))
-
-
-def open_and_wait(qtbot, window, path):
-    with qtbot.waitSignal(window.preview_shown, timeout=30000):
-        assert window.open_path(path)
 
 
 def grab(view):
