@@ -15,13 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hostile import PipeWatch
-from PIL import Image, ImageOps
+from PIL import Image
 
 from app.cli import main as cli
 from app.core import OutputOptions, PresetError, PresetStore, discover, run_batch
 from app.core.jobs.folder_lock import OutputBusy
-from app.core.media.images import ImageReadError, read_image, write_image
-from app.core.media.metadata import encode_tiff
+from app.core.media.images import ImageReadError, read_image
 from app.core.settings import EnhanceSettings
 
 
@@ -34,61 +33,6 @@ def _report(out: Path) -> dict[str, dict]:
     """The newest JSON report in ``out``: source name -> its row."""
     path = sorted(out.glob("lowlight_report-*.json"))[-1]
     return {Path(row["source"]).name: row for row in json.loads(path.read_text())["files"]}
-
-
-def _asymmetric(h: int = 32, w: int = 48) -> np.ndarray:
-    """Blocks of 8 (JPEG-friendly) that no flip or turn maps onto another orientation."""
-    img = np.full((h, w, 3), 20, np.uint8)
-    img[:8, :8] = (200, 30, 30)  # top-left red
-    img[:8, -8:] = (30, 200, 30)  # top-right green
-    img[-8:, :16] = (30, 30, 200)  # bottom-left, wider, blue
-    return img
-
-
-def _upright(pixels: np.ndarray, orientation: int) -> np.ndarray:
-    """What a viewer shows: Pillow's own reading of the EXIF orientation."""
-    im = Image.fromarray(pixels)
-    im.getexif()[0x0112] = orientation
-    return np.asarray(ImageOps.exif_transpose(im))
-
-
-def _exif(orientation: int) -> Image.Exif:
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    return exif
-
-
-# ---- 1: a TIFF's orientation is applied once (the decoders turn TIFFs themselves) -------
-@pytest.mark.parametrize("bits", [8, 16])
-@pytest.mark.parametrize("orientation", range(1, 9))
-def test_tiff_orientation_is_applied_once(tmp_path, bits, orientation):
-    px = _asymmetric()
-    path = tmp_path / "o.tif"
-    if bits == 8:
-        Image.fromarray(px).save(path, tiffinfo={0x0112: orientation})
-    else:
-        path.write_bytes(encode_tiff(px.astype(np.uint16) * 257, _exif(orientation), None))
-    got, meta = read_image(path)
-    want = _upright(px, orientation)
-    np.testing.assert_array_equal(got, want if bits == 8 else want.astype(np.uint16) * 257)
-    write_image(tmp_path / "out.tif", got, meta=meta)  # the output says upright, and is
-    with Image.open(tmp_path / "out.tif") as out:
-        assert out.getexif().get(0x0112, 1) == 1
-        assert out.size == (want.shape[1], want.shape[0])
-
-
-# ---- 4: orientation 7 (transverse) is not taken for 5 (transpose) -----------------------
-@pytest.mark.parametrize("fmt, options", [("jpg", {"quality": 100, "subsampling": 0}),
-                                          ("png", {}), ("webp", {"lossless": True})])
-@pytest.mark.parametrize("orientation", range(1, 9))
-def test_jpeg_png_webp_every_orientation_is_upright(tmp_path, fmt, options, orientation):
-    px = _asymmetric()
-    path = tmp_path / f"o.{fmt}"
-    Image.fromarray(px).save(path, exif=_exif(orientation).tobytes(), **options)
-    got, _ = read_image(path)
-    want = _upright(px, orientation)
-    assert got.shape == want.shape
-    assert np.abs(got.astype(int) - want).max() <= 8  # JPEG's rounding only
 
 
 # ---- 2: pipes, sockets, devices are skipped by name, never opened ------------------------
@@ -353,61 +297,6 @@ def test_a_new_photo_in_a_reused_buffer_gets_its_own_analysis(enhancer):
     again = enhancer.enhance(buffer, threads=1).image
     fresh = Enhancer().enhance(second.copy(), threads=1).image  # a process that saw nothing
     np.testing.assert_array_equal(again, fresh)
-
-
-# ---- 7: what an output leaves out is named in the report --------------------------------
-def _two_video_streams(path: Path, frames: int = 6) -> Path:
-    """A Matroska file with two video streams (a camera's main and preview tracks)."""
-    import av
-
-    with av.open(str(path), "w") as out:
-        streams = []
-        for w, h in ((64, 48), (32, 24)):
-            v = out.add_stream("mpeg4", rate=12)
-            v.width, v.height, v.pix_fmt = w, h, "yuv420p"
-            streams.append(v)
-        for i in range(frames):
-            for v in streams:
-                frame = av.VideoFrame.from_ndarray(
-                    np.full((v.height, v.width, 3), 20 + i, np.uint8), format="rgb24")
-                frame.pts = i
-                out.mux(v.encode(frame))
-        for v in streams:
-            out.mux(v.encode(None))
-    return path
-
-
-def test_a_second_video_stream_is_named_not_dropped_silently(tmp_path, enhancer, capsys):
-    src = tmp_path / "in"
-    src.mkdir()
-    _two_video_streams(src / "two.mkv")
-    report = run_batch(discover([src]), enhancer, EnhanceSettings(),
-                       OutputOptions(tmp_path / "out"))
-    outcome, = report.outcomes
-    assert outcome.status == "done", outcome
-    assert "stream 1 (video) not kept" in outcome.reason
-    assert "NoneType" not in capsys.readouterr().err
-
-
-def test_animations_and_pages_say_first_frame_only_gif_and_svg_are_listed(tmp_path, enhancer):
-    src = tmp_path / "in"
-    src.mkdir()
-    frames = [Image.fromarray(_dark(i)) for i in range(3)]
-    frames[0].save(src / "anim.webp", save_all=True, append_images=frames[1:], lossless=True)
-    frames[0].save(src / "anim.png", save_all=True, append_images=frames[1:])  # APNG
-    frames[0].save(src / "pages.tif", save_all=True, append_images=frames[1:2])
-    frames[0].save(src / "still.png")
-    frames[0].save(src / "anim.gif", save_all=True, append_images=frames[1:])
-    (src / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
-    report = run_batch(discover([src]), enhancer, EnhanceSettings(),
-                       OutputOptions(tmp_path / "out"))
-    rows = {Path(o.source).name: (o.status, o.reason) for o in report.outcomes}
-    assert rows["anim.webp"] == ("done", "first frame only (of 3)")
-    assert rows["anim.png"] == ("done", "first frame only (of 3)")
-    assert rows["pages.tif"] == ("done", "first frame only (of 2)")
-    assert rows["still.png"] == ("done", "")
-    for name in ("anim.gif", "logo.svg"):
-        assert rows[name][0] == "skipped" and rows[name][1].startswith("unsupported format")
 
 
 # ---- 9: bad arguments exit 2 before anything runs; CSV cells are never formulas ----------
