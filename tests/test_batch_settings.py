@@ -135,3 +135,29 @@ def test_a_rerun_with_other_settings_replaces_only_what_they_change(tmp_path, en
     assert cli(["batch", str(src), "-o", str(out), "--format", "png",
                 "--replace-changed"]) == 0
     assert "2 done, 0 skipped" in capsys.readouterr().out
+
+
+def test_a_video_carries_its_settings_and_a_rerun_with_others_replaces_it(tmp_path, enhancer):
+    """Videos are tagged with the settings that made them too (their container's comment):
+    a rerun with other settings finds them changed, and replaces them when asked."""
+    from clips import make_clip
+
+    from app.core.media.video import video_made_with
+
+    src = tmp_path / "in"
+    src.mkdir()
+    make_clip(src / "dusk.mp4", frames=8, audio=False)
+    out = tmp_path / "out"
+    run_batch(discover([src]), enhancer, NIGHT, OutputOptions(out))
+    target = out / "dusk_enhanced.mp4"
+    assert video_made_with(target).startswith("exposure=0.6, strength=5")
+    assert video_made_with(src / "dusk.mp4") is None  # not ours
+    gentle = EnhanceSettings(iterations=2)
+    same = run_batch(discover([src]), enhancer, gentle, OutputOptions(out))
+    assert [(o.status, o.reason) for o in same.outcomes] == [
+        ("skipped", "output exists, made with other settings")]
+    again = run_batch(discover([src]), enhancer, gentle, OutputOptions(out, replace_changed=True))
+    assert [o.status for o in again.outcomes] == ["done"]
+    assert video_made_with(target).startswith("exposure=auto, strength=2")
+    unchanged = run_batch(discover([src]), enhancer, gentle, OutputOptions(out))
+    assert [(o.status, o.reason) for o in unchanged.outcomes] == [("skipped", "output exists")]

@@ -269,7 +269,8 @@ def _video_outcome(plan: Destination, enhancer, s: EnhanceSettings, output: Outp
         _make_folder(plan.target, output)
         return "; ".join(filter(None, (enhance_video(
             plan.item.source, plan.target, enhancer, s, output.video, progress=progress,
-            control=control, replace=may_replace(output)).warning, unframed)))
+            control=control, replace=may_replace(output),
+            made_with=made_with_text(settings_record(s, edits))).warning, unframed)))
 
     return _outcome(plan, work, settings_record(s))
 

@@ -291,7 +291,7 @@ class _Run:
         if task.kind == "segment":
             return actor.segment.remote(task.plan, task.k, task.count, self.split, s, output)
         if task.kind == "join":
-            return actor.join.remote(task.plan, task.count, output)
+            return actor.join.remote(task.plan, task.count, s, output)
         return actor.run.remote(task.plan, s, output)
 
     def submit(self) -> None:

@@ -54,13 +54,19 @@ class ClusterWorker:
             plan.item.source, plan.target, k, count, seconds, self.engine, settings,
             output.video, self.control))
 
-    def join(self, plan: Destination, count: int, output: OutputOptions) -> Outcome:
-        """The segments into the output; status ``unsplit`` if they cannot be joined
-        losslessly (the driver then enhances the video whole)."""
+    def join(self, plan: Destination, count: int, settings: EnhanceSettings,
+             output: OutputOptions) -> Outcome:
+        """The segments into the output (tagged with the settings that made it, as a whole
+        export is); status ``unsplit`` if they cannot be joined losslessly (the driver then
+        enhances the video whole)."""
+        from app.core.jobs.settings_record import made_with_text, settings_record
         from app.core.jobs.video_split import SplitError, join_segments
 
+        made_with = made_with_text(settings_record(
+            plan.edits.settings if plan.edits is not None else settings, plan.edits))
         return self._timed(plan, lambda: join_segments(plan.item.source, plan.target, count,
-                                                       output.video, may_replace(output)),
+                                                       output.video, may_replace(output),
+                                                       made_with),
                            SplitError)
 
     def _timed(self, plan: Destination, work: Callable[[], object],

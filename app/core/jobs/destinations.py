@@ -147,8 +147,7 @@ def plan_batch(items: list[BatchItem], output: OutputOptions,
             claimed[_name_key(p)] = item.source
         note = f"saved as {target.name}: {first_clash}" if first_clash else ""
         factor = paths[1] if len(paths) > 1 else None
-        other = (os.path.lexists(target) and changed is not None and not is_video(target)
-                 and changed(i, target))
+        other = os.path.lexists(target) and changed is not None and changed(i, target)
         if os.path.lexists(target) and not (output.overwrite or
                                              other and output.replace_changed):
             # an earlier output (see clash)

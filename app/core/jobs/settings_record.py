@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.core.media.metadata import output_made_with
+from app.core.media.video import video_made_with
 from app.core.photo_edits import PhotoEdits
 from app.core.settings import EnhanceSettings
 
@@ -39,4 +40,6 @@ def made_with_other_settings(output: Path, text: str) -> bool:
     """``output`` (ours) says it was made with settings other than ``text``; an output that
     does not say (a BMP, an older version's) is not counted as other."""
     recorded = output_made_with(output)
+    if recorded is None:  # not one of our photos: one of our videos?
+        recorded = video_made_with(output)
     return bool(recorded) and recorded != text

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from app.core.engine.video_enhancer import VideoEnhancer
 from app.core.jobs.control import BatchControl
+from app.core.jobs.settings_record import made_with_text, settings_record
 from app.core.media.images import new_file_mode
 from app.core.media.tempfiles import TempFile
 from app.core.media.video import (
@@ -71,11 +72,14 @@ def _same_file(a: Path, b: Path) -> bool:
 def enhance_video(src: str | os.PathLike, dst: str | os.PathLike, enhancer,
                   settings: EnhanceSettings, video: VideoOptions | None = None,
                   progress: ProgressFn | None = None, control: BatchControl | None = None,
-                  smooth: bool = True, replace: bool | Callable[[Path], bool] = True
-                  ) -> VideoResult:
+                  smooth: bool = True, replace: bool | Callable[[Path], bool] = True,
+                  made_with: str | None = None) -> VideoResult:
     """Enhance every frame of ``src`` into ``dst`` (MP4/MKV/MOV), audio copied as it is;
-    ``replace`` False (or a predicate) keeps a file already at ``dst`` (TempFile.commit)."""
+    ``replace`` False (or a predicate) keeps a file already at ``dst`` (TempFile.commit).
+    ``made_with``: the settings' text the output is tagged with (default: ``settings``')."""
     s = settings.validated()
+    if made_with is None:
+        made_with = made_with_text(settings_record(s))
     video = (video or VideoOptions()).validated()
     src, dst = Path(src), Path(dst)
     if _same_file(src, dst):
@@ -89,7 +93,7 @@ def enhance_video(src: str | os.PathLike, dst: str | os.PathLike, enhancer,
     started = time.perf_counter()
     try:
         frames, audio_packets, notes, span = _export(src, temp.path, dst, enhancer, s, video, info,
-                                               progress, control, smooth)
+                                               progress, control, smooth, made_with)
         if frames == 0:
             raise VideoReadError(f"{src.name}: no decodable video frames")
         if info.duration and span < 0.95 * info.duration - 1 / max(info.fps, 1):
@@ -112,7 +116,7 @@ def _is_ffmpeg_error(exc: BaseException) -> bool:
     return isinstance(exc, av.FFmpegError)
 
 
-def _export(src, tmp, dst, enhancer, s, video, info, progress, control, smooth):
+def _export(src, tmp, dst, enhancer, s, video, info, progress, control, smooth, made_with):
     import av
 
     with open_video(src) as inp:
@@ -125,7 +129,7 @@ def _export(src, tmp, dst, enhancer, s, video, info, progress, control, smooth):
             vin.thread_type = "AUTO"
             vout = add_video_stream(out, vin, video, info, dst)
             copied = copy_streams(inp, out, vin, dst)
-            mark_output(out)
+            mark_output(out, made_with)  # a rerun with other settings can tell
             pipeline = _Pipeline(inp, out, vin, vout, copied, src, dst)
             if dropped := streams_not_kept(inp, vin, copied):  # said, never lost silently
                 pipeline.notes.append(dropped)

@@ -164,7 +164,7 @@ def enhance_segment(source: Path, target: Path, k: int, count: int, seconds: flo
 
 
 def join_segments(source: Path, target: Path, count: int, video: VideoOptions,
-                  replace: bool | Callable[[Path], bool] = True) -> None:
+                  replace: bool | Callable[[Path], bool] = True, made_with: str = "") -> None:
     """The segments of ``target`` and the source's other streams into ``target`` (atomic,
     tagged as ours like any export; ``replace`` as in TempFile.commit); the segment files are
     removed once joined."""
@@ -192,7 +192,7 @@ def join_segments(source: Path, target: Path, count: int, video: VideoOptions,
             if info.rotation:
                 vout.set_display_rotation(info.rotation)
             copied = copy_streams(inp, out, vin, target)
-            mark_output(out)  # a rerun skips it (or replaces it with --overwrite)
+            mark_output(out, made_with)  # a rerun knows it, and the settings that made it
             _mux_in_time_order(out, vout, segs, streams, inp, copied)
         temp.commit(new_file_mode(), replace)
     except BaseException:

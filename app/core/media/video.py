@@ -135,9 +135,29 @@ def container_format(dst: Path) -> str:
     return {".mkv": "matroska", ".mov": "mov", ".m4v": "mp4"}.get(dst.suffix.lower(), "mp4")
 
 
-def mark_output(container) -> None:
-    """Tag an output container as ours (a comment every container keeps): see metadata.py."""
-    container.metadata["comment"] = SOFTWARE
+def mark_output(container, made_with: str = "") -> None:
+    """Tag an output container as ours (a comment every container keeps), with the settings
+    it was made with, as photos carry them in their EXIF Software tag (metadata.py)."""
+    container.metadata["comment"] = f"{SOFTWARE} ({made_with})" if made_with else SOFTWARE
+
+
+def video_made_with(path: str | os.PathLike) -> str | None:
+    """The settings recorded in a video Lowlight Studio wrote ("" when it does not say: an
+    older version's); None when it did not write it (or it is no readable video)."""
+    import av
+
+    if not is_regular(path):
+        return None
+    try:
+        with av.open(str(path)) as c:
+            comment = next((str(v) for k, v in c.metadata.items() if k.lower() == "comment"),
+                           "")
+    except (av.FFmpegError, OSError, ValueError):
+        return None
+    if not comment.startswith(SOFTWARE):
+        return None
+    rest = comment[len(SOFTWARE):].strip()
+    return rest[1:-1] if rest.startswith("(") and rest.endswith(")") else ""
 
 
 def has_video_mark(path: str | os.PathLike) -> bool:
