@@ -155,6 +155,11 @@ def test_a_finished_photo_shows_before_after_and_opens_with_its_settings(qtbot, 
     _run(qtbot, panel)
     thumb = panel.table.item(0, THUMB_COLUMN).data(0x1)  # Qt.DecorationRole
     assert thumb.height() <= THUMB and thumb.width() > thumb.height()  # two halves
+    # the status keeps a small icon beside its word (the table's icon size is the
+    # thumbnails': a vector icon drawn that big hid the word)
+    status = panel.table.item(0, 1)
+    assert status.text() == "done"
+    assert status.icon().actualSize(panel.table.iconSize()).width() <= 16
     window.controls.set_settings(EnhanceSettings(), emit=True)
     window.tabs.setCurrentWidget(panel)
     with qtbot.waitSignal(panel.open_photo) as blocker:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import qtawesome as qta
 from PySide6.QtCore import QSize, Qt, QThread, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -57,6 +57,7 @@ STATUS_ICONS = {"queued": ("fa5s.clock", "#6b7280"), "running": ("fa5s.spinner",
                 "failed": ("fa5s.times-circle", "#dc2626"),
                 "cancelled": ("fa5s.ban", "#6b7280")}
 THUMB_COLUMN = 3
+STATUS_ICON = 16  # pixels
 NOT_MADE = "not made: the batch was cancelled"
 
 
@@ -281,7 +282,10 @@ class BatchPanel(QWidget):
 
     def _set_status(self, row: int, status: str, details: str) -> None:
         icon, colour = STATUS_ICONS[status]
-        cell = QTableWidgetItem(qta.icon(icon, color=colour), status)
+        # a fixed-size pixmap: the table's icon size is the before/after thumbnails', and a
+        # vector icon would be drawn that big, hiding the status word
+        small = QIcon(qta.icon(icon, color=colour).pixmap(STATUS_ICON, STATUS_ICON))
+        cell = QTableWidgetItem(small, status)
         self.table.setItem(row, 1, cell)
         self.table.setItem(row, 2, QTableWidgetItem(details))
 
