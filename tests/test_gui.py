@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QSettings
+from window_helpers import drop_event
 
 from app.core import EnhanceSettings, read_image, write_image
 from app.gui.main_window import MainWindow
@@ -26,9 +26,7 @@ def test_open_shows_input_output_and_heatmap(qtbot, window, photo):
 
 
 def test_drop_a_file_with_a_real_drop_event(qtbot, window, photo):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(photo))])
-    event = QDropEvent(QPointF(50, 50), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    event = drop_event(photo, at=(50, 50))
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
         window.dropEvent(event)
     assert event.isAccepted()
@@ -186,9 +184,7 @@ def test_batch_tab_takes_a_dropped_folder_and_reports_each_file(qtbot, window, t
     from app.core import probe
 
     make_clip(src / "sub" / "drive.mp4", frames=8)
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(src))])
-    event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    event = drop_event(src)
     window.tabs.setCurrentWidget(window.batch)
     window.dropEvent(event)  # a folder dropped on the Batch tab goes to the batch
     panel = window.batch

@@ -7,11 +7,10 @@ import json
 import shutil
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
-from window_helpers import open_and_wait
+from window_helpers import drop_event, open_and_wait
 
 from app.core import write_image
 from app.core.photo_edits import sidecar_path
@@ -48,9 +47,7 @@ def test_opening_a_photo_shows_its_folder_and_the_thumbnails_fill_in(qtbot, wind
 
 
 def test_a_dropped_folder_opens_in_the_filmstrip(qtbot, window, shoot):
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(shoot))])
-    event = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    event = drop_event(shoot)
     with qtbot.waitSignal(window.preview_shown, timeout=30000):
         window.dropEvent(event)
     assert window.tabs.currentIndex() == 0 and window.path == shoot / "IMG_1.png"

@@ -1,7 +1,11 @@
-"""What the window tests share: a folder of photos, and opening one until its preview shows."""
+"""What the window tests share: a folder of photos, opening one until its preview shows, and
+a real drop event."""
 from __future__ import annotations
 
 from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 
 from app.core import write_image
 
@@ -18,3 +22,12 @@ def photo_folder(tmp_path: Path, photo, count: int) -> Path:
 def open_and_wait(qtbot, window, path) -> None:
     with qtbot.waitSignal(window.preview_shown, timeout=30000):
         assert window.open_path(path)
+
+
+def drop_event(*paths: Path, at: tuple[int, int] = (10, 10)) -> QDropEvent:
+    """What dragging ``paths`` from a file manager onto a window delivers."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(QPointF(*at), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    event.mime = mime  # the event only points at its data: it must live as long as the event
+    return event

@@ -165,7 +165,8 @@ def white_share(exposed: np.ndarray, log_g: np.ndarray, fade: float = 1.0) -> np
     other and film's dyes fade to white. Without it an over-exposed sodium-lit street keeps
     its full saturation under the shoulder and turns into a red wash (sheet sci/2015_02243
     at exposure 0.5); with it the lights and what is pushed past white go pale. Only pixels
-    that were brightened (the knee's ramp, pixel_stage.KNEE_GAIN): a lamp keeps its colour."""
+    that were brightened (ramped in as the knee is, pixel_rules.KNEE_GAIN): a lamp keeps its
+    colour."""
     over = np.float32(1.0) - np.float32(1.0) / np.maximum(exposed, np.float32(1.0))
     brightened = np.clip((np.exp2(log_g) - np.float32(1.0)) * np.float32(WHITE_RAMP), 0.0, 1.0)
     return (np.float32(WHITE_SHARE * fade) * over * brightened).astype(np.float32)

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from app.core.engine import exposure, guided, parallel, pixel_stage, resample, white_balance
+from app.core.engine import (
+    exposure,
+    guided,
+    parallel,
+    pixel_rules,
+    pixel_stage,
+    resample,
+    white_balance,
+)
 from app.core.settings import EXPOSURE_RANGE, EnhanceSettings
 
 ANALYSIS_PIXELS = 300_000  # noise and samples are measured on a decimated view this size
@@ -77,8 +85,14 @@ class EnhancementPlan:
     channel_bias: float = 0.0  # Measure.channel_bias
     channel_gains: tuple[float, float, float] = white_balance.NEUTRAL  # the white balance
 
-    def tables(self) -> tuple[np.ndarray, np.ndarray]:
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return pixel_stage.gain_tables(self.tone)
+
+    @property
+    def despeckles(self) -> bool:
+        """Whether any region is brightened enough for the despeckle: only such a photo
+        pays for it (pixel_rules.DESPECKLE_STOPS)."""
+        return self.denoise > 0 and float(self.gain_small.max()) > pixel_rules.DESPECKLE_STOPS[0]
 
 
 def to_float(rgb: np.ndarray) -> np.ndarray:
@@ -135,7 +149,7 @@ def channel_bias(view: np.ndarray, v: np.ndarray, scale: float, sigma: float) ->
     flat = bias[var <= _median(var)]
     if flat.size == 0:
         return 0.0
-    return float(np.clip(_median(flat) / max(sigma, 1e-6), 0.0, pixel_stage.MAX_CHANNEL_BIAS))
+    return float(np.clip(_median(flat) / max(sigma, 1e-6), 0.0, pixel_rules.MAX_CHANNEL_BIAS))
 
 
 def _median(x: np.ndarray) -> float:
@@ -255,10 +269,9 @@ def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bo
     hi = min(h, bottom + BASE_HALO)
     hi = min(h, -(-hi // COARSE_SCALE) * COARSE_SCALE)
     v = brightness(rgb[lo:hi])
-    # only a photo brightened enough for the despeckle pays for it; the bases are then found
-    # on the despeckled brightness, or a speck tall enough to pass for texture would stay in
-    # the base (pixels that are not brightened keep their own values whatever the base)
-    despeckle = plan.denoise > 0 and float(plan.gain_small.max()) > pixel_stage.DESPECKLE_STOPS[0]
+    # the bases are found on the despeckled brightness, or a speck tall enough to pass for
+    # texture would stay in the base (pixels not brightened keep their own values anyway)
+    despeckle = plan.despeckles
     target = despeckle_target(v, plan.sigma) if despeckle else v
     eps = (BASE_EPS_SIGMAS * plan.sigma) ** 2
     fine, coarse = (_base_rows(target, k, eps, h, w, lo, top, bottom)

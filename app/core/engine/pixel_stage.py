@@ -40,14 +40,8 @@ import cv2
 import numpy as np
 
 from app.core.engine import exposure, pixel_rules
-from app.core.engine.pixel_rules import (  # noqa: F401 - the stage's constants, re-exported
-    CHROMA_STOPS,
-    DESPECKLE_STOPS,
+from app.core.engine.pixel_rules import (
     DITHER_TILE,
-    KNEE_GAIN,
-    LUMA_SHRINK,
-    LUMA_STOPS,
-    MAX_CHANNEL_BIAS,
     available,
     channel_bias,
     colour_mix,
@@ -55,7 +49,6 @@ from app.core.engine.pixel_rules import (  # noqa: F401 - the stage's constants,
     deband,
     despeckled,
     detail_kept,
-    gain_mix,
     illumination,
     knee_scale,
     luma_shrink,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.core.engine import parallel, pixel_stage, resample
+from app.core.engine import parallel, pixel_rules, pixel_stage, resample
 
 try:
     from numba import njit
@@ -163,8 +163,8 @@ def gain_tables(denoise: float) -> np.ndarray:
     k = np.arange(int(MAX_GAIN * GAIN_STEPS) + 1, dtype=np.float32) / GAIN_STEPS
     stops = np.log2(np.maximum(k, 1.0))
     denoise = np.float32(denoise)
-    luma = 1.0 - pixel_stage.luma_shrink(stops, denoise)
-    chroma = 1.0 - pixel_stage.gain_mix(stops, denoise)
+    luma = 1.0 - pixel_rules.luma_shrink(stops, denoise)
+    chroma = 1.0 - pixel_rules.gain_mix(stops, denoise)
     return np.stack([luma, chroma]).astype(np.float32)
 
 

@@ -34,16 +34,16 @@ def make_backend(weights: Path, backend: str = "auto", threads: int | None = Non
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     onnx_path = weights.with_suffix(".onnx")
     if backend == "auto" and not _torch_gpu_available():
-        backend = "torch"
         if onnx_path.exists():
-            backend = "opencv" if _opencv_reads(onnx_path) else (
-                "onnx" if _has_onnxruntime() else "torch")
+            try:
+                return _opencv(onnx_path, threads)
+            except Exception:  # noqa: BLE001 - no DNN module, or cv2.error reading the net
+                pass
+        backend = "onnx" if onnx_path.exists() and _has_onnxruntime() else "torch"
     if backend == "opencv":
-        from app.core.engine.backends.opencv_backend import OpenCvEFE
-
         if not onnx_path.exists():
             raise FileNotFoundError(f"ONNX weights not found: {onnx_path}")
-        return OpenCvEFE(onnx_path, threads)
+        return _opencv(onnx_path, threads)
     if backend == "onnx":
         from app.core.engine.backends.onnx_backend import OnnxEFE
 
@@ -77,15 +77,10 @@ def _gpu_likely() -> bool:
     return Path("/proc/driver/nvidia").exists() or Path("/dev/nvidiactl").exists()
 
 
-def _opencv_reads(onnx_path: Path) -> bool:
-    """Whether this OpenCV build has the DNN module and can read the net."""
-    try:
-        import cv2
+def _opencv(onnx_path: Path, threads: int | None) -> EFEBackend:
+    from app.core.engine.backends.opencv_backend import OpenCvEFE
 
-        cv2.dnn.readNetFromONNX(str(onnx_path))
-    except (ImportError, AttributeError, Exception):  # cv2.error is an Exception
-        return False
-    return True
+    return OpenCvEFE(onnx_path, threads)
 
 
 def _has_onnxruntime() -> bool:

@@ -25,7 +25,7 @@ class OpenCvEFE:
         self.threads = threads or max(1, os.cpu_count() or 1)
         self._local = threading.local()
         probe = self._net()  # fails here, not on the first photo, on a file it cannot read
-        self.in_channels = 4 if _input_channels(probe, cv2) == 4 else 3
+        self.in_channels = _input_channels(probe, cv2)
         self.name = "OpenCV DNN (CPU)"
 
     def _net(self):
