@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from app.core.jobs.discovery import is_video
 from app.core.media.metadata import output_made_with
 from app.core.media.video import video_made_with
 from app.core.photo_edits import PhotoEdits
@@ -39,7 +40,5 @@ def made_with_text(record: dict) -> str:
 def made_with_other_settings(output: Path, text: str) -> bool:
     """``output`` (ours) says it was made with settings other than ``text``; an output that
     does not say (a BMP, an older version's) is not counted as other."""
-    recorded = output_made_with(output)
-    if recorded is None:  # not one of our photos: one of our videos?
-        recorded = video_made_with(output)
+    recorded = video_made_with(output) if is_video(output) else output_made_with(output)
     return bool(recorded) and recorded != text
