@@ -1,6 +1,6 @@
 """Speed and memory benchmark: the app's engine against a plain PyTorch SGZ path, side by side.
 
-    python -m app.bench.photo [--runs 20] [--json bench.json] [--quick]
+    python -m app.bench.photo [--runs 20] [--json bench.json] [--quick] [--memory-only]
 
 The reference is the plain SGZ path written in PyTorch eager, flushing denormals, timed on 1 and
 on 2 threads and the faster taken: float32 tensor,
@@ -136,8 +136,10 @@ def speed(runs: int) -> list[dict]:
 
 
 def _child(code: str) -> dict:
+    # run in this tree's root, so the child imports this tree's app (not an installed one)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                         check=True, cwd=root, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -145,21 +147,50 @@ _MEMORY_CODE = """
 import json, resource, time, numpy as np
 from app.core import Enhancer
 
-def peak_mb():
+def status(key):
     # VmHWM is this process's own peak; ru_maxrss also counts the parent's size at fork time
     try:
         with open("/proc/self/status") as f:
-            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM")) / 1024
+            return next(int(l.split()[1]) for l in f if l.startswith(key)) / 1024
     except (OSError, StopIteration):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-e = Enhancer()
-base = peak_mb()
-img = np.full(({h}, {w}, 3), 30, np.uint8)
-img[::7] = 10
+def photo():
+    img = np.full(({h}, {w}) if {gray} else ({h}, {w}, 3), 30, np.uint8)
+    img[::7] = 10
+    return img
+
+def reset_peak():
+    # Linux: writing 5 to clear_refs resets VmHWM to the resident size now
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+e = Enhancer(threads={threads})
+base = status("VmHWM")
+img = photo()
+decoded = img.nbytes / 2**20
 t = time.perf_counter(); out = e.enhance(img).image; dt = time.perf_counter() - t
-print(json.dumps({{"megapixels": {w} * {h} / 1e6, "seconds": dt, "peak_mb": peak_mb(),
-                  "model_loaded_mb": base, "ok": bool(out.mean() > 30)}}))
+peak = status("VmHWM")
+ok = bool(out.mean() > 30) and out.shape == img.shape
+row = {{"photo": "{w}x{h} " + ("gray" if {gray} else "RGB"), "megapixels": {w} * {h} / 1e6,
+       "decoded_mb": decoded, "seconds": dt, "peak_mb": peak, "model_loaded_mb": base,
+       "ratio": (peak - base) / decoded}}
+del img, out
+if {again} and reset_peak():
+    # the same again in the same process: what one more photo costs once the engine's
+    # working memory (the net's strips, the colour model, the bands) is in use
+    again = status("VmRSS")
+    img = photo()
+    out = e.enhance(img).image
+    row.update(again_base_mb=again, again_peak_mb=status("VmHWM"),
+               again_ratio=(status("VmHWM") - again) / decoded)
+    ok = ok and bool(out.mean() > 30)
+row["ok"] = ok
+print(json.dumps(row))
 """
 
 _FIRST_RUN_CODE = """
@@ -175,9 +206,21 @@ print(json.dumps({"import_s": t1 - t0, "first_s": first, "steady_s": second,
 """
 
 
+MEMORY_RUNS = ((6000, 4000, False), (14000, 14000, True), (12000, 8400, False))
+
+
+def memory_run(w: int, h: int, gray: bool, again: bool = True, threads: int | None = None
+               ) -> dict:
+    """A fresh process enhancing a flat w x h photo (8-bit gray or RGB) on ``threads``
+    cores (None: all): its peak resident size, and ``ratio`` = (peak - the size with the
+    model loaded) / the photo's decoded size; ``again``: the same photo once more in that
+    process, ``again_ratio`` measured from the resident size before it (Linux only)."""
+    return _child(_MEMORY_CODE.format(w=w, h=h, gray=gray, again=again, threads=threads))
+
+
 def memory(quick: bool) -> list[dict]:
-    sizes = [(6000, 4000)] + ([] if quick else [(12000, 8400)])
-    return [_child(_MEMORY_CODE.format(w=w, h=h)) for w, h in sizes]
+    runs = MEMORY_RUNS[:1] if quick else MEMORY_RUNS
+    return [memory_run(w, h, gray) for w, h, gray in runs]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,8 +228,16 @@ def main(argv: list[str] | None = None) -> int:
                                 description=__doc__.split("\n")[0])
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--json", default="bench.json", help="where to write the numbers")
-    p.add_argument("--quick", action="store_true", help="skip the 100-megapixel run")
+    p.add_argument("--quick", action="store_true",
+                   help="skip the 100 and 196-megapixel memory runs")
+    p.add_argument("--memory-only", action="store_true",
+                   help="only the memory runs (fresh processes), printed as JSON lines")
     args = p.parse_args(argv)
+    if args.memory_only:
+        mem = memory(args.quick)
+        for m in mem:
+            print(json.dumps(m))
+        return 0 if all(m["ok"] for m in mem) else 1
     rows = speed(args.runs)
     print(f"\nEnhance-only and end-to-end, median of {args.runs} alternating runs "
           f"({rows[0]['backend']}):")
@@ -203,10 +254,15 @@ def main(argv: list[str] | None = None) -> int:
     print("bound: e2e/floor with an engine that costs nothing (decode + encode of the brighter "
           "output, which has more detail and noise to encode than the dark input)")
     mem = memory(args.quick)
-    print("\nMemory (fresh process, peak resident set):")
+    print("\nMemory (fresh process, peak resident set; ratio: (peak - model loaded) / the "
+          "photo's decoded size; again: the same photo once more in that process, from the "
+          "resident size before it):")
     for m in mem:
-        print(f"  {m['megapixels']:6.1f} MP: peak {m['peak_mb']:7.0f} MB (model loaded: "
-              f"{m['model_loaded_mb']:.0f} MB), {m['seconds']:.2f} s, ok={m['ok']}")
+        again = (f", again {m['again_peak_mb'] - m['again_base_mb']:5.0f} MB = "
+                 f"{m['again_ratio']:.2f}x" if "again_ratio" in m else "")
+        print(f"  {m['photo']:>16} ({m['megapixels']:5.1f} MP, {m['decoded_mb']:4.0f} MB): "
+              f"peak {m['peak_mb']:6.0f} MB (model loaded: {m['model_loaded_mb']:.0f} MB) "
+              f"= {m['ratio']:.2f}x{again}, {m['seconds']:.2f} s, ok={m['ok']}")
     first = _child(_FIRST_RUN_CODE)
     print(f"\nStart-up: imports {first['import_s']:.2f} s; first enhancement "
           f"{first['first_s']:.3f} s vs steady {first['steady_s']:.3f} s "

@@ -38,24 +38,28 @@ class EnhanceResult:
 
 
 def _split_channels(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """-> (HxWx3 colour, alpha or None); gray is replicated to three channels."""
+    """-> (HxWx3 colour, alpha or None); gray is seen as three equal channels without a
+    copy (a read-only view, channel stride 0: resample.shared_plane), which the pipeline
+    renders band by band into a gray result."""
     if image.ndim == 2:
-        return np.repeat(image[:, :, None], 3, axis=2), None
+        return np.broadcast_to(image[:, :, None], (*image.shape, 3)), None
     if image.ndim == 3 and image.shape[2] == 1:
-        return np.repeat(image, 3, axis=2), None
-    if image.ndim == 3 and image.shape[2] == 3:
-        return image, None
-    if image.ndim == 3 and image.shape[2] == 4:
-        return image[:, :, :3], image[:, :, 3]
+        return np.broadcast_to(image, (*image.shape[:2], 3)), None
+    if image.ndim == 3 and image.shape[2] in (3, 4):
+        rgb = image[:, :, :3]
+        if resample.shared_plane(rgb) is not None:  # a caller's view: a colour photo here
+            rgb = np.ascontiguousarray(rgb)
+        return rgb, image[:, :, 3] if image.shape[2] == 4 else None
     raise ValueError(f"expected a gray, RGB or RGBA image, got shape {image.shape}")
 
 
-def _merge_channels(rgb: np.ndarray, like: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+def _merge_channels(rgb: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """The rendered result in ``like``'s layout (the pipeline renders gray from a gray view
+    and RGBA given the alpha: no full-size copy here)."""
     if like.ndim == 2 or like.shape[2] == 1:
-        gray = gray_of(rgb)  # integers, a band at a time: a float copy of 196 MP took 2.8 GB
+        # integers, a band at a time: a float copy of 196 MP took 2.8 GB
+        gray = rgb if rgb.ndim == 2 else gray_of(rgb)
         return gray if like.ndim == 2 else gray[:, :, None]
-    if alpha is not None:
-        return np.dstack([rgb, alpha])
     return rgb
 
 
@@ -132,10 +136,12 @@ class Enhancer:
                                   settings)
 
     def render(self, rgb: np.ndarray, plan: pipeline.EnhancementPlan,
-               progress: Callable[[float], None] | None = None, threads: int | None = None
-               ) -> np.ndarray:
-        """Apply a plan to an RGB photo (or a crop of the same photo's pixels)."""
-        return pipeline.render(rgb, plan, progress, self._cores(threads), self.use_numba)
+               progress: Callable[[float], None] | None = None, threads: int | None = None,
+               alpha: np.ndarray | None = None) -> np.ndarray:
+        """Apply a plan to an RGB photo (or a crop of the same photo's pixels); gray seen as
+        RGB gives gray, ``alpha`` RGBA (pipeline.render_rows)."""
+        return pipeline.render(rgb, plan, progress, self._cores(threads), self.use_numba,
+                               alpha)
 
     def _cores(self, threads: int | None) -> int:
         return threads or self.threads or os.cpu_count() or 1
@@ -155,8 +161,8 @@ class Enhancer:
         start = time.perf_counter()
         rgb, alpha = _split_channels(image)
         plan = self.plan(rgb, s, threads)
-        out = self.render(rgb, plan, progress, threads)
-        return EnhanceResult(_merge_channels(out, image, alpha), plan, self.backend_name,
+        out = self.render(rgb, plan, progress, threads, alpha)
+        return EnhanceResult(_merge_channels(out, image), plan, self.backend_name,
                              time.perf_counter() - start, pipeline.exposure_note(plan, s))
 
     # ---- one plan, any rows: the window's 100% view and its save share a plan -------------
@@ -177,7 +183,7 @@ class Enhancer:
         """The whole image (gray, RGB or RGBA) with a plan from :meth:`plan_image`: what
         :meth:`enhance` returns for the same settings, without planning again."""
         rgb, alpha = _split_channels(image)
-        return _merge_channels(self.render(rgb, plan, progress, threads), image, alpha)
+        return _merge_channels(self.render(rgb, plan, progress, threads, alpha), image)
 
     def render_rows(self, image: np.ndarray, plan: pipeline.EnhancementPlan, top: int, bottom: int,
                     progress: Callable[[float], None] | None = None,
@@ -186,9 +192,8 @@ class Enhancer:
         those rows (plus the context the filters need)."""
         rgb, alpha = _split_channels(image)
         out = pipeline.render_rows(rgb, plan, top, bottom, progress, self._cores(threads),
-                                   self.use_numba)
-        return _merge_channels(out, image[top:bottom],
-                               None if alpha is None else alpha[top:bottom])
+                                   self.use_numba, alpha)
+        return _merge_channels(out, image[top:bottom])
 
     @staticmethod
     def exposure_note(plan: pipeline.EnhancementPlan, settings: EnhanceSettings) -> str:

@@ -34,13 +34,16 @@ def coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float,
         cov = box(guide3 * src, radius) - mean_i * mean_p
     else:
         mean_i = box(guide, radius)
-        var_i = box(guide * guide, radius) - mean_i * mean_i
+        var_i = box(guide * guide, radius)
+        var_i -= mean_i * mean_i
         if src is guide:  # self-guided: the source's mean and covariance are the guide's
             mean_p, cov = mean_i, var_i
         else:
             mean_p = box(src, radius)
-            cov = box(guide * src, radius) - mean_i * mean_p
+            cov = box(guide * src, radius)
+            cov -= mean_i * mean_p
     a = cov / (var_i + np.float32(eps))
+    del cov, var_i  # (with the in-place steps above: fewer full-size arrays alive at once)
     b = mean_p - a * mean_i
     if stacked:
         return box(np.dstack([a, b]), radius)

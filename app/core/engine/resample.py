@@ -29,6 +29,16 @@ def bilinear_taps(out_size: int, in_size: int, start: int = 0, stop: int | None 
     return i0, i1, (pos - i0).astype(np.float32)
 
 
+def shared_plane(image: np.ndarray) -> np.ndarray | None:
+    """The one (h, w) plane behind an (h, w, C) view whose channels all read the same memory
+    (a gray photo seen as RGB without a copy: np.broadcast_to, channel stride 0), else None.
+    Whole-image steps work on that plane and copy their small result to the channels: the
+    same numbers, without a full-size colour copy (OpenCV and reshape would make one)."""
+    if image.ndim == 3 and image.shape[2] > 1 and image.strides[2] == 0:
+        return image[:, :, 0]
+    return None
+
+
 def downscale(image: np.ndarray, out_h: int, out_w: int, max_value: float) -> np.ndarray:
     """Bilinear downscale of an HxWxC array to out_h x out_w, as float32 in [0, 1].
 
@@ -36,19 +46,41 @@ def downscale(image: np.ndarray, out_h: int, out_w: int, max_value: float) -> np
     so it costs almost nothing even for huge images. The arithmetic per sample is the usual
     rows-then-columns lerp, so the numbers match torch's interpolate.
     """
+    plane = shared_plane(image)
+    if plane is not None:  # gray as RGB: one plane's samples, in every channel
+        return np.repeat(downscale(plane[:, :, None], out_h, out_w, max_value),
+                         image.shape[2], axis=2)
     h, w = image.shape[:2]
     channels = image.shape[2] if image.ndim == 3 else 1
     r0, r1, wy = bilinear_taps(out_h, h)
     c0, c1, wx = bilinear_taps(out_w, w)
     # Flat column indices of the left taps, then of the right taps, every channel.
     cols = (np.concatenate([c0, c1])[:, None] * channels + np.arange(channels)).ravel()
-    rows = image.reshape(h, w * channels)
-    top = rows[r0][:, cols].astype(np.float32)  # (out_h, 2 * out_w * C)
-    bottom = rows[r1][:, cols].astype(np.float32)
+    # the rows first: reshaping a view (RGBA's colours) would copy the whole image
+    top = image[r0].reshape(out_h, w * channels)[:, cols].astype(np.float32)  # (out_h, 2*out_w*C)
+    bottom = image[r1].reshape(out_h, w * channels)[:, cols].astype(np.float32)
     lerped = top + (bottom - top) * wy[:, None]
     left, right = lerped.reshape(out_h, 2, out_w, channels).transpose(1, 0, 2, 3)
     out = left + (right - left) * wx[None, :, None]
     return out * np.float32(1.0 / max_value)
+
+
+def resize(image: np.ndarray, size: tuple[int, int], interpolation: int) -> np.ndarray:
+    """cv2.resize of (h, w, C) pixels to (h', w', C) without a full-size copy of a view,
+    which OpenCV would make: a gray photo seen as RGB (:func:`shared_plane`) is resized once
+    and the result copied to the channels, interleaved channels (RGBA's colours) one at a
+    time. The same numbers: OpenCV resizes each channel alike."""
+    plane = shared_plane(image)
+    if plane is not None:
+        small = cv2.resize(plane, size, interpolation=interpolation)
+        return np.repeat(small.reshape(size[1], size[0], 1), image.shape[2], axis=2)
+    if image.strides[1:] == (image.shape[2] * image.itemsize, image.itemsize):
+        return cv2.resize(image, size, interpolation=interpolation)
+    small = np.empty((size[1], size[0], image.shape[2]), image.dtype)
+    for c in range(image.shape[2]):
+        small[:, :, c] = cv2.resize(np.ascontiguousarray(image[:, :, c]), size,
+                                    interpolation=interpolation).reshape(size[1], size[0])
+    return small
 
 
 def upscale_rows(low: np.ndarray, out_h: int, out_w: int, start: int, stop: int) -> np.ndarray:

@@ -166,13 +166,30 @@ def _decode_with_pillow(data: bytes) -> np.ndarray | None:
             if im.mode in ("LA", "La"):
                 return la_to_rgba(im)
             if im.mode in ("I;16", "I;16B", "I;16L"):
-                return np.asarray(im, dtype=np.uint16)
+                return _pillow_pixels(im, np.uint16)
             if im.mode in ("1", "L") or _gray_palette(im):
-                return np.asarray(im.convert("L"))
+                return _pillow_pixels(im if im.mode == "L" else im.convert("L"))
             alpha = "A" in im.getbands() or "transparency" in im.info
-            return np.asarray(im.convert("RGBA" if alpha else "RGB"))
+            mode = "RGBA" if alpha else "RGB"
+            return _pillow_pixels(im if im.mode == mode else im.convert(mode))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return None
+
+
+_STRIP_BYTES = 1 << 24
+
+
+def _pillow_pixels(im: Image.Image, dtype=None) -> np.ndarray:
+    """np.asarray(im, dtype), ~16 MB of rows at a time into one array: Pillow's own
+    conversion holds two more full-size copies beside the image (its chunks of bytes and
+    their join: a gray palette PNG peaked at 4x its pixels, now 3x with the palette image)."""
+    w, h = im.size
+    row = np.asarray(im.crop((0, 0, w, 1)), dtype)
+    out = np.empty((h, *row.shape[1:]), row.dtype)
+    step = max(1, _STRIP_BYTES // max(1, row.nbytes))
+    for top in range(0, h, step):
+        out[top:top + step] = np.asarray(im.crop((0, top, w, min(h, top + step))), dtype)
+    return out
 
 
 def decode_image(data: bytes, name: str = "image",
