@@ -82,6 +82,21 @@ def test_a_colour_photo_that_is_a_view_of_one_plane_stays_a_colour_photo(enhance
         assert result.shape == view.shape
 
 
+def test_the_net_keeps_no_strips_activations_after_a_big_map(monkeypatch):
+    """A cv2.dnn.Net holds every activation of its largest run: after a map run in strips
+    the calling thread's net is dropped (and read again, the same numbers)."""
+    from app.core.engine.backends import strips
+
+    efe = Enhancer(backend="opencv", threads=1).efe
+    small = np.random.default_rng(8).random((75, 100, 3), dtype=np.float32) * 0.3
+    whole = efe.factor(small, 0.6, threads=1)
+    assert efe._local.net is not None  # one run: kept
+    monkeypatch.setattr(strips, "LARGE_INPUT", 1500)
+    for _ in range(2):
+        np.testing.assert_allclose(efe.factor(small, 0.6, threads=1), whole, atol=1e-6)
+        assert efe._local.net is None
+
+
 def test_the_despeckle_in_pieces_is_the_despeckle_of_the_whole(monkeypatch):
     v = np.random.default_rng(4).random((61, 37), np.float32) ** 3
     v[30, 20] = 1.0  # a hot pixel on a piece's edge
