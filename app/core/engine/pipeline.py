@@ -1,13 +1,14 @@
 """The photo pipeline around the EFE net, in two halves.
 
-``measure`` + ``make_plan`` look at the whole photo once, on small copies: its noise, its
-brightness, the exposure target (Auto or the user's), the net's factor map as a linear model
-of the local brightness (the guided filter's coefficients, so the map can be upsampled along
-full-resolution edges), the global exposure in stops, and the neighbourhood colour of every
-region. ``render`` applies a plan to rows of the full-resolution photo in bands (halo rows
-make the bands seamless: banded and whole results are the same numbers), so memory stays
-bounded on 100-megapixel photos and the bands can be shared among cores. Video reuses and
-smooths plans across frames; the window renders a plan on the displayed pixels.
+``fit_tone`` + ``make_plan`` look at the whole photo once, on a small copy and the photo's
+analysis (noise, samples, the neighbourhood colour of every region: see analysis): the
+exposure target (Auto or the user's), the net's factor map as a linear model of the local
+brightness (the guided filter's coefficients, so the map can be upsampled along
+full-resolution edges) and the global exposure in stops. ``render`` applies a plan to rows
+of the full-resolution photo in bands (halo rows make the bands seamless: banded and whole
+results are the same numbers), so memory stays bounded on 100-megapixel photos and the
+bands can be shared among cores. Video reuses and smooths plans across frames; the window
+renders a plan on the displayed pixels.
 """
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ from app.core.engine import (
     resample,
     white_balance,
 )
+from app.core.engine.analysis import Measure, brightness
 from app.core.settings import EXPOSURE_RANGE, EnhanceSettings
 
-ANALYSIS_PIXELS = 300_000  # noise and samples are measured on a decimated view this size
 # Base/detail split: fast guided filters (coefficients on a reduced copy, upsampled). The
 # fine base (1/2 size: a 9x9 window at full size for the cost of a 5x5) separates noise from
 # texture; the coarse one (1/8: about 40x40) smooths what 8-bit rounding and JPEG blocks left
@@ -39,34 +40,11 @@ COARSE_SCALE = 8
 BASE_RADIUS = 2
 BASE_HALO = 4 * COARSE_SCALE * (BASE_RADIUS + 1)
 BASE_EPS_SIGMAS = 2.0  # local variation under this many noise sigmas is treated as noise
-DESPECKLE_SIGMAS = 3.0  # see despeckle_target
-CHANNEL_BIAS_WINDOW = 5
 MODEL_RADIUS = 4  # guided upsampling of the factor map, at the net's resolution
 MODEL_EPS = 1e-3
 LOCAL_WEIGHT = 0.5
-COLOUR_SCALE = 4  # neighbourhood colour is found at 1/4 of the photo's size,
-COLOUR_PIXELS = 1_500_000  # or smaller for huge photos (its filters need ~40 floats a pixel)
-COLOUR_RADIUS = 3
-COLOUR_EPS_SIGMAS = 3.0
 BAND_PIXELS = 1 << 19  # per band and thread: its float temporaries stay around 25 MB
 MIN_ROWS_PER_THREAD = 64
-
-
-@dataclass(frozen=True)
-class Measure:
-    samples: exposure.Samples
-    sigma: float  # noise of the brightness V, in [0, 1] units
-    mean: float  # mean brightness (mean of R, G, B) in [0, 1]
-    channel_bias: float = 0.0  # V's upward bias in flat regions, in noise sigmas
-    white_gains: tuple[float, float, float] = white_balance.NEUTRAL  # see white_balance
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """What depends on the photo alone, found once and held by whoever plans it again."""
-
-    measure: Measure
-    colour: np.ndarray  # the neighbourhood colour model, see neighbourhood_colour
 
 
 @dataclass(frozen=True)
@@ -95,67 +73,6 @@ class EnhancementPlan:
         return self.denoise > 0 and float(self.gain_small.max()) > pixel_rules.DESPECKLE_STOPS[0]
 
 
-def to_float(rgb: np.ndarray) -> np.ndarray:
-    return rgb.astype(np.float32) * np.float32(1.0 / resample.pixel_max(rgb.dtype))
-
-
-def brightness(rgb: np.ndarray) -> np.ndarray:
-    """V = max(R, G, B) as float32 in [0, 1] (numpy's max over a 3-wide last axis is ~20x
-    slower than two element-wise maxima)."""
-    v = np.maximum(np.maximum(rgb[:, :, 0], rgb[:, :, 1]), rgb[:, :, 2])
-    if v.dtype.kind == "f":
-        return v.astype(np.float32, copy=False)
-    return v.astype(np.float32) * np.float32(1.0 / resample.pixel_max(rgb.dtype))
-
-
-def measure(rgb: np.ndarray) -> Measure:
-    """Noise, mean brightness and exposure samples from a decimated view of the photo
-    (decimation, unlike averaging, keeps the per-pixel noise that is being measured)."""
-    h, w = rgb.shape[:2]
-    # every other pixel at least: JPEG and demosaicing make neighbours' noise alike, so a
-    # view at full density reads it 1.3-3x lower than every size above ANALYSIS_PIXELS does,
-    # and Auto's noise cap would depend on the photo's size
-    step = max(2, int(np.ceil((h * w / ANALYSIS_PIXELS) ** 0.5)))
-    # every step-th pixel (of whole steps): OpenCV's nearest-neighbour resize picks exactly
-    # those, ten times faster than numpy's strided copy; integers, no float copy of it all
-    hs, ws = max(1, h // step), max(1, w // step)
-    view = cv2.resize(rgb[:hs * step, :ws * step], (ws, hs), interpolation=cv2.INTER_NEAREST)
-    if view.ndim == 2:  # a 1-pixel-wide result loses its channel axis
-        view = view.reshape(hs, ws, -1)
-    scale = 1.0 / resample.pixel_max(rgb.dtype)
-    v = brightness(view)
-    sigma = exposure.noise_sigma(v)
-    return Measure(exposure.sample(view, scale), sigma,
-                   float(np.mean(cv2.mean(view)[:3])) * scale,
-                   channel_bias(view, v, scale, sigma),
-                   white_balance.neutral_gains(view, scale))
-
-
-def channel_bias(view: np.ndarray, v: np.ndarray, scale: float, sigma: float) -> float:
-    """How far V = max(R, G, B) reads above the largest channel's mean in the flattest
-    half of the photo, in noise sigmas: the upward bias of a max of noisy channels, which
-    the denoise takes back where it gives a pixel its region's colour. 0.85 for independent
-    channel noise (E[max of three N(0, 1)]); real photos, whose channels' noise is alike
-    after demosaicing and JPEG, read 0.1-0.4 (LOL) and 0 (SICE); assuming 0.85 for all
-    darkened them (LOL-v2 -0.4 dB)."""
-    k = (CHANNEL_BIAS_WINDOW, CHANNEL_BIAS_WINDOW)
-    means = cv2.boxFilter(view, cv2.CV_32F, k)
-    top = np.maximum(np.maximum(means[:, :, 0], means[:, :, 1]), means[:, :, 2])
-    top *= np.float32(scale)
-    mean_v = cv2.boxFilter(v, -1, k)
-    var = cv2.boxFilter(v * v, -1, k) - mean_v * mean_v
-    # medians of every third pixel each way: windows of 5 overlap, so the same figure
-    var, bias = var[::3, ::3].ravel(), (mean_v - top)[::3, ::3].ravel()
-    flat = bias[var <= _median(var)]
-    if flat.size == 0:
-        return 0.0
-    return float(np.clip(_median(flat) / max(sigma, 1e-6), 0.0, pixel_rules.MAX_CHANNEL_BIAS))
-
-
-def _median(x: np.ndarray) -> float:
-    return float(np.partition(x, x.size // 2)[x.size // 2])
-
-
 def choose_target(settings: EnhanceSettings, m: Measure, noise: float | None = None
                   ) -> tuple[float, float]:
     """(target mean brightness, fade): the user's target at full effect, or Auto's (its
@@ -171,18 +88,35 @@ def net_exposure(target: float) -> float:
     return float(np.clip(target, *EXPOSURE_RANGE))
 
 
-def make_plan(colour: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: Measure,
-              target: float, fade: float, settings: EnhanceSettings) -> EnhancementPlan:
-    """``colour``: the photo's :func:`neighbourhood_colour`; ``small``: the net's input
-    (h, w, 3) float32; ``x_r_small``: its output (h, w, 3)."""
+@dataclass(frozen=True)
+class ToneFit:
+    """The exposure half of a plan: the factor model and the tone that meets the target."""
+
+    model_a: np.ndarray
+    model_b: np.ndarray
+    tone: exposure.Tone
+    target: float
+    reachable: float
+    gain_small: np.ndarray
+
+
+def fit_tone(small: np.ndarray, x_r_small: np.ndarray, m: Measure, target: float, fade: float,
+             settings: EnhanceSettings) -> ToneFit:
+    """``small``: the net's input (h, w, 3) float32; ``x_r_small``: its output (h, w, 3)."""
     v_small = brightness(small)
     x_r = np.ascontiguousarray(x_r_small.mean(axis=2))
     a, b = fit_factor_model(v_small, x_r)
     a, b = toward_global(a, b, v_small, x_r)
     tone, reachable = solve_tone(m, a, b, target, fade, settings)
     log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), tone)
-    return EnhancementPlan(a, b, tone, target, reachable, m.sigma,
-                           settings.denoise_strength, colour, log_gain.astype(np.float32),
+    return ToneFit(a, b, tone, target, reachable, log_gain.astype(np.float32))
+
+
+def make_plan(fit: ToneFit, colour: np.ndarray, m: Measure, settings: EnhanceSettings
+              ) -> EnhancementPlan:
+    """``colour``: the photo's neighbourhood colour model (analysis.colour_model)."""
+    return EnhancementPlan(fit.model_a, fit.model_b, fit.tone, fit.target, fit.reachable,
+                           m.sigma, settings.denoise_strength, colour, fit.gain_small,
                            m.channel_bias,
                            m.white_gains if settings.white_balance else white_balance.NEUTRAL)
 
@@ -227,52 +161,58 @@ def solve_tone(m: Measure, a: np.ndarray, b: np.ndarray, target: float, fade: fl
                          target), reachable
 
 
-def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCALE
-                         ) -> np.ndarray:
-    """The colour of each region as a model to evaluate at full resolution: per channel, a
-    guided filter's (a, b) of R, G, B against the brightness V on a 1/COLOUR_SCALE copy
-    (INTER_AREA averages the colour noise first; bright pixels weigh more than noisy dark
-    ones). (h, w, 6) float32: a_rgb, b_rgb. Evaluating a * V + b with the full-resolution
-    brightness keeps colour from bleeding across edges, which upsampling the colour itself
-    did (orange rims round lit towers)."""
-    return colour_model(colour_copy(rgb, scale), sigma)
-
-
-def colour_copy(rgb: np.ndarray, scale: int = COLOUR_SCALE) -> np.ndarray:
-    """The reduced float copy :func:`colour_model` fits (it needs no noise estimate, so it
-    can be made while the noise is measured)."""
-    h, w = rgb.shape[:2]
-    scale = max(scale, int(np.ceil((h * w / COLOUR_PIXELS) ** 0.5)))
-    size = (max(1, w // scale), max(1, h // scale))
-    return to_float(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
-
-
-def colour_model(copy: np.ndarray, sigma: float) -> np.ndarray:
-    v = brightness(copy)
-    a, b = guided.coefficients(v, copy, COLOUR_RADIUS, (COLOUR_EPS_SIGMAS * sigma) ** 2)
-    return np.dstack([a, b]).astype(np.float32)
-
-
 def render(rgb: np.ndarray, plan: EnhancementPlan, progress: Callable[[float], None] | None = None,
-           threads: int = 1, use_numba: bool = True) -> np.ndarray:
-    """The enhanced photo (same dtype) for a plan; bands of rows, ``threads`` at a time."""
-    return render_rows(rgb, plan, 0, rgb.shape[0], progress, threads, use_numba)
+           threads: int = 1, use_numba: bool = True, known: Luma | None = None) -> np.ndarray:
+    """The enhanced photo (same dtype) for a plan; bands of rows, ``threads`` at a time.
+    ``known``: the photo's :func:`luma`, where it was found beforehand."""
+    return render_rows(rgb, plan, 0, rgb.shape[0], progress, threads, use_numba, known)
 
 
-def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bottom: int
-         ) -> pixel_stage.Band:
-    """What the per-pixel stage needs for rows [top, bottom) (``top`` even)."""
+@dataclass(frozen=True)
+class Luma:
+    """A photo's brightness V and its despeckled copy (None where not despeckled) for a
+    noise ``sigma``."""
+
+    v: np.ndarray
+    despeckled: np.ndarray | None
+    sigma: float
+
+
+def luma(rgb: np.ndarray, sigma: float, despeckle: bool, use_numba: bool = True) -> Luma:
+    """V = max(R, G, B) of rows of a photo and, if ``despeckle``, :func:`despeckle_target` of
+    it for a photo of noise ``sigma`` (numba: one pass each, no temporaries; the same
+    numbers)."""
+    if not (use_numba and pixel_rules.available):
+        v = brightness(rgb)
+        return Luma(v, despeckle_target(v, sigma) if despeckle else None, sigma)
+    v = np.empty(rgb.shape[:2], np.float32)
+    target = np.empty_like(v) if despeckle else v
+    pixel_rules.luma_planes(rgb, np.float32(1.0 / resample.pixel_max(rgb.dtype)),
+                            np.float32(pixel_rules.despeckle_noise2(sigma)), despeckle, v,
+                            target)
+    return Luma(v, target if despeckle else None, sigma)
+
+
+def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bottom: int,
+         use_numba: bool = True, known: Luma | None = None) -> pixel_stage.Band:
+    """What the per-pixel stage needs for rows [top, bottom) (``top`` even); ``known``: the
+    whole photo's :func:`luma`, if found beforehand (or found here for the band's rows)."""
     h, w = rgb.shape[:2]
     # The bases' coefficients come from reduced copies of the band plus context rows; both
     # ends on multiples of COARSE_SCALE, so every band's copies are slices of the photo's.
     lo = max(0, (top - BASE_HALO) // COARSE_SCALE * COARSE_SCALE)
     hi = min(h, bottom + BASE_HALO)
     hi = min(h, -(-hi // COARSE_SCALE) * COARSE_SCALE)
-    v = brightness(rgb[lo:hi])
     # the bases are found on the despeckled brightness, or a speck tall enough to pass for
     # texture would stay in the base (pixels not brightened keep their own values anyway)
     despeckle = plan.despeckles
-    target = despeckle_target(v, plan.sigma) if despeckle else v
+    if (known is None or known.sigma != plan.sigma or
+            (despeckle and known.despeckled is None)):
+        lum, first = luma(rgb[lo:hi], plan.sigma, despeckle, use_numba), lo
+    else:  # the whole photo's: its rows at the context's ends saw their true neighbours,
+        lum, first = known, 0  # which the band's rows are too far from to feel
+    v = lum.v[lo - first:hi - first]
+    target = lum.despeckled[lo - first:hi - first] if despeckle else v
     eps = (BASE_EPS_SIGMAS * plan.sigma) ** 2
     fine, coarse = (_base_rows(target, k, eps, h, w, lo, top, bottom)
                     for k in (BASE_SCALE, COARSE_SCALE))
@@ -289,18 +229,14 @@ _RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
 
 
 def despeckle_target(v: np.ndarray, sigma: float) -> np.ndarray:
-    """Where the brightness goes where a pixel is brightened a lot (pixel_rules.despeckled):
-    first into the range of its 8 neighbours (an isolated outlier, a hot pixel or a speck of
-    JPEG ringing, comes down to them; an edge or a thin line, whose own neighbours are as
-    bright, does not), then towards the 3x3 median by as much as the step looks like noise
-    (a Wiener weight at DESPECKLE_SIGMAS noise sigmas: grain goes, a line or texture taller
-    than that stays)."""
-    # OpenCV's element-wise operations: a third faster than numpy's on a band
+    """Where the brightness goes where a pixel is brightened a lot (pixel_rules.despeckled
+    and despeckle_pull): first into the range of its 8 neighbours, then towards the 3x3
+    median by as much as the step looks like noise."""
+    # OpenCV's filters: out-of-image neighbours are ignored by erode and dilate (their border
+    # is +-inf), replicated by the median; pixel_rules.luma_planes does the same
     bounded = cv2.min(cv2.max(v, cv2.erode(v, _RING)), cv2.dilate(v, _RING))
-    step = cv2.subtract(cv2.medianBlur(v, 3), bounded)
-    noise2 = float(max(DESPECKLE_SIGMAS * sigma, 1e-4) ** 2)
-    weight = cv2.divide(noise2, cv2.add(cv2.multiply(step, step), noise2))
-    return cv2.add(bounded, cv2.multiply(step, weight))
+    return pixel_rules.despeckle_pull(bounded, cv2.medianBlur(v, 3),
+                                      np.float32(pixel_rules.despeckle_noise2(sigma)))
 
 
 def _base_rows(v: np.ndarray, k: int, eps: float, h: int, w: int, lo: int, top: int,
@@ -342,7 +278,7 @@ def _widen(low: np.ndarray, width: int, r0: np.ndarray, r1: np.ndarray, wy: np.n
 
 def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
                 progress: Callable[[float], None] | None = None, threads: int = 1,
-                use_numba: bool = True) -> np.ndarray:
+                use_numba: bool = True, known: Luma | None = None) -> np.ndarray:
     """Rows [top, bottom) of the enhanced photo, without rendering the rest (the window's
     100% view; :func:`render` is all the rows). Bands are full-width, start on even rows
     (the half-size copies stay aligned) and take context rows and the photo's global taps,
@@ -364,10 +300,10 @@ def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
     for k in range(0, len(parts), threads):
         group = parts[k:k + threads]
         parallel.run_all([
-            lambda a=a, b=b: pixel_stage.compose(band(rgb, plan, model, 2 * a, min(h, 2 * b)),
-                                             tables, plan.sigma, plan.denoise,
-                                             out[2 * a - first:min(h, 2 * b) - first],
-                                             use_numba, plan.channel_bias, plan.channel_gains)
+            lambda a=a, b=b: pixel_stage.compose(
+                band(rgb, plan, model, 2 * a, min(h, 2 * b), use_numba, known), tables,
+                plan.sigma, plan.denoise, out[2 * a - first:min(h, 2 * b) - first], use_numba,
+                plan.channel_bias, plan.channel_gains)
             for a, b in group])
         if progress is not None:
             progress((min(h, 2 * group[-1][1]) - first) / (last - first))

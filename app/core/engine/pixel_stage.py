@@ -183,7 +183,7 @@ def compose(band: Band, tables: tuple[np.ndarray, ...], sigma: float, denoise: f
             out: np.ndarray, use_numba: bool = True, bias: float = 0.0,
             gains: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> None:
     """The per-pixel stage for a band of rows (see the module's docstring); ``bias``: the
-    photo's channel bias in noise sigmas (pipeline.channel_bias); ``gains``: R, G, B
+    photo's channel bias in noise sigmas (analysis.channel_bias); ``gains``: R, G, B
     multipliers of the white balance."""
     if not (use_numba and available):
         compose_numpy(band, tables, sigma, denoise, out, bias, gains)

@@ -40,7 +40,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from app.core.engine import exposure, pipeline, resample, yuv_frame
+from app.core.engine import analysis, exposure, pipeline, resample, yuv_frame
 from app.core.media.yuv import i420_to_rgb, rgb_to_i420
 from app.core.settings import EnhanceSettings
 
@@ -187,7 +187,7 @@ class VideoEnhancer:
     def gain_stops(self) -> np.ndarray:
         """The last frame's brightening in stops at the net's resolution (the heatmap)."""
         small, plan = self._last
-        v = pipeline.brightness(small)
+        v = analysis.brightness(small)
         x_r = np.clip(plan.model_a * v + plan.model_b, -1, 1)
         return exposure.log_gain(v, x_r, plan.tone).astype(np.float32)
 
@@ -223,7 +223,7 @@ class VideoEnhancer:
         self._state, copy = yuv_frame.prepare(frame, self._state, limit, weight, reduction,
                                               use_numba)
         small = resample.downscale(copy, *size, 65535.0)
-        log_small = log_brightness(pipeline.brightness(small))
+        log_small = log_brightness(analysis.brightness(small))
         moved = (np.full(log_small.shape, np.inf, np.float32)
                  if self._log_small is None or self._log_small.shape != log_small.shape
                  else np.abs(log_small - self._log_small))
@@ -243,7 +243,7 @@ class VideoEnhancer:
         """At the first frame and at each cut: the shot's plan, as for a photo."""
         # the full-size frame's noise (the reduced copy has much less), for Auto's cap as a
         # photo of this frame would get and for the motion threshold; RGB only at cuts
-        self._noise = pipeline.measure(i420_to_rgb(frame)).sigma
+        self._noise = analysis.measure(i420_to_rgb(frame)).sigma
         # a scale over the reduction keeps the net's input (the map's detail) the size it
         # would be for the full frame
         scale = max(1, round(self.s.scale / reduction))
@@ -274,7 +274,7 @@ class VideoEnhancer:
         if frames % NET_EVERY == 0 or at_once:
             moved, self._moved = self._moved, None
             x_r = self.enhancer.factor(small, self._target, 1)
-            a, b = pipeline.fit_factor_model(pipeline.brightness(small),
+            a, b = pipeline.fit_factor_model(analysis.brightness(small),
                                              np.ascontiguousarray(x_r.mean(axis=2)))
             keep = (MAP_WEIGHT * np.clip(1.0 - moved / MAP_MOTION, 0.0, 1.0))[:, :, None]
             self._model = (keep * self._model + (1 - keep) * np.dstack([a, b])
@@ -301,7 +301,7 @@ class VideoEnhancer:
             m_s = small[::2, ::2].mean(axis=2)
             mean = float(m_s.mean()) * float(undo)
             target = exposure.auto_target(mean, self._noise)
-            v_s = pipeline.brightness(small)[::2, ::2] * undo
+            v_s = analysis.brightness(small)[::2, ::2] * undo
             fade = exposure.fade_for(target, mean, exposure.shadow_level(
                 exposure.Samples(v_s, m_s)))
         return min(1.0, target * 2.0 ** (LIGHT_KEPT * light)), fade
@@ -310,7 +310,7 @@ class VideoEnhancer:
         """(stops, push, Auto's fade, target): this frame's own solution, aimed as
         :meth:`_aim` says."""
         step = 2  # every other sample of the small frame (thousands) is plenty for a mean
-        v_s = np.ascontiguousarray(pipeline.brightness(small)[::step, ::step])
+        v_s = np.ascontiguousarray(analysis.brightness(small)[::step, ::step])
         samples = exposure.Samples(v_s, small[::step, ::step].mean(axis=2))
         at_samples = self._model[::step, ::step, 0] * v_s + self._model[::step, ::step, 1]
         target, fade = self._aim(small)
@@ -323,7 +323,7 @@ class VideoEnhancer:
         shot = self._shot
         a, b = self._model[:, :, 0], self._model[:, :, 1]
         # neighbourhood colour at 1/8 of the frame (1/4 for photos): temporal denoise helps
-        colour = pipeline.neighbourhood_colour(copy, shot.sigma,
+        colour = analysis.neighbourhood_colour(copy, shot.sigma,
                                                max(1, VIDEO_COLOUR_SCALE // reduction))
         tone = replace(shot.tone, stops=self.stops, push=self._push, fade=self._fade)
         # the shot's plan with what follows the frames: what else it holds (noise, the bias of
