@@ -129,8 +129,8 @@ def test_turn_straighten_and_crop_are_kept_and_saved_as_shown(qtbot, window, sho
     assert (edits.quarter_turns, edits.straighten) == (1, 3.0) and not edits.crop.is_full
     assert window.geometry_bar.crop.currentText() == "1:1"
     target = tmp_path / "out.png"
-    window.save_to(target)
-    qtbot.waitUntil(lambda: window._save_job is None, timeout=60000)
+    window.exporter.save_to(target)
+    qtbot.waitUntil(lambda: not window.session.pending.saving, timeout=60000)
     saved, _ = read_image(target)
     assert saved.shape == window.image.shape  # the framing shown is the framing saved
     window.browser.flush()

@@ -4,7 +4,11 @@ back onto the screen.
 
 While the crop tool is on, the views show the whole turned and straightened frame with the
 crop rectangle over it (:mod:`app.gui.crop_frame`); turning the tool off (or opening
-another photo) keeps the rectangle and shows the cropped photo again."""
+another photo) keeps the rectangle and shows the cropped photo again.
+
+The controller takes the session (the photo and its edits), the Frame row, and three
+callbacks: ``leading_view()`` (the view the crop rectangle is drawn in), ``reshow_image()``
+(the photo's pixels changed: show them) and ``edits_changed()`` (keep the edits soon)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRectF
@@ -18,13 +22,16 @@ from app.gui.geometry_bar import (
     oriented,
     turned_crop,
 )
+from app.session.session import Session
 
 
 class GeometryController(QObject):
-    def __init__(self, window, bar: GeometryBar):
-        super().__init__(window)
-        self.window, self.bar = window, bar
-        self.session = window.session
+    def __init__(self, session: Session, bar: GeometryBar, *, leading_view, reshow_image,
+                 edits_changed, parent: QObject | None = None):
+        super().__init__(parent)
+        self.session, self.bar = session, bar
+        self.leading_view, self.reshow_image = leading_view, reshow_image
+        self.edits_changed = edits_changed
         self.frame_item: CropFrame | None = None
         bar.turn.connect(self.turn)
         bar.straighten.connect(lambda deg: self._apply(straighten=deg))
@@ -68,8 +75,8 @@ class GeometryController(QObject):
             return
         self.end_crop_tool()
         if self.session.set_geometry(**changes):
-            self.window.browser.save_timer.start()
-            self.window.reshow_image()
+            self.edits_changed()
+            self.reshow_image()
         self.show()
 
     def show(self) -> None:
@@ -89,12 +96,12 @@ class GeometryController(QObject):
             return
         self.session.show_uncropped = True
         if self.session.refresh_geometry():
-            self.window.reshow_image()
+            self.reshow_image()
         ratio = self.bar.chosen_ratio()
         self.frame_item = CropFrame(QRectF(0, 0, *frame), self.session.edits.crop,
                                     oriented(ratio, *frame) if ratio != ORIGINAL or
                                     self.session.edits.crop.is_full else None)
-        self.window.leading_view().scene().addItem(self.frame_item)
+        self.leading_view().scene().addItem(self.frame_item)
         self.bar.set_tool(True)
 
     def _place(self, crop: Crop) -> None:
@@ -115,7 +122,7 @@ class GeometryController(QObject):
         self.session.show_uncropped = False
         if self.session.in_catalog:
             self.session.catalog.update(self.session.path, crop=crop)
-            self.window.browser.save_timer.start()
+            self.edits_changed()
         if self.session.refresh_geometry():
-            self.window.reshow_image()
+            self.reshow_image()
         self.show()

@@ -282,6 +282,12 @@ class EngineClient(QObject):
         elif not known and message != "cancelled":
             self.trouble.emit(message)
 
+    def new_id(self) -> int:
+        """The next id: a request's, or a video frame's shown without the engine (one
+        counter, so whatever is newer on screen has the larger id)."""
+        self._next_id += 1
+        return self._next_id
+
     def request(self, image: np.ndarray, settings: EnhanceSettings, kind: str = PREVIEW,
                 region: tuple[int, int, int, int] | None = None,
                 finish: Callable[[np.ndarray], object] | None = None,
@@ -290,8 +296,7 @@ class EngineClient(QObject):
                 on_failure: Callable[[str], object] | None = None) -> Request:
         """Post a request; ``on_reply(reply)`` or ``on_failure(message)`` ("cancelled" when
         it was stopped) is called in the GUI thread when it is answered."""
-        self._next_id += 1
-        req = Request(self._next_id, image, settings, kind, region, finish, shown=shown,
+        req = Request(self.new_id(), image, settings, kind, region, finish, shown=shown,
                       original=original)
         self.waiting[req.id] = (kind, on_reply, on_failure)
         self.worker.post(req)

@@ -25,6 +25,7 @@ from app.core import (
 from app.session.catalog import Catalog
 from app.session.history import History
 from app.session.photo_cache import PhotoCache
+from app.session.requests import PendingRequests
 
 
 def geometry_key(edits: PhotoEdits) -> tuple:
@@ -67,6 +68,7 @@ class Session:
         self.previews: Previews | None = None
         self.loose_settings = EnhanceSettings()  # a pasted image's (no file, no sidecar)
         self.show_uncropped = False  # the crop tool is on: the whole frame is shown
+        self.pending = PendingRequests()  # the engine's answers still to come, and stale ones
         self._histories: dict[Path, History] = {}
         self._loose_history: History | None = None
 
@@ -86,11 +88,13 @@ class Session:
         self.video_info = video
         self.previews = None
         self.image = self._with_geometry()
+        self.pending.image_replaced()
 
     def show_frame(self, frame: np.ndarray) -> None:
         """Another frame of the open video."""
         self.original = self.image = frame
         self.previews = None
+        self.pending.image_replaced()
 
     @property
     def shown_edits(self) -> PhotoEdits:
@@ -156,6 +160,7 @@ class Session:
         if image is self.image:
             return False
         self.image, self.previews = image, None
+        self.pending.image_replaced()
         return True
 
     def set_geometry(self, **changes) -> bool:
@@ -170,4 +175,5 @@ class Session:
             return False
         self.image = self._with_geometry()
         self.previews = None
+        self.pending.image_replaced()
         return True
