@@ -1,8 +1,9 @@
 """The engine's thread: a worker object in a QThread, latest-request-wins.
 
 The window posts requests with :meth:`EngineClient.request`; only the newest pending request of
-each kind is run (slider drags are coalesced), every result carries its request id, and the
-window ignores a result older than the one it shows. Three kinds:
+each kind is run (slider drags are coalesced), every result carries its request id and goes
+to the callbacks its request was made with, and the session's ledger of requests in flight
+(app.session.requests) says whether it is stale. Three kinds:
 
 - preview: a copy of fixed size is planned, and the plan rendered on the copy the view
   shows (as many pixels as are displayed: fast, live);
