@@ -8,7 +8,8 @@ another photo) keeps the rectangle and shows the cropped photo again.
 
 The controller takes the session (the photo and its edits), the Frame row, and three
 callbacks: ``leading_view()`` (the view the crop rectangle is drawn in), ``reshow_image()``
-(the photo's pixels changed: show them) and ``edits_changed()`` (keep the edits soon)."""
+(the photo's pixels changed: show them) and ``edits_changed(gathered)`` (keep the edits
+soon, and make the change undoable: at once, or ``gathered`` with the next few)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRectF
@@ -34,7 +35,7 @@ class GeometryController(QObject):
         self.edits_changed = edits_changed
         self.frame_item: CropFrame | None = None
         bar.turn.connect(self.turn)
-        bar.straighten.connect(lambda deg: self._apply(straighten=deg))
+        bar.straighten.connect(lambda deg: self._apply(gathered=True, straighten=deg))
         bar.ratio.connect(self.set_ratio)
         bar.crop_tool.connect(self.set_crop_tool)
 
@@ -70,12 +71,13 @@ class GeometryController(QObject):
         if ratio is not None:
             self._apply(crop=centred_crop(*frame, ratio))
 
-    def _apply(self, **changes) -> None:
+    def _apply(self, gathered: bool = False, **changes) -> None:
+        """``gathered``: one of a run of small changes (the angle's arrows), undone as one."""
         if not self.session.in_catalog:
             return
         self.end_crop_tool()
         if self.session.set_geometry(**changes):
-            self.edits_changed()
+            self.edits_changed(gathered)
             self.reshow_image()
         self.show()
 

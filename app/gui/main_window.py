@@ -46,6 +46,7 @@ from app.gui.window_settings import (
     save_settings,
 )
 from app.gui.workers import EngineClient, Reply
+from app.session.history import Step
 from app.session.session import Previews, Session, plan_copy_key
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class MainWindow(QMainWindow):
         self.controls.changed.connect(self._settings_changed)
         self.controls.was_reset.connect(lambda words: self.statusBar().showMessage(
             f"All settings reset to the defaults: {words} (Ctrl+Z undoes it)", 8000))
-        self.history = SettingsHistory(settings, self)
+        self.history = SettingsHistory(Step(settings), self)
         self.history.changed.connect(self._history_changed)
         self.presets = PresetBar(self.preset_store, self.controls.settings)
         self.presets.apply.connect(self.apply_settings)
@@ -115,7 +116,7 @@ class MainWindow(QMainWindow):
         self.geometry_bar = GeometryBar()
         self.framing = GeometryController(
             self.session, self.geometry_bar, leading_view=self.leading_view,
-            reshow_image=self.reshow_image, edits_changed=self.browser.save_timer.start,
+            reshow_image=self.reshow_image, edits_changed=self._framing_changed,
             parent=self)
         self.controls.insert_row(1, "Frame", self.geometry_bar)
         self.quality = quality_box(self.store)
@@ -187,7 +188,7 @@ class MainWindow(QMainWindow):
         self.session.set_settings(s)
         if self.session.in_catalog:
             self.browser.save_timer.start()  # kept in the photo's sidecar once still
-        self.history.note(s)
+        self.history.note(self.session.step())  # the settings with the photo's framing
         self.presets.show_match(s)
         self.request_preview()
         self.detail.schedule()
@@ -197,16 +198,34 @@ class MainWindow(QMainWindow):
         self.controls.set_settings(s, emit=True)
 
     def undo(self) -> None:
-        s = self.history.undo()
-        if s is not None:
-            self.apply_settings(s)
-            self.statusBar().showMessage(f"Undone: now {settings_caption(s)}", 5000)
+        self._step_to(self.history.undo, "Undone")
 
     def redo(self) -> None:
-        s = self.history.redo()
-        if s is not None:
-            self.apply_settings(s)
-            self.statusBar().showMessage(f"Redone: now {settings_caption(s)}", 5000)
+        self._step_to(self.history.redo, "Redone")
+
+    def _step_to(self, move, word: str) -> None:
+        """Undo or redo: the photo's framing (a turn, a crop) and its settings as they were."""
+        self.framing.end_crop_tool()  # a rectangle being drawn is a change of its own
+        step = move()
+        if step is None:
+            return
+        framed = step.framing != self.session.step().framing
+        if self.session.go_to(step):
+            self.browser.save_timer.start()
+            self.reshow_image()
+        self.framing.show()
+        self.apply_settings(step.settings)
+        what = "the turn or crop; " if framed else ""
+        self.show_status(f"{word}: {what}now {settings_caption(step.settings)}", 5000)
+
+    def _framing_changed(self, gathered: bool = False) -> None:
+        """The photo was turned, straightened or cropped: kept soon, and undoable (a turn or
+        a crop as a step of its own; the angle's arrows gathered as a slider's drag is)."""
+        self.browser.save_timer.start()
+        if gathered:
+            self.history.note(self.session.step())
+        else:
+            self.history.record(self.session.step())
 
     def _history_changed(self) -> None:
         self.act_undo.setEnabled(self.history.can_undo())

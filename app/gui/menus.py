@@ -49,10 +49,10 @@ def build(w) -> None:
                           w.exporter.save_heatmap,
                           "Save the heatmap shown, at the photo's size")
     w.act_quit = a("&Quit", "fa5s.sign-out-alt", "Ctrl+Q", w.close, "Quit")
-    w.act_undo = a("&Undo settings change", "fa5s.undo", QKeySequence.Undo, w.undo,
-                   "Undo the last settings change")
-    w.act_redo = a("&Redo settings change", "fa5s.redo", ["Ctrl+Shift+Z", "Ctrl+Y"], w.redo,
-                   "Redo the settings change undone")
+    w.act_undo = a("&Undo", "fa5s.undo", QKeySequence.Undo, w.undo,
+                   "Undo the last change: a setting, a turn or a crop")
+    w.act_redo = a("&Redo", "fa5s.redo", ["Ctrl+Shift+Z", "Ctrl+Y"], w.redo,
+                   "Redo the change undone")
     w.act_reset = a("Reset &all settings", "fa5s.history", "Ctrl+R",
                     w.controls.reset_settings,
                     "Reset every setting to its default (Auto exposure, strength 8, Auto "

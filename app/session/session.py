@@ -23,7 +23,7 @@ from app.core import (
     is_video,
 )
 from app.session.catalog import Catalog
-from app.session.history import History
+from app.session.history import History, Step
 from app.session.photo_cache import PhotoCache
 from app.session.requests import PendingRequests
 
@@ -125,16 +125,27 @@ class Session:
 
     # ---- its edits ----------------------------------------------------------------------
     def history(self) -> History:
-        """The open photo's undo steps, kept while the app runs (a file of the folder has
-        its own; anything else shares one), brought up to date with its settings."""
+        """The open photo's undo steps (:class:`~app.session.history.Step`: its settings and
+        framing), kept while the app runs (a file of the folder has its own; anything else
+        shares one), brought up to date with its edits."""
         if self.in_catalog:
-            found = self._histories.setdefault(self.path, History(self.settings))
+            found = self._histories.setdefault(self.path, History(self.step()))
         else:
             if self._loose_history is None:
-                self._loose_history = History(self.settings)
+                self._loose_history = History(self.step())
             found = self._loose_history
-        found.catch_up(self.settings)
+        found.catch_up(self.step())
         return found
+
+    def step(self) -> Step:
+        """The open photo's edits as an undo step."""
+        return Step.of(self.edits)
+
+    def go_to(self, step: Step) -> bool:
+        """Undo or redo: the open photo's settings and framing become ``step``'s; True if
+        its image changed (then the window shows the new one)."""
+        self.set_settings(step.settings)
+        return self.set_geometry(**step.framing)
 
     @property
     def edits(self) -> PhotoEdits:
