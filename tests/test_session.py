@@ -13,6 +13,7 @@ import pytest
 from app.core import Crop, EditStore, EnhanceSettings, PhotoEdits, write_image
 from app.core.photo_edits import sidecar_path
 from app.session.catalog import NOT_REJECTED, PICKS, RATED, Catalog, Filter, media_in
+from app.session.history import Step
 from app.session.photo_cache import PhotoCache
 from app.session.session import Session
 from app.session.thumbnails import ThumbnailStore
@@ -225,3 +226,7 @@ def test_undo_takes_back_turns_and_crops_with_the_settings_in_the_order_made(fol
     assert session.catalog.flush() == []
     kept = json.loads(sidecar_path(a).read_text())
     assert kept["quarter_turns"] == 1 and kept["settings"]["strength"] == 5
+    session.catalog.reset(a)  # Photo > Reset this photo: one more step, undone like the rest
+    assert session.refresh_geometry() and session.history().current == Step()
+    assert session.go_to(steps.undo()) and session.edits.quarter_turns == 1
+    assert session.settings.iterations == 5
