@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if ok else 1
     if args.screenshot:
         wait_for(lambda: window.output is not None, 30)
-        wait_for(lambda: window.histogram.shown_for == window.shown_id, 10)
+        wait_for(lambda: window.histogram.shown_for == window.session.pending.shown_preview, 10)
         if args.zoom and args.zoom >= 100 and window.preview is not window.image:
             # the real pixels, not the enlarged preview
             window.detail.update_now()

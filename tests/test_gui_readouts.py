@@ -65,7 +65,7 @@ def test_the_heatmaps_value_under_the_cursor_and_its_fitted_scale(qtbot, window,
 def test_the_saved_heatmap_carries_its_legend(qtbot, window, photo, tmp_path):
     open_and_wait(qtbot, window, photo)
     target = tmp_path / "night_factor.png"
-    window.save_heatmap_to(target)
+    window.exporter.save_heatmap_to(target)
     saved, _ = read_image(target)
     h, w = window.image.shape[:2]
     assert saved.shape[:2] == (h + legend_height(h), w)

@@ -29,8 +29,9 @@ def covers(outer: Region | None, inner: Region) -> bool:
 
 class DetailController(QObject):
     """Asks the engine for the visible region at full resolution and shows it. Takes what
-    it works with, not the window: the session (the image and its previews), the engine,
-    the display, the view the zoom follows, the settings on screen and where errors go."""
+    it works with, not the window: the session (the image, its previews, and which tile is
+    in flight: a reply for any other is stale), the engine, the display, the view the zoom
+    follows, the settings on screen and where errors go."""
 
     shown = Signal(int)  # id of the request whose pixels are now on screen
 
@@ -40,7 +41,6 @@ class DetailController(QObject):
         self.session, self.engine, self.display = session, engine, display
         self.leading_view, self.settings, self.on_error = leading_view, settings, on_error
         self.timer = debounce_timer(self, SETTLE_MS, self.update_now)
-        self.request_id = 0
         self._asked = None  # (image, settings, region) of the tile shown or on its way
         self._input_region: Region | None = None
 
@@ -51,6 +51,7 @@ class DetailController(QObject):
         """A new photo or frame: nothing shown belongs to it."""
         self._asked = None
         self._input_region = None
+        self.session.pending.forget_detail()
         self.display.clear_tiles()
         self.schedule()
 
@@ -80,6 +81,7 @@ class DetailController(QObject):
         if need is None:
             if self._asked is not None or self._input_region is not None:
                 self._asked = self._input_region = None
+                self.session.pending.forget_detail()
                 self.display.clear_tiles()
             return
         region = self.wanted()
@@ -95,12 +97,13 @@ class DetailController(QObject):
             return  # on screen already, or on its way
         req = self.engine.request(image, settings, DETAIL, region, on_reply=self.on_reply,
                                   on_failure=self.on_failure)
-        self.request_id = req.id
+        self.session.pending.detail_asked(req.id)
         self._asked = (image, settings, region)
 
     def on_reply(self, reply: Reply) -> None:
-        if reply.id != self.request_id or self._asked is None:
-            return  # the view or the settings moved on
+        if not self.session.pending.is_current_detail(reply.id) or self._asked is None:
+            return  # the view, the settings or the image moved on
+        self.session.pending.forget_detail()  # answered: on screen now
         top, _, left, _ = reply.region
         self.display.set_output_tile(reply.image, left, top, reply.settings)
         self.shown.emit(reply.id)
@@ -111,4 +114,5 @@ class DetailController(QObject):
         if message == "cancelled":
             return
         self._asked = None
+        self.session.pending.forget_detail()
         self.on_error(message)

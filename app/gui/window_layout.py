@@ -74,7 +74,12 @@ def build_views(w) -> None:
     w.histogram.toggle_overlay.connect(lambda: w.act_clipping.trigger())
     w.video_bar = VideoBar()
     w.video_bar.seek.connect(w.show_video_frame)
-    w.video_player = VideoPlayer(w)  # a video's frames come from the video engine
+    w.video_player = VideoPlayer(  # a video's frames come from the video engine
+        w.session, w.video_bar, w.display, settings=w.controls.settings,
+        enhancer_factory=w._enhancer_factory, make_previews=w.make_previews,
+        caption=w.output_pane.footer.setText, new_id=w.engine.new_id,
+        on_shown=w.preview_shown.emit, show_error=w.message.show_error, parent=w)
+
 
 def build_layout(w) -> None:
     """The photo (and the filmstrip under it) on the left, the settings and histogram in
