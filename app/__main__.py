@@ -87,7 +87,7 @@ def self_test(window, timeout_s: float = 30.0) -> tuple[bool, str]:
         return False, "no enhanced preview arrived from the worker in time"
     if window.output is None:
         return False, f"the engine failed: {window.last_error}"
-    panes = {p.title.text(): p.view.has_image() for p in window.panes}
+    panes = {p.title.full_text(): p.view.has_image() for p in window.panes}
     if not all(panes.values()):
         return False, f"empty panes: {[k for k, v in panes.items() if not v]}"
     gain = window.output.mean() / max(window.preview.mean(), 1e-6)

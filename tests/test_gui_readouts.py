@@ -84,6 +84,22 @@ def test_the_heatmap_pane_can_be_hidden_to_give_the_photo_room(qtbot, window, ph
     qtbot.waitUntil(lambda: window.factor_pane.isVisible(), timeout=5000)
 
 
+def test_the_three_panes_share_a_narrow_window_alike(qtbot, window, photo):
+    """The heatmap's title and its 'raw map' box once set its pane's least width, so a
+    narrow window gave the input and the result about 90 px each beside a 220-px map."""
+    open_and_wait(qtbot, window, photo)
+    window.resize(800, 700)
+    panes = (window.input_pane, window.output_pane, window.factor_pane)
+    qtbot.waitUntil(lambda: window.width() <= 800, timeout=5000)
+    qtbot.waitUntil(lambda: max(p.width() for p in panes) - min(p.width() for p in panes) <= 4,
+                    timeout=5000)
+    # the title gives way whole, not cut mid-word; the full one is its tooltip
+    title = window.factor_pane.title
+    assert title.text() in ("Brightening", "EV") and title.toolTip() == "Brightening (stops)"
+    window.resize(1800, 900)
+    qtbot.waitUntil(lambda: title.text() == "Brightening (stops)", timeout=5000)
+
+
 def test_the_window_uses_a_1920x1080_screen():
     available = QRect(0, 0, 1920, 1040)  # less a panel
     first = screen.initial_geometry(available)

@@ -43,7 +43,8 @@ class ViewSwitches:
 
     def toggle_raw_map(self, on: bool) -> None:
         self.display.set_heat_mode(RAW_MAP if on else GAIN_MAP)
-        self.factor_pane.title.setText("Model's raw map" if on else "Brightening (stops)")
+        self.factor_pane.title.setText(*(("Model's raw map", "Raw") if on
+                                         else ("Brightening (stops)", "EV")))
 
     def toggle_play(self) -> None:
         if self.session.video_path is not None and self.photo_tab_shown():

@@ -40,7 +40,8 @@ def build_views(w) -> None:
     w.raw_toggle.setToolTip("Show the model's raw map (before exposure and strength) "
                                "instead of the brightening in stops (Ctrl+Shift+M)")
     w.raw_toggle.setFocusPolicy(Qt.NoFocus)
-    w.factor_pane = Pane("Brightening (stops)", w.legend, corner=w.raw_toggle)
+    w.factor_pane = Pane("Brightening (stops)", w.legend, corner=w.raw_toggle,
+                         short_title="EV")
     w.panes = [w.input_pane, w.output_pane, w.factor_pane]
     w.split_view = SplitView()
     w.sync = ViewSync([p.view for p in w.panes] + [w.split_view])
