@@ -168,6 +168,27 @@ def test_thumbnails_are_small_cached_and_remade_when_the_file_changes(folder, da
         store.thumbnail(folder / "notes.txt")
 
 
+def test_enhanced_thumbnails_are_cached_under_their_settings(folder):
+    """The strip shows a photo as its settings make it; each look is made once."""
+    from app.core import Enhancer
+    from app.session.thumbnails import ThumbnailEngine
+
+    store = ThumbnailStore(folder / "thumbs", side=64)
+    made = []
+    engine = ThumbnailEngine(lambda: made.append(1) or Enhancer())
+    a = folder / "a.jpg"
+    plain = store.thumbnail(a)
+    auto = store.enhanced(a, EnhanceSettings(), engine)
+    assert auto.shape == plain.shape and auto.mean() > plain.mean() * 2  # a dark photo
+    assert store.cached_path(a, repr(EnhanceSettings().validated())).exists()
+    dim = store.enhanced(a, EnhanceSettings(exposure=0.2), engine)
+    assert dim.mean() < auto.mean() - 20
+    calls = []
+    again = store.enhanced(a, EnhanceSettings(), lambda p, s: calls.append(s) or p)
+    assert calls == [] and abs(float(again.mean()) - float(auto.mean())) < 2  # the cache's
+    assert made == [1]  # one engine for every thumbnail
+
+
 def test_the_photo_cache_keeps_within_its_memory_budget(folder, dark_photo):
     one = dark_photo.nbytes
     cache = PhotoCache(keep=4, max_bytes=int(one * 2.5))

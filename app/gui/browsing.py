@@ -23,6 +23,7 @@ from app.gui.preview_size import preview_of
 from app.gui.timers import debounce_timer
 from app.paths import resources_dir
 from app.session.session import Session
+from app.session.thumbnails import ThumbnailEngine
 
 SAVE_AFTER_MS = 700  # quiet time before the edits are written
 
@@ -68,7 +69,7 @@ class Browser(QObject):
         self.show_own_edits, self.quality = show_own_edits, quality
         self.enhancer_factory = enhancer_factory
         self.catalog = session.catalog
-        self.strip = Filmstrip(self.catalog)
+        self.strip = Filmstrip(self.catalog, enhance=ThumbnailEngine(enhancer_factory))
         self.strip.setVisible(False)
         self.strip.chosen.connect(self.open)
         self.strip.filter_changed.connect(self._filter_changed)
@@ -243,6 +244,8 @@ class Browser(QObject):
 
     def flush(self) -> None:
         self.save_timer.stop()
+        if self.session.in_catalog:  # its thumbnail follows its settings once they are still
+            self.strip.model.refresh(self.session.path)
         errors = self.catalog.flush()
         if errors:
             self.show_error("; ".join(errors))
