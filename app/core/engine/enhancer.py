@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.engine import parallel, pipeline, pixel_stage, resample, yuv_frame
+from app.core.engine import parallel, pipeline, pixel_rules, pixel_stage, resample, yuv_frame
 from app.core.engine.analysis import Analysis, colour_model, measure, measure_and_copy
 from app.core.engine.backends import make_backend
 from app.core.media.image_modes import gray_of
@@ -70,8 +70,8 @@ class Enhancer:
     """Loads weights once; ``enhance`` may be called repeatedly and from several threads at
     once (pass ``threads=1`` then, so the calls do not fight over the cores).
 
-    ``use_numba=False`` forces the numpy version of the per-pixel stage (what the frozen app,
-    which ships without numba, runs)."""
+    ``use_numba=False`` forces the numpy version of the per-pixel stage (otherwise the
+    compiled kernel runs: numba's, or the frozen app's built ahead of time, see compiled)."""
 
     def __init__(self, weights: str | Path | None = None, backend: str = "auto",
                  threads: int | None = None, use_numba: bool = True):
@@ -87,7 +87,8 @@ class Enhancer:
 
     @property
     def backend_name(self) -> str:
-        stage = "numba" if self.use_numba else "numpy"
+        stage = ("numpy" if not self.use_numba else
+                 "numba" if pixel_rules.available else "compiled")
         return f"{self.efe.name} + {stage}"
 
     def factor(self, small: np.ndarray, target: float, threads: int | None = 1) -> np.ndarray:

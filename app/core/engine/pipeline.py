@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from app.core.engine import (
+    compiled,
     exposure,
     guided,
     parallel,
@@ -182,14 +183,14 @@ def luma(rgb: np.ndarray, sigma: float, despeckle: bool, use_numba: bool = True)
     """V = max(R, G, B) of rows of a photo and, if ``despeckle``, :func:`despeckle_target` of
     it for a photo of noise ``sigma`` (numba: one pass each, no temporaries; the same
     numbers)."""
-    if not (use_numba and pixel_rules.available):
+    if not (use_numba and (pixel_rules.available or compiled.available)):
         v = brightness(rgb)
         return Luma(v, despeckle_target(v, sigma) if despeckle else None, sigma)
     v = np.empty(rgb.shape[:2], np.float32)
     target = np.empty_like(v) if despeckle else v
-    pixel_rules.luma_planes(rgb, np.float32(1.0 / resample.pixel_max(rgb.dtype)),
-                            np.float32(pixel_rules.despeckle_noise2(sigma)), despeckle, v,
-                            target)
+    run = pixel_rules.luma_planes if pixel_rules.available else compiled.luma_planes
+    run(np.ascontiguousarray(rgb), np.float32(1.0 / resample.pixel_max(rgb.dtype)),
+        np.float32(pixel_rules.despeckle_noise2(sigma)), despeckle, v, target)
     return Luma(v, target if despeckle else None, sigma)
 
 
