@@ -9,6 +9,7 @@ runs the numpy twin instead (about ten times slower) and the build says so.
 """
 from __future__ import annotations
 
+import inspect
 import sys
 import warnings
 from pathlib import Path
@@ -22,11 +23,22 @@ KERNEL = ("void({rgb}[:, :, ::1], f4[:, ::1], f4[:, ::1], " + ", ".join([_MAP] *
           ", f4[:, :, ::1], f4, f4, f4[::1], f4, int64, f4[:, :, ::1], f4, boolean, "
           "{rgb}[:, :, ::1])")
 LUMA = "void({rgb}[:, :, ::1], f4, f4, boolean, f4[:, ::1], f4[:, ::1])"
+# yuv_frame's kernels: video frames in their 4:2:0 planes
+YUV = {
+    "_prepare": "void(u1[:, ::1], u1[:, ::1], u1[:, ::1], f4[:, ::1], f4[:, ::1], f4[:, ::1], "
+                "f4, f4, int64, f4[:, :, ::1])",
+    "_to_rgb16": "void(f4[:, :, ::1], f4, u2[:, :, ::1])",
+    "_maps": "void(u2[:, :, ::1], u2[:, :, ::1], f4[:, ::1], f4[:, :, ::1])",
+    "_apply": "void(f4[:, ::1], f4[:, ::1], f4[:, ::1], intp[::1], intp[::1], f4[::1], "
+              "intp[::1], intp[::1], f4[::1], f4[:, :, ::1], int64, f4, f4, f4, int64, "
+              "u1[:, ::1])",
+}
 
 
-def _wrapper(target, count: int):
-    """A plain function of ``count`` named arguments that calls the jitted ``target`` (the
-    ahead-of-time compiler needs the arguments spelled out)."""
+def _wrapper(target):
+    """A plain function of the jitted ``target``'s arguments that calls it (the ahead-of-time
+    compiler needs them spelled out)."""
+    count = len(inspect.signature(target.py_func).parameters)
     names = ", ".join(f"a{i}" for i in range(count))
     scope = {"target": target}
     exec(f"def call({names}):\n    target({names})\n", scope)  # noqa: S102 - our own text
@@ -44,14 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore", NumbaPendingDeprecationWarning)
     from numba.pycc import CC
 
-    from app.core.engine import pixel_rules
+    from app.core.engine import pixel_rules, yuv_frame
 
     cc = CC(MODULE)
     cc.output_dir = str(args.out)
     cc.verbose = False
     for suffix, rgb in (("u8", "u1"), ("u16", "u2")):
-        cc.export(f"kernel_{suffix}", KERNEL.format(rgb=rgb))(_wrapper(pixel_rules.kernel, 29))
-        cc.export(f"luma_{suffix}", LUMA.format(rgb=rgb))(_wrapper(pixel_rules.luma_planes, 6))
+        cc.export(f"kernel_{suffix}", KERNEL.format(rgb=rgb))(_wrapper(pixel_rules.kernel))
+        cc.export(f"luma_{suffix}", LUMA.format(rgb=rgb))(_wrapper(pixel_rules.luma_planes))
+    for name, signature in YUV.items():
+        cc.export("yuv" + name, signature)(_wrapper(getattr(yuv_frame, name)))
     cc.compile()
     print(f"compiled the per-pixel kernels into {cc.output_dir}/{MODULE}")
     return 0

@@ -27,9 +27,28 @@ img = synthetic_photo(320, 240)
 engine = Enhancer(threads=1)
 out = engine.enhance(img).image
 deep = engine.enhance(img.astype(np.uint16) * 257).image
-np.save(sys.argv[2], out)
+rgba = engine.enhance(np.dstack([img, img[:, :, :1]])).image  # a view: not contiguous
+np.save(sys.argv[2], np.dstack([out, rgba]))
 np.save(sys.argv[3], deep)
-print(json.dumps({"backend": engine.backend_name}))
+np.save(sys.argv[4], video_frames())
+from app.core.engine import yuv_frame
+print(json.dumps({"backend": engine.backend_name,
+                  "video": yuv_frame._prepare.__module__}))
+"""
+
+_FRAMES = """
+def video_frames():
+    from app.core.engine import yuv_frame
+    from app.core.media.yuv import rgb_to_i420
+    rng = np.random.default_rng(3)
+    frames, state = [], None
+    for k in range(3):
+        rgb = (synthetic_photo(160, 120).astype(np.float32) * 0.4 +
+               rng.normal(0, 3, (120, 160, 3))).clip(0, 255).astype(np.uint8)
+        state, copy = yuv_frame.prepare(rgb_to_i420(rgb), state, 4.0, 0.5, 4)
+        lifted = (copy.astype(np.uint32) * 3).clip(0, 65535).astype(np.uint16)
+        frames.append(yuv_frame.finish(copy, lifted, state, 1.0))
+    return np.stack(frames)
 """
 
 
@@ -45,13 +64,26 @@ def test_the_kernels_compiled_ahead_of_time_run_without_numba(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "build_scripts" / "compile_kernels.py"),
                     "--out", str(tmp_path)], check=True, timeout=600, cwd=ROOT)
     built = next(tmp_path.glob("_compiled_kernels*"))
-    child = subprocess.run([sys.executable, "-c", _CHILD, str(built), str(tmp_path / "a.npy"),
-                            str(tmp_path / "b.npy")], check=True, timeout=600, cwd=ROOT,
-                           capture_output=True, text=True)
-    assert json.loads(child.stdout.strip().splitlines()[-1])["backend"].endswith("+ compiled")
+    child = subprocess.run([sys.executable, "-c", _FRAMES + _CHILD, str(built),
+                            *(str(tmp_path / n) for n in ("a.npy", "b.npy", "c.npy"))],
+                           check=True, timeout=600, cwd=ROOT, capture_output=True, text=True)
+    said = json.loads(child.stdout.strip().splitlines()[-1])
+    assert said["backend"].endswith("+ compiled") and said["video"] == "app.core.engine.compiled"
     img = synthetic_photo(320, 240)
     numba = Enhancer(threads=1)
-    for name, source, level in (("a.npy", img, 1), ("b.npy", img.astype(np.uint16) * 257, 257)):
-        mine = numba.enhance(source).image.astype(int)
+    rgba = numba.enhance(np.dstack([img, img[:, :, :1]])).image
+    for name, mine, level in (("a.npy", np.dstack([numba.enhance(img).image, rgba]), 1),
+                              ("b.npy", numba.enhance(img.astype(np.uint16) * 257).image, 257),
+                              ("c.npy", _video_frames(), 1)):
         theirs = np.load(tmp_path / name).astype(int)
-        assert np.abs(mine - theirs).max() <= level
+        assert np.abs(mine.astype(int) - theirs).max() <= level, name
+
+
+def _video_frames():
+    import numpy as np
+
+    from app.bench.samples import synthetic_photo
+
+    scope = {"np": np, "synthetic_photo": synthetic_photo}
+    exec(_FRAMES, scope)  # noqa: S102 - the same code as the child's
+    return scope["video_frames"]()

@@ -21,10 +21,40 @@ available = module is not None
 
 
 def kernel(rgb: np.ndarray, *args) -> None:
-    """pixel_rules.kernel's arguments and effect."""
-    (module.kernel_u8 if rgb.dtype == np.uint8 else module.kernel_u16)(rgb, *args)
+    """pixel_rules.kernel's arguments and effect. Compiled code takes contiguous arrays
+    only (numba compiles a version per layout at run time): an RGBA photo's RGB view is
+    copied a band at a time, and written back likewise."""
+    *rest, out = args
+    into = out if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
+    (module.kernel_u8 if rgb.dtype == np.uint8 else module.kernel_u16)(
+        np.ascontiguousarray(rgb), *rest, into)
+    if into is not out:
+        out[...] = into
 
 
 def luma_planes(rgb: np.ndarray, *args) -> None:
     """pixel_rules.luma_planes's arguments and effect."""
-    (module.luma_u8 if rgb.dtype == np.uint8 else module.luma_u16)(rgb, *args)
+    (module.luma_u8 if rgb.dtype == np.uint8 else module.luma_u16)(
+        np.ascontiguousarray(rgb), *args)
+
+
+# yuv_frame's kernels (video frames in their planes), the same arguments and effects
+def yuv_prepare(y, u, v, *args) -> None:
+    module.yuv_prepare(*map(np.ascontiguousarray, (y, u, v)), *args)
+
+
+def yuv_to_rgb16(acc, scale, out) -> None:
+    module.yuv_to_rgb16(acc, scale, out)
+
+
+def yuv_maps(source, enhanced, tables, maps) -> None:
+    module.yuv_maps(np.ascontiguousarray(source), np.ascontiguousarray(enhanced), tables,
+                    maps)
+
+
+def yuv_apply(avg, *args) -> None:
+    *rest, plane = args
+    into = plane if plane.flags.c_contiguous else np.empty(plane.shape, plane.dtype)
+    module.yuv_apply(np.ascontiguousarray(avg), *rest, into)
+    if into is not plane:
+        plane[...] = into
