@@ -72,6 +72,14 @@ class VideoPlayer(QObject):
         else:
             self._start(STILL, seconds)
 
+    def exported(self):
+        """The exported frame on screen (full size, RGB), or None while it is being made
+        (the window's 100% view shows a crop of it: what the export writes)."""
+        still, window = self.still, self.window
+        if still is None or window.image is not still.original:
+            return None
+        return still.enhanced
+
     def shutdown(self) -> None:
         """The window closes: the running job stops at its next frame."""
         self.playing = False
@@ -91,6 +99,7 @@ class VideoPlayer(QObject):
         self._control, self.still = control, None
         if kind == PLAY:
             self.shown = []
+            window.detail.reset()  # no 100% tile of the paused frame over the playback
         args = (kind, job, control, last, window.video_path, seconds,
                 window.controls.settings(), window.video_info.fps,
                 min(PREVIEW_SIDE, window.preview_side or PREVIEW_SIDE))
@@ -159,6 +168,8 @@ class VideoPlayer(QObject):
         window.latest_preview_id += 1
         window.shown_id = window.latest_preview_id
         window.preview_shown.emit(window.shown_id)
+        if kind == STILL:
+            window.detail.reset()  # the 100% view: a crop of this frame, as exported
 
     def _fail(self, message: str, job: int) -> None:
         if job == self._job:

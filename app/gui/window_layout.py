@@ -62,7 +62,8 @@ def build_views(w) -> None:
     w.display = Display(w.input_pane.view, w.output_pane.view,
                            w.factor_pane.view, w.split_view, w.legend)
     w.detail = DetailController(w.session, w.engine, w.display, w.leading_view,
-                                w.controls.settings, w.show_failure, w)
+                                w.controls.settings, w.show_failure, w,
+                                video_frame=lambda: w.video_player.exported())
     w.sizer = PreviewSizer(w.session, w.leading_view, w.resize_preview, w)
     for view in [p.view for p in w.panes] + [w.split_view]:
         view.view_changed.connect(w.detail.schedule)
