@@ -101,7 +101,10 @@ class EnhancementPlan:
     @property
     def despeckles(self) -> bool:
         """Whether any region is brightened enough for the despeckle: only such a photo
-        pays for it (pixel_rules.DESPECKLE_STOPS)."""
+        pays for it (pixel_rules.DESPECKLE_STOPS). Never on a reduced copy: its pixels are
+        averages of the picture's (what the despeckle takes, a hot pixel or a speck, is
+        averaged away already), and a 3x3 median of a quarter-size copy is a 12x12 one of
+        the frame, which erased one-pixel lines."""
         return (self.denoise > 0 and self.reduction == 1 and
                 float(self.gain_small.max()) > pixel_rules.DESPECKLE_STOPS[0])
 

@@ -197,7 +197,9 @@ class VideoEnhancer:
         small, plan = self._last
         v = pipeline.brightness(small)
         x_r = np.clip(plan.model_a * v + plan.model_b, -1, 1)
-        return exposure.log_gain(v, x_r, plan.tone).astype(np.float32)
+        # at the illumination the gain is looked up at (see _on_copy)
+        return exposure.log_gain(v + np.float32(plan.light_bias), x_r, plan.tone).astype(
+            np.float32)
 
     def resume(self, tracker: ShotTracker) -> None:
         """Continue the shot planned by the last frame (its first) at a later frame, with
