@@ -76,3 +76,22 @@ def test_a_photo_opened_after_a_video_shows_its_preview(qtbot, window, clip, pho
         assert window.open_path(photo)
     assert shown.args[0] > frame and window.output.shape == window.preview.shape
     assert window.video_path is None and not window.session.pending.preview_waiting
+
+
+def test_the_100_percent_view_of_a_paused_frame_is_the_exported_frame(qtbot, window,
+                                                                       tmp_path):
+    """A frame bigger than the preview: at 100% the tile is a crop of the video engine's
+    frame, as the export writes it, not the photo path's rendering of the same pixels
+    (which differs by a few levels, more at the edges of lit things)."""
+    clip = write_frames(tmp_path / "big.mp4", cut_then_pan(h=900, w=1600, seconds=0.5,
+                                                           cut=0.25), fps=12, gop=12)
+    open_clip(qtbot, window, clip)
+    qtbot.waitUntil(lambda: window.video_player.still is not None, timeout=60000)
+    still = window.video_player.still
+    window.act_actual.trigger()
+    with qtbot.waitSignal(window.detail.shown, timeout=60000):
+        window.detail.update_now()
+    tile, left, top = window.display.output_tile
+    h, w = tile.shape[:2]
+    assert (h, w) != still.enhanced.shape[:2]  # a crop: the view shows part of the frame
+    assert np.array_equal(tile, still.enhanced[top:top + h, left:left + w])

@@ -42,7 +42,8 @@ class VideoPlayer(QObject):
     ``enhancer_factory`` makes the video engine, ``make_previews(image)`` makes a still's
     preview copies, ``caption(text)`` is the enhanced pane's footer, ``new_id()`` numbers a
     frame shown (from the engine's counter: see app.session.requests), ``on_shown(id)`` is
-    called once it is on screen and ``show_error(text)`` tells the user."""
+    called once it is on screen, ``show_error(text)`` tells the user and ``reset_detail()``
+    drops the 100% view's tile (a paused frame's is a crop of :meth:`exported`)."""
 
     frame_ready = Signal(object, str, int)  # PreviewFrame, kind, job
     failed = Signal(str, int)
@@ -50,12 +51,13 @@ class VideoPlayer(QObject):
 
     def __init__(self, session: Session, video_bar, display, *, settings, enhancer_factory,
                  make_previews, caption, new_id, on_shown, show_error,
-                 parent: QObject | None = None):
+                 reset_detail=lambda: None, parent: QObject | None = None):
         super().__init__(parent)
         self.session, self.video_bar, self.display = session, video_bar, display
         self.settings, self.enhancer_factory = settings, enhancer_factory
         self.make_previews, self.caption = make_previews, caption
         self.new_id, self.on_shown, self.show_error = new_id, on_shown, show_error
+        self.reset_detail = reset_detail
         self._enhancer = None  # built in a job's thread on first use, then shared
         self._job = 0
         self._thread: threading.Thread | None = None
@@ -85,6 +87,14 @@ class VideoPlayer(QObject):
         else:
             self._start(STILL, seconds)
 
+    def exported(self):
+        """The exported frame on screen (full size, RGB), or None while it is being made
+        (the window's 100% view shows a crop of it: what the export writes)."""
+        still = self.still
+        if still is None or self.session.image is not still.original:
+            return None
+        return still.enhanced
+
     def shutdown(self) -> None:
         """The window closes: the running job stops at its next frame."""
         self.playing = False
@@ -104,6 +114,7 @@ class VideoPlayer(QObject):
         self._control, self.still = control, None
         if kind == PLAY:
             self.shown = []
+            self.reset_detail()  # no 100% tile of the paused frame over the playback
         side = session.previews.side if session.previews else 0
         args = (kind, job, control, last, session.video_path, seconds, self.settings(),
                 session.video_info.fps, min(PREVIEW_SIDE, side or PREVIEW_SIDE))
@@ -173,6 +184,8 @@ class VideoPlayer(QObject):
         frame_id = self.new_id()
         session.pending.frame_shown(frame_id)
         self.on_shown(frame_id)
+        if kind == STILL:
+            self.reset_detail()  # the 100% view: a crop of this frame, as exported
 
     def _fail(self, message: str, job: int) -> None:
         if job == self._job:

@@ -63,7 +63,8 @@ def build_views(w) -> None:
     w.display = Display(w.input_pane.view, w.output_pane.view,
                            w.factor_pane.view, w.split_view, w.legend)
     w.detail = DetailController(w.session, w.engine, w.display, w.leading_view,
-                                w.controls.settings, w.show_failure, w)
+                                w.controls.settings, w.show_failure, w,
+                                video_frame=lambda: w.video_player.exported())
     w.sizer = PreviewSizer(w.session, w.leading_view, w.resize_preview, w)
     for view in [p.view for p in w.panes] + [w.split_view]:
         view.view_changed.connect(w.detail.schedule)
@@ -79,7 +80,8 @@ def build_views(w) -> None:
         w.session, w.video_bar, w.display, settings=w.controls.settings,
         enhancer_factory=w._enhancer_factory, make_previews=w.make_previews,
         caption=w.output_pane.footer.setText, new_id=w.engine.new_id,
-        on_shown=w.preview_shown.emit, show_error=w.message.show_error, parent=w)
+        on_shown=w.preview_shown.emit, show_error=w.message.show_error,
+        reset_detail=w.detail.reset, parent=w)
 
 
 def build_layout(w) -> None:

@@ -124,15 +124,15 @@ def _median(x: np.ndarray) -> float:
     return float(np.partition(x, x.size // 2)[x.size // 2])
 
 
-def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCALE
-                         ) -> np.ndarray:
+def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCALE,
+                         radius: int = COLOUR_RADIUS) -> np.ndarray:
     """The colour of each region as a model to evaluate at full resolution: per channel, a
     guided filter's (a, b) of R, G, B against the brightness V on a 1/COLOUR_SCALE copy
     (INTER_AREA averages the colour noise first; bright pixels weigh more than noisy dark
     ones). (h, w, 6) float32: a_rgb, b_rgb. Evaluating a * V + b with the full-resolution
     brightness keeps colour from bleeding across edges, which upsampling the colour itself
     did (orange rims round lit towers)."""
-    return colour_model(colour_copy(rgb, scale), sigma)
+    return colour_model(colour_copy(rgb, scale), sigma, radius)
 
 
 def colour_copy(rgb: np.ndarray, scale: int = COLOUR_SCALE) -> np.ndarray:
@@ -144,7 +144,7 @@ def colour_copy(rgb: np.ndarray, scale: int = COLOUR_SCALE) -> np.ndarray:
     return to_float(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
 
 
-def colour_model(copy: np.ndarray, sigma: float) -> np.ndarray:
+def colour_model(copy: np.ndarray, sigma: float, radius: int = COLOUR_RADIUS) -> np.ndarray:
     v = brightness(copy)
-    a, b = guided.coefficients(v, copy, COLOUR_RADIUS, (COLOUR_EPS_SIGMAS * sigma) ** 2)
+    a, b = guided.coefficients(v, copy, radius, (COLOUR_EPS_SIGMAS * sigma) ** 2)
     return np.dstack([a, b]).astype(np.float32)

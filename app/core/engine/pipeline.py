@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -63,15 +64,42 @@ class EnhancementPlan:
     gain_small: np.ndarray  # log2 of the gain applied (stops), at the net's resolution
     channel_bias: float = 0.0  # Measure.channel_bias
     channel_gains: tuple[float, float, float] = white_balance.NEUTRAL  # the white balance
+    # the rendered pixels are 1/reduction of the picture the plan is for (a video frame's
+    # reduced copy): the bases' windows are the picture's (see base_scales)
+    reduction: int = 1
+    # how far the rendered pixels' brightness reads under the picture's (a reduced copy's
+    # averaged channels lack most of the upward bias of a max of three noisy ones): the gain
+    # is that of the picture's own illumination, this much higher
+    light_bias: float = 0.0
 
     def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.light_bias:
+            return _raised_tables(self.tone, self.light_bias)
         return pixel_stage.gain_tables(self.tone)
 
     @property
     def despeckles(self) -> bool:
         """Whether any region is brightened enough for the despeckle: only such a photo
-        pays for it (pixel_rules.DESPECKLE_STOPS)."""
-        return self.denoise > 0 and float(self.gain_small.max()) > pixel_rules.DESPECKLE_STOPS[0]
+        pays for it (pixel_rules.DESPECKLE_STOPS). Never on a reduced copy: its pixels are
+        averages of the picture's (what the despeckle takes, a hot pixel or a speck, is
+        averaged away already), and a 3x3 median of a quarter-size copy is a 12x12 one of
+        the frame, which erased one-pixel lines."""
+        return (self.denoise > 0 and self.reduction == 1 and
+                float(self.gain_small.max()) > pixel_rules.DESPECKLE_STOPS[0])
+
+
+@lru_cache(maxsize=4)
+def _raised_tables(tone: exposure.Tone, bias: float) -> tuple[np.ndarray, ...]:
+    """pixel_stage.gain_tables for pixels whose illumination reads ``bias`` under the
+    picture's: on the same grid, the gain the picture's illumination there gets."""
+    x_r = np.linspace(-1.0, 1.0, pixel_stage.TABLE_FACTORS, dtype=np.float32)[:, None]
+    light = np.square(np.linspace(0.0, 1.0, pixel_stage.TABLE_LEVELS, dtype=np.float32))
+    log_g, white = exposure.tone_map((light + np.float32(bias))[None, :], x_r, tone)
+    tables = (np.exp2(log_g).astype(np.float32), log_g.astype(np.float32),
+              np.ascontiguousarray(np.broadcast_to(white, log_g.shape), dtype=np.float32))
+    for table in tables:
+        table.setflags(write=False)  # shared by every caller of the cache
+    return tables
 
 
 def choose_target(settings: EnhanceSettings, m: Measure, noise: float | None = None
@@ -215,8 +243,8 @@ def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bo
     v = lum.v[lo - first:hi - first]
     target = lum.despeckled[lo - first:hi - first] if despeckle else v
     eps = (BASE_EPS_SIGMAS * plan.sigma) ** 2
-    fine, coarse = (_base_rows(target, k, eps, h, w, lo, top, bottom)
-                    for k in (BASE_SCALE, COARSE_SCALE))
+    fine, coarse = (_base_rows(target, k, eps, h, w, lo, top, bottom, radius)
+                    for k, radius in base_scales(plan.reduction))
     v = np.ascontiguousarray(v[top - lo:bottom - lo])
     target = v if not despeckle else np.ascontiguousarray(target[top - lo:bottom - lo])
     return pixel_stage.Band(rgb[top:bottom], v, target, fine, coarse,
@@ -240,13 +268,24 @@ def despeckle_target(v: np.ndarray, sigma: float) -> np.ndarray:
                                       np.float32(pixel_rules.despeckle_noise2(sigma)))
 
 
+def base_scales(reduction: int = 1) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((reduction, radius) of the fine base, (...) of the coarse one) for pixels that are
+    1/``reduction`` of the picture: the same windows on the picture as a photo's (a video's
+    1/4 copy took its bases 4x wider, and the gain, which follows them, glowed round lit
+    things and flattened what lay beside them). Where the fine base's reduction would be
+    under one pixel it is taken at the copy's own size with its window shrunk to match."""
+    fine = ((BASE_SCALE // reduction, BASE_RADIUS) if reduction <= BASE_SCALE else
+            (1, max(1, round(BASE_RADIUS * BASE_SCALE / reduction))))
+    return fine, (max(1, COARSE_SCALE // reduction), BASE_RADIUS)
+
+
 def _base_rows(v: np.ndarray, k: int, eps: float, h: int, w: int, lo: int, top: int,
-               bottom: int) -> pixel_stage.Rows:
+               bottom: int, radius: int = BASE_RADIUS) -> pixel_stage.Rows:
     """A self-guided filter's coefficients on the 1/k copy of rows [lo, ...) of the photo's
     brightness, as the rows that output rows [top, bottom) need. ``lo`` is a multiple of k,
     so the copy is a slice of the whole photo's 1/k copy and bands are seamless."""
-    small = _block_means(v, k)
-    ab = guided.coefficients(small, small, BASE_RADIUS, eps, stacked=True)
+    small = _block_means(v, k) if k > 1 else v
+    ab = guided.coefficients(small, small, radius, eps, stacked=True)
     blocks = -(-h // k)
     r0, r1, wy = resample.bilinear_taps(k * blocks, blocks, top, bottom)
     return _widen(ab, k * small.shape[1], r0 - lo // k, r1 - lo // k, wy, w)
