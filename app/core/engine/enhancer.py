@@ -61,9 +61,9 @@ def _merge_channels(rgb: np.ndarray, like: np.ndarray, alpha: np.ndarray | None)
 
 
 # A new photo's brightness planes are found ahead of the render, on the core that would
-# wait for the exposure search, up to this size (8 bytes a pixel; on bigger photos the
-# search is a small share of the time)
-LUMA_AHEAD_PIXELS = 4_000_000
+# wait for the exposure search, up to this size (1080p: they cost 8 bytes a pixel, more than
+# the photo itself, while on bigger photos the search is a small share of the time)
+LUMA_AHEAD_PIXELS = 2_500_000
 
 
 class Enhancer:
