@@ -87,7 +87,7 @@ def self_test(window, timeout_s: float = 30.0) -> tuple[bool, str]:
         return False, "no enhanced preview arrived from the worker in time"
     if window.output is None:
         return False, f"the engine failed: {window.last_error}"
-    panes = {p.title.text(): p.view.has_image() for p in window.panes}
+    panes = {p.title.full_text(): p.view.has_image() for p in window.panes}
     if not all(panes.values()):
         return False, f"empty panes: {[k for k, v in panes.items() if not v]}"
     gain = window.output.mean() / max(window.preview.mean(), 1e-6)
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if ok else 1
     if args.screenshot:
         wait_for(lambda: window.output is not None, 30)
-        wait_for(lambda: window.histogram.shown_for == window.shown_id, 10)
+        wait_for(lambda: window.histogram.shown_for == window.session.pending.shown_preview, 10)
         if args.zoom and args.zoom >= 100 and window.preview is not window.image:
             # the real pixels, not the enlarged preview
             window.detail.update_now()

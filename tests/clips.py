@@ -132,3 +132,22 @@ def cut_then_pan(h: int = 180, w: int = 320, fps: float = 12, cut: float = 3.0,
             img = sides[:, c:c + w]
         img = img + rng.normal(0, 0.01, img.shape)
         yield (np.clip(img, 0, 1) * 255).astype(np.uint8)
+
+
+def detailed_scene(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """A frame with fine detail and colour edges (float32 in [0, 1], peak 1): smooth walls, a
+    3-pixel checker texture, one-pixel lines every 97 pixels, 40 flat patches in saturated
+    colours (orange, blue, green, pink, white) with hard edges."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 0.3 + 0.25 * np.sin(x / 53.0) ** 2 + 0.2 * (y / h)
+    img = np.stack([base * 1.05, base, base * 0.9], axis=2)
+    img *= (1 + 0.25 * (((x // 3) + (y // 3)) % 2))[:, :, None]
+    colours = [(1.0, 0.45, 0.15), (0.2, 0.5, 1.0), (0.3, 1.0, 0.35), (1.0, 0.2, 0.6),
+               (0.9, 0.9, 0.9)]
+    for i in range(40):
+        cy, cx = rng.integers(0, h - 60), rng.integers(0, w - 90)
+        ph, pw = rng.integers(15, 60), rng.integers(20, 90)
+        img[cy:cy + ph, cx:cx + pw] = np.array(colours[i % 5]) * rng.uniform(0.5, 1.6)
+    img[:, ::97] *= 1.8
+    return np.clip(img / img.max(), 0, 1).astype(np.float32)

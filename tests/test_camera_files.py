@@ -157,16 +157,16 @@ def test_window_opens_raw_and_heic_and_saves_raw_as_16_bit_tiff(qtbot, window, t
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
         assert window.open_path(dng)
     assert window.image.dtype == np.uint16 and window.image.shape == (96, 64, 3)
-    target = window.default_output_path()
+    target = window.exporter.default_output_path()
     assert target.name == "night_enhanced.tif"
-    window.save_to(target)
+    window.exporter.save_to(target)
     qtbot.waitUntil(target.exists, timeout=15000)
     saved, _ = read_image(target)
     assert saved.dtype == np.uint16 and saved.shape == (96, 64, 3)
     heic = make_heic(tmp_path / "phone.heic", to_srgb8(linear_scene()))
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
         assert window.open_path(heic)
-    assert window.default_output_path().name == "phone_enhanced.jpg"
+    assert window.exporter.default_output_path().name == "phone_enhanced.jpg"
 
 
 def test_batch_tab_names_unreadable_camera_files_before_start(qtbot, window, tmp_path):

@@ -75,7 +75,10 @@ def test_result_keeps_dtype_and_shape_for_gray_rgba_and_16bit(enhancer, dark_pho
 
 def test_banded_processing_and_threads_give_the_same_pixels(dark_photo, monkeypatch):
     e = Enhancer()
-    whole = e.enhance(dark_photo, threads=1).image
+    one = e.enhance(dark_photo, threads=1)
+    whole = one.image
+    # several threads find the whole photo's brightness planes ahead, one finds each band's
+    assert one.plan.despeckles
     np.testing.assert_array_equal(whole, e.enhance(dark_photo, threads=3).image)
     monkeypatch.setattr(pipeline, "BAND_PIXELS", 320 * 6)  # 6-row bands
     seen = []
@@ -85,6 +88,34 @@ def test_banded_processing_and_threads_give_the_same_pixels(dark_photo, monkeypa
     # the check can see seams: bands without context rows differ
     monkeypatch.setattr(pipeline, "BASE_HALO", 0)
     assert not np.array_equal(whole, e.enhance(dark_photo, threads=1).image)
+
+
+@pytest.mark.parametrize("shape", [(37, 53, 3), (1, 5, 3), (5, 1, 3), (2, 2, 3)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_the_numba_brightness_planes_are_opencvs_numbers(shape, dtype):
+    """One numba pass finds V and its despeckled copy (neighbours' range, median of 9,
+    Wiener pull) with the numbers of the OpenCV filters the frozen app runs, edges too."""
+    rng = np.random.default_rng(shape[0])
+    rgb = rng.integers(0, np.iinfo(dtype).max, shape, endpoint=True).astype(dtype)
+    rgb[shape[0] // 2, shape[1] // 2] = np.iinfo(dtype).max  # a hot pixel
+    fast = pipeline.luma(rgb, 0.02, True, use_numba=True)
+    plain = pipeline.luma(rgb, 0.02, True, use_numba=False)
+    np.testing.assert_array_equal(fast.v, plain.v)
+    np.testing.assert_array_equal(fast.despeckled, plain.despeckled)
+    assert pipeline.luma(rgb, 0.02, False).despeckled is None
+
+
+def test_brightness_planes_found_for_another_noise_are_not_used(dark_photo):
+    e = Enhancer()
+    plan = e.plan(dark_photo, EnhanceSettings().validated(), threads=1)
+    right = pipeline.luma(dark_photo, plan.sigma, True)
+    wrong = pipeline.luma(dark_photo, plan.sigma * 3, True)
+    plain = pipeline.render(dark_photo, plan, threads=1)
+    np.testing.assert_array_equal(pipeline.render(dark_photo, plan, threads=1, known=right),
+                                  plain)
+    np.testing.assert_array_equal(pipeline.render(dark_photo, plan, threads=1, known=wrong),
+                                  plain)
+    assert not np.array_equal(right.despeckled, wrong.despeckled)
 
 
 @pytest.mark.parametrize("backend", ["opencv", "onnx"])

@@ -88,8 +88,8 @@ def test_rapid_slider_moves_coalesce_and_never_show_stale(qtbot, window, photo):
         window.controls.exposure.auto.setChecked(False)
     for v in range(30, 80):
         window.controls.exposure.slider.setValue(v)
-    last = window.latest_preview_id
-    qtbot.waitUntil(lambda: window.shown_id == last, timeout=15000)
+    last = window.session.pending.latest_preview
+    qtbot.waitUntil(lambda: window.session.pending.shown_preview == last, timeout=15000)
     assert shown == sorted(shown)  # ids only ever increase on screen
     assert len(shown) < 50  # most of the 50 requests were dropped, not queued
 
@@ -100,13 +100,13 @@ def test_save_writes_full_resolution_and_keeps_original(qtbot, window, tmp_path,
         window.open_path(photo)
     target = tmp_path / "out" / "night_enhanced.png"
     target.parent.mkdir()
-    window.save_to(target)
+    window.exporter.save_to(target)
     qtbot.waitUntil(target.exists, timeout=15000)
     saved, _ = read_image(target)
     assert saved.shape == read_image(photo)[0].shape
     assert saved.mean() > 2 * read_image(photo)[0].mean()
     assert photo.read_bytes() == original
-    window.save_to(photo)  # refuses to overwrite the original
+    window.exporter.save_to(photo)  # refuses to overwrite the original
     assert "overwrite the original" in window.message.text.text()
     assert photo.read_bytes() == original
 
@@ -255,8 +255,8 @@ def test_video_scrub_preview_and_export_with_sound(qtbot, window, tmp_path):
     assert options.crf.value() == 22  # the new codec's own default
     options.crf.setValue(30)
     target = tmp_path / "dashcam_enhanced.mp4"
-    window.export_video(target)
-    qtbot.waitUntil(lambda: window._video_job is None, timeout=60000)
+    window.exporter.export_video(target)
+    qtbot.waitUntil(lambda: window.exporter.video_job is None, timeout=60000)
     info = probe(target)
     assert (info.frames, info.codec) == (24, "hevc")
     assert audio_packets(target) == audio_packets(clip)
@@ -273,8 +273,8 @@ def test_video_export_pauses_resumes_and_cancels_from_its_dialog(qtbot, window, 
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
         assert window.open_path(clip)
     target = tmp_path / "long_enhanced.mp4"
-    window.export_video(target)
-    dialog = window._video_job[2]
+    window.exporter.export_video(target)
+    dialog = window.exporter.video_job.dialog
     assert dialog.isVisible()
     dialog.pause_btn.click()
     qtbot.wait(300)  # the frame in flight finishes, then nothing moves
@@ -282,15 +282,15 @@ def test_video_export_pauses_resumes_and_cancels_from_its_dialog(qtbot, window, 
     qtbot.wait(300)
     assert dialog.bar.value() == held < 120 and "Paused" in dialog.label.text()
     dialog.pause_btn.click()  # resume
-    qtbot.waitUntil(lambda: window._video_job is None, timeout=60000)
+    qtbot.waitUntil(lambda: window.exporter.video_job is None, timeout=60000)
     assert probe(target).frames == 120
 
     cancelled = tmp_path / "cancelled.mp4"
-    window.export_video(cancelled)
-    dialog = window._video_job[2]
+    window.exporter.export_video(cancelled)
+    dialog = window.exporter.video_job.dialog
     dialog.pause_btn.click()  # hold it mid-export, then cancel
     dialog.cancel_btn.click()
-    qtbot.waitUntil(lambda: window._video_job is None, timeout=60000)
+    qtbot.waitUntil(lambda: window.exporter.video_job is None, timeout=60000)
     assert not cancelled.exists() and not list(tmp_path.glob(".cancelled*"))
     assert "cancelled" in window.statusBar().currentMessage()
 

@@ -129,8 +129,8 @@ def test_turn_straighten_and_crop_are_kept_and_saved_as_shown(qtbot, window, sho
     assert (edits.quarter_turns, edits.straighten) == (1, 3.0) and not edits.crop.is_full
     assert window.geometry_bar.crop.currentText() == "1:1"
     target = tmp_path / "out.png"
-    window.save_to(target)
-    qtbot.waitUntil(lambda: window._save_job is None, timeout=60000)
+    window.exporter.save_to(target)
+    qtbot.waitUntil(lambda: not window.session.pending.saving, timeout=60000)
     saved, _ = read_image(target)
     assert saved.shape == window.image.shape  # the framing shown is the framing saved
     window.browser.flush()
@@ -188,3 +188,44 @@ def test_the_crop_tool_shows_the_whole_frame_and_keeps_the_rectangle_dragged(
     assert window.image.shape[:2] == (round(h * 0.3), round(w * 0.9))
     window.browser.flush()
     assert json.loads(sidecar_path(a).read_text())["crop"]["right"] == pytest.approx(0.9)
+
+
+def test_ctrl_z_takes_back_a_crop_a_turn_and_a_slider_in_the_order_made(qtbot, window, shoot,
+                                                                        dark_photo):
+    a = shoot / "IMG_1.png"
+    open_and_wait(qtbot, window, a)
+    h, w = dark_photo.shape[:2]
+    bar = window.geometry_bar
+
+    def shown(act):
+        with qtbot.waitSignal(window.preview_shown, timeout=30000):
+            act()
+
+    shown(lambda: window.controls.iterations_spin.setValue(5))
+    shown(window.act_turn_right.trigger)  # straight after the slider: a step of its own
+    shown(lambda: (bar.crop.setCurrentIndex(bar.crop.findText("1:1")),
+                   bar.crop.activated.emit(bar.crop.currentIndex())))
+    assert window.image.shape[:2] == (h, h)
+    # a rectangle being dragged is kept, then undone, by Ctrl+Z: back to the 1:1 crop
+    shown(window.act_crop_tool.trigger)
+    window.framing.frame_item.drag_corner("br", QPointF(h * 0.5, h * 0.5),
+                                          QRectF(window.framing.frame_item.rect))
+    assert window.framing.frame_item.crop() != window.session.edits.crop
+    shown(window.act_undo.trigger)
+    assert window.framing.frame_item is None and window.image.shape[:2] == (h, h)
+    assert bar.crop.currentText() == "1:1"
+    shown(window.act_undo.trigger)  # the crop
+    assert window.image.shape[:2] == (w, h) and bar.crop.currentText() == "Original"
+    assert "turn or crop" in window.statusBar().currentMessage()
+    shown(window.act_undo.trigger)  # the turn; the slider's change stays
+    assert np.array_equal(window.image, dark_photo) and window.preview.shape[:2] == \
+        window.output.shape[:2]
+    assert window.controls.settings().iterations == 5
+    shown(window.act_undo.trigger)  # the slider
+    assert window.controls.settings().iterations == 8 and not window.act_undo.isEnabled()
+    shown(window.act_redo.trigger)
+    shown(window.act_redo.trigger)
+    assert window.image.shape[:2] == (w, h) and window.controls.settings().iterations == 5
+    window.browser.flush()
+    kept = PhotoEdits.from_dict(json.loads(sidecar_path(a).read_text()))
+    assert kept.quarter_turns == 1 and kept.crop.is_full and kept.settings.iterations == 5

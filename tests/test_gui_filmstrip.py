@@ -46,6 +46,31 @@ def test_opening_a_photo_shows_its_folder_and_the_thumbnails_fill_in(qtbot, wind
     assert "3 files" in strip.count.text()
 
 
+def test_thumbnails_show_each_photo_as_its_settings_make_it(qtbot, window, shoot):
+    """Night shots in the strip are brightened as they will be; a photo's thumbnail follows
+    its settings once the slider is still."""
+    import numpy as np
+
+    from app.core import EnhanceSettings
+    from app.gui.convert import from_qimage
+
+    open_and_wait(qtbot, window, shoot / "IMG_1.png")
+    model = window.browser.strip.model
+    first = shoot / "IMG_1.png"
+    qtbot.waitUntil(lambda: model.pixmaps.get(first) is not None, timeout=30000)
+
+    def shown() -> float:
+        return float(np.mean(from_qimage(model.pixmaps[first].toImage())[..., :3]))
+
+    before = shown()
+    assert before > model.store.thumbnail(first).mean() * 2  # brightened, not the original
+    window.apply_settings(EnhanceSettings(exposure=0.2))
+    window.browser.flush()  # as the save timer does once the slider is still
+    qtbot.waitUntil(lambda: model.asked.get(first) is not None and
+                    model.asked[first].exposure == pytest.approx(0.2), timeout=10000)
+    qtbot.waitUntil(lambda: shown() < before - 20, timeout=30000)
+
+
 def test_a_dropped_folder_opens_in_the_filmstrip(qtbot, window, shoot):
     event = drop_event(shoot)
     with qtbot.waitSignal(window.preview_shown, timeout=30000):

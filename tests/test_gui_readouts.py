@@ -65,7 +65,7 @@ def test_the_heatmaps_value_under_the_cursor_and_its_fitted_scale(qtbot, window,
 def test_the_saved_heatmap_carries_its_legend(qtbot, window, photo, tmp_path):
     open_and_wait(qtbot, window, photo)
     target = tmp_path / "night_factor.png"
-    window.save_heatmap_to(target)
+    window.exporter.save_heatmap_to(target)
     saved, _ = read_image(target)
     h, w = window.image.shape[:2]
     assert saved.shape[:2] == (h + legend_height(h), w)
@@ -82,6 +82,22 @@ def test_the_heatmap_pane_can_be_hidden_to_give_the_photo_room(qtbot, window, ph
     qtbot.waitUntil(lambda: window.output_pane.view.width() > before * 1.2, timeout=5000)
     window.act_heatmap.trigger()
     qtbot.waitUntil(lambda: window.factor_pane.isVisible(), timeout=5000)
+
+
+def test_the_three_panes_share_a_narrow_window_alike(qtbot, window, photo):
+    """The heatmap's title and its 'raw map' box once set its pane's least width, so a
+    narrow window gave the input and the result about 90 px each beside a 220-px map."""
+    open_and_wait(qtbot, window, photo)
+    window.resize(800, 700)
+    panes = (window.input_pane, window.output_pane, window.factor_pane)
+    qtbot.waitUntil(lambda: window.width() <= 800, timeout=5000)
+    qtbot.waitUntil(lambda: max(p.width() for p in panes) - min(p.width() for p in panes) <= 4,
+                    timeout=5000)
+    # the title gives way whole, not cut mid-word; the full one is its tooltip
+    title = window.factor_pane.title
+    assert title.text() in ("Brightening", "EV") and title.toolTip() == "Brightening (stops)"
+    window.resize(1800, 900)
+    qtbot.waitUntil(lambda: title.text() == "Brightening (stops)", timeout=5000)
 
 
 def test_the_window_uses_a_1920x1080_screen():

@@ -37,7 +37,7 @@ def test_undo_restores_the_previous_settings_and_redo_comes_back(qtbot, window, 
         window.act_undo.trigger()  # Ctrl+Z
     assert window.controls.settings().iterations == 8
     assert window.output_pane.footer.text().startswith("Auto exposure, strength 8")
-    assert shown.args[0] == window.shown_id  # the preview follows the undo
+    assert shown.args[0] == window.session.pending.shown_preview  # the preview follows the undo
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
         window.act_redo.trigger()  # Ctrl+Shift+Z
     assert window.controls.settings().iterations == 5

@@ -86,8 +86,8 @@ def test_100_percent_shows_the_saved_files_pixels(qtbot, window, big_photo, tmp_
         == (left, top)
 
     target = tmp_path / "street_enhanced.png"
-    window.save_to(target)
-    qtbot.waitUntil(lambda: window._save_job is None, timeout=60000)
+    window.exporter.save_to(target)
+    qtbot.waitUntil(lambda: not window.session.pending.saving, timeout=60000)
     saved, _ = read_image(target)
     region = saved[top:top + tile.shape[0], left:left + tile.shape[1]]
     np.testing.assert_array_equal(tile, region)
@@ -132,7 +132,7 @@ def test_the_preview_is_as_big_as_the_pane_shows_the_photo(qtbot, window, big_ph
         return (abs(max(window.preview.shape[:2]) - side) <= 2
                 and window.output is not None and window.output.shape == window.preview.shape)
 
-    qtbot.waitUntil(lambda: follows(panes) and window.shown_id == window.latest_preview_id,
+    qtbot.waitUntil(lambda: follows(panes) and not window.session.pending.preview_waiting,
                     timeout=30000)
     assert 300 < max(window.preview.shape[:2]) < PREVIEW_MAX_SIDE
     assert shown(panes).shape == window.output.shape  # the output pane paints exactly it
@@ -246,7 +246,8 @@ def test_backslash_shows_the_before_in_place(qtbot, window, photo):
 
 def test_histogram_matches_numpy_and_clipping_overlay(qtbot, window, photo):
     open_and_wait(qtbot, window, photo)
-    qtbot.waitUntil(lambda: getattr(window.histogram, "shown_for", 0) == window.shown_id,
+    pending = window.session.pending
+    qtbot.waitUntil(lambda: getattr(window.histogram, "shown_for", 0) == pending.shown_preview,
                     timeout=15000)
     out = window.output
     counts = window.histogram.counts
@@ -310,8 +311,8 @@ def test_a_photo_within_the_preview_size_is_already_real_pixels_at_100(qtbot, wi
     window.detail.update_now()
     assert window.display.output_tile is None  # nothing to render again
     target = tmp_path / "night_enhanced.png"
-    window.save_to(target)
-    qtbot.waitUntil(lambda: window._save_job is None, timeout=30000)
+    window.exporter.save_to(target)
+    qtbot.waitUntil(lambda: not window.session.pending.saving, timeout=30000)
     saved, _ = read_image(target)
     shot, x0, y0 = grab(window.output_pane.view)
     h, w = shot.shape[:2]

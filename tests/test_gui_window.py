@@ -153,16 +153,16 @@ def test_save_never_replaces_a_file_silently(qtbot, window, photo, tmp_path):
     write_image(target, np.zeros((4, 4, 3), np.uint8))
     kept = target.read_bytes()
     asked = []
-    window.ask_overwrite = lambda path: asked.append(path) or "cancel"
-    window.save()  # Ctrl+S
-    assert asked == [target] and window._save_job is None and target.read_bytes() == kept
-    window.ask_overwrite = lambda path: "new"
-    window.save()
-    qtbot.waitUntil(lambda: window._save_job is None, timeout=30000)
+    window.exporter.ask_overwrite = lambda path: asked.append(path) or "cancel"
+    window.exporter.save()  # Ctrl+S
+    assert asked == [target] and not window.session.pending.saving and target.read_bytes() == kept
+    window.exporter.ask_overwrite = lambda path: "new"
+    window.exporter.save()
+    qtbot.waitUntil(lambda: not window.session.pending.saving, timeout=30000)
     assert (tmp_path / "night_enhanced (2).png").exists() and target.read_bytes() == kept
-    window.ask_overwrite = lambda path: "replace"
-    window.save()
-    qtbot.waitUntil(lambda: window._save_job is None, timeout=30000)
+    window.exporter.ask_overwrite = lambda path: "replace"
+    window.exporter.save()
+    qtbot.waitUntil(lambda: not window.session.pending.saving, timeout=30000)
     assert read_image(target)[0].shape == (240, 320, 3)
 
 
@@ -175,9 +175,9 @@ def test_video_export_asks_before_replacing(qtbot, window, tmp_path):
     target = tmp_path / "drive_enhanced.mp4"
     target.write_bytes(b"an earlier export")
     asked = []
-    window.ask_overwrite = lambda path: asked.append(path) or "cancel"
-    window.save()
-    assert asked == [target] and window._video_job is None
+    window.exporter.ask_overwrite = lambda path: asked.append(path) or "cancel"
+    window.exporter.save()
+    assert asked == [target] and window.exporter.video_job is None
     assert target.read_bytes() == b"an earlier export"
 
 
@@ -186,12 +186,12 @@ def test_save_as_offers_photo_formats_and_dialogs_start_in_pictures_or_last_fold
     from app.gui.opening import pictures_dir
     from app.paths import sample_image
 
-    assert window.start_dir() == pictures_dir()
+    assert window.opener.start_dir() == pictures_dir()
     window.open_path(sample_image(), remember=False)  # the bundled sample
-    assert window.start_dir() == pictures_dir() and window._recent() == []
+    assert window.opener.start_dir() == pictures_dir() and window.opener.recent() == []
     with qtbot.waitSignal(window.preview_shown, timeout=15000):
         window.open_path(photo)
-    assert window.start_dir() == str(photo.parent)
+    assert window.opener.start_dir() == str(photo.parent)
     seen = {}
 
     def fake_dialog(parent, caption, start, filters, original):
@@ -199,12 +199,12 @@ def test_save_as_offers_photo_formats_and_dialogs_start_in_pictures_or_last_fold
         return None
 
     monkeypatch.setattr("app.gui.exporting.ask_save_name", fake_dialog)
-    window.save_as()
+    window.exporter.save_as()
     assert seen["original"] == photo  # the dialog refuses it itself
     assert seen["filters"].startswith("PNG (*.png)") and "*.jpg" in seen["filters"]
     assert "*.mp4" not in seen["filters"] and seen["start"].endswith("night_enhanced.png")
     assert photo_filter(".jpeg").startswith("JPEG (*.jpg *.jpeg)")
-    recent = window.recent_menu.actions()[0]
+    recent = window.opener.recent_menu.actions()[0]
     assert recent.text().startswith("night.png") and photo.parent.name in recent.text()
     assert recent.toolTip() == str(photo)
 
@@ -223,7 +223,7 @@ def test_saving_says_when_it_is_writing_the_file(qtbot, window, photo, tmp_path)
     stages = []
     window.engine.worker.progress.connect(lambda _id, value: stages.append(value))
     target = tmp_path / "out.png"
-    window.save_to(target)
-    qtbot.waitUntil(lambda: window._save_job is None, timeout=30000)
+    window.exporter.save_to(target)
+    qtbot.waitUntil(lambda: not window.session.pending.saving, timeout=30000)
     assert stages[-1] == WRITING and max(stages) == pytest.approx(1.0) and target.exists()
     assert "Saved" in window.statusBar().currentMessage()

@@ -89,14 +89,14 @@ def test_the_bias_of_a_max_of_noisy_channels_is_measured_per_photo():
     """Independent noise in R, G and B reads 0.85 sigma too bright in their max; noise that
     the channels share (demosaiced, JPEG) does not, and the denoise takes back only what
     the photo has."""
-    from app.core.engine import pipeline
+    from app.core.engine import analysis
 
     rng = np.random.default_rng(8)
     own = np.clip(40 + rng.normal(0, 4, (300, 400, 3)), 0, 255).round().astype(np.uint8)
     shared = np.clip(40 + rng.normal(0, 4, (300, 400, 1)).repeat(3, axis=2), 0, 255)
     shared = shared.round().astype(np.uint8)
-    assert 0.6 < pipeline.measure(own).channel_bias <= 0.85
-    assert pipeline.measure(shared).channel_bias < 0.1
+    assert 0.6 < analysis.measure(own).channel_bias <= 0.85
+    assert analysis.measure(shared).channel_bias < 0.1
 
 
 def test_a_step_edge_has_no_halo_or_overshoot(engine):

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from app.core import Enhancer, EnhanceSettings
-from app.core.engine import guided, pipeline, resample
+from app.core.engine import analysis, guided, resample
 from app.core.media import images
 from app.core.media.image_modes import gray_of
 
@@ -50,7 +50,7 @@ def test_gray_gives_the_bytes_of_its_three_channel_copy(engines, dark_photo, num
         np.testing.assert_array_equal(e.render_rows(gray, gray_plan, 37, 151, threads=threads),
                                       expected[37:151])
         assert e.noise_of(gray) == e.noise_of(np.repeat(gray[:, :, None], 3, axis=2))
-    assert plan.despeckles  # the despeckle (in pieces) ran
+    assert plan.despeckles  # the despeckle ran on the gray view's bands
 
 
 @pytest.mark.parametrize("numba", [True, False])
@@ -97,21 +97,18 @@ def test_the_net_keeps_no_strips_activations_after_a_big_map(monkeypatch):
         assert efe._local.net is None
 
 
-def test_the_despeckle_in_pieces_is_the_despeckle_of_the_whole(monkeypatch):
-    v = np.random.default_rng(4).random((61, 37), np.float32) ** 3
-    v[30, 20] = 1.0  # a hot pixel on a piece's edge
-    whole = pipeline.despeckle_target(v, 0.02)
-    for pixels in (1, 37 * 5, 37 * 60, 1 << 20):
-        monkeypatch.setattr(pipeline, "DESPECKLE_PIXELS", pixels)
-        np.testing.assert_array_equal(pipeline._despeckled_pieces(v, 0.02), whole)
-
-
 def test_the_colour_model_channel_by_channel_is_the_model_of_all_three():
     copy = np.random.default_rng(5).random((53, 71, 3), np.float32)
-    v = pipeline.brightness(copy)
-    eps = (pipeline.COLOUR_EPS_SIGMAS * 0.02) ** 2
-    a, b = guided.coefficients(v, copy, pipeline.COLOUR_RADIUS, eps)  # all three at once
-    np.testing.assert_array_equal(pipeline.colour_model(copy, 0.02), np.dstack([a, b]))
+    v = analysis.brightness(copy)
+    eps = (analysis.COLOUR_EPS_SIGMAS * 0.02) ** 2
+    a, b = guided.coefficients(v, copy, analysis.COLOUR_RADIUS, eps)  # all three at once
+    np.testing.assert_array_equal(analysis.colour_model(copy, 0.02), np.dstack([a, b]))
+    for radius, shape in ((1, (9, 7, 2)), (4, (40, 33, 3)), (2, (1, 5, 3))):
+        src = np.random.default_rng(radius).random(shape, np.float32)
+        guide = src.max(axis=2)
+        a, b = guided.coefficients(guide, src, radius, 1e-3)
+        np.testing.assert_array_equal(guided.stacked_channels(guide, src, radius, 1e-3),
+                                      np.dstack([a, b]))
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
@@ -124,10 +121,10 @@ def test_whole_image_steps_read_a_view_as_its_copy(dtype):
     rgba = rng.integers(0, top // 4, (97, 131, 4), dtype=dtype)
     for view in (np.broadcast_to(gray[:, :, None], (97, 131, 3)), rgba[:, :, :3]):
         copy = np.ascontiguousarray(view)
-        np.testing.assert_array_equal(pipeline.colour_copy(view), pipeline.colour_copy(copy))
+        np.testing.assert_array_equal(analysis.colour_copy(view), analysis.colour_copy(copy))
         np.testing.assert_array_equal(resample.downscale(view, 9, 13, float(top)),
                                       resample.downscale(copy, 9, 13, float(top)))
-        m, n = pipeline.measure(view), pipeline.measure(copy)
+        m, n = analysis.measure(view), analysis.measure(copy)
         assert (m.sigma, m.mean, m.channel_bias, m.white_gains) == (
             n.sigma, n.mean, n.channel_bias, n.white_gains)
         np.testing.assert_array_equal(m.samples.base, n.samples.base)

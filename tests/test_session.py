@@ -10,9 +10,10 @@ import sys
 import numpy as np
 import pytest
 
-from app.core import EditStore, EnhanceSettings, PhotoEdits, write_image
+from app.core import Crop, EditStore, EnhanceSettings, PhotoEdits, write_image
 from app.core.photo_edits import sidecar_path
 from app.session.catalog import NOT_REJECTED, PICKS, RATED, Catalog, Filter, media_in
+from app.session.history import Step
 from app.session.photo_cache import PhotoCache
 from app.session.session import Session
 from app.session.thumbnails import ThumbnailStore
@@ -167,6 +168,27 @@ def test_thumbnails_are_small_cached_and_remade_when_the_file_changes(folder, da
         store.thumbnail(folder / "notes.txt")
 
 
+def test_enhanced_thumbnails_are_cached_under_their_settings(folder):
+    """The strip shows a photo as its settings make it; each look is made once."""
+    from app.core import Enhancer
+    from app.session.thumbnails import ThumbnailEngine
+
+    store = ThumbnailStore(folder / "thumbs", side=64)
+    made = []
+    engine = ThumbnailEngine(lambda: made.append(1) or Enhancer())
+    a = folder / "a.jpg"
+    plain = store.thumbnail(a)
+    auto = store.enhanced(a, EnhanceSettings(), engine)
+    assert auto.shape == plain.shape and auto.mean() > plain.mean() * 2  # a dark photo
+    assert store.cached_path(a, repr(EnhanceSettings().validated())).exists()
+    dim = store.enhanced(a, EnhanceSettings(exposure=0.2), engine)
+    assert dim.mean() < auto.mean() - 20
+    calls = []
+    again = store.enhanced(a, EnhanceSettings(), lambda p, s: calls.append(s) or p)
+    assert calls == [] and abs(float(again.mean()) - float(auto.mean())) < 2  # the cache's
+    assert made == [1]  # one engine for every thumbnail
+
+
 def test_the_photo_cache_keeps_within_its_memory_budget(folder, dark_photo):
     one = dark_photo.nbytes
     cache = PhotoCache(keep=4, max_bytes=int(one * 2.5))
@@ -185,7 +207,7 @@ def test_each_photo_keeps_its_own_undo_and_catches_up_with_pastes(folder):
     session.show(*session.photos.read(a), a)
     steps = session.history()
     session.set_settings(EnhanceSettings(iterations=5))
-    steps.note(session.settings)
+    steps.note(session.step())
     steps.commit()
     session.show(*session.photos.read(b), b)
     assert not session.history().can_undo()  # b's own, empty
@@ -193,6 +215,39 @@ def test_each_photo_keeps_its_own_undo_and_catches_up_with_pastes(folder):
     session.catalog.paste_settings([a])  # a changed while not on screen
     session.show(*session.photos.read(a), a)
     again = session.history()
-    assert again is steps and again.current.iterations == 8  # the paste is a step
-    assert again.undo().iterations == 5 and again.undo().iterations == 8
-    assert again.undo() is None and again.redo().iterations == 5
+    assert again is steps and again.current.settings.iterations == 8  # the paste is a step
+    assert again.undo().settings.iterations == 5 and again.undo().settings.iterations == 8
+    assert again.undo() is None and again.redo().settings.iterations == 5
+
+
+def test_undo_takes_back_turns_and_crops_with_the_settings_in_the_order_made(folder):
+    session = Session(EditStore(folder / "store"))
+    session.catalog.open_folder(folder)
+    a = folder / "a.jpg"
+    session.show(*session.photos.read(a), a)
+    upright = session.image
+    h, w = upright.shape[:2]
+    steps = session.history()
+    session.set_settings(EnhanceSettings(iterations=5))
+    steps.note(session.step())  # a slider drag, still pending...
+    assert session.set_geometry(quarter_turns=1)
+    steps.record(session.step())  # ...and a turn straight after it: two steps
+    assert session.set_geometry(crop=Crop(0.1, 0.1, 0.9, 0.9))
+    steps.record(session.step())
+    assert not steps.record(session.step())  # nothing changed: no step
+    assert len(steps.steps) == 4 and not steps.can_redo()
+    assert session.go_to(steps.undo())  # the crop: the image changes back
+    assert session.edits.crop.is_full and session.image.shape[:2] == (w, h)
+    assert session.go_to(steps.undo())  # the turn
+    assert np.array_equal(session.image, upright) and session.settings.iterations == 5
+    assert not session.go_to(steps.undo())  # the settings: the same pixels
+    assert session.settings.iterations == 8 and steps.undo() is None
+    session.go_to(steps.redo())
+    assert session.go_to(steps.redo()) and session.edits.quarter_turns == 1
+    assert session.catalog.flush() == []
+    kept = json.loads(sidecar_path(a).read_text())
+    assert kept["quarter_turns"] == 1 and kept["settings"]["strength"] == 5
+    session.catalog.reset(a)  # Photo > Reset this photo: one more step, undone like the rest
+    assert session.refresh_geometry() and session.history().current == Step()
+    assert session.go_to(steps.undo()) and session.edits.quarter_turns == 1
+    assert session.settings.iterations == 5

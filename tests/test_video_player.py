@@ -64,3 +64,34 @@ def test_a_paused_frame_is_what_the_export_writes(qtbot, window, clip, tmp_path)
         written = next(i420_to_rgb(f.to_ndarray(format="yuv420p")) for f in c.decode(video=0)
                        if abs(float(f.pts * f.time_base) - still.seconds) < 1e-6)
     assert np.abs(written.astype(int) - still.enhanced.astype(int)).mean() <= 0.5
+
+
+def test_a_photo_opened_after_a_video_shows_its_preview(qtbot, window, clip, photo):
+    # the video's frames are numbered from the engine's counter: a photo's preview asked
+    # after them is newer, never mistaken for a stale one
+    open_clip(qtbot, window, clip)
+    qtbot.waitUntil(lambda: window.video_player.still is not None, timeout=60000)
+    frame = window.session.pending.shown_preview
+    with qtbot.waitSignal(window.preview_shown, timeout=30000) as shown:
+        assert window.open_path(photo)
+    assert shown.args[0] > frame and window.output.shape == window.preview.shape
+    assert window.video_path is None and not window.session.pending.preview_waiting
+
+
+def test_the_100_percent_view_of_a_paused_frame_is_the_exported_frame(qtbot, window,
+                                                                       tmp_path):
+    """A frame bigger than the preview: at 100% the tile is a crop of the video engine's
+    frame, as the export writes it, not the photo path's rendering of the same pixels
+    (which differs by a few levels, more at the edges of lit things)."""
+    clip = write_frames(tmp_path / "big.mp4", cut_then_pan(h=900, w=1600, seconds=0.5,
+                                                           cut=0.25), fps=12, gop=12)
+    open_clip(qtbot, window, clip)
+    qtbot.waitUntil(lambda: window.video_player.still is not None, timeout=60000)
+    still = window.video_player.still
+    window.act_actual.trigger()
+    with qtbot.waitSignal(window.detail.shown, timeout=60000):
+        window.detail.update_now()
+    tile, left, top = window.display.output_tile
+    h, w = tile.shape[:2]
+    assert (h, w) != still.enhanced.shape[:2]  # a crop: the view shows part of the frame
+    assert np.array_equal(tile, still.enhanced[top:top + h, left:left + w])

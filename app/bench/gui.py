@@ -51,11 +51,11 @@ def wait_shown(window, target_id: int, timeout_s: float) -> bool:
 
     window.preview_shown.connect(shown)
     timer.start()
-    if window.shown_id < target_id:
+    if window.session.pending.shown_preview < target_id:
         loop.exec()
     timer.stop()
     window.preview_shown.disconnect(shown)
-    return window.shown_id >= target_id
+    return window.session.pending.shown_preview >= target_id
 
 
 def main() -> int:
@@ -87,10 +87,10 @@ def main() -> int:
     assert wait_for(lambda: window.output is not None, 30)
     exposure = window.controls.exposure
     exposure.auto.setChecked(False)  # the slider moves a manual exposure
-    assert wait_for(lambda: window.shown_id >= window.latest_preview_id, 30)
+    assert wait_for(lambda: not window.session.pending.preview_waiting, 30)
     latencies, engine = [], []
     for i in range(args.moves + 5):
-        target_id = window.latest_preview_id + 1
+        target_id = window.session.pending.latest_preview + 1
         start = time.perf_counter()
         exposure.slider.setValue(30 + (i % 2) * 10 + (i % 7))
         if not wait_shown(window, target_id, 10):
@@ -130,7 +130,7 @@ def next_previous(window, steps: int) -> int:
         first_visits = []
         start = time.perf_counter()
         window.open_path(folder / "IMG_0.jpg", remember=False)
-        if not wait_shown(window, window.latest_preview_id, 30):
+        if not wait_shown(window, window.session.pending.latest_preview, 30):
             print("timed out waiting for a preview")
             return 1
         first_visits.append(time.perf_counter() - start)
@@ -138,7 +138,7 @@ def next_previous(window, steps: int) -> int:
             window.browser.ahead.waitForDone()  # the user looks at the photo a moment
             start = time.perf_counter()
             window.browser.step(1)
-            if not wait_shown(window, window.latest_preview_id, 30):
+            if not wait_shown(window, window.session.pending.latest_preview, 30):
                 print("timed out waiting for a preview")
                 return 1
             first_visits.append(time.perf_counter() - start)
@@ -148,7 +148,7 @@ def next_previous(window, steps: int) -> int:
                 delta = -delta
             start = time.perf_counter()
             window.browser.step(delta)
-            if not wait_shown(window, window.latest_preview_id, 30):
+            if not wait_shown(window, window.session.pending.latest_preview, 30):
                 print("timed out waiting for a preview")
                 return 1
             seen.append(time.perf_counter() - start)

@@ -2,8 +2,9 @@
 paste of settings, and keeping each photo's edits in its sidecar as the user works.
 
 The catalog (:mod:`app.session.catalog`) holds the state; this controller turns the user's
-keys and clicks into changes of it, shows them in the filmstrip and asks the window to open
-another file. Edits are written a moment after the user stops (a slider drag writes one
+keys and clicks into changes of it, shows them in the filmstrip and asks for another file
+to be opened (``open_file``). It takes the session and the few callbacks it needs, not the
+window. Edits are written a moment after the user stops (a slider drag writes one
 sidecar), and at once when another photo opens or the window closes.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.gui.preview_size import preview_of
 from app.gui.timers import debounce_timer
 from app.paths import resources_dir
 from app.session.session import Session
+from app.session.thumbnails import ThumbnailEngine
 
 SAVE_AFTER_MS = 700  # quiet time before the edits are written
 
@@ -51,11 +53,23 @@ class _LookAhead(QRunnable):
 
 
 class Browser(QObject):
-    def __init__(self, window, session: Session):
-        super().__init__(window)
-        self.window, self.session = window, session
+    """``host`` is the widget the actions (their shortcuts) and dialogs belong to;
+    ``open_file(path, remember=False)`` opens a file, ``show_error(text)`` and
+    ``show_status(text, ms)`` tell the user, ``focus_image()`` gives the photo the keyboard,
+    ``end_crop_tool()`` keeps the crop being drawn, ``show_own_edits(geometry)`` shows the
+    open photo's settings again (pasted, reset), ``quality()`` is the photo quality of an
+    export and ``enhancer_factory`` makes the export's engine."""
+
+    def __init__(self, session: Session, host, *, open_file, show_error, show_status,
+                 focus_image, end_crop_tool, show_own_edits, quality, enhancer_factory):
+        super().__init__(host)
+        self.host, self.session = host, session
+        self.open_file, self.show_error, self.show_status = open_file, show_error, show_status
+        self.focus_image, self.end_crop_tool = focus_image, end_crop_tool
+        self.show_own_edits, self.quality = show_own_edits, quality
+        self.enhancer_factory = enhancer_factory
         self.catalog = session.catalog
-        self.strip = Filmstrip(self.catalog)
+        self.strip = Filmstrip(self.catalog, enhance=ThumbnailEngine(enhancer_factory))
         self.strip.setVisible(False)
         self.strip.chosen.connect(self.open)
         self.strip.filter_changed.connect(self._filter_changed)
@@ -65,12 +79,10 @@ class Browser(QObject):
         self.ahead = QThreadPool(self)
         self.ahead.setMaxThreadCount(1)  # one photo ahead: the engine keeps the other core
         self._ahead_pending: set[Path] = set()
-        window.preview_shown.connect(self.look_ahead)
         self._actions()
 
     def _actions(self) -> None:
-        w = self.window
-        a = lambda *args: make_action(w, *args)  # noqa: E731
+        a = lambda *args: make_action(self.host, *args)  # noqa: E731
         self.act_next = a("&Next photo", "fa5s.chevron-right", ["Ctrl+Right"],
                           lambda: self.step(1), "Open the next photo of the folder (or Right "
                           "when the photo fits the view)")
@@ -128,21 +140,22 @@ class Browser(QObject):
         try:
             self.catalog.open_folder(folder)
         except OSError as exc:
-            self.window.message.show_error(f"Could not open {folder}: {exc.strerror or exc}")
+            self.show_error(f"Could not open {folder}: {exc.strerror or exc}")
             return False
         self.strip.show_folder()
         self.strip.setVisible(len(self.catalog.paths) > 1)
         if self.catalog.current is None:
-            self.window.message.show_error(f"{folder.name} holds no photo or video")
+            self.show_error(f"{folder.name} holds no photo or video")
             return False
         return self.open(self.catalog.current)
 
     def open(self, path: Path) -> bool:
-        return self.window.open_path(path, remember=False)
+        return self.open_file(path, remember=False)
 
     def look_ahead(self, _request_id: int = 0) -> None:
-        """The photo on screen has its preview: decode the next one the way the user goes
-        (in the background), so opening it is instant too."""
+        """The photo on screen has its preview (the window calls this when it shows one):
+        decode the next one the way the user goes (in the background), so opening it is
+        instant too."""
         if not self.session.in_catalog:
             return
         nxt = self.catalog.step(self.direction)
@@ -159,11 +172,11 @@ class Browser(QObject):
         if target is not None:
             self.open(target)
         else:
-            self.window.statusBar().showMessage(
+            self.show_status(
                 "Last photo of the folder" if delta > 0 else "First photo of the folder", 3000)
 
     def _filter_changed(self) -> None:
-        self.window.focus_image()
+        self.focus_image()
 
     # ---- flags, stars -------------------------------------------------------------------
     def targets(self) -> list[Path]:
@@ -181,7 +194,7 @@ class Browser(QObject):
         self.save_timer.start()
         if paths:
             which = paths[0].name if len(paths) == 1 else f"{len(paths)} photos"
-            self.window.statusBar().showMessage(f"{which}: {words}", 4000)
+            self.show_status(f"{which}: {words}", 4000)
 
     def flag(self, flag: str) -> None:
         paths = self.targets()
@@ -201,12 +214,11 @@ class Browser(QObject):
         if not self.session.in_catalog:
             return
         s = self.catalog.copy_settings(self.session.path)
-        self.window.statusBar().showMessage(f"Copied the settings: {settings_caption(s)}",
-                                            5000)
+        self.show_status(f"Copied the settings: {settings_caption(s)}", 5000)
 
     def paste(self) -> None:
         if self.catalog.copied is None:
-            self.window.statusBar().showMessage("No settings copied yet (Ctrl+Shift+C)", 4000)
+            self.show_status("No settings copied yet (Ctrl+Shift+C)", 4000)
             return
         done = self.catalog.paste_settings(self.targets())
         self._applied(done, "settings pasted")
@@ -220,7 +232,7 @@ class Browser(QObject):
     def reset(self) -> None:
         if not self.session.in_catalog:
             return
-        self.window.framing.end_crop_tool()  # before, or it would keep its rectangle
+        self.end_crop_tool()  # before, or it would keep its rectangle
         self.catalog.reset(self.session.path)
         self._applied([self.session.path], "reset to the defaults", geometry=True)
 
@@ -228,13 +240,15 @@ class Browser(QObject):
         """Settings of ``paths`` changed from here: the open photo shows its new ones."""
         self._changed(paths, words)
         if self.session.path in paths:
-            self.window.show_own_edits(geometry)
+            self.show_own_edits(geometry)
 
     def flush(self) -> None:
         self.save_timer.stop()
+        if self.session.in_catalog:  # its thumbnail follows its settings once they are still
+            self.strip.model.refresh(self.session.path)
         errors = self.catalog.flush()
         if errors:
-            self.window.message.show_error("; ".join(errors))
+            self.show_error("; ".join(errors))
 
     # ---- export -------------------------------------------------------------------------
     def to_export(self) -> list[Path]:
@@ -244,7 +258,7 @@ class Browser(QObject):
 
     def ask_export_folder(self, default: Path) -> Path | None:
         """The folder to export into; tests replace this (a dialog would block)."""
-        name = QFileDialog.getExistingDirectory(self.window, "Export the picks into",
+        name = QFileDialog.getExistingDirectory(self.host, "Export the picks into",
                                                 str(default))
         return Path(name) if name else None
 
@@ -255,7 +269,7 @@ class Browser(QObject):
         self.flush()
         paths = self.to_export()
         if not paths:
-            self.window.message.show_error(
+            self.show_error(
                 "Nothing to export: flag photos as picks (P), or select several thumbnails "
                 "(Ctrl- or Shift-click).")
             return
@@ -266,9 +280,9 @@ class Browser(QObject):
             return
         own = {p: self.catalog.edits(p) for p in paths}
         items = [BatchItem(p, Path(p.name)) for p in paths]
-        output = OutputOptions(target, quality=self.window.quality.value())
-        self.export_dialog = ExportPicksDialog(items, own, output,
-                                               self.window._enhancer_factory, self.window)
+        output = OutputOptions(target, quality=self.quality())
+        self.export_dialog = ExportPicksDialog(items, own, output, self.enhancer_factory,
+                                               self.host)
         self.export_dialog.start()
 
     def shutdown(self) -> None:

@@ -5,11 +5,15 @@ long side; see preview_size). At 100% and above, the visible part of
 the photo (plus a margin, so small pans need nothing new) is rendered at full resolution by
 the worker, with the plan of the whole photo (the one the save uses), and drawn over the
 enlarged preview: coarse first, then the real pixels. The input side gets the original's
-pixels of the same region at once."""
+pixels of the same region at once. A video's frame is the video engine's, as the export
+writes it (the photo path on the same frame differs by a few levels, and more at the edges
+of lit things): its tile is a crop of the exported frame the player made, and until that
+has come (the quick first-of-shot version is on screen) the enlarged preview stays."""
 from __future__ import annotations
 
 import math
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from app.gui.timers import debounce_timer
@@ -29,18 +33,21 @@ def covers(outer: Region | None, inner: Region) -> bool:
 
 class DetailController(QObject):
     """Asks the engine for the visible region at full resolution and shows it. Takes what
-    it works with, not the window: the session (the image and its previews), the engine,
-    the display, the view the zoom follows, the settings on screen and where errors go."""
+    it works with, not the window: the session (the image, its previews, and which tile is
+    in flight: a reply for any other is stale), the engine, the display, the view the zoom
+    follows, the settings on screen and where errors go."""
 
     shown = Signal(int)  # id of the request whose pixels are now on screen
 
     def __init__(self, session, engine, display, leading_view, settings, on_error,
-                 parent: QObject | None = None):
+                 parent: QObject | None = None, video_frame=None):
         super().__init__(parent)
         self.session, self.engine, self.display = session, engine, display
         self.leading_view, self.settings, self.on_error = leading_view, settings, on_error
+        # () -> the video engine's full-size output for the frame on screen (None while it
+        # is being made), for a video
+        self.video_frame = video_frame
         self.timer = debounce_timer(self, SETTLE_MS, self.update_now)
-        self.request_id = 0
         self._asked = None  # (image, settings, region) of the tile shown or on its way
         self._input_region: Region | None = None
 
@@ -51,6 +58,7 @@ class DetailController(QObject):
         """A new photo or frame: nothing shown belongs to it."""
         self._asked = None
         self._input_region = None
+        self.session.pending.forget_detail()
         self.display.clear_tiles()
         self.schedule()
 
@@ -80,6 +88,7 @@ class DetailController(QObject):
         if need is None:
             if self._asked is not None or self._input_region is not None:
                 self._asked = self._input_region = None
+                self.session.pending.forget_detail()
                 self.display.clear_tiles()
             return
         region = self.wanted()
@@ -93,14 +102,33 @@ class DetailController(QObject):
         if (asked is not None and asked[0] is image and asked[1] == settings
                 and covers(asked[2], need)):
             return  # on screen already, or on its way
+        if self.session.video_path is not None and self.video_frame is not None:
+            self._show_video_tile(image, settings, region)
+            return
         req = self.engine.request(image, settings, DETAIL, region, on_reply=self.on_reply,
                                   on_failure=self.on_failure)
-        self.request_id = req.id
+        self.session.pending.detail_asked(req.id)
         self._asked = (image, settings, region)
 
+    def _show_video_tile(self, image, settings, region: Region) -> None:
+        """The region of the exported frame (no engine request: the photo path is not what
+        the export writes); nothing new while the player is still making it (it asks again
+        when the frame comes, see VideoPlayer)."""
+        enhanced = self.video_frame()
+        if enhanced is None or enhanced.shape[:2] != image.shape[:2]:
+            return
+        top, bottom, left, right = region
+        self._asked = (image, settings, region)
+        # nothing in flight now: a tile asked of the engine before is stale
+        self.session.pending.forget_detail()
+        self.display.set_output_tile(
+            np.ascontiguousarray(enhanced[top:bottom, left:right]), left, top, settings)
+        self.shown.emit(self.engine.new_id())  # numbered as the engine's replies are
+
     def on_reply(self, reply: Reply) -> None:
-        if reply.id != self.request_id or self._asked is None:
-            return  # the view or the settings moved on
+        if not self.session.pending.is_current_detail(reply.id) or self._asked is None:
+            return  # the view, the settings or the image moved on
+        self.session.pending.forget_detail()  # answered: on screen now
         top, _, left, _ = reply.region
         self.display.set_output_tile(reply.image, left, top, reply.settings)
         self.shown.emit(reply.id)
@@ -111,4 +139,5 @@ class DetailController(QObject):
         if message == "cancelled":
             return
         self._asked = None
+        self.session.pending.forget_detail()
         self.on_error(message)

@@ -37,10 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core import is_video
+from app.core import EnhanceSettings, is_video
 from app.gui.convert import to_qimage
 from app.session.catalog import ALL, NOT_REJECTED, PICKS, RATED, Catalog, Filter
-from app.session.thumbnails import ThumbnailStore
+from app.session.thumbnails import ThumbnailEngine, ThumbnailStore
 
 THUMB_SIZE = QSize(112, 76)  # the cell; the picture keeps its aspect inside it
 CELL = QSize(120, 96)
@@ -54,33 +54,42 @@ FILTER_CHOICES = (("All photos", Filter(ALL)), ("Picks", Filter(PICKS)),
 
 
 class _Made(QObject):
-    done = Signal(str, object)  # path, QImage or None (unreadable)
+    done = Signal(str, object, object)  # path, QImage or None (unreadable), the settings
 
 
 class _Thumbnail(QRunnable):
-    def __init__(self, store: ThumbnailStore, path: Path, made: _Made):
+    """One thumbnail, as ``look`` makes it (None: the original)."""
+
+    def __init__(self, store: ThumbnailStore, path: Path, made: _Made,
+                 look: EnhanceSettings | None, enhance: ThumbnailEngine | None):
         super().__init__()
         self.store, self.path, self.made = store, path, made
+        self.look, self.enhance = look, enhance
 
     def run(self) -> None:
         try:
-            image = to_qimage(self.store.thumbnail(self.path))
+            if self.look is None or self.enhance is None:
+                pixels = self.store.thumbnail(self.path)
+            else:
+                pixels = self.store.enhanced(self.path, self.look, self.enhance)
+            image = to_qimage(pixels)
         except Exception:  # noqa: BLE001 - an unreadable file shows as such, once opened
             image = None
-        self.made.done.emit(str(self.path), image)
+        self.made.done.emit(str(self.path), image, self.look)
 
 
 class FilmstripModel(QAbstractListModel):
     """The catalog's shown files; thumbnails asked for only when painted."""
 
     def __init__(self, catalog: Catalog, store: ThumbnailStore | None = None,
-                 parent: QObject | None = None):
+                 parent: QObject | None = None, enhance: ThumbnailEngine | None = None):
         super().__init__(parent)
         self.catalog = catalog
         self.store = store or ThumbnailStore()
+        self.enhance = enhance  # None: the originals are shown
         self.rows: list[Path] = []
         self.pixmaps: dict[Path, QPixmap | None] = {}  # None: could not be made
-        self.asked: set[Path] = set()
+        self.asked: dict[Path, EnhanceSettings | None] = {}  # and with which settings
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(LOADERS)
         self._made = _Made()
@@ -126,16 +135,18 @@ class FilmstripModel(QAbstractListModel):
         if role == EDITS_ROLE:
             return self.catalog.edits(path)
         if role == Qt.DecorationRole:
-            if path not in self.pixmaps and path not in self.asked:
-                self.asked.add(path)
-                self.pool.start(_Thumbnail(self.store, path, self._made))
+            look = self.catalog.edits(path).settings if self.enhance is not None else None
+            if path not in self.asked or self.asked[path] != look:
+                # new, or its settings changed: asked again (the old one shows till then)
+                self.asked[path] = look
+                self.pool.start(_Thumbnail(self.store, path, self._made, look, self.enhance))
             return self.pixmaps.get(path)
         return None
 
-    def _arrived(self, path: str, image) -> None:
+    def _arrived(self, path: str, image, look) -> None:
         p = Path(path)
-        if p not in self.asked:
-            return  # from a folder no longer shown
+        if p not in self.asked or self.asked[p] != look:
+            return  # from a folder no longer shown, or settings changed since
         self.pixmaps[p] = None if image is None else QPixmap.fromImage(image)
         self.refresh(p)
 
@@ -197,10 +208,10 @@ class Filmstrip(QWidget):
     filter_changed = Signal()
 
     def __init__(self, catalog: Catalog, store: ThumbnailStore | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, enhance: ThumbnailEngine | None = None):
         super().__init__(parent)
         self.catalog = catalog
-        self.model = FilmstripModel(catalog, store, self)
+        self.model = FilmstripModel(catalog, store, self, enhance)
         self.view = QListView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(FilmstripDelegate(self.view))

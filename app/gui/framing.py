@@ -4,7 +4,12 @@ back onto the screen.
 
 While the crop tool is on, the views show the whole turned and straightened frame with the
 crop rectangle over it (:mod:`app.gui.crop_frame`); turning the tool off (or opening
-another photo) keeps the rectangle and shows the cropped photo again."""
+another photo) keeps the rectangle and shows the cropped photo again.
+
+The controller takes the session (the photo and its edits), the Frame row, and three
+callbacks: ``leading_view()`` (the view the crop rectangle is drawn in), ``reshow_image()``
+(the photo's pixels changed: show them) and ``edits_changed(gathered)`` (keep the edits
+soon, and make the change undoable: at once, or ``gathered`` with the next few)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRectF
@@ -18,16 +23,19 @@ from app.gui.geometry_bar import (
     oriented,
     turned_crop,
 )
+from app.session.session import Session
 
 
 class GeometryController(QObject):
-    def __init__(self, window, bar: GeometryBar):
-        super().__init__(window)
-        self.window, self.bar = window, bar
-        self.session = window.session
+    def __init__(self, session: Session, bar: GeometryBar, *, leading_view, reshow_image,
+                 edits_changed, parent: QObject | None = None):
+        super().__init__(parent)
+        self.session, self.bar = session, bar
+        self.leading_view, self.reshow_image = leading_view, reshow_image
+        self.edits_changed = edits_changed
         self.frame_item: CropFrame | None = None
         bar.turn.connect(self.turn)
-        bar.straighten.connect(lambda deg: self._apply(straighten=deg))
+        bar.straighten.connect(lambda deg: self._apply(gathered=True, straighten=deg))
         bar.ratio.connect(self.set_ratio)
         bar.crop_tool.connect(self.set_crop_tool)
 
@@ -63,13 +71,14 @@ class GeometryController(QObject):
         if ratio is not None:
             self._apply(crop=centred_crop(*frame, ratio))
 
-    def _apply(self, **changes) -> None:
+    def _apply(self, gathered: bool = False, **changes) -> None:
+        """``gathered``: one of a run of small changes (the angle's arrows), undone as one."""
         if not self.session.in_catalog:
             return
         self.end_crop_tool()
         if self.session.set_geometry(**changes):
-            self.window.browser.save_timer.start()
-            self.window.reshow_image()
+            self.edits_changed(gathered)
+            self.reshow_image()
         self.show()
 
     def show(self) -> None:
@@ -89,12 +98,12 @@ class GeometryController(QObject):
             return
         self.session.show_uncropped = True
         if self.session.refresh_geometry():
-            self.window.reshow_image()
+            self.reshow_image()
         ratio = self.bar.chosen_ratio()
         self.frame_item = CropFrame(QRectF(0, 0, *frame), self.session.edits.crop,
                                     oriented(ratio, *frame) if ratio != ORIGINAL or
                                     self.session.edits.crop.is_full else None)
-        self.window.leading_view().scene().addItem(self.frame_item)
+        self.leading_view().scene().addItem(self.frame_item)
         self.bar.set_tool(True)
 
     def _place(self, crop: Crop) -> None:
@@ -115,7 +124,7 @@ class GeometryController(QObject):
         self.session.show_uncropped = False
         if self.session.in_catalog:
             self.session.catalog.update(self.session.path, crop=crop)
-            self.window.browser.save_timer.start()
+            self.edits_changed()
         if self.session.refresh_geometry():
-            self.window.reshow_image()
+            self.reshow_image()
         self.show()

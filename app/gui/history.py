@@ -1,16 +1,18 @@
-"""Undo and redo of the settings (Ctrl+Z, Ctrl+Shift+Z), for the photo on screen.
+"""Undo and redo (Ctrl+Z, Ctrl+Shift+Z) of the photo on screen: its settings, its turn and
+its crop.
 
-The steps live in the session, one :class:`app.session.history.History` per photo; this
-adds the timer: a slider drag sends dozens of changes, gathered into one pending step that
-is committed once the controls have been still for QUIET_MS, or at once when the user undoes
-(so undo always returns to the settings before the last change, however quick)."""
+The steps live in the session, one :class:`app.session.history.History` per photo, each a
+:class:`app.session.history.Step` (settings and framing); this adds the timer: a slider
+drag sends dozens of changes, gathered into one pending step that is committed once the
+controls have been still for QUIET_MS, or at once when the user undoes (so undo always
+returns to the edits before the last change, however quick). A turn or a crop is a step of
+its own at once (:meth:`SettingsHistory.record`)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from app.core import EnhanceSettings
 from app.gui.timers import debounce_timer
-from app.session.history import History
+from app.session.history import History, Step
 
 QUIET_MS = 600
 
@@ -18,7 +20,8 @@ QUIET_MS = 600
 class SettingsHistory(QObject):
     changed = Signal()  # what can be undone or redone changed
 
-    def __init__(self, initial: EnhanceSettings, parent: QObject | None = None):
+    def __init__(self, initial, parent: QObject | None = None):
+        """``initial``: a :class:`Step` (or bare settings, for a history of settings)."""
         super().__init__(parent)
         self.steps = History(initial)
         self._timer = debounce_timer(self, QUIET_MS, self.commit)
@@ -31,12 +34,12 @@ class SettingsHistory(QObject):
         self.changed.emit()
 
     @property
-    def current(self) -> EnhanceSettings:
+    def current(self):
         return self.steps.current
 
-    def note(self, settings: EnhanceSettings) -> None:
-        """The controls now show ``settings`` (a user's change, a preset, a reset)."""
-        if self.steps.note(settings):
+    def note(self, edits) -> None:
+        """The photo's edits are now ``edits`` (a user's change, a preset, a reset)."""
+        if self.steps.note(edits):
             self._timer.start()
         else:
             self._timer.stop()  # moved back to where it was: nothing to remember
@@ -47,19 +50,25 @@ class SettingsHistory(QObject):
         if self.steps.commit():
             self.changed.emit()
 
+    def record(self, edits: Step) -> None:
+        """A change made at once (a turn, a crop): a step of its own."""
+        self._timer.stop()
+        self.steps.record(edits)
+        self.changed.emit()
+
     def can_undo(self) -> bool:
         return self.steps.can_undo()
 
     def can_redo(self) -> bool:
         return self.steps.can_redo()
 
-    def undo(self) -> EnhanceSettings | None:
+    def undo(self) -> Step | None:
         self._timer.stop()
         found = self.steps.undo()
         self.changed.emit()
         return found
 
-    def redo(self) -> EnhanceSettings | None:
+    def redo(self) -> Step | None:
         found = self.steps.redo()
         self.changed.emit()
         return found

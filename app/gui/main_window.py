@@ -1,7 +1,19 @@
 """The main window: input, enhanced output and brightening heatmap side by side (or one
 before/after split view), the settings with presets and undo, the output's histogram and the
 folder's filmstrip. What is open lives in the Qt-free session (app.session): the window
-observes it and turns the engine's replies into pixels on screen."""
+observes it and turns the engine's replies into pixels on screen.
+
+The window owns the views and the controllers, and wires them together; each controller
+takes the session, the engine and the widgets or callbacks it needs, never the window:
+
+- :class:`~app.gui.opening.Opener` (``opener``): Open, Open folder, recent files, paste, drop
+- :class:`~app.gui.exporting.Exporter` (``exporter``): Save, Save As, heatmap, video export
+- :class:`~app.gui.view_switches.ViewSwitches` (``switches``): the View menu's switches
+- :class:`~app.gui.browsing.Browser` (``browser``): the folder, filmstrip, flags, stars
+- :class:`~app.gui.framing.GeometryController` (``framing``): turning and cropping
+- :class:`~app.gui.detail.DetailController` (``detail``), :class:`~app.gui.preview_size.
+  PreviewSizer` (``sizer``), :class:`~app.gui.video_player.VideoPlayer` (``video_player``)
+"""
 from __future__ import annotations
 
 import logging
@@ -15,17 +27,17 @@ from app.core import EnhanceSettings, ImageMeta, PresetStore, VideoInfo
 from app.gui import menus, screen
 from app.gui.browsing import Browser
 from app.gui.controls import ControlsPanel, settings_caption
-from app.gui.exporting import ExportMixin
+from app.gui.exporting import Exporter
 from app.gui.framing import GeometryController
 from app.gui.geometry_bar import GeometryBar
 from app.gui.history import SettingsHistory
 from app.gui.message_bar import MessageBar
-from app.gui.opening import FILE_FILTER, OpenMixin
+from app.gui.opening import Opener
 from app.gui.panes import restore_zoom, zoomed_state
 from app.gui.presets_bar import PresetBar
 from app.gui.preview_size import PREVIEW_MAX_SIDE, preview_of
 from app.gui.status_bar import gain_at
-from app.gui.view_switches import ViewSwitchesMixin
+from app.gui.view_switches import ViewSwitches
 from app.gui.window_layout import build_layout, build_views
 from app.gui.window_settings import (
     load_settings,
@@ -34,6 +46,7 @@ from app.gui.window_settings import (
     save_settings,
 )
 from app.gui.workers import EngineClient, Reply
+from app.session.history import Step
 from app.session.session import Previews, Session, plan_copy_key
 
 log = logging.getLogger(__name__)
@@ -50,9 +63,8 @@ def _preview_field(name: str) -> property:
                     if w.session.previews else (0 if name == "side" else None))
 
 
-class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
+class MainWindow(QMainWindow):
     preview_shown = Signal(int)  # request id, after the three panes were updated
-    file_filter = FILE_FILTER
     path = _session_field("path")
     image = _session_field("image")
     meta = _session_field("meta")
@@ -72,18 +84,13 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self._enhancer_factory = enhancer_factory
         self.engine = EngineClient(enhancer_factory, self)
         self.engine.trouble.connect(self.show_failure)
-        self.engine.worker.progress.connect(self._on_progress)
         self.engine.worker.ready.connect(self._on_ready)
         self.engine.worker.histogram.connect(self._on_histogram)
 
-        self.session = Session()
-        self.shown_id = 0
+        self.session = Session()  # what is open, its edits and the requests in flight
         self.last_error: str | None = None
-        self.latest_preview_id = 0
         self.backend = "loading model..."
         self.last_seconds: float | None = None
-        self._save_job = None
-        self._video_job = None
 
         self.message = MessageBar()
         settings = load_settings(self.store)
@@ -92,25 +99,34 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self.controls.changed.connect(self._settings_changed)
         self.controls.was_reset.connect(lambda words: self.statusBar().showMessage(
             f"All settings reset to the defaults: {words} (Ctrl+Z undoes it)", 8000))
-        self.history = SettingsHistory(settings, self)
+        self.history = SettingsHistory(Step(settings), self)
         self.history.changed.connect(self._history_changed)
         self.presets = PresetBar(self.preset_store, self.controls.settings)
         self.presets.apply.connect(self.apply_settings)
         self.presets.error.connect(self.message.show_error)
         self.controls.insert_row(0, "Preset", self.presets)
         build_views(self)
-        self.browser = Browser(self, self.session)
+        self.browser = Browser(
+            self.session, self, open_file=self.open_path, show_error=self.message.show_error,
+            show_status=self.show_status, focus_image=self.focus_image,
+            end_crop_tool=lambda: self.framing.end_crop_tool(),
+            show_own_edits=self.show_own_edits, quality=lambda: self.quality.value(),
+            enhancer_factory=enhancer_factory)
+        self.preview_shown.connect(self.browser.look_ahead)
         self.geometry_bar = GeometryBar()
-        self.framing = GeometryController(self, self.geometry_bar)
+        self.framing = GeometryController(
+            self.session, self.geometry_bar, leading_view=self.leading_view,
+            reshow_image=self.reshow_image, edits_changed=self._framing_changed,
+            parent=self)
         self.controls.insert_row(1, "Frame", self.geometry_bar)
         self.quality = quality_box(self.store)
         self.quality.editingFinished.connect(lambda: self.leading_view().setFocus())
+        build_layout(self)
+        self._make_controllers()
         menus.build(self)
         self.raw_toggle.toggled.connect(self.act_raw_map.setChecked)
         self.act_raw_map.toggled.connect(self.raw_toggle.setChecked)
         restore_video_options(self.store, self.video_bar.export_options)
-        self._refresh_recent()
-        build_layout(self)
         self.presets.presets_changed.connect(self.batch.refresh_presets)
         self.batch.share_quality(self.quality)  # one photo quality: the toolbar's is the batch's
         self.batch.open_photo.connect(lambda path, s: self.open_path(path) and (
@@ -119,6 +135,40 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         screen.place(self, self.store.value("geometry"))
         self._update_status()
         QTimer.singleShot(0, self.focus_image)
+
+    def _make_controllers(self) -> None:
+        """Opening, saving and the View menu's switches: each given what it works with."""
+        self.opener = Opener(
+            self.session, self.store, self, show_image=self.set_image,
+            open_folder=self.browser.open_folder, show_error=self.message.show_error,
+            caption=self.input_pane.footer.setText, video_bar=self.video_bar, tabs=self.tabs,
+            batch=self.batch)
+        self.exporter = Exporter(
+            self.session, self.engine, self, settings=self.controls.settings,
+            quality=self.quality, enhancer_factory=self._enhancer_factory,
+            video_options=self.video_bar.export_options.options,
+            start_dir=self.opener.start_dir, display=self.display, legend=self.legend,
+            show_error=self.message.show_error, show_status=self.show_status)
+        self.switches = ViewSwitches(
+            self.session, display=self.display, histogram=self.histogram,
+            view_stack=self.view_stack, side_by_side=self.side_by_side,
+            split_view=self.split_view, output_pane=self.output_pane,
+            factor_pane=self.factor_pane, video_bar=self.video_bar, detail=self.detail,
+            sizer=self.sizer, leading_view=self.leading_view, focus_image=self.focus_image,
+            photo_tab_shown=lambda: self.tabs.currentIndex() == 0)
+
+    def open_path(self, path: Path, remember: bool = True) -> bool:
+        """Open a photo, a video or a folder (see :meth:`Opener.open_path`)."""
+        return self.opener.open_path(path, remember)
+
+    def show_video_frame(self, seconds: float) -> None:
+        """Scrubber moved: show that frame, keep zoom, enhanced as the export enhances it."""
+        if self.video_path is not None:
+            self.detail.reset()
+            self.video_player.show_still(seconds)  # the video engine's, as exported
+
+    def show_status(self, text: str, ms: int = 5000) -> None:
+        self.statusBar().showMessage(text, ms)
 
     def leading_view(self):
         """The view the zoom actions and the 100% view follow: the split view when it is
@@ -138,7 +188,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self.session.set_settings(s)
         if self.session.in_catalog:
             self.browser.save_timer.start()  # kept in the photo's sidecar once still
-        self.history.note(s)
+        self.history.note(self.session.step())  # the settings with the photo's framing
         self.presets.show_match(s)
         self.request_preview()
         self.detail.schedule()
@@ -148,16 +198,34 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self.controls.set_settings(s, emit=True)
 
     def undo(self) -> None:
-        s = self.history.undo()
-        if s is not None:
-            self.apply_settings(s)
-            self.statusBar().showMessage(f"Undone: now {settings_caption(s)}", 5000)
+        self._step_to(self.history.undo, "Undone")
 
     def redo(self) -> None:
-        s = self.history.redo()
-        if s is not None:
-            self.apply_settings(s)
-            self.statusBar().showMessage(f"Redone: now {settings_caption(s)}", 5000)
+        self._step_to(self.history.redo, "Redone")
+
+    def _step_to(self, move, word: str) -> None:
+        """Undo or redo: the photo's framing (a turn, a crop) and its settings as they were."""
+        self.framing.end_crop_tool()  # a rectangle being drawn is a change of its own
+        step = move()
+        if step is None:
+            return
+        framed = step.framing != self.session.step().framing
+        if self.session.go_to(step):
+            self.browser.save_timer.start()
+            self.reshow_image()
+        self.framing.show()
+        self.apply_settings(step.settings)
+        what = "the turn or crop; " if framed else ""
+        self.show_status(f"{word}: {what}now {settings_caption(step.settings)}", 5000)
+
+    def _framing_changed(self, gathered: bool = False) -> None:
+        """The photo was turned, straightened or cropped: kept soon, and undoable (a turn or
+        a crop as a step of its own; the angle's arrows gathered as a slider's drag is)."""
+        self.browser.save_timer.start()
+        if gathered:
+            self.history.note(self.session.step())
+        else:
+            self.history.record(self.session.step())
 
     def _history_changed(self) -> None:
         self.act_undo.setEnabled(self.history.can_undo())
@@ -185,8 +253,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
                                          else self.side_by_side)
         self.make_previews(self.image)
         self.display.forget_output()
-        self.histogram.set_summary(None)
-        self.shown_id = self.latest_preview_id  # results for the old image are stale now
+        self.histogram.set_summary(None)  # (the session has made the old image's replies stale)
         self.display.set_input(self.preview, (self.image.shape[1], self.image.shape[0]))
         restore_zoom(self.leading_view(), zoomed)
         self.input_pane.footer.setText(path.name if path else "pasted image")
@@ -218,7 +285,6 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
             view.fit_mode = True
         self.make_previews(self.image)
         self.display.forget_output()
-        self.shown_id = self.latest_preview_id
         self.display.set_input(self.preview, (self.image.shape[1], self.image.shape[0]))
         self._update_status()
         self.detail.reset()
@@ -270,16 +336,15 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         req = self.engine.request(self.plan_source, self.controls.settings(),
                                   shown=self.preview, original=self.image,
                                   on_reply=self._show_preview, on_failure=self.show_failure)
-        self.latest_preview_id = req.id
+        self.session.pending.preview_asked(req.id)
 
     def _on_ready(self, backend: str) -> None:
         self.backend = backend
         self._update_status()
 
     def _show_preview(self, reply: Reply) -> None:
-        if reply.id <= self.shown_id or self.image is None:
-            return  # stale: a newer preview is already on screen
-        self.shown_id = reply.id
+        if self.image is None or not self.session.pending.preview_shown(reply.id):
+            return  # stale: a newer preview is on screen, or the image was replaced
         self.backend, self.last_seconds = reply.backend, reply.seconds
         self.display.set_output(reply.image, reply.gain, reply.factor, reply.settings)
         caption = settings_caption(reply.settings)
@@ -288,7 +353,7 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self.preview_shown.emit(reply.id)
 
     def _on_histogram(self, request_id: int, found) -> None:
-        if request_id == self.shown_id:  # the histogram of the preview on screen
+        if request_id == self.session.pending.shown_preview:  # the preview on screen
             self.histogram.set_summary(found)
             self.histogram.shown_for = request_id
 
@@ -310,13 +375,17 @@ class MainWindow(ExportMixin, OpenMixin, ViewSwitchesMixin, QMainWindow):
         self.readouts.show_ev(gain_at(self.gain, self.display.size, x, y))
 
     # ---- lifetime -----------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        self.opener.drag_enter(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        self.opener.drop(event)
+
     def closeEvent(self, event) -> None:  # noqa: N802
         self.store.setValue("geometry", self.saveGeometry())
         self.history.commit()
         self.browser.shutdown()
-        if self._video_job is not None:
-            self._video_job[1].control.cancel()
-            self._end_video_job()
+        self.exporter.shutdown()
         self.batch.shutdown()
         self.engine.shutdown()
         self.video_player.shutdown()

@@ -27,28 +27,32 @@ def make_action(window, text: str, icon: str | None, shortcuts, slot, tip: str,
 
 
 def build(w) -> None:
-    """Create ``w.act_*``, the menus and the toolbar of a MainWindow."""
+    """Create ``w.act_*``, the menus and the toolbar of a MainWindow, the actions calling
+    its controllers (``w.opener``, ``w.exporter``, ``w.switches``, ``w.browser``...)."""
     a = lambda *args: make_action(w, *args)  # noqa: E731
     view = lambda: w.leading_view()  # noqa: E731
-    w.act_open = a("&Open...", "fa5s.folder-open", QKeySequence.Open, w.open_dialog,
+    sw = w.switches
+    w.act_open = a("&Open...", "fa5s.folder-open", QKeySequence.Open, w.opener.open_dialog,
                    "Open a photo or video")
     w.act_open_folder = a("Open &folder...", "fa5s.images", "Ctrl+Shift+O",
-                          w.open_folder_dialog, "Show a folder's photos and videos in the "
+                          w.opener.open_folder_dialog, "Show a folder's photos and videos in the "
                           "filmstrip and open the first")
-    w.act_paste = a("&Paste image", "fa5s.paste", QKeySequence.Paste, w.paste,
+    w.act_paste = a("&Paste image", "fa5s.paste", QKeySequence.Paste, w.opener.paste,
                     "Open the image on the clipboard")
-    w.act_save = a("&Save enhanced", "fa5s.save", QKeySequence.Save, w.save,
+    w.act_save = a("&Save enhanced", "fa5s.save", QKeySequence.Save, w.exporter.save,
                    "Save the enhanced photo or video next to the original as NAME_enhanced "
                    "(asks before replacing a file)")
     w.act_save_as = a("Save enhanced &as...", "fa5s.file-export", QKeySequence.SaveAs,
-                      w.save_as, "Save the enhanced photo or video under a name you choose")
-    w.act_save_factor = a("Save &heatmap as...", "fa5s.fire", "Ctrl+Shift+H", w.save_heatmap,
+                      w.exporter.save_as,
+                      "Save the enhanced photo or video under a name you choose")
+    w.act_save_factor = a("Save &heatmap as...", "fa5s.fire", "Ctrl+Shift+H",
+                          w.exporter.save_heatmap,
                           "Save the heatmap shown, at the photo's size")
     w.act_quit = a("&Quit", "fa5s.sign-out-alt", "Ctrl+Q", w.close, "Quit")
-    w.act_undo = a("&Undo settings change", "fa5s.undo", QKeySequence.Undo, w.undo,
-                   "Undo the last settings change")
-    w.act_redo = a("&Redo settings change", "fa5s.redo", ["Ctrl+Shift+Z", "Ctrl+Y"], w.redo,
-                   "Redo the settings change undone")
+    w.act_undo = a("&Undo", "fa5s.undo", QKeySequence.Undo, w.undo,
+                   "Undo the last change: a setting, a turn or a crop")
+    w.act_redo = a("&Redo", "fa5s.redo", ["Ctrl+Shift+Z", "Ctrl+Y"], w.redo,
+                   "Redo the change undone")
     w.act_reset = a("Reset &all settings", "fa5s.history", "Ctrl+R",
                     w.controls.reset_settings,
                     "Reset every setting to its default (Auto exposure, strength 8, Auto "
@@ -67,19 +71,19 @@ def build(w) -> None:
                       lambda: view().zoom_by(1.25), "Zoom in (or the mouse wheel)")
     w.act_zoom_out = a("Zoom &out", "fa5s.search-minus", QKeySequence.ZoomOut,
                        lambda: view().zoom_by(0.8), "Zoom out (or the mouse wheel)")
-    w.act_compare = a("&Before/after split", "fa5s.columns", "Ctrl+B", w.toggle_compare,
+    w.act_compare = a("&Before/after split", "fa5s.columns", "Ctrl+B", sw.toggle_compare,
                       "One large view, before left and after right of a divider you drag by "
                       "its handle; zoom and pan as in the panes", True)
-    w.act_before = a("Show &before", "fa5s.adjust", "\\", w.toggle_before,
+    w.act_before = a("Show &before", "fa5s.adjust", "\\", sw.toggle_before,
                      "Show the original in place of the enhanced photo, and back", True)
     w.act_clipping = a("&Clipping warnings", "fa5s.exclamation-triangle", "J",
-                       w.toggle_clipping,
+                       sw.toggle_clipping,
                        "Paint clipped pixels on the enhanced photo: blue = pure black, red = "
                        "a channel at full brightness", True)
-    w.act_raw_map = a("Heatmap shows the &raw map", None, "Ctrl+Shift+M", w.toggle_raw_map,
+    w.act_raw_map = a("Heatmap shows the &raw map", None, "Ctrl+Shift+M", sw.toggle_raw_map,
                       "Show the model's raw map (before exposure and strength) instead of "
                       "the brightening in stops", True)
-    w.act_heatmap = a("Show the &heatmap", "fa5s.fire-alt", "Ctrl+H", w.toggle_heatmap,
+    w.act_heatmap = a("Show the &heatmap", "fa5s.fire-alt", "Ctrl+H", sw.toggle_heatmap,
                       "Show the brightening heatmap beside the photo, or hide it to give the "
                       "photo its room", True)
     w.act_heatmap.setChecked(True)
@@ -96,7 +100,7 @@ def build(w) -> None:
                            "selected, the folder's picks), each with its own settings")
     w.act_export_picks.setIconText("Export picks")
     w.browser.strip.add_tool(w.act_export_picks)
-    w.act_play = a("&Play / pause video", "fa5s.play", "Space", w.toggle_play,
+    w.act_play = a("&Play / pause video", "fa5s.play", "Space", sw.toggle_play,
                    "Play or pause the video preview")
     w.act_play.setEnabled(False)
     w.act_shortcuts = a("&Keyboard shortcuts", "fa5s.keyboard", QKeySequence.HelpContents,
@@ -110,7 +114,7 @@ def build(w) -> None:
     bar = w.menuBar()
     m = bar.addMenu("&File")
     m.addActions([w.act_open, w.act_open_folder, w.act_paste])
-    w.recent_menu = m.addMenu(qta.icon("fa5s.history"), "Open &recent")
+    m.addMenu(w.opener.recent_menu)
     m.addSeparator()
     m.addActions([w.act_save, w.act_save_as, w.act_save_factor, w.act_export_picks])
     m.addSeparator()

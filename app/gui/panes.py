@@ -240,6 +240,11 @@ class HeatmapLegend(QWidget):
         p.setPen(self.palette().windowText().color())
         text = QRectF(8, 17, self.width() - 16, 16)
         left, middle, right = self.labels()
+        # a narrow pane: the middle label shortened ("0 EV unchanged" -> "0 EV"), or left out
+        advance = self.fontMetrics().horizontalAdvance
+        room = text.width() - advance(left) - advance(right) - 24
+        middle = next((m for m in (middle, " ".join(middle.split()[:2]), "")
+                       if advance(m) <= room), "")
         p.drawText(text, Qt.AlignLeft | Qt.AlignVCenter, left)
         p.drawText(text, Qt.AlignHCenter | Qt.AlignVCenter, middle)
         p.drawText(text, Qt.AlignRight | Qt.AlignVCenter, right)
@@ -250,18 +255,52 @@ FOOTER_HEIGHT = 34
 TITLE_HEIGHT = 26
 
 
+class FittingTitle(QLabel):
+    """A pane's title that never widens its pane: where the whole title does not fit, it
+    drops what is in brackets ("Brightening (stops)" -> "Brightening"), then takes its
+    ``short`` form ("EV"), then elides."""
+
+    def __init__(self, text: str, short: str = ""):
+        super().__init__()
+        self._full, self._short = "", ""
+        # in a narrow window the heatmap's long title took the input and the result down to
+        # a sliver each
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.setAlignment(Qt.AlignCenter)
+        self.setText(text, short)
+
+    def setText(self, text: str, short: str = "") -> None:  # noqa: N802 - Qt's name
+        self._full, self._short = text, short
+        self._fit()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        metrics, room = self.fontMetrics(), max(0, self.width() - 8)
+        forms = [t for t in (self._full, self._full.split(" (")[0], self._short) if t]
+        shown = next((t for t in forms if metrics.horizontalAdvance(t) <= room),
+                     metrics.elidedText(forms[-1], Qt.ElideRight, room))
+        self.setToolTip(self._full if shown != self._full else "")
+        super().setText(shown)
+
+
 class Pane(QWidget):
     """A titled image view with a footer of fixed height (the legend, or a caption), so all
     panes' views are the same size and zoom/pan can be shared one to one."""
 
     def __init__(self, title: str, footer: QWidget | None = None,
-                 parent: QWidget | None = None, corner: QWidget | None = None):
+                 parent: QWidget | None = None, corner: QWidget | None = None,
+                 short_title: str = ""):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
-        self.title = QLabel(title)
-        self.title.setAlignment(Qt.AlignCenter)
+        self.title = FittingTitle(title, short_title)
         self.title.setStyleSheet("font-weight: 600; padding: 2px;")
         self.view = ImageView()
         head = QWidget()

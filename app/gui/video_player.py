@@ -10,6 +10,9 @@ video engine (:mod:`app.core.jobs.video_preview`), so what is on screen is what 
 
 Only the newest job runs: a new one cancels the last (its thread stops at the next frame)
 and waits for it before it uses the one engine they share.
+
+The player takes the session (the video open, the still frame becomes its image), the
+video bar, the display and the callbacks it needs, not the window.
 """
 from __future__ import annotations
 
@@ -28,21 +31,33 @@ from app.core.jobs.video_preview import (
 )
 from app.gui.controls import settings_caption
 from app.gui.preview_size import preview_of
+from app.session.session import Session
 
 QUICK, STILL, PLAY = "quick", "still", "play"
 JOIN_TIMEOUT = 10.0  # a cancelled job stops within a frame (or a frame's decode)
 
 
 class VideoPlayer(QObject):
-    """Attached to a :class:`~app.gui.main_window.MainWindow` with a video open."""
+    """Plays the session's video. ``settings()`` is the settings on screen,
+    ``enhancer_factory`` makes the video engine, ``make_previews(image)`` makes a still's
+    preview copies, ``caption(text)`` is the enhanced pane's footer, ``new_id()`` numbers a
+    frame shown (from the engine's counter: see app.session.requests), ``on_shown(id)`` is
+    called once it is on screen, ``show_error(text)`` tells the user and ``reset_detail()``
+    drops the 100% view's tile (a paused frame's is a crop of :meth:`exported`)."""
 
     frame_ready = Signal(object, str, int)  # PreviewFrame, kind, job
     failed = Signal(str, int)
     finished = Signal(int)  # a playback reached the end of the clip
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
+    def __init__(self, session: Session, video_bar, display, *, settings, enhancer_factory,
+                 make_previews, caption, new_id, on_shown, show_error,
+                 reset_detail=lambda: None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.session, self.video_bar, self.display = session, video_bar, display
+        self.settings, self.enhancer_factory = settings, enhancer_factory
+        self.make_previews, self.caption = make_previews, caption
+        self.new_id, self.on_shown, self.show_error = new_id, on_shown, show_error
+        self.reset_detail = reset_detail
         self._enhancer = None  # built in a job's thread on first use, then shared
         self._job = 0
         self._thread: threading.Thread | None = None
@@ -53,7 +68,7 @@ class VideoPlayer(QObject):
         self.frame_ready.connect(self._show)
         self.failed.connect(self._fail)
         self.finished.connect(self._end)
-        window.video_bar.playing.connect(self.set_playing)
+        video_bar.playing.connect(self.set_playing)
 
     # ---- what the window asks ---------------------------------------------------------
     def set_playing(self, on: bool) -> None:
@@ -61,9 +76,9 @@ class VideoPlayer(QObject):
             return
         self.playing = on
         if on:
-            self._start(PLAY, self.window.video_bar.position())
+            self._start(PLAY, self.video_bar.position())
         else:
-            self.show_still(self.window.video_bar.position())
+            self.show_still(self.video_bar.position())
 
     def show_still(self, seconds: float) -> None:
         """The frame at ``seconds`` as exported (a quick version first)."""
@@ -71,6 +86,14 @@ class VideoPlayer(QObject):
             self._start(PLAY, seconds)
         else:
             self._start(STILL, seconds)
+
+    def exported(self):
+        """The exported frame on screen (full size, RGB), or None while it is being made
+        (the window's 100% view shows a crop of it: what the export writes)."""
+        still = self.still
+        if still is None or self.session.image is not still.original:
+            return None
+        return still.enhanced
 
     def shutdown(self) -> None:
         """The window closes: the running job stops at its next frame."""
@@ -82,25 +105,26 @@ class VideoPlayer(QObject):
 
     # ---- jobs -------------------------------------------------------------------------
     def _start(self, kind: str, seconds: float) -> None:
-        window = self.window
+        session = self.session
         self._job += 1
         self._control.cancel()  # the last job ends at its next frame
-        if window.video_path is None:
+        if session.video_path is None:
             return  # a photo was opened
         control, job, last = BatchControl(), self._job, self._thread
         self._control, self.still = control, None
         if kind == PLAY:
             self.shown = []
-        args = (kind, job, control, last, window.video_path, seconds,
-                window.controls.settings(), window.video_info.fps,
-                min(PREVIEW_SIDE, window.preview_side or PREVIEW_SIDE))
+            self.reset_detail()  # no 100% tile of the paused frame over the playback
+        side = session.previews.side if session.previews else 0
+        args = (kind, job, control, last, session.video_path, seconds, self.settings(),
+                session.video_info.fps, min(PREVIEW_SIDE, side or PREVIEW_SIDE))
         self._thread = threading.Thread(target=self._run, args=args, daemon=True,
                                         name=f"video-{kind}")
         self._thread.start()
 
     def _engine(self):
         if self._enhancer is None:
-            self._enhancer = self.window._enhancer_factory()
+            self._enhancer = self.enhancer_factory()
         return self._enhancer
 
     def _run(self, kind, job, control, last, path, seconds, settings, fps, side) -> None:
@@ -139,33 +163,36 @@ class VideoPlayer(QObject):
 
     # ---- results, in the window's thread -----------------------------------------------
     def _show(self, frame: PreviewFrame, kind: str, job: int) -> None:
-        window = self.window
-        if job != self._job or window.video_path is None:
+        session = self.session
+        if job != self._job or session.video_path is None:
             return  # stale: a newer job runs
-        size = (window.video_info.width, window.video_info.height)
-        if kind != PLAY:  # the window's photo state follows the still (Save, 100% view)
+        size = (session.video_info.width, session.video_info.height)
+        if kind != PLAY:  # the session's image follows the still (Save, 100% view)
             self.still = frame if kind == STILL else None
-            window.image = frame.original
-            window.make_previews(frame.original)
-            shown, before = preview_of(frame.enhanced, window.preview_side), window.preview
+            session.show_frame(frame.original)
+            self.make_previews(frame.original)
+            previews = session.previews
+            shown, before = preview_of(frame.enhanced, previews.side), previews.shown
         else:
             shown, before = frame.enhanced, frame.original
-            window.video_bar.show_position(frame.seconds)
+            self.video_bar.show_position(frame.seconds)
             self.shown.append(frame.seconds)
-        window.display.set_input(before, size)
-        settings = window.controls.settings()
-        window.display.set_output(shown, frame.gain, None, settings)
-        window.output_pane.footer.setText(settings_caption(settings))
-        window.latest_preview_id += 1
-        window.shown_id = window.latest_preview_id
-        window.preview_shown.emit(window.shown_id)
+        self.display.set_input(before, size)
+        settings = self.settings()
+        self.display.set_output(shown, frame.gain, None, settings)
+        self.caption(settings_caption(settings))
+        frame_id = self.new_id()
+        session.pending.frame_shown(frame_id)
+        self.on_shown(frame_id)
+        if kind == STILL:
+            self.reset_detail()  # the 100% view: a crop of this frame, as exported
 
     def _fail(self, message: str, job: int) -> None:
         if job == self._job:
             self.playing = False
-            self.window.video_bar.set_playing(False)
-            self.window.message.show_error(message)
+            self.video_bar.set_playing(False)
+            self.show_error(message)
 
     def _end(self, job: int) -> None:
         if job == self._job:
-            self.window.video_bar.set_playing(False)  # shows the last frame as exported
+            self.video_bar.set_playing(False)  # shows the last frame as exported

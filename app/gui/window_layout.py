@@ -40,7 +40,8 @@ def build_views(w) -> None:
     w.raw_toggle.setToolTip("Show the model's raw map (before exposure and strength) "
                                "instead of the brightening in stops (Ctrl+Shift+M)")
     w.raw_toggle.setFocusPolicy(Qt.NoFocus)
-    w.factor_pane = Pane("Brightening (stops)", w.legend, corner=w.raw_toggle)
+    w.factor_pane = Pane("Brightening (stops)", w.legend, corner=w.raw_toggle,
+                         short_title="EV")
     w.panes = [w.input_pane, w.output_pane, w.factor_pane]
     w.split_view = SplitView()
     w.sync = ViewSync([p.view for p in w.panes] + [w.split_view])
@@ -62,7 +63,8 @@ def build_views(w) -> None:
     w.display = Display(w.input_pane.view, w.output_pane.view,
                            w.factor_pane.view, w.split_view, w.legend)
     w.detail = DetailController(w.session, w.engine, w.display, w.leading_view,
-                                w.controls.settings, w.show_failure, w)
+                                w.controls.settings, w.show_failure, w,
+                                video_frame=lambda: w.video_player.exported())
     w.sizer = PreviewSizer(w.session, w.leading_view, w.resize_preview, w)
     for view in [p.view for p in w.panes] + [w.split_view]:
         view.view_changed.connect(w.detail.schedule)
@@ -74,7 +76,13 @@ def build_views(w) -> None:
     w.histogram.toggle_overlay.connect(lambda: w.act_clipping.trigger())
     w.video_bar = VideoBar()
     w.video_bar.seek.connect(w.show_video_frame)
-    w.video_player = VideoPlayer(w)  # a video's frames come from the video engine
+    w.video_player = VideoPlayer(  # a video's frames come from the video engine
+        w.session, w.video_bar, w.display, settings=w.controls.settings,
+        enhancer_factory=w._enhancer_factory, make_previews=w.make_previews,
+        caption=w.output_pane.footer.setText, new_id=w.engine.new_id,
+        on_shown=w.preview_shown.emit, show_error=w.message.show_error,
+        reset_detail=w.detail.reset, parent=w)
+
 
 def build_layout(w) -> None:
     """The photo (and the filmstrip under it) on the left, the settings and histogram in

@@ -1,8 +1,9 @@
 """The engine's thread: a worker object in a QThread, latest-request-wins.
 
 The window posts requests with :meth:`EngineClient.request`; only the newest pending request of
-each kind is run (slider drags are coalesced), every result carries its request id, and the
-window ignores a result older than the one it shows. Three kinds:
+each kind is run (slider drags are coalesced), every result carries its request id and goes
+to the callbacks its request was made with, and the session's ledger of requests in flight
+(app.session.requests) says whether it is stale. Three kinds:
 
 - preview: a copy of fixed size is planned, and the plan rendered on the copy the view
   shows (as many pixels as are displayed: fast, live);
@@ -282,6 +283,12 @@ class EngineClient(QObject):
         elif not known and message != "cancelled":
             self.trouble.emit(message)
 
+    def new_id(self) -> int:
+        """The next id: a request's, or a video frame's shown without the engine (one
+        counter, so whatever is newer on screen has the larger id)."""
+        self._next_id += 1
+        return self._next_id
+
     def request(self, image: np.ndarray, settings: EnhanceSettings, kind: str = PREVIEW,
                 region: tuple[int, int, int, int] | None = None,
                 finish: Callable[[np.ndarray], object] | None = None,
@@ -290,8 +297,7 @@ class EngineClient(QObject):
                 on_failure: Callable[[str], object] | None = None) -> Request:
         """Post a request; ``on_reply(reply)`` or ``on_failure(message)`` ("cancelled" when
         it was stopped) is called in the GUI thread when it is answered."""
-        self._next_id += 1
-        req = Request(self._next_id, image, settings, kind, region, finish, shown=shown,
+        req = Request(self.new_id(), image, settings, kind, region, finish, shown=shown,
                       original=original)
         self.waiting[req.id] = (kind, on_reply, on_failure)
         self.worker.post(req)

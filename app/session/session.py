@@ -23,8 +23,9 @@ from app.core import (
     is_video,
 )
 from app.session.catalog import Catalog
-from app.session.history import History
+from app.session.history import History, Step
 from app.session.photo_cache import PhotoCache
+from app.session.requests import PendingRequests
 
 
 def geometry_key(edits: PhotoEdits) -> tuple:
@@ -67,6 +68,7 @@ class Session:
         self.previews: Previews | None = None
         self.loose_settings = EnhanceSettings()  # a pasted image's (no file, no sidecar)
         self.show_uncropped = False  # the crop tool is on: the whole frame is shown
+        self.pending = PendingRequests()  # the engine's answers still to come, and stale ones
         self._histories: dict[Path, History] = {}
         self._loose_history: History | None = None
 
@@ -86,11 +88,13 @@ class Session:
         self.video_info = video
         self.previews = None
         self.image = self._with_geometry()
+        self.pending.image_replaced()
 
     def show_frame(self, frame: np.ndarray) -> None:
         """Another frame of the open video."""
         self.original = self.image = frame
         self.previews = None
+        self.pending.image_replaced()
 
     @property
     def shown_edits(self) -> PhotoEdits:
@@ -121,16 +125,27 @@ class Session:
 
     # ---- its edits ----------------------------------------------------------------------
     def history(self) -> History:
-        """The open photo's undo steps, kept while the app runs (a file of the folder has
-        its own; anything else shares one), brought up to date with its settings."""
+        """The open photo's undo steps (:class:`~app.session.history.Step`: its settings and
+        framing), kept while the app runs (a file of the folder has its own; anything else
+        shares one), brought up to date with its edits."""
         if self.in_catalog:
-            found = self._histories.setdefault(self.path, History(self.settings))
+            found = self._histories.setdefault(self.path, History(self.step()))
         else:
             if self._loose_history is None:
-                self._loose_history = History(self.settings)
+                self._loose_history = History(self.step())
             found = self._loose_history
-        found.catch_up(self.settings)
+        found.catch_up(self.step())
         return found
+
+    def step(self) -> Step:
+        """The open photo's edits as an undo step."""
+        return Step.of(self.edits)
+
+    def go_to(self, step: Step) -> bool:
+        """Undo or redo: the open photo's settings and framing become ``step``'s; True if
+        its image changed (then the window shows the new one)."""
+        self.set_settings(step.settings)
+        return self.set_geometry(**step.framing)
 
     @property
     def edits(self) -> PhotoEdits:
@@ -156,6 +171,7 @@ class Session:
         if image is self.image:
             return False
         self.image, self.previews = image, None
+        self.pending.image_replaced()
         return True
 
     def set_geometry(self, **changes) -> bool:
@@ -170,4 +186,5 @@ class Session:
             return False
         self.image = self._with_geometry()
         self.previews = None
+        self.pending.image_replaced()
         return True

@@ -2,6 +2,10 @@
 cache folder under a key of the file's path, size and modification time (an edited file
 gets a new thumbnail; the old one is just never read again).
 
+The strip shows each photo as its settings make it (a folder of night shots as thumbnails
+of their dark originals is a row of black squares): the engine runs on the small copy, in
+the strip's background threads, and that is cached too, under the settings as well.
+
 Making one is the slow part (a 24 MP JPEG is decoded at 1/8 scale by Pillow's draft mode,
 in ~20 ms; a RAW or HEIC is read whole); it runs in the GUI's background threads, never in
 the event loop. Everything here is thread-safe: each call writes its own file atomically.
@@ -11,11 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from app.core import is_video, read_frame, read_image
+from app.core import EnhanceSettings, is_video, read_frame, read_image
 from app.paths import cache_dir
 
 SIDE = 192  # long side, pixels: sharp at the filmstrip's size on a 2x screen too
@@ -74,27 +80,38 @@ class ThumbnailStore:
         self.folder = Path(folder) if folder is not None else thumbnail_folder()
         self.side = side
 
-    def cached_path(self, path: Path) -> Path | None:
-        """Where ``path``'s thumbnail is kept; None if the file cannot be stat'ed."""
+    def cached_path(self, path: Path, look: str = "") -> Path | None:
+        """Where ``path``'s thumbnail is kept (``look``: the settings it was enhanced with,
+        "" for the original); None if the file cannot be stat'ed."""
         try:
             st = os.stat(path)
         except OSError:
             return None
-        key = f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}|{self.side}"
+        key = f"{Path(path).resolve()}|{st.st_size}|{st.st_mtime_ns}|{self.side}|{look}"
         digest = hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()
         return self.folder / digest[:2] / f"{digest}.jpg"
 
     def thumbnail(self, path: Path) -> np.ndarray:
         """The cached thumbnail, else a new one (kept for next time; a cache that cannot be
         written costs only the time to make it again)."""
+        return self._cached(self.cached_path(path), lambda: render(path, self.side))
+
+    def enhanced(self, path: Path, settings: EnhanceSettings,
+                 enhance: Callable[[np.ndarray, EnhanceSettings], np.ndarray]) -> np.ndarray:
+        """The thumbnail as ``settings`` make it (``enhance``: the engine on the small copy),
+        cached under the settings too."""
+        look = repr(settings.validated())
+        return self._cached(self.cached_path(path, look),
+                            lambda: enhance(self.thumbnail(path), settings))
+
+    def _cached(self, where: Path | None, make: Callable[[], np.ndarray]) -> np.ndarray:
         import cv2
 
-        where = self.cached_path(path)
         if where is not None and where.exists():
             found = cv2.imread(str(where), cv2.IMREAD_COLOR)
             if found is not None:
                 return np.ascontiguousarray(found[..., ::-1])
-        pixels = render(path, self.side)
+        pixels = make()
         if where is not None:
             try:
                 self._keep(where, pixels)
@@ -118,3 +135,18 @@ class ThumbnailStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+class ThumbnailEngine:
+    """Enhances thumbnails in the strip's background threads: one engine, made on first
+    use by ``make_enhancer`` (the window's factory), each call on its calling thread."""
+
+    def __init__(self, make_enhancer: Callable[[], object]):
+        self._make, self._enhancer = make_enhancer, None
+        self._lock = threading.Lock()
+
+    def __call__(self, pixels: np.ndarray, settings: EnhanceSettings) -> np.ndarray:
+        with self._lock:
+            if self._enhancer is None:
+                self._enhancer = self._make()
+        return self._enhancer.enhance(pixels, settings, threads=1).image

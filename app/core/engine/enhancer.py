@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.engine import parallel, pipeline, pixel_stage, resample, yuv_frame
+from app.core.engine import parallel, pipeline, pixel_rules, pixel_stage, resample, yuv_frame
+from app.core.engine.analysis import Analysis, colour_model, measure, measure_and_copy
 from app.core.engine.backends import make_backend
 from app.core.media.image_modes import gray_of
 from app.core.settings import EnhanceSettings
@@ -63,12 +64,18 @@ def _merge_channels(rgb: np.ndarray, like: np.ndarray) -> np.ndarray:
     return rgb
 
 
+# A new photo's brightness planes are found ahead of the render, on the core that would
+# wait for the exposure search, up to this size (1080p: they cost 8 bytes a pixel, more than
+# the photo itself, while on bigger photos the search is a small share of the time)
+LUMA_AHEAD_PIXELS = 2_500_000
+
+
 class Enhancer:
     """Loads weights once; ``enhance`` may be called repeatedly and from several threads at
     once (pass ``threads=1`` then, so the calls do not fight over the cores).
 
-    ``use_numba=False`` forces the numpy version of the per-pixel stage (what the frozen app,
-    which ships without numba, runs)."""
+    ``use_numba=False`` forces the numpy version of the per-pixel stage (otherwise the
+    compiled kernel runs: numba's, or the frozen app's built ahead of time, see compiled)."""
 
     def __init__(self, weights: str | Path | None = None, backend: str = "auto",
                  threads: int | None = None, use_numba: bool = True):
@@ -84,7 +91,8 @@ class Enhancer:
 
     @property
     def backend_name(self) -> str:
-        stage = "numba" if self.use_numba else "numpy"
+        stage = ("numpy" if not self.use_numba else
+                 "numba" if pixel_rules.available else "compiled")
         return f"{self.efe.name} + {stage}"
 
     def factor(self, small: np.ndarray, target: float, threads: int | None = 1) -> np.ndarray:
@@ -92,48 +100,56 @@ class Enhancer:
         conditioned on the exposure ``target`` aims at (video frames ask for it here)."""
         return self.efe.factor(small, pipeline.net_exposure(target), threads)
 
-    def analyse(self, rgb: np.ndarray, threads: int | None = None) -> pipeline.Analysis:
+    def analyse(self, rgb: np.ndarray, threads: int | None = None) -> Analysis:
         """What depends on the RGB photo alone (noise, exposure samples, colour model): a
         value. Whoever plans the same photo again (a live preview on every slider move)
         keeps it and passes it to :meth:`plan`; the engine keeps nothing, so a result never
         depends on what ran before."""
-        m, copy = self._measure_and_copy(rgb, threads)
-        return pipeline.Analysis(m, pipeline.colour_model(copy, m.sigma))
-
-    def _measure_and_copy(self, rgb: np.ndarray, threads: int | None
-                          ) -> tuple[pipeline.Measure, np.ndarray]:
-        """The photo's measure and the colour model's reduced copy (independent parts: side
-        by side on several cores)."""
-        if self._cores(threads) > 1:
-            return tuple(parallel.run_all([lambda: pipeline.measure(rgb),
-                                           lambda: pipeline.colour_copy(rgb)]))
-        return pipeline.measure(rgb), pipeline.colour_copy(rgb)
+        m, copy = measure_and_copy(rgb, self._cores(threads))
+        return Analysis(m, colour_model(copy, m.sigma))
 
     def plan(self, rgb: np.ndarray, settings: EnhanceSettings, threads: int | None = None,
-             noise: float | None = None, analysis: pipeline.Analysis | None = None
+             noise: float | None = None, analysis: Analysis | None = None
              ) -> pipeline.EnhancementPlan:
         """Look at the whole RGB photo once: exposure, factor map, colour (see pipeline).
         ``noise``: when ``rgb`` is a reduced copy, the full-size photo's noise, so Auto caps
         the gain as it would for the photo itself (a reduced copy is less noisy).
         ``analysis``: this photo's :meth:`analyse`, when the caller kept it."""
+        return self._plan(rgb, settings, threads, noise, analysis)[0]
+
+    def _plan(self, rgb: np.ndarray, settings: EnhanceSettings, threads: int | None = None,
+              noise: float | None = None, analysis: Analysis | None = None,
+              with_luma: bool = False) -> tuple[pipeline.EnhancementPlan, pipeline.Luma | None]:
+        """:meth:`plan`, and (``with_luma``, a new photo of up to LUMA_AHEAD_PIXELS on
+        several cores) the render's :func:`pipeline.luma`, found while the exposure is
+        searched for: that core would otherwise wait."""
         h, w = rgb.shape[:2]
         small = resample.downscale(rgb, *resample.low_res_size(h, w, settings.scale),
                                    resample.pixel_max(rgb.dtype))
         if analysis is None and self._cores(threads) > 1:
-            # a new photo on several cores: the net beside the colour model's fit (the net
-            # needs the target, which needs the noise: measured first)
-            m, copy = self._measure_and_copy(rgb, threads)
+            # a new photo on several cores: the net and the exposure search beside the colour
+            # model's fit (the net needs the target, which needs the noise: measured first)
+            m, copy = measure_and_copy(rgb, self._cores(threads))
             target, fade = pipeline.choose_target(settings, m, noise)
-            x_r, colour = parallel.run_all([
-                lambda: self.factor(small, target, 1),
-                lambda: pipeline.colour_model(copy, m.sigma)])
-            analysis = pipeline.Analysis(m, colour)
-        else:
-            analysis = analysis or self.analyse(rgb, 1)
-            target, fade = pipeline.choose_target(settings, analysis.measure, noise)
-            x_r = self.factor(small, target, threads)
-        return pipeline.make_plan(analysis.colour, small, x_r, analysis.measure, target, fade,
-                                  settings)
+            ahead = with_luma and h * w <= LUMA_AHEAD_PIXELS
+
+            def colour_and_luma():
+                # whether the plan despeckles is known only after the search: guessed yes
+                return colour_model(copy, m.sigma), (
+                    pipeline.luma(rgb, m.sigma, settings.denoise_strength > 0, self.use_numba)
+                    if ahead else None)
+
+            fit, (colour, luma) = parallel.run_all([
+                lambda: pipeline.fit_tone(small, self.factor(small, target, 1), m, target,
+                                          fade, settings),
+                colour_and_luma])
+            return pipeline.make_plan(fit, colour, m, settings), luma
+        analysis = analysis or self.analyse(rgb, 1)
+        m = analysis.measure
+        target, fade = pipeline.choose_target(settings, m, noise)
+        fit = pipeline.fit_tone(small, self.factor(small, target, threads), m, target, fade,
+                                settings)
+        return pipeline.make_plan(fit, analysis.colour, m, settings), None
 
     def render(self, rgb: np.ndarray, plan: pipeline.EnhancementPlan,
                progress: Callable[[float], None] | None = None, threads: int | None = None,
@@ -141,7 +157,7 @@ class Enhancer:
         """Apply a plan to an RGB photo (or a crop of the same photo's pixels); gray seen as
         RGB gives gray, ``alpha`` RGBA (pipeline.render_rows)."""
         return pipeline.render(rgb, plan, progress, self._cores(threads), self.use_numba,
-                               alpha)
+                               alpha=alpha)
 
     def _cores(self, threads: int | None) -> int:
         return threads or self.threads or os.cpu_count() or 1
@@ -160,20 +176,21 @@ class Enhancer:
             raise ValueError("the image is empty")
         start = time.perf_counter()
         rgb, alpha = _split_channels(image)
-        plan = self.plan(rgb, s, threads)
-        out = self.render(rgb, plan, progress, threads, alpha)
+        plan, luma = self._plan(rgb, s, threads, with_luma=True)
+        out = pipeline.render(rgb, plan, progress, self._cores(threads), self.use_numba, luma,
+                              alpha)
         return EnhanceResult(_merge_channels(out, image), plan, self.backend_name,
                              time.perf_counter() - start, pipeline.exposure_note(plan, s))
 
     # ---- one plan, any rows: the window's 100% view and its save share a plan -------------
     def plan_image(self, image: np.ndarray, settings: EnhanceSettings,
                    threads: int | None = None, noise: float | None = None,
-                   analysis: pipeline.Analysis | None = None) -> pipeline.EnhancementPlan:
+                   analysis: Analysis | None = None) -> pipeline.EnhancementPlan:
         """:meth:`plan` for any gray, RGB or RGBA image, with the settings validated."""
         return self.plan(_split_channels(image)[0], settings.validated(), threads, noise,
                          analysis)
 
-    def analyse_image(self, image: np.ndarray) -> pipeline.Analysis:
+    def analyse_image(self, image: np.ndarray) -> Analysis:
         """:meth:`analyse` for any gray, RGB or RGBA image."""
         return self.analyse(_split_channels(image)[0])
 
@@ -192,7 +209,7 @@ class Enhancer:
         those rows (plus the context the filters need)."""
         rgb, alpha = _split_channels(image)
         out = pipeline.render_rows(rgb, plan, top, bottom, progress, self._cores(threads),
-                                   self.use_numba, alpha)
+                                   self.use_numba, alpha=alpha)
         return _merge_channels(out, image[top:bottom])
 
     @staticmethod
@@ -210,4 +227,4 @@ class Enhancer:
         """The noise of an image's brightness, as a plan's ``sigma``: a plan made on one copy
         of a photo and rendered on a smaller, less noisy copy (the window's preview) denoises
         for the noise of the pixels it renders."""
-        return pipeline.measure(_split_channels(image)[0]).sigma
+        return measure(_split_channels(image)[0]).sigma

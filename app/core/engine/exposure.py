@@ -59,7 +59,7 @@ WHITE_RAMP = 4.0
 AUTO_ANCHOR = 0.6
 AUTO_POWER = 0.15
 # 8-bit levels of noise the overall gain may amplify the input's into. The noise is measured
-# on the pipeline's decimated analysis view (pipeline.ANALYSIS_PIXELS); there JPEG's
+# on the analysis' decimated analysis view (analysis.ANALYSIS_PIXELS); there JPEG's
 # smoothing no longer hides it, and a 640x480 photo reads 1.3-3x noisier than at full
 # resolution (median 2.4x on the synthetic pairs), so the budget of 6 set on full-resolution
 # estimates held noisy dim photos (sigma 3-5 levels) at 1.2-2x. 9 lifts them to 1.8-3x;
@@ -290,17 +290,22 @@ def sample(view: np.ndarray, scale: float = 1.0, count: int = SAMPLE_PIXELS) -> 
     # single pixels, not a smoothed view: the tone curve is concave, so the mean of its gain
     # over a region's pixels is below its gain at the region's mean; a 9x9 box read the
     # render's mean 0.02-0.05 too bright and explicit targets fell short by as much
-    smooth = view.astype(np.float32)
     k = min(1.0, (count / (h * w)) ** 0.5)
     gh, gw = max(1, round(h * k)), max(1, round(w * k))
     rows = np.minimum(((np.arange(gh) + 0.5) * h / gh).astype(np.intp), h - 1)
     cols = np.minimum(((np.arange(gw) + 0.5) * w / gw).astype(np.intp), w - 1)
-    grid = smooth[rows][:, cols] * np.float32(scale)
-    v = np.maximum(np.maximum(grid[:, :, 0], grid[:, :, 1]), grid[:, :, 2])
+    grid = view[rows][:, cols].astype(np.float32) * np.float32(scale)
+    v = _channel_max(grid)
     # the floor to black is read on a smoothed view: single pixels' noise reaches below it
     blurred = cv2.boxFilter(view, cv2.CV_32F, (FLOOR_BLUR, FLOOR_BLUR))[rows][:, cols]
-    floor = float(np.percentile(blurred.max(axis=2), BLACK_PERCENTILE)) * scale
+    floor = float(np.percentile(_channel_max(blurred), BLACK_PERCENTILE)) * scale
     return Samples(v, grid.mean(axis=2), floor)
+
+
+def _channel_max(rgb: np.ndarray) -> np.ndarray:
+    """max(R, G, B) per pixel (two element-wise maxima: numpy's max over a 3-wide axis is
+    ~50x slower)."""
+    return np.maximum(np.maximum(rgb[:, :, 0], rgb[:, :, 1]), rgb[:, :, 2])
 
 
 def solve_exposure(samples: Samples, x_r: np.ndarray, target: float, black: float = 0.0,

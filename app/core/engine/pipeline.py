@@ -1,23 +1,26 @@
 """The photo pipeline around the EFE net, in two halves.
 
-``measure`` + ``make_plan`` look at the whole photo once, on small copies: its noise, its
-brightness, the exposure target (Auto or the user's), the net's factor map as a linear model
-of the local brightness (the guided filter's coefficients, so the map can be upsampled along
-full-resolution edges), the global exposure in stops, and the neighbourhood colour of every
-region. ``render`` applies a plan to rows of the full-resolution photo in bands (halo rows
-make the bands seamless: banded and whole results are the same numbers), so memory stays
-bounded on 100-megapixel photos and the bands can be shared among cores. Video reuses and
-smooths plans across frames; the window renders a plan on the displayed pixels.
+``fit_tone`` + ``make_plan`` look at the whole photo once, on a small copy and the photo's
+analysis (noise, samples, the neighbourhood colour of every region: see analysis): the
+exposure target (Auto or the user's), the net's factor map as a linear model of the local
+brightness (the guided filter's coefficients, so the map can be upsampled along
+full-resolution edges) and the global exposure in stops. ``render`` applies a plan to rows
+of the full-resolution photo in bands (halo rows make the bands seamless: banded and whole
+results are the same numbers), so memory stays bounded on 100-megapixel photos and the
+bands can be shared among cores. Video reuses and smooths plans across frames; the window
+renders a plan on the displayed pixels.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
 
 from app.core.engine import (
+    compiled,
     exposure,
     guided,
     parallel,
@@ -26,10 +29,10 @@ from app.core.engine import (
     resample,
     white_balance,
 )
+from app.core.engine.analysis import Measure, brightness
 from app.core.media.image_modes import gray_of
 from app.core.settings import EXPOSURE_RANGE, EnhanceSettings
 
-ANALYSIS_PIXELS = 300_000  # noise and samples are measured on a decimated view this size
 # Base/detail split: fast guided filters (coefficients on a reduced copy, upsampled). The
 # fine base (1/2 size: a 9x9 window at full size for the cost of a 5x5) separates noise from
 # texture; the coarse one (1/8: about 40x40) smooths what 8-bit rounding and JPEG blocks left
@@ -40,34 +43,11 @@ COARSE_SCALE = 8
 BASE_RADIUS = 2
 BASE_HALO = 4 * COARSE_SCALE * (BASE_RADIUS + 1)
 BASE_EPS_SIGMAS = 2.0  # local variation under this many noise sigmas is treated as noise
-DESPECKLE_SIGMAS = 3.0  # see despeckle_target
-CHANNEL_BIAS_WINDOW = 5
 MODEL_RADIUS = 4  # guided upsampling of the factor map, at the net's resolution
 MODEL_EPS = 1e-3
 LOCAL_WEIGHT = 0.5
-COLOUR_SCALE = 4  # neighbourhood colour is found at 1/4 of the photo's size,
-COLOUR_PIXELS = 1_500_000  # or smaller for huge photos (its filters need ~40 floats a pixel)
-COLOUR_RADIUS = 3
-COLOUR_EPS_SIGMAS = 3.0
 BAND_PIXELS = 1 << 19  # per band and thread: its float temporaries stay around 25 MB
 MIN_ROWS_PER_THREAD = 64
-
-
-@dataclass(frozen=True)
-class Measure:
-    samples: exposure.Samples
-    sigma: float  # noise of the brightness V, in [0, 1] units
-    mean: float  # mean brightness (mean of R, G, B) in [0, 1]
-    channel_bias: float = 0.0  # V's upward bias in flat regions, in noise sigmas
-    white_gains: tuple[float, float, float] = white_balance.NEUTRAL  # see white_balance
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """What depends on the photo alone, found once and held by whoever plans it again."""
-
-    measure: Measure
-    colour: np.ndarray  # the neighbourhood colour model, see neighbourhood_colour
 
 
 @dataclass(frozen=True)
@@ -85,78 +65,42 @@ class EnhancementPlan:
     gain_small: np.ndarray  # log2 of the gain applied (stops), at the net's resolution
     channel_bias: float = 0.0  # Measure.channel_bias
     channel_gains: tuple[float, float, float] = white_balance.NEUTRAL  # the white balance
+    # the rendered pixels are 1/reduction of the picture the plan is for (a video frame's
+    # reduced copy): the bases' windows are the picture's (see base_scales)
+    reduction: int = 1
+    # how far the rendered pixels' brightness reads under the picture's (a reduced copy's
+    # averaged channels lack most of the upward bias of a max of three noisy ones): the gain
+    # is that of the picture's own illumination, this much higher
+    light_bias: float = 0.0
 
     def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.light_bias:
+            return _raised_tables(self.tone, self.light_bias)
         return pixel_stage.gain_tables(self.tone)
 
     @property
     def despeckles(self) -> bool:
         """Whether any region is brightened enough for the despeckle: only such a photo
-        pays for it (pixel_rules.DESPECKLE_STOPS)."""
-        return self.denoise > 0 and float(self.gain_small.max()) > pixel_rules.DESPECKLE_STOPS[0]
+        pays for it (pixel_rules.DESPECKLE_STOPS). Never on a reduced copy: its pixels are
+        averages of the picture's (what the despeckle takes, a hot pixel or a speck, is
+        averaged away already), and a 3x3 median of a quarter-size copy is a 12x12 one of
+        the frame, which erased one-pixel lines."""
+        return (self.denoise > 0 and self.reduction == 1 and
+                float(self.gain_small.max()) > pixel_rules.DESPECKLE_STOPS[0])
 
 
-def to_float(rgb: np.ndarray) -> np.ndarray:
-    return rgb.astype(np.float32) * np.float32(1.0 / resample.pixel_max(rgb.dtype))
-
-
-def brightness(rgb: np.ndarray) -> np.ndarray:
-    """V = max(R, G, B) as float32 in [0, 1] (numpy's max over a 3-wide last axis is ~20x
-    slower than two element-wise maxima)."""
-    v = np.maximum(np.maximum(rgb[:, :, 0], rgb[:, :, 1]), rgb[:, :, 2])
-    if v.dtype.kind == "f":
-        return v.astype(np.float32, copy=False)
-    v = v.astype(np.float32)
-    v *= np.float32(1.0 / resample.pixel_max(rgb.dtype))  # in place: one float copy, not two
-    return v
-
-
-def measure(rgb: np.ndarray) -> Measure:
-    """Noise, mean brightness and exposure samples from a decimated view of the photo
-    (decimation, unlike averaging, keeps the per-pixel noise that is being measured)."""
-    h, w = rgb.shape[:2]
-    # every other pixel at least: JPEG and demosaicing make neighbours' noise alike, so a
-    # view at full density reads it 1.3-3x lower than every size above ANALYSIS_PIXELS does,
-    # and Auto's noise cap would depend on the photo's size
-    step = max(2, int(np.ceil((h * w / ANALYSIS_PIXELS) ** 0.5)))
-    # every step-th pixel (of whole steps): OpenCV's nearest-neighbour resize picks exactly
-    # those, ten times faster than numpy's strided copy; integers, no float copy of it all
-    hs, ws = max(1, h // step), max(1, w // step)
-    view = resample.resize(rgb[:hs * step, :ws * step], (ws, hs), cv2.INTER_NEAREST)
-    if view.ndim == 2:  # a 1-pixel-wide result loses its channel axis
-        view = view.reshape(hs, ws, -1)
-    scale = 1.0 / resample.pixel_max(rgb.dtype)
-    v = brightness(view)
-    sigma = exposure.noise_sigma(v)
-    return Measure(exposure.sample(view, scale), sigma,
-                   float(np.mean(cv2.mean(view)[:3])) * scale,
-                   channel_bias(view, v, scale, sigma),
-                   white_balance.neutral_gains(view, scale))
-
-
-def channel_bias(view: np.ndarray, v: np.ndarray, scale: float, sigma: float) -> float:
-    """How far V = max(R, G, B) reads above the largest channel's mean in the flattest
-    half of the photo, in noise sigmas: the upward bias of a max of noisy channels, which
-    the denoise takes back where it gives a pixel its region's colour. 0.85 for independent
-    channel noise (E[max of three N(0, 1)]); real photos, whose channels' noise is alike
-    after demosaicing and JPEG, read 0.1-0.4 (LOL) and 0 (SICE); assuming 0.85 for all
-    darkened them (LOL-v2 -0.4 dB)."""
-    k = (CHANNEL_BIAS_WINDOW, CHANNEL_BIAS_WINDOW)
-    means = cv2.boxFilter(view, cv2.CV_32F, k)
-    top = np.maximum(np.maximum(means[:, :, 0], means[:, :, 1]), means[:, :, 2])
-    top *= np.float32(scale)
-    mean_v = cv2.boxFilter(v, -1, k)
-    var = cv2.boxFilter(v * v, -1, k) - mean_v * mean_v
-    # medians of every third pixel each way: windows of 5 overlap, so the same figure
-    var, bias = var[::3, ::3].ravel(), (mean_v - top)[::3, ::3].ravel()
-    flat = bias[var <= _median(var)]
-    if flat.size == 0:
-        return 0.0
-    return float(np.clip(_median(flat) / max(sigma, 1e-6), 0.0, pixel_rules.MAX_CHANNEL_BIAS))
-
-
-def _median(x: np.ndarray) -> float:
-    return float(np.partition(x, x.size // 2)[x.size // 2])
+@lru_cache(maxsize=4)
+def _raised_tables(tone: exposure.Tone, bias: float) -> tuple[np.ndarray, ...]:
+    """pixel_stage.gain_tables for pixels whose illumination reads ``bias`` under the
+    picture's: on the same grid, the gain the picture's illumination there gets."""
+    x_r = np.linspace(-1.0, 1.0, pixel_stage.TABLE_FACTORS, dtype=np.float32)[:, None]
+    light = np.square(np.linspace(0.0, 1.0, pixel_stage.TABLE_LEVELS, dtype=np.float32))
+    log_g, white = exposure.tone_map((light + np.float32(bias))[None, :], x_r, tone)
+    tables = (np.exp2(log_g).astype(np.float32), log_g.astype(np.float32),
+              np.ascontiguousarray(np.broadcast_to(white, log_g.shape), dtype=np.float32))
+    for table in tables:
+        table.setflags(write=False)  # shared by every caller of the cache
+    return tables
 
 
 def choose_target(settings: EnhanceSettings, m: Measure, noise: float | None = None
@@ -174,18 +118,35 @@ def net_exposure(target: float) -> float:
     return float(np.clip(target, *EXPOSURE_RANGE))
 
 
-def make_plan(colour: np.ndarray, small: np.ndarray, x_r_small: np.ndarray, m: Measure,
-              target: float, fade: float, settings: EnhanceSettings) -> EnhancementPlan:
-    """``colour``: the photo's :func:`neighbourhood_colour`; ``small``: the net's input
-    (h, w, 3) float32; ``x_r_small``: its output (h, w, 3)."""
+@dataclass(frozen=True)
+class ToneFit:
+    """The exposure half of a plan: the factor model and the tone that meets the target."""
+
+    model_a: np.ndarray
+    model_b: np.ndarray
+    tone: exposure.Tone
+    target: float
+    reachable: float
+    gain_small: np.ndarray
+
+
+def fit_tone(small: np.ndarray, x_r_small: np.ndarray, m: Measure, target: float, fade: float,
+             settings: EnhanceSettings) -> ToneFit:
+    """``small``: the net's input (h, w, 3) float32; ``x_r_small``: its output (h, w, 3)."""
     v_small = brightness(small)
     x_r = np.ascontiguousarray(x_r_small.mean(axis=2))
     a, b = fit_factor_model(v_small, x_r)
     a, b = toward_global(a, b, v_small, x_r)
     tone, reachable = solve_tone(m, a, b, target, fade, settings)
     log_gain = exposure.log_gain(v_small, np.clip(a * v_small + b, -1, 1), tone)
-    return EnhancementPlan(a, b, tone, target, reachable, m.sigma,
-                           settings.denoise_strength, colour, log_gain.astype(np.float32),
+    return ToneFit(a, b, tone, target, reachable, log_gain.astype(np.float32))
+
+
+def make_plan(fit: ToneFit, colour: np.ndarray, m: Measure, settings: EnhanceSettings
+              ) -> EnhancementPlan:
+    """``colour``: the photo's neighbourhood colour model (analysis.colour_model)."""
+    return EnhancementPlan(fit.model_a, fit.model_b, fit.tone, fit.target, fit.reachable,
+                           m.sigma, settings.denoise_strength, colour, fit.gain_small,
                            m.channel_bias,
                            m.white_gains if settings.white_balance else white_balance.NEUTRAL)
 
@@ -230,63 +191,63 @@ def solve_tone(m: Measure, a: np.ndarray, b: np.ndarray, target: float, fade: fl
                          target), reachable
 
 
-def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCALE
-                         ) -> np.ndarray:
-    """The colour of each region as a model to evaluate at full resolution: per channel, a
-    guided filter's (a, b) of R, G, B against the brightness V on a 1/COLOUR_SCALE copy
-    (INTER_AREA averages the colour noise first; bright pixels weigh more than noisy dark
-    ones). (h, w, 6) float32: a_rgb, b_rgb. Evaluating a * V + b with the full-resolution
-    brightness keeps colour from bleeding across edges, which upsampling the colour itself
-    did (orange rims round lit towers)."""
-    return colour_model(colour_copy(rgb, scale), sigma)
-
-
-def colour_copy(rgb: np.ndarray, scale: int = COLOUR_SCALE) -> np.ndarray:
-    """The reduced float copy :func:`colour_model` fits (it needs no noise estimate, so it
-    can be made while the noise is measured)."""
-    h, w = rgb.shape[:2]
-    scale = max(scale, int(np.ceil((h * w / COLOUR_PIXELS) ** 0.5)))
-    size = (max(1, w // scale), max(1, h // scale))
-    return to_float(resample.resize(rgb, size, cv2.INTER_AREA))
-
-
-def colour_model(copy: np.ndarray, sigma: float) -> np.ndarray:
-    """(h, w, 6): a_rgb, b_rgb, a channel at a time (the same numbers as all three at once,
-    with a third of the temporaries: 1.5 MP took 130 MB, now 80)."""
-    v = brightness(copy)
-    model = np.empty((*v.shape, 6), np.float32)
-    for c in range(3):
-        model[:, :, c], model[:, :, 3 + c] = guided.coefficients(
-            v, np.ascontiguousarray(copy[:, :, c]), COLOUR_RADIUS,
-            (COLOUR_EPS_SIGMAS * sigma) ** 2)
-    return model
-
-
 def render(rgb: np.ndarray, plan: EnhancementPlan, progress: Callable[[float], None] | None = None,
-           threads: int = 1, use_numba: bool = True, alpha: np.ndarray | None = None
-           ) -> np.ndarray:
+           threads: int = 1, use_numba: bool = True, known: Luma | None = None,
+           alpha: np.ndarray | None = None) -> np.ndarray:
     """The enhanced photo (same dtype; gray, RGBA: see :func:`render_rows`) for a plan;
-    bands of rows, ``threads`` at a time."""
-    return render_rows(rgb, plan, 0, rgb.shape[0], progress, threads, use_numba, alpha)
+    bands of rows, ``threads`` at a time. ``known``: the photo's :func:`luma`, where it was
+    found beforehand."""
+    return render_rows(rgb, plan, 0, rgb.shape[0], progress, threads, use_numba, known, alpha)
 
 
-def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bottom: int
-         ) -> pixel_stage.Band:
-    """What the per-pixel stage needs for rows [top, bottom) (``top`` even)."""
+@dataclass(frozen=True)
+class Luma:
+    """A photo's brightness V and its despeckled copy (None where not despeckled) for a
+    noise ``sigma``."""
+
+    v: np.ndarray
+    despeckled: np.ndarray | None
+    sigma: float
+
+
+def luma(rgb: np.ndarray, sigma: float, despeckle: bool, use_numba: bool = True) -> Luma:
+    """V = max(R, G, B) of rows of a photo and, if ``despeckle``, :func:`despeckle_target` of
+    it for a photo of noise ``sigma`` (numba: one pass each, no temporaries; the same
+    numbers)."""
+    if not (use_numba and (pixel_rules.available or compiled.available)):
+        v = brightness(rgb)
+        return Luma(v, despeckle_target(v, sigma) if despeckle else None, sigma)
+    v = np.empty(rgb.shape[:2], np.float32)
+    target = np.empty_like(v) if despeckle else v
+    run = pixel_rules.luma_planes if pixel_rules.available else compiled.luma_planes
+    run(np.ascontiguousarray(rgb), np.float32(1.0 / resample.pixel_max(rgb.dtype)),
+        np.float32(pixel_rules.despeckle_noise2(sigma)), despeckle, v, target)
+    return Luma(v, target if despeckle else None, sigma)
+
+
+def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bottom: int,
+         use_numba: bool = True, known: Luma | None = None) -> pixel_stage.Band:
+    """What the per-pixel stage needs for rows [top, bottom) (``top`` even); ``known``: the
+    whole photo's :func:`luma`, if found beforehand (or found here for the band's rows)."""
     h, w = rgb.shape[:2]
     # The bases' coefficients come from reduced copies of the band plus context rows; both
     # ends on multiples of COARSE_SCALE, so every band's copies are slices of the photo's.
     lo = max(0, (top - BASE_HALO) // COARSE_SCALE * COARSE_SCALE)
     hi = min(h, bottom + BASE_HALO)
     hi = min(h, -(-hi // COARSE_SCALE) * COARSE_SCALE)
-    v = brightness(rgb[lo:hi])
     # the bases are found on the despeckled brightness, or a speck tall enough to pass for
     # texture would stay in the base (pixels not brightened keep their own values anyway)
     despeckle = plan.despeckles
-    target = _despeckled_pieces(v, plan.sigma) if despeckle else v
+    if (known is None or known.sigma != plan.sigma or
+            (despeckle and known.despeckled is None)):
+        lum, first = luma(rgb[lo:hi], plan.sigma, despeckle, use_numba), lo
+    else:  # the whole photo's: its rows at the context's ends saw their true neighbours,
+        lum, first = known, 0  # which the band's rows are too far from to feel
+    v = lum.v[lo - first:hi - first]
+    target = lum.despeckled[lo - first:hi - first] if despeckle else v
     eps = (BASE_EPS_SIGMAS * plan.sigma) ** 2
-    fine, coarse = (_base_rows(target, k, eps, h, w, lo, top, bottom)
-                    for k in (BASE_SCALE, COARSE_SCALE))
+    fine, coarse = (_base_rows(target, k, eps, h, w, lo, top, bottom, radius)
+                    for k, radius in base_scales(plan.reduction))
     v = np.ascontiguousarray(v[top - lo:bottom - lo])
     target = v if not despeckle else np.ascontiguousarray(target[top - lo:bottom - lo])
     # rows of a view (gray seen as RGB, RGBA's colours) copied: the kernel's usual layout
@@ -301,43 +262,34 @@ _RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
 
 
 def despeckle_target(v: np.ndarray, sigma: float) -> np.ndarray:
-    """Where the brightness goes where a pixel is brightened a lot (pixel_rules.despeckled):
-    first into the range of its 8 neighbours (an isolated outlier, a hot pixel or a speck of
-    JPEG ringing, comes down to them; an edge or a thin line, whose own neighbours are as
-    bright, does not), then towards the 3x3 median by as much as the step looks like noise
-    (a Wiener weight at DESPECKLE_SIGMAS noise sigmas: grain goes, a line or texture taller
-    than that stays)."""
-    # OpenCV's element-wise operations: a third faster than numpy's on a band
+    """Where the brightness goes where a pixel is brightened a lot (pixel_rules.despeckled
+    and despeckle_pull): first into the range of its 8 neighbours, then towards the 3x3
+    median by as much as the step looks like noise."""
+    # OpenCV's filters: out-of-image neighbours are ignored by erode and dilate (their border
+    # is +-inf), replicated by the median; pixel_rules.luma_planes does the same
     bounded = cv2.min(cv2.max(v, cv2.erode(v, _RING)), cv2.dilate(v, _RING))
-    step = cv2.subtract(cv2.medianBlur(v, 3), bounded)
-    noise2 = float(max(DESPECKLE_SIGMAS * sigma, 1e-4) ** 2)
-    weight = cv2.divide(noise2, cv2.add(cv2.multiply(step, step), noise2))
-    return cv2.add(bounded, cv2.multiply(step, weight))
+    return pixel_rules.despeckle_pull(bounded, cv2.medianBlur(v, 3),
+                                      np.float32(pixel_rules.despeckle_noise2(sigma)))
 
 
-DESPECKLE_REACH = 1  # rows of context despeckle_target's neighbourhoods (3x3) need
-DESPECKLE_PIXELS = 1 << 18  # per piece: see _despeckled_pieces
-
-
-def _despeckled_pieces(v: np.ndarray, sigma: float) -> np.ndarray:
-    """despeckle_target of ``v`` a few rows at a time, each with its context rows (the same
-    numbers): its temporaries are a piece's, not a band's (75 MB on a 14000-wide photo)."""
-    out, n = np.empty_like(v), v.shape[0]
-    step = max(2 * DESPECKLE_REACH, DESPECKLE_PIXELS // max(1, v.shape[1]))
-    for a in range(0, n, step):
-        b = min(n, a + step)
-        lo, hi = max(0, a - DESPECKLE_REACH), min(n, b + DESPECKLE_REACH)
-        out[a:b] = despeckle_target(v[lo:hi], sigma)[a - lo:b - lo]
-    return out
+def base_scales(reduction: int = 1) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((reduction, radius) of the fine base, (...) of the coarse one) for pixels that are
+    1/``reduction`` of the picture: the same windows on the picture as a photo's (a video's
+    1/4 copy took its bases 4x wider, and the gain, which follows them, glowed round lit
+    things and flattened what lay beside them). Where the fine base's reduction would be
+    under one pixel it is taken at the copy's own size with its window shrunk to match."""
+    fine = ((BASE_SCALE // reduction, BASE_RADIUS) if reduction <= BASE_SCALE else
+            (1, max(1, round(BASE_RADIUS * BASE_SCALE / reduction))))
+    return fine, (max(1, COARSE_SCALE // reduction), BASE_RADIUS)
 
 
 def _base_rows(v: np.ndarray, k: int, eps: float, h: int, w: int, lo: int, top: int,
-               bottom: int) -> pixel_stage.Rows:
+               bottom: int, radius: int = BASE_RADIUS) -> pixel_stage.Rows:
     """A self-guided filter's coefficients on the 1/k copy of rows [lo, ...) of the photo's
     brightness, as the rows that output rows [top, bottom) need. ``lo`` is a multiple of k,
     so the copy is a slice of the whole photo's 1/k copy and bands are seamless."""
-    small = _block_means(v, k)
-    ab = guided.coefficients(small, small, BASE_RADIUS, eps, stacked=True)
+    small = _block_means(v, k) if k > 1 else v
+    ab = guided.coefficients(small, small, radius, eps, stacked=True)
     blocks = -(-h // k)
     r0, r1, wy = resample.bilinear_taps(k * blocks, blocks, top, bottom)
     return _widen(ab, k * small.shape[1], r0 - lo // k, r1 - lo // k, wy, w)
@@ -370,7 +322,8 @@ def _widen(low: np.ndarray, width: int, r0: np.ndarray, r1: np.ndarray, wy: np.n
 
 def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
                 progress: Callable[[float], None] | None = None, threads: int = 1,
-                use_numba: bool = True, alpha: np.ndarray | None = None) -> np.ndarray:
+                use_numba: bool = True, known: Luma | None = None,
+                alpha: np.ndarray | None = None) -> np.ndarray:
     """Rows [top, bottom) of the enhanced photo, without rendering the rest (the window's
     100% view; :func:`render` is all the rows). Bands are full-width, start on even rows
     (the half-size copies stay aligned) and take context rows and the photo's global taps,
@@ -397,7 +350,7 @@ def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
         parallel.run_all([
             lambda a=a, b=b: _render_band(rgb, plan, model, tables, 2 * a, min(h, 2 * b),
                                           out[2 * a - first:min(h, 2 * b) - first], use_numba,
-                                          alpha)
+                                          known, alpha)
             for a, b in group])
         if progress is not None:
             progress((min(h, 2 * group[-1][1]) - first) / (last - first))
@@ -406,13 +359,14 @@ def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
 
 def _render_band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray,
                  tables: tuple[np.ndarray, ...], top: int, bottom: int, dst: np.ndarray,
-                 use_numba: bool, alpha: np.ndarray | None) -> None:
+                 use_numba: bool, known: Luma | None, alpha: np.ndarray | None) -> None:
     """Rows [top, bottom) into ``dst``: RGB straight into place; gray (2-D ``dst``) or RGBA
     through a buffer the band's size."""
     direct = dst.ndim == 3 and dst.shape[2] == 3
     colour = dst if direct else np.empty((bottom - top, rgb.shape[1], 3), rgb.dtype)
-    pixel_stage.compose(band(rgb, plan, model, top, bottom), tables, plan.sigma, plan.denoise,
-                        colour, use_numba, plan.channel_bias, plan.channel_gains)
+    pixel_stage.compose(band(rgb, plan, model, top, bottom, use_numba, known), tables,
+                        plan.sigma, plan.denoise, colour, use_numba, plan.channel_bias,
+                        plan.channel_gains)
     if dst.ndim == 2:
         dst[...] = gray_of(colour)
     elif not direct:

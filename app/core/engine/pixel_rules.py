@@ -32,7 +32,7 @@ DEBAND_STOPS = (3.0, 5.0)
 DEBAND_SLACK = (1.0, 1.0 / 255)  # noise sigmas, plus a level
 # Where a pixel takes its region's colour, it takes the chromaticity, at its own denoised
 # brightness less the upward bias of a max of three noisy channels (the photo's own, in
-# noise sigmas, measured by pipeline.channel_bias, where the channels are alike; none where
+# noise sigmas, measured by analysis.channel_bias, where the channels are alike; none where
 # one leads by BIAS_SPREAD sigmas): a grey noisy wall keeps its level, a near-black one is
 # not lifted to grey. Taking the region's brightness instead (within 1.5 sigmas of the
 # pixel's) let the blurry region model erase what the luma denoise had kept: an air
@@ -47,6 +47,7 @@ BIAS_SPREAD = 2.0
 # kept 0.91 / 1.03 / 1.13 (a plain 3x3 median: the same SSIM, detail 0.87 and thin lines
 # erased; the neighbours' range alone: +0.03 / +0.06, and LOL 15's wall kept its specks).
 DESPECKLE_STOPS = (2.0, 4.0)
+DESPECKLE_SIGMAS = 3.0  # see despeckle_pull
 DETAIL_SIGMAS = 4.0  # detail this many noise sigmas tall is shrunk half as much as noise
 ILLUMINATION_SLACK = (0.02, 2.0)  # share of the fine base, noise sigmas
 BLACK_SIGMAS = 6.0
@@ -116,6 +117,22 @@ def despeckled(v, target, stops, denoise):
     return v + (target - v) * weight
 
 
+def despeckle_pull(bounded, median, noise2):
+    """The despeckled brightness: a pixel already clipped into its 8 neighbours' range
+    (``bounded``: an isolated outlier, a hot pixel or a speck of JPEG ringing, comes down to
+    them; an edge or a thin line, whose own neighbours are as bright, does not), then moved
+    towards the 3x3 median by as much as the step looks like noise (a Wiener weight; ``noise2``
+    the square of DESPECKLE_SIGMAS noise sigmas: grain goes, a line or texture taller than
+    that stays)."""
+    step = median - bounded
+    return bounded + step * (noise2 / (step * step + noise2))
+
+
+def despeckle_noise2(sigma):
+    """``noise2`` of :func:`despeckle_pull` for a photo's noise sigma."""
+    return float(max(DESPECKLE_SIGMAS * sigma, 1e-4) ** 2)
+
+
 def detail_kept(detail, shrink, sigma):
     """The share of the detail kept: the gain-guided shrink, applied in full to detail at
     the noise's amplitude and hardly to detail well above it (a Wiener-like soft threshold
@@ -178,6 +195,12 @@ if available:
     def _compiled(rule):
         return _inline(types.FunctionType(rule.__code__, _compiled_helpers, rule.__name__))
 
+    def _njit_strict(rule):
+        """A rule compiled without fastmath: IEEE division, no fused multiply-adds, so it
+        gives the numpy version's numbers exactly."""
+        return njit(nogil=True, inline="always")(
+            types.FunctionType(rule.__code__, _compiled_helpers, rule.__name__))
+
     _illumination = _compiled(illumination)
     _colour_trust = _compiled(colour_trust)
     _luma_shrink = _compiled(luma_shrink)
@@ -188,6 +211,84 @@ if available:
     _knee_scale = _compiled(knee_scale)
     _toward_white = _compiled(toward_white)
     _channel_bias = _compiled(channel_bias)
+    _despeckle_pull = _njit_strict(despeckle_pull)
+
+    # fastmath without reassociation, reciprocals or contraction: min/max vectorise, and
+    # the numbers are despeckle_target's exactly
+    @njit(cache=True, nogil=True, fastmath={"nnan", "ninf", "nsz"}, error_model="numpy")
+    def luma_planes(rgb, scale, noise2, despeckle, v, target):  # pragma: no cover - compiled
+        """V = max(R, G, B) * scale into ``v`` and, if ``despeckle``, its despeckled copy
+        into ``target`` (pipeline.despeckle_target's numbers: out-of-image neighbours ignored
+        by the range, replicated by the median), in two passes with no temporaries."""
+        h, w = v.shape
+        for y in range(h):
+            px = rgb[y]
+            row = v[y]
+            for x in range(w):
+                row[x] = np.float32(max(max(px[x, 0], px[x, 1]), px[x, 2])) * scale
+        if not despeckle:
+            return
+        for y in range(1, h - 1):
+            up, mid, down, out = v[y - 1], v[y], v[y + 1], target[y]
+            # x is the left neighbour: indices that cannot be negative let the loop vectorise
+            for x in range(w - 2):
+                # the 8 neighbours' range and the median of 9 (a sorting network: min/max
+                # only, so the compiler vectorises along the row)
+                lo = min(min(min(up[x], up[x + 1]), min(up[x + 2], mid[x])),
+                         min(min(mid[x + 2], down[x]), min(down[x + 1], down[x + 2])))
+                hi = max(max(max(up[x], up[x + 1]), max(up[x + 2], mid[x])),
+                         max(max(mid[x + 2], down[x]), max(down[x + 1], down[x + 2])))
+                out[x + 1] = _despeckle_pull(min(max(mid[x + 1], lo), hi), _median9(
+                    up[x], up[x + 1], up[x + 2], mid[x], mid[x + 1], mid[x + 2],
+                    down[x], down[x + 1], down[x + 2]), noise2)
+        for y in range(h):  # the photo's edges
+            inner = 0 < y < h - 1
+            for x in range(0, w, max(1, w - 1) if inner else 1):
+                target[y, x] = _edge_pixel(v, y, x, noise2)
+
+    @njit(nogil=True)
+    def _edge_pixel(v, y, x, noise2):  # pragma: no cover - compiled
+        """luma_planes at the photo's edge: the range over the neighbours inside it, the
+        median over replicated ones (as OpenCV's erode, dilate and medianBlur)."""
+        h, w = v.shape
+        lo, hi = np.float32(np.inf), np.float32(-np.inf)
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                yy, xx = y + dy, x + dx
+                if (dy or dx) and 0 <= yy < h and 0 <= xx < w:
+                    lo, hi = min(lo, v[yy, xx]), max(hi, v[yy, xx])
+        r0, r1, r2 = v[max(y - 1, 0)], v[y], v[min(y + 1, h - 1)]
+        x0, x2 = max(x - 1, 0), min(x + 1, w - 1)
+        return _despeckle_pull(min(max(r1[x], lo), hi), _median9(
+            r0[x0], r0[x], r0[x2], r1[x0], r1[x], r1[x2], r2[x0], r2[x], r2[x2]), noise2)
+
+    @njit(inline="always")
+    def _sort2(a, b):  # pragma: no cover - compiled
+        return min(a, b), max(a, b)
+
+    @njit(inline="always")
+    def _median9(p0, p1, p2, p3, p4, p5, p6, p7, p8):  # pragma: no cover - compiled
+        """The median of nine values (Paeth's 19-exchange network)."""
+        p1, p2 = _sort2(p1, p2)
+        p4, p5 = _sort2(p4, p5)
+        p7, p8 = _sort2(p7, p8)
+        p0, p1 = _sort2(p0, p1)
+        p3, p4 = _sort2(p3, p4)
+        p6, p7 = _sort2(p6, p7)
+        p1, p2 = _sort2(p1, p2)
+        p4, p5 = _sort2(p4, p5)
+        p7, p8 = _sort2(p7, p8)
+        p0, p3 = _sort2(p0, p3)
+        p5, p8 = _sort2(p5, p8)
+        p4, p7 = _sort2(p4, p7)
+        p3, p6 = _sort2(p3, p6)
+        p1, p4 = _sort2(p1, p4)
+        p2, p5 = _sort2(p2, p5)
+        p4, p7 = _sort2(p4, p7)
+        p4, p2 = _sort2(p4, p2)
+        p6, p4 = _sort2(p6, p4)
+        p4, p2 = _sort2(p4, p2)
+        return p4
 
     # error_model="numpy": no zero-division checks (the divisors are clamped above zero),
     # whose branches kept the loops from vectorising; each row runs in passes that do

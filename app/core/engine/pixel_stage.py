@@ -39,10 +39,9 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from app.core.engine import exposure, pixel_rules
+from app.core.engine import compiled, exposure, pixel_rules
 from app.core.engine.pixel_rules import (
     DITHER_TILE,
-    available,
     channel_bias,
     colour_mix,
     colour_trust,
@@ -55,6 +54,8 @@ from app.core.engine.pixel_rules import (
     toward_white,
 )
 
+# the per-pixel kernel runs compiled: by numba, or built ahead of time (the frozen app)
+available = pixel_rules.available or compiled.available
 # Table sizes: the gain is smooth in both; small tables stay in the CPU cache (bigger ones
 # cost a third of the kernel's time in misses).
 TABLE_FACTORS = 64  # x_r samples in [-1, 1]
@@ -183,13 +184,14 @@ def compose(band: Band, tables: tuple[np.ndarray, ...], sigma: float, denoise: f
             out: np.ndarray, use_numba: bool = True, bias: float = 0.0,
             gains: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> None:
     """The per-pixel stage for a band of rows (see the module's docstring); ``bias``: the
-    photo's channel bias in noise sigmas (pipeline.channel_bias); ``gains``: R, G, B
+    photo's channel bias in noise sigmas (analysis.channel_bias); ``gains``: R, G, B
     multipliers of the white balance."""
     if not (use_numba and available):
         compose_numpy(band, tables, sigma, denoise, out, bias, gains)
         return
     b, s, m, c = band.base, band.coarse, band.model, band.colour
-    pixel_rules.kernel(
+    run = pixel_rules.kernel if pixel_rules.available else compiled.kernel
+    run(
         band.rgb, band.v, band.v_despeckled, b.wide, b.r0, b.r1, b.wy, s.wide, s.r0, s.r1, s.wy,
         m.wide, m.r0, m.r1, m.wy, c.wide, c.r0, c.r1, c.wy, _interleaved(tables),
         np.float32(sigma), np.float32(bias), np.asarray(gains, np.float32), np.float32(denoise),
@@ -200,7 +202,7 @@ def compose(band: Band, tables: tuple[np.ndarray, ...], sigma: float, denoise: f
 
 def warm_up() -> None:
     """Compile (or load from numba's cache) the kernel for 8 and 16-bit images."""
-    if not available:
+    if not pixel_rules.available:
         return
     tables = gain_tables(exposure.Tone(0.0))
     taps = (np.zeros(2, np.intp), np.zeros(2, np.intp), np.zeros(2, np.float32))

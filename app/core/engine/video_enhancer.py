@@ -40,7 +40,7 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from app.core.engine import exposure, pipeline, resample, yuv_frame
+from app.core.engine import analysis, exposure, pipeline, pixel_rules, resample, yuv_frame
 from app.core.media.yuv import i420_to_rgb, rgb_to_i420
 from app.core.settings import EnhanceSettings
 
@@ -60,10 +60,18 @@ SOLVE_EVERY = 4  # frames between exposure solves inside a shot
 # frames between runs of the net inside a shot: the map is a linear model of the brightness,
 # so a frame-old one still follows moving content's own brightness
 NET_EVERY = 2
+# the neighbourhood colour at 1/8 of the frame (a photo's is at 1/4: at 1/8 of a 1080p frame
+# it costs 3 ms a frame, at 1/4 15), in a window the size of the photo's on the frame (3x3
+# at 1/8, 7x7 at 1/4: 24 and 28 pixels): the photo's 7x7 at 1/8 bled colour into neighbours
 VIDEO_COLOUR_SCALE = 8
+VIDEO_COLOUR_RADIUS = max(1, round(((2 * analysis.COLOUR_RADIUS + 1) * analysis.COLOUR_SCALE /
+                                    VIDEO_COLOUR_SCALE - 1) / 2))
 SETTLE_SECONDS = 4.0  # after this long and SETTLE_FRAMES, the state (but the shot's plan)
 SETTLE_FRAMES = 30  # no longer depends on the frames before: 6.7 time constants of the
 # exposure; the temporal denoise keeps 0.8 of the past a frame (0.8^30 = 0.1%)
+
+
+_NO_COLOUR = np.zeros((1, 1, 6), np.float32)  # the shot's plan: each frame fits its own
 
 
 def log_brightness(v: np.ndarray) -> np.ndarray:
@@ -187,9 +195,11 @@ class VideoEnhancer:
     def gain_stops(self) -> np.ndarray:
         """The last frame's brightening in stops at the net's resolution (the heatmap)."""
         small, plan = self._last
-        v = pipeline.brightness(small)
+        v = analysis.brightness(small)
         x_r = np.clip(plan.model_a * v + plan.model_b, -1, 1)
-        return exposure.log_gain(v, x_r, plan.tone).astype(np.float32)
+        # at the illumination the gain is looked up at (see _on_copy)
+        return exposure.log_gain(v + np.float32(plan.light_bias), x_r, plan.tone).astype(
+            np.float32)
 
     def resume(self, tracker: ShotTracker) -> None:
         """Continue the shot planned by the last frame (its first) at a later frame, with
@@ -223,7 +233,7 @@ class VideoEnhancer:
         self._state, copy = yuv_frame.prepare(frame, self._state, limit, weight, reduction,
                                               use_numba)
         small = resample.downscale(copy, *size, 65535.0)
-        log_small = log_brightness(pipeline.brightness(small))
+        log_small = log_brightness(analysis.brightness(small))
         moved = (np.full(log_small.shape, np.inf, np.float32)
                  if self._log_small is None or self._log_small.shape != log_small.shape
                  else np.abs(log_small - self._log_small))
@@ -240,15 +250,18 @@ class VideoEnhancer:
 
     def _new_shot(self, frame: np.ndarray, copy: np.ndarray, small: np.ndarray,
                   reduction: int) -> None:
-        """At the first frame and at each cut: the shot's plan, as for a photo."""
-        # the full-size frame's noise (the reduced copy has much less), for Auto's cap as a
-        # photo of this frame would get and for the motion threshold; RGB only at cuts
-        self._noise = pipeline.measure(i420_to_rgb(frame)).sigma
-        # a scale over the reduction keeps the net's input (the map's detail) the size it
-        # would be for the full frame
-        scale = max(1, round(self.s.scale / reduction))
-        shot = self._shot = self.enhancer.plan(copy, replace(self.s, scale=scale), threads=1,
-                                               noise=self._noise)
+        """At the first frame and at each cut: the shot's plan, as for a photo of the frame."""
+        # planned on the full-size frame (RGB only at cuts): its noise, exposure samples and
+        # floor to black are what the photo path reads on this frame (the reduced copy is
+        # 2-4x less noisy, and its maxima of three channels less biased: planned on it, the
+        # exposure and the floor to black came out otherwise, 5-15 levels at 4-5 stops)
+        rgb = i420_to_rgb(frame)
+        m = analysis.measure(rgb)
+        self._noise = m.sigma
+        shot = self.enhancer.plan(rgb, self.s, threads=1,
+                                  analysis=analysis.Analysis(m, _NO_COLOUR))
+        self._shot = self._on_copy(shot, m, rgb, copy, reduction)
+        shot = self._shot
         self._model = np.dstack([shot.model_a, shot.model_b])
         self._push, self._fade, self._target = shot.tone.push, shot.tone.fade, shot.target
         self._moved = None
@@ -257,6 +270,32 @@ class VideoEnhancer:
         self._light_solved = 0.0
         self._scene = self._solve(small)[0]
         self._offset = shot.tone.stops - self._scene
+
+    @staticmethod
+    def _on_copy(shot: pipeline.EnhancementPlan, m: analysis.Measure, rgb: np.ndarray,
+                 copy: np.ndarray, reduction: int) -> pipeline.EnhancementPlan:
+        """The frame's plan made to render its reduced copy as the photo path renders the
+        frame. The bases' windows stay the frame's (``reduction``) and the noise the frame's
+        (the bases' eps and the detail's Wiener threshold measure a region's contrast, which
+        the copy keeps while its own noise falls 2-4x). What the copy's averaged channels
+        lack is the upward bias of V = max(R, G, B) of noisy pixels, which the photo path's
+        illumination and brightness carry: measured once, as the frame's mean V less the
+        copy's (the despeckled V's, where the photo path despeckles: its bases are found on
+        it, and its brightness moves to it as the gain grows). The gain is looked up that
+        much higher (light_bias), and the photo's correction of the bias, where a pixel
+        takes its region's colour, is taken less what the copy lacks: what remains is the
+        photo's over- or under-correction, which the copy then makes too."""
+        v = analysis.brightness(rgb)
+        own = float(analysis.brightness(copy).mean())
+        lacks = float(v.mean()) - own
+        lacks_base = (float(pipeline.despeckle_target(v, m.sigma).mean()) - own
+                      if shot.despeckles else lacks)
+        lacks_luma = float(pixel_rules.despeckled(
+            np.float32(lacks), np.float32(lacks_base),
+            np.float32(np.median(shot.gain_small)), np.float32(shot.denoise)))
+        sigma = max(m.sigma, 1e-6)
+        return replace(shot, reduction=reduction, light_bias=lacks_base,
+                       channel_bias=(m.channel_bias * sigma - lacks_luma) / sigma)
 
     def _follow(self, small: np.ndarray, moved: np.ndarray) -> None:
         """Inside a shot: this frame's map, blended with the last where nothing moved, and the
@@ -274,7 +313,7 @@ class VideoEnhancer:
         if frames % NET_EVERY == 0 or at_once:
             moved, self._moved = self._moved, None
             x_r = self.enhancer.factor(small, self._target, 1)
-            a, b = pipeline.fit_factor_model(pipeline.brightness(small),
+            a, b = pipeline.fit_factor_model(analysis.brightness(small),
                                              np.ascontiguousarray(x_r.mean(axis=2)))
             keep = (MAP_WEIGHT * np.clip(1.0 - moved / MAP_MOTION, 0.0, 1.0))[:, :, None]
             self._model = (keep * self._model + (1 - keep) * np.dstack([a, b])
@@ -301,7 +340,7 @@ class VideoEnhancer:
             m_s = small[::2, ::2].mean(axis=2)
             mean = float(m_s.mean()) * float(undo)
             target = exposure.auto_target(mean, self._noise)
-            v_s = pipeline.brightness(small)[::2, ::2] * undo
+            v_s = analysis.brightness(small)[::2, ::2] * undo
             fade = exposure.fade_for(target, mean, exposure.shadow_level(
                 exposure.Samples(v_s, m_s)))
         return min(1.0, target * 2.0 ** (LIGHT_KEPT * light)), fade
@@ -310,7 +349,7 @@ class VideoEnhancer:
         """(stops, push, Auto's fade, target): this frame's own solution, aimed as
         :meth:`_aim` says."""
         step = 2  # every other sample of the small frame (thousands) is plenty for a mean
-        v_s = np.ascontiguousarray(pipeline.brightness(small)[::step, ::step])
+        v_s = np.ascontiguousarray(analysis.brightness(small)[::step, ::step])
         samples = exposure.Samples(v_s, small[::step, ::step].mean(axis=2))
         at_samples = self._model[::step, ::step, 0] * v_s + self._model[::step, ::step, 1]
         target, fade = self._aim(small)
@@ -322,9 +361,9 @@ class VideoEnhancer:
     def _plan_for(self, copy: np.ndarray, reduction: int) -> pipeline.EnhancementPlan:
         shot = self._shot
         a, b = self._model[:, :, 0], self._model[:, :, 1]
-        # neighbourhood colour at 1/8 of the frame (1/4 for photos): temporal denoise helps
-        colour = pipeline.neighbourhood_colour(copy, shot.sigma,
-                                               max(1, VIDEO_COLOUR_SCALE // reduction))
+        colour = analysis.neighbourhood_colour(copy, shot.sigma,
+                                               max(1, VIDEO_COLOUR_SCALE // reduction),
+                                               VIDEO_COLOUR_RADIUS)
         tone = replace(shot.tone, stops=self.stops, push=self._push, fade=self._fade)
         # the shot's plan with what follows the frames: what else it holds (noise, the bias of
         # the max of three noisy channels, ...) is the shot's

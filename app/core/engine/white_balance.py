@@ -34,11 +34,12 @@ def neutral_gains(view: np.ndarray, scale: float) -> tuple[float, float, float]:
     times ``scale`` or floats in [0, 1])."""
     px = view.reshape(-1, 3)
     px = px[::max(1, len(px) // SAMPLE_PIXELS)].astype(np.float32) * np.float32(scale)
-    v = px.max(axis=1)
+    v = _channel_max(px)
     px = px[(v > MIN_LEVEL) & (v < MAX_LEVEL)]
     if len(px) < MIN_PIXELS:
         return NEUTRAL
-    sat = 1.0 - px.min(axis=1) / np.maximum(px.max(axis=1), 1e-6)
+    low = np.minimum(np.minimum(px[:, 0], px[:, 1]), px[:, 2])
+    sat = 1.0 - low / np.maximum(_channel_max(px), 1e-6)
     weight = np.square(1.0 - sat)
     light = (px * weight[:, None]).sum(axis=0, dtype=np.float64) / max(float(weight.sum()),
                                                                         1e-9)
@@ -53,3 +54,9 @@ def neutral_gains(view: np.ndarray, scale: float) -> tuple[float, float, float]:
     means = px.mean(axis=0, dtype=np.float64)
     gains *= means.sum() / max(float((gains * means).sum()), 1e-9)  # same mean brightness
     return tuple(float(g) for g in gains)
+
+
+def _channel_max(px: np.ndarray) -> np.ndarray:
+    """The largest of each row's three values (numpy's max over a 3-wide axis is ~50x
+    slower than two element-wise maxima)."""
+    return np.maximum(np.maximum(px[:, 0], px[:, 1]), px[:, 2])

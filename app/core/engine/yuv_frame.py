@@ -28,14 +28,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from app.core.engine import parallel, pixel_rules, pixel_stage, resample
+from app.core.engine import compiled, parallel, pixel_rules, pixel_stage, resample
 
 try:
     from numba import njit
 except ImportError:
     njit = None
 
-available = njit is not None
+available = njit is not None or compiled.available  # the frozen app: built ahead of time
 LUMA_BLACK = 16.0  # limited-range video levels
 LUMA_WHITE = 235.0
 CHROMA_ZERO = 128.0
@@ -230,7 +230,7 @@ def _apply_numpy(avg, o, k, r0, r1, wy, c0, c1, wx, tile, channel, centre, lo, h
 
 # ---- numba kernels --------------------------------------------------------------------------
 
-if available:
+if njit is not None:
     # error_model="numpy": no zero-division checks (divisors are clamped), which keep loops
     # from vectorising
 
@@ -360,6 +360,9 @@ if available:
             for x in range(w):
                 v = full_o[x] + full_k[x] * (src[x] - centre) + d[x]
                 dst[x] = min(max(v, lo), hi)
+elif compiled.available:
+    _prepare, _to_rgb16 = compiled.yuv_prepare, compiled.yuv_to_rgb16
+    _maps, _apply = compiled.yuv_maps, compiled.yuv_apply
 else:
     _prepare = _prepare_numpy
     _to_rgb16 = _to_rgb16_numpy
@@ -369,7 +372,7 @@ else:
 
 def warm_up() -> None:
     """Compile (or load from numba's cache) the kernels."""
-    if not available:
+    if njit is None:
         return
     i420 = np.zeros((12, 8), np.uint8)
     for reduction in (2, 4):

@@ -1,0 +1,150 @@
+"""What the engine learns from a photo before planning it: a value, found once.
+
+``analyse`` measures a decimated view of the photo (its noise, the upward bias of a max of
+noisy channels, exposure samples, the mean brightness, the light's colour) and fits the
+neighbourhood colour model on a reduced copy. A live preview plans the same photo on every
+slider move: whoever does keeps the :class:`Analysis` and passes it back, and the engine keeps
+no cache, so a result never depends on what ran before.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from app.core.engine import exposure, guided, parallel, pixel_rules, resample, white_balance
+
+ANALYSIS_PIXELS = 300_000  # noise and samples are measured on a decimated view this size
+CHANNEL_BIAS_WINDOW = 5
+COLOUR_SCALE = 4  # neighbourhood colour is found at 1/4 of the photo's size,
+COLOUR_PIXELS = 1_500_000  # or smaller for huge photos (its filters need ~40 floats a pixel)
+COLOUR_RADIUS = 3
+COLOUR_EPS_SIGMAS = 3.0
+
+
+@dataclass(frozen=True)
+class Measure:
+    samples: exposure.Samples
+    sigma: float  # noise of the brightness V, in [0, 1] units
+    mean: float  # mean brightness (mean of R, G, B) in [0, 1]
+    channel_bias: float = 0.0  # V's upward bias in flat regions, in noise sigmas
+    white_gains: tuple[float, float, float] = white_balance.NEUTRAL  # see white_balance
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What depends on the photo alone, found once and held by whoever plans it again."""
+
+    measure: Measure
+    colour: np.ndarray  # the neighbourhood colour model, see neighbourhood_colour
+
+
+def to_float(rgb: np.ndarray) -> np.ndarray:
+    return rgb.astype(np.float32) * np.float32(1.0 / resample.pixel_max(rgb.dtype))
+
+
+def brightness(rgb: np.ndarray) -> np.ndarray:
+    """V = max(R, G, B) as float32 in [0, 1] (numpy's max over a 3-wide last axis is ~20x
+    slower than two element-wise maxima)."""
+    v = np.maximum(np.maximum(rgb[:, :, 0], rgb[:, :, 1]), rgb[:, :, 2])
+    if v.dtype.kind == "f":
+        return v.astype(np.float32, copy=False)
+    return v.astype(np.float32) * np.float32(1.0 / resample.pixel_max(rgb.dtype))
+
+
+def measure(rgb: np.ndarray) -> Measure:
+    """Noise, mean brightness and exposure samples from a decimated view of the photo
+    (decimation, unlike averaging, keeps the per-pixel noise that is being measured)."""
+    return measure_and_copy(rgb, 1, copy=False)[0]
+
+
+def measure_and_copy(rgb: np.ndarray, threads: int = 1, copy: bool = True
+                     ) -> tuple[Measure, np.ndarray | None]:
+    """The photo's :class:`Measure` and (``copy``) the colour model's reduced copy: two
+    independent halves, side by side on two cores (the noise, then the channel bias that
+    is measured in its sigmas; the samples, the mean, the light's colour and the copy)."""
+    view, scale = _analysis_view(rgb)
+
+    def noise() -> tuple[float, float]:
+        v = brightness(view)
+        sigma = exposure.noise_sigma(v)
+        return sigma, channel_bias(view, v, scale, sigma)
+
+    def exposure_and_colour():
+        return (exposure.sample(view, scale), float(np.mean(cv2.mean(view)[:3])) * scale,
+                white_balance.neutral_gains(view, scale), colour_copy(rgb) if copy else None)
+
+    if threads > 1:
+        (sigma, bias), (samples, mean, gains, reduced) = parallel.run_all(
+            [noise, exposure_and_colour])
+    else:
+        (sigma, bias), (samples, mean, gains, reduced) = noise(), exposure_and_colour()
+    return Measure(samples, sigma, mean, bias, gains), reduced
+
+
+def _analysis_view(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """(every step-th pixel of the photo, the scale of its values to [0, 1])."""
+    h, w = rgb.shape[:2]
+    # every other pixel at least: JPEG and demosaicing make neighbours' noise alike, so a
+    # view at full density reads it 1.3-3x lower than every size above ANALYSIS_PIXELS does,
+    # and Auto's noise cap would depend on the photo's size
+    step = max(2, int(np.ceil((h * w / ANALYSIS_PIXELS) ** 0.5)))
+    # every step-th pixel (of whole steps): OpenCV's nearest-neighbour resize picks exactly
+    # those, ten times faster than numpy's strided copy; integers, no float copy of it all
+    hs, ws = max(1, h // step), max(1, w // step)
+    view = resample.resize(rgb[:hs * step, :ws * step], (ws, hs), cv2.INTER_NEAREST)
+    if view.ndim == 2:  # a 1-pixel-wide result loses its channel axis
+        view = view.reshape(hs, ws, -1)
+    return view, 1.0 / resample.pixel_max(rgb.dtype)
+
+
+def channel_bias(view: np.ndarray, v: np.ndarray, scale: float, sigma: float) -> float:
+    """How far V = max(R, G, B) reads above the largest channel's mean in the flattest
+    half of the photo, in noise sigmas: the upward bias of a max of noisy channels, which
+    the denoise takes back where it gives a pixel its region's colour. 0.85 for independent
+    channel noise (E[max of three N(0, 1)]); real photos, whose channels' noise is alike
+    after demosaicing and JPEG, read 0.1-0.4 (LOL) and 0 (SICE); assuming 0.85 for all
+    darkened them (LOL-v2 -0.4 dB)."""
+    k = (CHANNEL_BIAS_WINDOW, CHANNEL_BIAS_WINDOW)
+    means = cv2.boxFilter(view, cv2.CV_32F, k)
+    top = np.maximum(np.maximum(means[:, :, 0], means[:, :, 1]), means[:, :, 2])
+    top *= np.float32(scale)
+    mean_v = cv2.boxFilter(v, -1, k)
+    var = cv2.boxFilter(v * v, -1, k) - mean_v * mean_v
+    # medians of every third pixel each way: windows of 5 overlap, so the same figure
+    var, bias = var[::3, ::3].ravel(), (mean_v - top)[::3, ::3].ravel()
+    flat = bias[var <= _median(var)]
+    if flat.size == 0:
+        return 0.0
+    return float(np.clip(_median(flat) / max(sigma, 1e-6), 0.0, pixel_rules.MAX_CHANNEL_BIAS))
+
+
+def _median(x: np.ndarray) -> float:
+    return float(np.partition(x, x.size // 2)[x.size // 2])
+
+
+def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCALE,
+                         radius: int = COLOUR_RADIUS) -> np.ndarray:
+    """The colour of each region as a model to evaluate at full resolution: per channel, a
+    guided filter's (a, b) of R, G, B against the brightness V on a 1/COLOUR_SCALE copy
+    (INTER_AREA averages the colour noise first; bright pixels weigh more than noisy dark
+    ones). (h, w, 6) float32: a_rgb, b_rgb. Evaluating a * V + b with the full-resolution
+    brightness keeps colour from bleeding across edges, which upsampling the colour itself
+    did (orange rims round lit towers)."""
+    return colour_model(colour_copy(rgb, scale), sigma, radius)
+
+
+def colour_copy(rgb: np.ndarray, scale: int = COLOUR_SCALE) -> np.ndarray:
+    """The reduced float copy :func:`colour_model` fits (it needs no noise estimate, so it
+    can be made while the noise is measured)."""
+    h, w = rgb.shape[:2]
+    scale = max(scale, int(np.ceil((h * w / COLOUR_PIXELS) ** 0.5)))
+    size = (max(1, w // scale), max(1, h // scale))
+    return to_float(resample.resize(rgb, size, cv2.INTER_AREA))
+
+
+def colour_model(copy: np.ndarray, sigma: float, radius: int = COLOUR_RADIUS) -> np.ndarray:
+    """(h, w, 6): a_rgb, b_rgb (a channel at a time: guided.stacked_channels)."""
+    return guided.stacked_channels(brightness(copy), copy, radius,
+                                   (COLOUR_EPS_SIGMAS * sigma) ** 2)

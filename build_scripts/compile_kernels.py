@@ -1,0 +1,75 @@
+"""Compile the per-pixel kernels ahead of time for the frozen app (see app/core/engine/compiled).
+
+    python build_scripts/compile_kernels.py [--out DIR]  -> app/core/engine/_compiled_kernels*.so
+
+numba's ahead-of-time compiler (numba.pycc) turns pixel_rules' kernels into a C extension
+that loads without numba, for any x86-64 CPU. It needs numba and a C compiler (to link) at
+build time only; build_app.sh runs it before PyInstaller and, if it cannot, the frozen app
+runs the numpy twin instead (about ten times slower) and the build says so.
+"""
+from __future__ import annotations
+
+import inspect
+import sys
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MODULE = "_compiled_kernels"
+_MAP = "f4[:, :, ::1], intp[::1], intp[::1], f4[::1]"  # a pixel_stage.Rows
+KERNEL = ("void({rgb}[:, :, ::1], f4[:, ::1], f4[:, ::1], " + ", ".join([_MAP] * 4) +
+          ", f4[:, :, ::1], f4, f4, f4[::1], f4, int64, f4[:, :, ::1], f4, boolean, "
+          "{rgb}[:, :, ::1])")
+LUMA = "void({rgb}[:, :, ::1], f4, f4, boolean, f4[:, ::1], f4[:, ::1])"
+# yuv_frame's kernels: video frames in their 4:2:0 planes
+YUV = {
+    "_prepare": "void(u1[:, ::1], u1[:, ::1], u1[:, ::1], f4[:, ::1], f4[:, ::1], f4[:, ::1], "
+                "f4, f4, int64, f4[:, :, ::1])",
+    "_to_rgb16": "void(f4[:, :, ::1], f4, u2[:, :, ::1])",
+    "_maps": "void(u2[:, :, ::1], u2[:, :, ::1], f4[:, ::1], f4[:, :, ::1])",
+    "_apply": "void(f4[:, ::1], f4[:, ::1], f4[:, ::1], intp[::1], intp[::1], f4[::1], "
+              "intp[::1], intp[::1], f4[::1], f4[:, :, ::1], int64, f4, f4, f4, int64, "
+              "u1[:, ::1])",
+}
+
+
+def _wrapper(target):
+    """A plain function of the jitted ``target``'s arguments that calls it (the ahead-of-time
+    compiler needs them spelled out)."""
+    count = len(inspect.signature(target.py_func).parameters)
+    names = ", ".join(f"a{i}" for i in range(count))
+    scope = {"target": target}
+    exec(f"def call({names}):\n    target({names})\n", scope)  # noqa: S102 - our own text
+    return scope["call"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", type=Path, default=ROOT / "app" / "core" / "engine",
+                   help="where the extension goes (default: beside compiled.py)")
+    args = p.parse_args(argv)
+    from numba.core.errors import NumbaPendingDeprecationWarning
+    warnings.simplefilter("ignore", NumbaPendingDeprecationWarning)
+    from numba.pycc import CC
+
+    from app.core.engine import pixel_rules, yuv_frame
+
+    cc = CC(MODULE)
+    cc.output_dir = str(args.out)
+    cc.verbose = False
+    for suffix, rgb in (("u8", "u1"), ("u16", "u2")):
+        cc.export(f"kernel_{suffix}", KERNEL.format(rgb=rgb))(_wrapper(pixel_rules.kernel))
+        cc.export(f"luma_{suffix}", LUMA.format(rgb=rgb))(_wrapper(pixel_rules.luma_planes))
+    for name, signature in YUV.items():
+        cc.export("yuv" + name, signature)(_wrapper(getattr(yuv_frame, name)))
+    cc.compile()
+    print(f"compiled the per-pixel kernels into {cc.output_dir}/{MODULE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""The frozen app's kernels, compiled ahead of time (app/core/engine/compiled.py): built by
+build_scripts/compile_kernels.py, loaded without numba, the numba kernel's numbers within a
+level, and much faster than the numpy twin they replace."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_CHILD = """
+import importlib.util, json, sys, time
+sys.modules["numba"] = None  # as in the frozen app
+spec = importlib.util.spec_from_file_location("app.core.engine._compiled_kernels", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+sys.modules["app.core.engine._compiled_kernels"] = module
+import numpy as np
+from app.core import Enhancer
+from app.bench.samples import synthetic_photo
+img = synthetic_photo(320, 240)
+engine = Enhancer(threads=1)
+out = engine.enhance(img).image
+deep = engine.enhance(img.astype(np.uint16) * 257).image
+rgba = engine.enhance(np.dstack([img, img[:, :, :1]])).image  # a view: not contiguous
+np.save(sys.argv[2], np.dstack([out, rgba]))
+np.save(sys.argv[3], deep)
+np.save(sys.argv[4], video_frames())
+from app.core.engine import yuv_frame
+print(json.dumps({"backend": engine.backend_name,
+                  "video": yuv_frame._prepare.__module__}))
+"""
+
+_FRAMES = """
+def video_frames():
+    from app.core.engine import yuv_frame
+    from app.core.media.yuv import rgb_to_i420
+    rng = np.random.default_rng(3)
+    frames, state = [], None
+    for k in range(3):
+        rgb = (synthetic_photo(160, 120).astype(np.float32) * 0.4 +
+               rng.normal(0, 3, (120, 160, 3))).clip(0, 255).astype(np.uint8)
+        state, copy = yuv_frame.prepare(rgb_to_i420(rgb), state, 4.0, 0.5, 4)
+        lifted = (copy.astype(np.uint32) * 3).clip(0, 65535).astype(np.uint16)
+        frames.append(yuv_frame.finish(copy, lifted, state, 1.0))
+    return np.stack(frames)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None,
+                    reason="numba's ahead-of-time compiler links with the C compiler")
+def test_the_kernels_compiled_ahead_of_time_run_without_numba(tmp_path):
+    import numpy as np
+
+    from app.bench.samples import synthetic_photo
+    from app.core import Enhancer
+
+    subprocess.run([sys.executable, str(ROOT / "build_scripts" / "compile_kernels.py"),
+                    "--out", str(tmp_path)], check=True, timeout=600, cwd=ROOT)
+    built = next(tmp_path.glob("_compiled_kernels*"))
+    child = subprocess.run([sys.executable, "-c", _FRAMES + _CHILD, str(built),
+                            *(str(tmp_path / n) for n in ("a.npy", "b.npy", "c.npy"))],
+                           check=True, timeout=600, cwd=ROOT, capture_output=True, text=True)
+    said = json.loads(child.stdout.strip().splitlines()[-1])
+    assert said["backend"].endswith("+ compiled") and said["video"] == "app.core.engine.compiled"
+    img = synthetic_photo(320, 240)
+    numba = Enhancer(threads=1)
+    rgba = numba.enhance(np.dstack([img, img[:, :, :1]])).image
+    for name, mine, level in (("a.npy", np.dstack([numba.enhance(img).image, rgba]), 1),
+                              ("b.npy", numba.enhance(img.astype(np.uint16) * 257).image, 257),
+                              ("c.npy", _video_frames(), 1)):
+        theirs = np.load(tmp_path / name).astype(int)
+        assert np.abs(mine.astype(int) - theirs).max() <= level, name
+
+
+def _video_frames():
+    import numpy as np
+
+    from app.bench.samples import synthetic_photo
+
+    scope = {"np": np, "synthetic_photo": synthetic_photo}
+    exec(_FRAMES, scope)  # noqa: S102 - the same code as the child's
+    return scope["video_frames"]()
