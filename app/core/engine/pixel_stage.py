@@ -28,8 +28,9 @@ smoothed colour of its neighbourhood:
   the same photo always gives the same bytes.
 
 The rules themselves, written once, and the numba kernel that applies them are in
-pixel_rules; here are the tables, the bands and the numpy version, which computes the same
-numbers for the frozen app (no numba there). They agree within one level (tested).
+pixel_rules (the frozen app, which has no numba, runs the same kernel compiled ahead of
+time: see compiled); here are the tables, the bands and the numpy version, which computes the
+same numbers where neither is there. They agree within one level (tested).
 """
 from __future__ import annotations
 

@@ -20,8 +20,9 @@ size), and its result goes back to the planes as local affine maps:
   photo pipeline's and the finer detail is kept, scaled.
 
 This is what makes video fast: the photo stage runs on 1/16 of a 1080p frame's pixels, no
-full-size RGB exists, and the encoder gets the planes it wants. Numba kernels with numpy twins
-(the frozen app has no numba) that agree within a level (tested).
+full-size RGB exists, and the encoder gets the planes it wants. Numba kernels (the frozen app
+runs them compiled ahead of time: see compiled) with numpy twins that agree within a level
+(tested).
 """
 from __future__ import annotations
 
