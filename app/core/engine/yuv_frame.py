@@ -169,7 +169,7 @@ def gain_tables(denoise: float) -> np.ndarray:
     return np.stack([luma, chroma]).astype(np.float32)
 
 
-# ---- numpy versions (the frozen app) --------------------------------------------------------
+# ---- numpy versions (no numba, no kernels built ahead of time) -----------------------------
 
 def _block_mean(plane: np.ndarray) -> np.ndarray:
     h, w = plane.shape
