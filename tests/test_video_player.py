@@ -95,3 +95,13 @@ def test_the_100_percent_view_of_a_paused_frame_is_the_exported_frame(qtbot, win
     h, w = tile.shape[:2]
     assert (h, w) != still.enhanced.shape[:2]  # a crop: the view shows part of the frame
     assert np.array_equal(tile, still.enhanced[top:top + h, left:left + w])
+
+
+def test_a_video_frame_shows_its_histogram(qtbot, window, clip):
+    """The histogram follows what the enhanced pane shows, for a video's frames too (it
+    stayed empty: only the engine's photo replies carried one)."""
+    open_clip(qtbot, window, clip)
+    qtbot.waitUntil(lambda: window.video_player.still is not None, timeout=60000)
+    qtbot.waitUntil(lambda: window.histogram.counts is not None, timeout=10000)
+    assert window.histogram.shown_for == window.session.pending.shown_preview
+    assert window.histogram.counts.sum() > 0

@@ -30,11 +30,13 @@ from app.core.jobs.video_preview import (
     quick_frame,
 )
 from app.gui.controls import settings_caption
+from app.gui.histogram import summary as histogram_summary
 from app.gui.preview_size import preview_of
 from app.session.session import Session
 
 QUICK, STILL, PLAY = "quick", "still", "play"
 JOIN_TIMEOUT = 10.0  # a cancelled job stops within a frame (or a frame's decode)
+HISTOGRAM_EVERY = 0.5  # seconds of the clip between a playing video's histograms
 
 
 class VideoPlayer(QObject):
@@ -42,8 +44,9 @@ class VideoPlayer(QObject):
     ``enhancer_factory`` makes the video engine, ``make_previews(image)`` makes a still's
     preview copies, ``caption(text)`` is the enhanced pane's footer, ``new_id()`` numbers a
     frame shown (from the engine's counter: see app.session.requests), ``on_shown(id)`` is
-    called once it is on screen, ``show_error(text)`` tells the user and ``reset_detail()``
-    drops the 100% view's tile (a paused frame's is a crop of :meth:`exported`)."""
+    called once it is on screen, ``show_error(text)`` tells the user, ``reset_detail()``
+    drops the 100% view's tile (a paused frame's is a crop of :meth:`exported`) and
+    ``show_histogram(frame_id, found)`` takes the shown frame's histogram summary."""
 
     frame_ready = Signal(object, str, int)  # PreviewFrame, kind, job
     failed = Signal(str, int)
@@ -51,13 +54,15 @@ class VideoPlayer(QObject):
 
     def __init__(self, session: Session, video_bar, display, *, settings, enhancer_factory,
                  make_previews, caption, new_id, on_shown, show_error,
-                 reset_detail=lambda: None, parent: QObject | None = None):
+                 reset_detail=lambda: None, show_histogram=lambda frame_id, found: None,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self.session, self.video_bar, self.display = session, video_bar, display
         self.settings, self.enhancer_factory = settings, enhancer_factory
         self.make_previews, self.caption = make_previews, caption
         self.new_id, self.on_shown, self.show_error = new_id, on_shown, show_error
-        self.reset_detail = reset_detail
+        self.reset_detail, self.show_histogram = reset_detail, show_histogram
+        self._histogram_at: float | None = None  # the played moment of the last histogram
         self._enhancer = None  # built in a job's thread on first use, then shared
         self._job = 0
         self._thread: threading.Thread | None = None
@@ -113,7 +118,7 @@ class VideoPlayer(QObject):
         control, job, last = BatchControl(), self._job, self._thread
         self._control, self.still = control, None
         if kind == PLAY:
-            self.shown = []
+            self.shown, self._histogram_at = [], None
             self.reset_detail()  # no 100% tile of the paused frame over the playback
         side = session.previews.side if session.previews else 0
         args = (kind, job, control, last, session.video_path, seconds, self.settings(),
@@ -184,6 +189,12 @@ class VideoPlayer(QObject):
         frame_id = self.new_id()
         session.pending.frame_shown(frame_id)
         self.on_shown(frame_id)
+        # the histogram of what is shown: every still, and a played frame every
+        # HISTOGRAM_EVERY seconds of the clip (a frame's summary takes a millisecond or two)
+        at = self._histogram_at
+        if kind != PLAY or at is None or abs(frame.seconds - at) >= HISTOGRAM_EVERY:
+            self._histogram_at = frame.seconds if kind == PLAY else None
+            self.show_histogram(frame_id, histogram_summary(shown))
         if kind == STILL:
             self.reset_detail()  # the 100% view: a crop of this frame, as exported
 

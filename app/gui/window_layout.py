@@ -81,7 +81,7 @@ def build_views(w) -> None:
         enhancer_factory=w._enhancer_factory, make_previews=w.make_previews,
         caption=w.output_pane.footer.setText, new_id=w.engine.new_id,
         on_shown=w.preview_shown.emit, show_error=w.message.show_error,
-        reset_detail=w.detail.reset, parent=w)
+        reset_detail=w.detail.reset, show_histogram=w._on_histogram, parent=w)
 
 
 def build_layout(w) -> None:
