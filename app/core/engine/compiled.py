@@ -33,9 +33,9 @@ def kernel(rgb: np.ndarray, *args) -> None:
 
 
 def luma_planes(rgb: np.ndarray, *args) -> None:
-    """pixel_rules.luma_planes's arguments and effect."""
-    (module.luma_u8 if rgb.dtype == np.uint8 else module.luma_u16)(
-        np.ascontiguousarray(rgb), *args)
+    """pixel_rules.luma_planes's arguments and effect (``rgb`` contiguous: pipeline.luma,
+    its one caller, sees to it)."""
+    (module.luma_u8 if rgb.dtype == np.uint8 else module.luma_u16)(rgb, *args)
 
 
 # yuv_frame's kernels (video frames in their planes), the same arguments and effects

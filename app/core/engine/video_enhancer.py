@@ -285,11 +285,10 @@ class VideoEnhancer:
         much higher (light_bias), and the photo's correction of the bias, where a pixel
         takes its region's colour, is taken less what the copy lacks: what remains is the
         photo's over- or under-correction, which the copy then makes too."""
-        v = analysis.brightness(rgb)
+        luma = pipeline.luma(rgb, m.sigma, shot.despeckles)  # V and its despeckled copy
         own = float(analysis.brightness(copy).mean())
-        lacks = float(v.mean()) - own
-        lacks_base = (float(pipeline.despeckle_target(v, m.sigma).mean()) - own
-                      if shot.despeckles else lacks)
+        lacks = float(luma.v.mean()) - own
+        lacks_base = float(luma.despeckled.mean()) - own if shot.despeckles else lacks
         lacks_luma = float(pixel_rules.despeckled(
             np.float32(lacks), np.float32(lacks_base),
             np.float32(np.median(shot.gain_small)), np.float32(shot.denoise)))
