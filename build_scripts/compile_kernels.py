@@ -2,10 +2,11 @@
 
     python build_scripts/compile_kernels.py [--out DIR]  -> app/core/engine/_compiled_kernels*.so
 
-numba's ahead-of-time compiler (numba.pycc) turns pixel_rules' kernels into a C extension
-that loads without numba, for any x86-64 CPU. It needs numba and a C compiler (to link) at
-build time only; build_app.sh runs it before PyInstaller and, if it cannot, the frozen app
-runs the numpy twin instead (about ten times slower) and the build says so.
+numba's ahead-of-time compiler (numba.pycc) turns pixel_rules' kernels, the video's and the
+noise measure's into a C extension that loads without numba, for any x86-64 CPU. It needs
+numba and a C compiler (to link) at build time only; build_app.sh runs it before PyInstaller
+and, if it cannot, the frozen app runs the numpy twin instead (about ten times slower) and
+the build says so.
 """
 from __future__ import annotations
 
@@ -35,13 +36,20 @@ YUV = {
 }
 
 
+# noise_kernels': the analysis' noise measure
+NOISE = {
+    "noise_planes": "void(f4[:, ::1], f4[:, ::1], f4[:, ::1])",
+    "flat_sum": "Tuple((f8, i8))(f4[:, ::1], f4[:, ::1], f4)",
+}
+
+
 def _wrapper(target):
-    """A plain function of the jitted ``target``'s arguments that calls it (the ahead-of-time
-    compiler needs them spelled out)."""
+    """A plain function of the jitted ``target``'s arguments that calls it and returns what
+    it returns (the ahead-of-time compiler needs them spelled out)."""
     count = len(inspect.signature(target.py_func).parameters)
     names = ", ".join(f"a{i}" for i in range(count))
     scope = {"target": target}
-    exec(f"def call({names}):\n    target({names})\n", scope)  # noqa: S102 - our own text
+    exec(f"def call({names}):\n    return target({names})\n", scope)  # noqa: S102 - ours
     return scope["call"]
 
 
@@ -56,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore", NumbaPendingDeprecationWarning)
     from numba.pycc import CC
 
-    from app.core.engine import pixel_rules, yuv_frame
+    from app.core.engine import noise_kernels, pixel_rules, yuv_frame
 
     cc = CC(MODULE)
     cc.output_dir = str(args.out)
@@ -66,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         cc.export(f"luma_{suffix}", LUMA.format(rgb=rgb))(_wrapper(pixel_rules.luma_planes))
     for name, signature in YUV.items():
         cc.export("yuv" + name, signature)(_wrapper(getattr(yuv_frame, name)))
+    for name, signature in NOISE.items():
+        cc.export(name, signature)(_wrapper(getattr(noise_kernels, name)))
     cc.compile()
     print(f"compiled the per-pixel kernels into {cc.output_dir}/{MODULE}")
     return 0

@@ -32,8 +32,11 @@ np.save(sys.argv[2], np.dstack([out, rgba]))
 np.save(sys.argv[3], deep)
 np.save(sys.argv[4], video_frames())
 from app.core.engine import yuv_frame
+from app.core.engine import compiled, noise_kernels
 print(json.dumps({"backend": engine.backend_name,
-                  "video": yuv_frame._prepare.__module__}))
+                  "video": yuv_frame._prepare.__module__,
+                  "noise": [noise_kernels.available, hasattr(compiled.module, "flat_sum")],
+                  "sigma": engine.noise_of(img)}))
 """
 
 _FRAMES = """
@@ -71,6 +74,8 @@ def test_the_kernels_compiled_ahead_of_time_run_without_numba(tmp_path):
     assert said["backend"].endswith("+ compiled") and said["video"] == "app.core.engine.compiled"
     img = synthetic_photo(320, 240)
     numba = Enhancer(threads=1)
+    assert said["noise"] == [False, True]  # the noise measure's kernels compiled too
+    assert said["sigma"] == pytest.approx(numba.noise_of(img), rel=1e-5)
     rgba = numba.enhance(np.dstack([img, img[:, :, :1]])).image
     for name, mine, level in (("a.npy", np.dstack([numba.enhance(img).image, rgba]), 1),
                               ("b.npy", numba.enhance(img.astype(np.uint16) * 257).image, 257),

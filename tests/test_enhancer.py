@@ -105,6 +105,43 @@ def test_the_numba_brightness_planes_are_opencvs_numbers(shape, dtype):
     assert pipeline.luma(rgb, 0.02, False).despeckled is None
 
 
+@pytest.mark.parametrize("shape", [(450, 600), (3, 3), (4, 97)])
+def test_the_numba_noise_measure_is_opencvs(shape, monkeypatch):
+    """noise_kernels' one-pass Laplacian and gradient give the OpenCV filters' sigma (the
+    sums in another order: float rounding apart)."""
+    from app.core.engine import compiled, exposure, noise_kernels
+
+    rng = np.random.default_rng(7)
+    v = (np.linspace(0, 0.5, shape[1], dtype=np.float32)[None, :] +
+         rng.normal(0, 0.01, shape).astype(np.float32))
+    fast = exposure.noise_sigma(v)
+    monkeypatch.setattr(noise_kernels, "available", False)
+    monkeypatch.setattr(compiled, "available", False)
+    plain = exposure.noise_sigma(v)
+    assert fast == pytest.approx(plain, rel=1e-5)
+    if shape[0] > 100:
+        assert fast == pytest.approx(0.01, rel=0.1)  # and it is the noise
+
+
+def test_bases_found_ahead_give_the_bands_own(dark_photo):
+    """A photo's bases found once beside the exposure search (pipeline.luma's with_bases)
+    render what each band finds for itself with its context rows; a plan that does not
+    despeckle, or was made for another noise, does not use them."""
+    e = Enhancer()
+    plan = e.plan(dark_photo, EnhanceSettings().validated(), threads=1)
+    assert plan.despeckles
+    ahead = pipeline.luma(dark_photo, plan.sigma, True, with_bases=True)
+    assert ahead.bases_for(plan) is not None
+    for threads in (1, 3):
+        np.testing.assert_array_equal(
+            pipeline.render(dark_photo, plan, threads=threads, known=ahead),
+            pipeline.render(dark_photo, plan, threads=threads))
+    other = pipeline.luma(dark_photo, plan.sigma * 3, True, with_bases=True)
+    assert other.bases_for(plan) is None
+    calm = e.plan(dark_photo, EnhanceSettings(denoise=0.0).validated(), threads=1)
+    assert ahead.bases_for(calm) is None
+
+
 def test_brightness_planes_found_for_another_noise_are_not_used(dark_photo):
     e = Enhancer()
     plan = e.plan(dark_photo, EnhanceSettings().validated(), threads=1)

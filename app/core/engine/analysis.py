@@ -9,6 +9,7 @@ no cache, so a result never depends on what ran before.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -29,7 +30,16 @@ class Measure:
     sigma: float  # noise of the brightness V, in [0, 1] units
     mean: float  # mean brightness (mean of R, G, B) in [0, 1]
     channel_bias: float = 0.0  # V's upward bias in flat regions, in noise sigmas
-    white_gains: tuple[float, float, float] = white_balance.NEUTRAL  # see white_balance
+    # the pixels the light's colour is read from (white_balance.light_sample; None: neutral)
+    light_sample: np.ndarray | None = None
+
+    @cached_property
+    def white_gains(self) -> tuple[float, float, float]:
+        """The neutral white balance's gains (white_balance), found when a plan asks for
+        it: the balance is off by default, and its 0.8 ms was a thirtieth of a photo."""
+        if self.light_sample is None:
+            return white_balance.NEUTRAL
+        return white_balance.gains_for(self.light_sample)
 
 
 @dataclass(frozen=True)
@@ -62,25 +72,27 @@ def measure(rgb: np.ndarray) -> Measure:
 def measure_and_copy(rgb: np.ndarray, threads: int = 1, copy: bool = True
                      ) -> tuple[Measure, np.ndarray | None]:
     """The photo's :class:`Measure` and (``copy``) the colour model's reduced copy: two
-    independent halves, side by side on two cores (the noise, then the channel bias that
-    is measured in its sigmas; the samples, the mean, the light's colour and the copy)."""
+    independent halves of about equal cost, side by side on two cores (the noise and the
+    copy; the samples, the mean, the light's colour and the channels' excess that the
+    channel bias is, in noise sigmas)."""
     view, scale = _analysis_view(rgb)
 
-    def noise() -> tuple[float, float]:
-        v = brightness(view)
-        sigma = exposure.noise_sigma(v)
-        return sigma, channel_bias(view, v, scale, sigma)
+    def noise_and_copy() -> tuple[float, np.ndarray | None]:
+        return exposure.noise_sigma(brightness(view)), colour_copy(rgb) if copy else None
 
     def exposure_and_colour():
         return (exposure.sample(view, scale), float(np.mean(cv2.mean(view)[:3])) * scale,
-                white_balance.neutral_gains(view, scale), colour_copy(rgb) if copy else None)
+                white_balance.light_sample(view, scale),
+                channel_excess(view, brightness(view), scale))
 
     if threads > 1:
-        (sigma, bias), (samples, mean, gains, reduced) = parallel.run_all(
-            [noise, exposure_and_colour])
+        (sigma, reduced), (samples, mean, light, excess) = parallel.run_all(
+            [noise_and_copy, exposure_and_colour])
     else:
-        (sigma, bias), (samples, mean, gains, reduced) = noise(), exposure_and_colour()
-    return Measure(samples, sigma, mean, bias, gains), reduced
+        (sigma, reduced), (samples, mean, light, excess) = (noise_and_copy(),
+                                                            exposure_and_colour())
+    bias = float(np.clip(excess / max(sigma, 1e-6), 0.0, pixel_rules.MAX_CHANNEL_BIAS))
+    return Measure(samples, sigma, mean, bias, light), reduced
 
 
 def _analysis_view(rgb: np.ndarray) -> tuple[np.ndarray, float]:
@@ -99,25 +111,25 @@ def _analysis_view(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     return view, 1.0 / resample.pixel_max(rgb.dtype)
 
 
-def channel_bias(view: np.ndarray, v: np.ndarray, scale: float, sigma: float) -> float:
+def channel_excess(view: np.ndarray, v: np.ndarray, scale: float) -> float:
     """How far V = max(R, G, B) reads above the largest channel's mean in the flattest
-    half of the photo, in noise sigmas: the upward bias of a max of noisy channels, which
-    the denoise takes back where it gives a pixel its region's colour. 0.85 for independent
-    channel noise (E[max of three N(0, 1)]); real photos, whose channels' noise is alike
-    after demosaicing and JPEG, read 0.1-0.4 (LOL) and 0 (SICE); assuming 0.85 for all
-    darkened them (LOL-v2 -0.4 dB)."""
+    half of the photo (0 where nothing is flat), in [0, 1] units: the upward bias of a max
+    of noisy channels, which the denoise takes back where it gives a pixel its region's
+    colour. Divided by the noise sigma, it is the photo's channel bias: 0.85 for
+    independent channel noise (E[max of three N(0, 1)]); real photos, whose channels' noise
+    is alike after demosaicing and JPEG, read 0.1-0.4 (LOL) and 0 (SICE); assuming 0.85 for
+    all darkened them (LOL-v2 -0.4 dB)."""
     k = (CHANNEL_BIAS_WINDOW, CHANNEL_BIAS_WINDOW)
-    means = cv2.boxFilter(view, cv2.CV_32F, k)
+    # medians of every third pixel each way (windows of 5 overlap, so the same figure):
+    # the windows' means taken there before anything else is done with them
+    means = cv2.boxFilter(view, cv2.CV_32F, k)[::3, ::3]
     top = np.maximum(np.maximum(means[:, :, 0], means[:, :, 1]), means[:, :, 2])
     top *= np.float32(scale)
-    mean_v = cv2.boxFilter(v, -1, k)
-    var = cv2.boxFilter(v * v, -1, k) - mean_v * mean_v
-    # medians of every third pixel each way: windows of 5 overlap, so the same figure
-    var, bias = var[::3, ::3].ravel(), (mean_v - top)[::3, ::3].ravel()
+    mean_v = cv2.boxFilter(v, -1, k)[::3, ::3]
+    var = (cv2.boxFilter(v * v, -1, k)[::3, ::3] - mean_v * mean_v).ravel()
+    bias = (mean_v - top).ravel()
     flat = bias[var <= _median(var)]
-    if flat.size == 0:
-        return 0.0
-    return float(np.clip(_median(flat) / max(sigma, 1e-6), 0.0, pixel_rules.MAX_CHANNEL_BIAS))
+    return _median(flat) if flat.size else 0.0
 
 
 def _median(x: np.ndarray) -> float:

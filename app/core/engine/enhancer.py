@@ -15,7 +15,15 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.engine import parallel, pipeline, pixel_rules, pixel_stage, resample, yuv_frame
+from app.core.engine import (
+    allocator,
+    parallel,
+    pipeline,
+    pixel_rules,
+    pixel_stage,
+    resample,
+    yuv_frame,
+)
 from app.core.engine.analysis import Analysis, colour_model, measure, measure_and_copy
 from app.core.engine.backends import make_backend
 from app.core.media.image_modes import gray_of
@@ -83,6 +91,7 @@ class Enhancer:
         if not (self.weights.exists() or self.weights.with_suffix(".onnx").exists()):
             raise FileNotFoundError(f"model weights not found: {self.weights}")
         self.threads = threads
+        allocator.keep_freed_memory()  # each photo's planes reuse the last one's pages
         self.efe = make_backend(self.weights, backend, threads)
         self.use_numba = use_numba and pixel_stage.available
         if self.use_numba:
@@ -124,8 +133,11 @@ class Enhancer:
         several cores) the render's :func:`pipeline.luma`, found while the exposure is
         searched for: that core would otherwise wait."""
         h, w = rgb.shape[:2]
-        small = resample.downscale(rgb, *resample.low_res_size(h, w, settings.scale),
-                                   resample.pixel_max(rgb.dtype))
+
+        def small_copy() -> np.ndarray:  # the net's input
+            return resample.downscale(rgb, *resample.low_res_size(h, w, settings.scale),
+                                      resample.pixel_max(rgb.dtype))
+
         if analysis is None and self._cores(threads) > 1:
             # a new photo on several cores: the net and the exposure search beside the colour
             # model's fit (the net needs the target, which needs the noise: measured first)
@@ -136,14 +148,18 @@ class Enhancer:
             def colour_and_luma():
                 # whether the plan despeckles is known only after the search: guessed yes
                 return colour_model(copy, m.sigma), (
-                    pipeline.luma(rgb, m.sigma, settings.denoise_strength > 0, self.use_numba)
+                    pipeline.luma(rgb, m.sigma, settings.denoise_strength > 0, self.use_numba,
+                                  with_bases=True)
                     if ahead else None)
 
-            fit, (colour, luma) = parallel.run_all([
-                lambda: pipeline.fit_tone(small, self.factor(small, target, 1), m, target,
-                                          fade, settings),
-                colour_and_luma])
+            def tone():
+                small = small_copy()
+                return pipeline.fit_tone(small, self.factor(small, target, 1), m, target,
+                                         fade, settings)
+
+            fit, (colour, luma) = parallel.run_all([tone, colour_and_luma])
             return pipeline.make_plan(fit, colour, m, settings), luma
+        small = small_copy()
         analysis = analysis or self.analyse(rgb, 1)
         m = analysis.measure
         target, fade = pipeline.choose_target(settings, m, noise)

@@ -207,26 +207,49 @@ def render(rgb: np.ndarray, plan: EnhancementPlan, progress: Callable[[float], N
 @dataclass(frozen=True)
 class Luma:
     """A photo's brightness V and its despeckled copy (None where not despeckled) for a
-    noise ``sigma``."""
+    noise ``sigma``; ``bases``: where found ahead, the whole photo's fine and coarse base
+    coefficients (see :func:`band`) on the copy a despeckling plan uses."""
 
     v: np.ndarray
     despeckled: np.ndarray | None
     sigma: float
+    bases: tuple[np.ndarray, np.ndarray] | None = None
+
+    def usable(self, plan: EnhancementPlan) -> bool:
+        """Whether these planes are the ones a plan renders with (the same noise; the
+        despeckled copy there if the plan despeckles)."""
+        return self.sigma == plan.sigma and (self.despeckled is not None or
+                                             not plan.despeckles)
+
+    def bases_for(self, plan: EnhancementPlan) -> tuple[np.ndarray, np.ndarray] | None:
+        """The bases found ahead, if a plan renders with them (a photo's own pixels, found
+        on the plane the plan's bases need)."""
+        if self.bases is None or plan.reduction != 1 or not plan.despeckles:
+            return None
+        return self.bases if self.usable(plan) else None
 
 
-def luma(rgb: np.ndarray, sigma: float, despeckle: bool, use_numba: bool = True) -> Luma:
+def luma(rgb: np.ndarray, sigma: float, despeckle: bool, use_numba: bool = True,
+         with_bases: bool = False) -> Luma:
     """V = max(R, G, B) of rows of a photo and, if ``despeckle``, :func:`despeckle_target` of
     it for a photo of noise ``sigma`` (numba: one pass each, no temporaries; the same
-    numbers)."""
+    numbers). ``with_bases`` (a whole photo's, despeckled): its bases too, so its bands
+    only widen them (found once, not again for every band's context rows)."""
     if not (use_numba and (pixel_rules.available or compiled.available)):
         v = brightness(rgb)
-        return Luma(v, despeckle_target(v, sigma) if despeckle else None, sigma)
-    v = np.empty(rgb.shape[:2], np.float32)
-    target = np.empty_like(v) if despeckle else v
-    run = pixel_rules.luma_planes if pixel_rules.available else compiled.luma_planes
-    run(np.ascontiguousarray(rgb), np.float32(1.0 / resample.pixel_max(rgb.dtype)),
-        np.float32(pixel_rules.despeckle_noise2(sigma)), despeckle, v, target)
-    return Luma(v, target if despeckle else None, sigma)
+        target = despeckle_target(v, sigma) if despeckle else None
+    else:
+        v = np.empty(rgb.shape[:2], np.float32)
+        target = np.empty_like(v) if despeckle else v
+        run = pixel_rules.luma_planes if pixel_rules.available else compiled.luma_planes
+        run(np.ascontiguousarray(rgb), np.float32(1.0 / resample.pixel_max(rgb.dtype)),
+            np.float32(pixel_rules.despeckle_noise2(sigma)), despeckle, v, target)
+        target = target if despeckle else None
+    bases = None
+    if with_bases and despeckle:
+        eps = (BASE_EPS_SIGMAS * sigma) ** 2
+        bases = _base_coefficients(target, base_scales(), eps)
+    return Luma(v, target, sigma, bases)
 
 
 def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bottom: int,
@@ -242,16 +265,21 @@ def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bo
     # the bases are found on the despeckled brightness, or a speck tall enough to pass for
     # texture would stay in the base (pixels not brightened keep their own values anyway)
     despeckle = plan.despeckles
-    if (known is None or known.sigma != plan.sigma or
-            (despeckle and known.despeckled is None)):
+    if known is None or not known.usable(plan):
         lum, first = luma(rgb[lo:hi], plan.sigma, despeckle, use_numba), lo
     else:  # the whole photo's: its rows at the context's ends saw their true neighbours,
         lum, first = known, 0  # which the band's rows are too far from to feel
     v = lum.v[lo - first:hi - first]
     target = lum.despeckled[lo - first:hi - first] if despeckle else v
-    eps = (BASE_EPS_SIGMAS * plan.sigma) ** 2
-    fine, coarse = (_base_rows(target, k, eps, h, w, lo, top, bottom, radius)
-                    for k, radius in base_scales(plan.reduction))
+    ahead = None if known is None else known.bases_for(plan)
+    if ahead is not None:  # the whole photo's coefficients (lo = 0): only widened here
+        fine, coarse = (_base_rows(ab, k, h, w, 0, top, bottom)
+                        for ab, (k, _) in zip(ahead, base_scales(), strict=True))
+    else:
+        scales = base_scales(plan.reduction)
+        fine, coarse = (_base_rows(ab, k, h, w, lo, top, bottom) for ab, (k, _) in zip(
+            _base_coefficients(target, scales, (BASE_EPS_SIGMAS * plan.sigma) ** 2), scales,
+            strict=True))
     v = np.ascontiguousarray(v[top - lo:bottom - lo])
     target = v if not despeckle else np.ascontiguousarray(target[top - lo:bottom - lo])
     # rows of a view (gray seen as RGB, RGBA's colours) copied: the kernel's usual layout
@@ -287,16 +315,29 @@ def base_scales(reduction: int = 1) -> tuple[tuple[int, int], tuple[int, int]]:
     return fine, (max(1, COARSE_SCALE // reduction), BASE_RADIUS)
 
 
-def _base_rows(v: np.ndarray, k: int, eps: float, h: int, w: int, lo: int, top: int,
-               bottom: int, radius: int = BASE_RADIUS) -> pixel_stage.Rows:
-    """A self-guided filter's coefficients on the 1/k copy of rows [lo, ...) of the photo's
-    brightness, as the rows that output rows [top, bottom) need. ``lo`` is a multiple of k,
-    so the copy is a slice of the whole photo's 1/k copy and bands are seamless."""
-    small = _block_means(v, k) if k > 1 else v
-    ab = guided.coefficients(small, small, radius, eps, stacked=True)
+def _base_coefficients(v: np.ndarray, scales: tuple[tuple[int, int], ...], eps: float
+                       ) -> tuple[np.ndarray, ...]:
+    """For each (k, radius) of ``scales``, a self-guided filter's coefficients (h/k, w/k, 2)
+    on the 1/k copy of rows of the photo's brightness. A coarser copy is made from a finer
+    one whose reduction divides its own (the 1/8 from the 1/2: a quarter of the reading)."""
+    smalls: dict[int, np.ndarray] = {1: v}
+    found = []
+    for k, radius in scales:
+        finer = max(j for j in smalls if k % j == 0)
+        small = smalls[finer] if finer == k else _block_means(smalls[finer], k // finer)
+        smalls[k] = small
+        found.append(guided.coefficients(small, small, radius, eps, stacked=True))
+    return tuple(found)
+
+
+def _base_rows(ab: np.ndarray, k: int, h: int, w: int, lo: int, top: int, bottom: int
+               ) -> pixel_stage.Rows:
+    """:func:`_base_coefficients` of rows [lo, ...) of the photo, as the rows that output
+    rows [top, bottom) need. ``lo`` is a multiple of k, so the copy is a slice of the whole
+    photo's 1/k copy and bands are seamless."""
     blocks = -(-h // k)
     r0, r1, wy = resample.bilinear_taps(k * blocks, blocks, top, bottom)
-    return _widen(ab, k * small.shape[1], r0 - lo // k, r1 - lo // k, wy, w)
+    return _widen(ab, k * ab.shape[1], r0 - lo // k, r1 - lo // k, wy, w)
 
 
 def _block_means(v: np.ndarray, k: int) -> np.ndarray:
