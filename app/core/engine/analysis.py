@@ -73,30 +73,46 @@ def measure_and_copy(rgb: np.ndarray, threads: int = 1, copy: bool = True
                      ) -> tuple[Measure, np.ndarray | None]:
     """The photo's :class:`Measure` and (``copy``) the colour model's reduced copy: two
     independent halves of about equal cost, side by side on two cores (the noise and the
-    copy; the samples, the mean, the light's colour and the channels' excess that the
-    channel bias is, in noise sigmas)."""
-    view, scale = _analysis_view(rgb)
+    copy; :func:`view_samples`)."""
+    view, scale = analysis_view(rgb)
 
-    def noise_and_copy() -> tuple[float, np.ndarray | None]:
-        return exposure.noise_sigma(brightness(view)), colour_copy(rgb) if copy else None
-
-    def exposure_and_colour():
-        return (exposure.sample(view, scale), float(np.mean(cv2.mean(view)[:3])) * scale,
-                white_balance.light_sample(view, scale),
-                channel_excess(view, brightness(view), scale))
+    def noise_and_copy():
+        return noise_and_mean(view, scale), colour_copy(rgb) if copy else None
 
     if threads > 1:
-        (sigma, reduced), (samples, mean, light, excess) = parallel.run_all(
-            [noise_and_copy, exposure_and_colour])
+        ((sigma, mean), reduced), sampled = parallel.run_all(
+            [noise_and_copy, lambda: view_samples(view, scale)])
     else:
-        (sigma, reduced), (samples, mean, light, excess) = (noise_and_copy(),
-                                                            exposure_and_colour())
+        ((sigma, mean), reduced), sampled = noise_and_copy(), view_samples(view, scale)
+    return assemble(sigma, mean, *sampled), reduced
+
+
+def noise_and_mean(view: np.ndarray, scale: float) -> tuple[float, float]:
+    """The analysis view's noise sigma (of the brightness V) and mean brightness: all that
+    an exposure target needs."""
+    return (exposure.noise_sigma(brightness(view)),
+            float(np.mean(cv2.mean(view)[:3])) * scale)
+
+
+def view_samples(view: np.ndarray, scale: float
+                 ) -> tuple[exposure.Samples, np.ndarray, float]:
+    """What the analysis view gives without its noise: the exposure samples, the light's
+    colour's pixels and the channels' excess (:func:`channel_excess`)."""
+    return (exposure.sample(view, scale), white_balance.light_sample(view, scale),
+            channel_excess(view, brightness(view), scale))
+
+
+def assemble(sigma: float, mean: float, samples: exposure.Samples, light: np.ndarray,
+             excess: float) -> Measure:
+    """The :class:`Measure` of :func:`noise_and_mean` and :func:`view_samples`' parts (the
+    channel bias is the excess in noise sigmas)."""
     bias = float(np.clip(excess / max(sigma, 1e-6), 0.0, pixel_rules.MAX_CHANNEL_BIAS))
-    return Measure(samples, sigma, mean, bias, light), reduced
+    return Measure(samples, sigma, mean, bias, light)
 
 
-def _analysis_view(rgb: np.ndarray) -> tuple[np.ndarray, float]:
-    """(every step-th pixel of the photo, the scale of its values to [0, 1])."""
+def analysis_view(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """(every step-th pixel of the photo, the scale of its values to [0, 1]): what the
+    noise and the samples are measured on."""
     h, w = rgb.shape[:2]
     # every other pixel at least: JPEG and demosaicing make neighbours' noise alike, so a
     # view at full density reads it 1.3-3x lower than every size above ANALYSIS_PIXELS does,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -26,6 +26,13 @@ def _shared_pool() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max(1, CORES - 1), "lowlight-part")
         return _pool
+
+
+def start(piece: Callable[[], T]) -> Future[T]:
+    """One piece started on the shared pool, for a caller that does its own share in the
+    meantime (it must not wait on a future that only the caller itself would complete
+    after waiting for this one)."""
+    return _shared_pool().submit(piece)
 
 
 def run_all(pieces: list[Callable[[], T]]) -> list[T]:

@@ -111,10 +111,23 @@ def choose_target(settings: EnhanceSettings, m: Measure, noise: float | None = N
                   ) -> tuple[float, float]:
     """(target mean brightness, fade): the user's target at full effect, or Auto's (its
     noise cap from ``noise`` where given, else from the measured noise)."""
+    target = aim(settings, m.mean, m.sigma if noise is None else noise)
+    return target, fade(settings, target, m)
+
+
+def aim(settings: EnhanceSettings, mean: float, sigma: float) -> float:
+    """The target mean brightness: the user's, or Auto's for a photo of this mean
+    brightness and noise (all the net needs: it can start before the samples are read)."""
     if not settings.auto_exposure:
-        return float(settings.exposure), 1.0
-    target = exposure.auto_target(m.mean, m.sigma if noise is None else noise)
-    return target, exposure.fade_for(target, m.mean, exposure.shadow_level(m.samples))
+        return float(settings.exposure)
+    return exposure.auto_target(mean, sigma)
+
+
+def fade(settings: EnhanceSettings, target: float, m: Measure) -> float:
+    """Auto's fade towards untouched for a ``target`` (exposure.fade_for); 1 otherwise."""
+    if not settings.auto_exposure:
+        return 1.0
+    return exposure.fade_for(target, m.mean, exposure.shadow_level(m.samples))
 
 
 def net_exposure(target: float) -> float:
