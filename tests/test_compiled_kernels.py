@@ -48,7 +48,7 @@ def video_frames():
     for k in range(3):
         rgb = (synthetic_photo(160, 120).astype(np.float32) * 0.4 +
                rng.normal(0, 3, (120, 160, 3))).clip(0, 255).astype(np.uint8)
-        state, copy = yuv_frame.prepare(rgb_to_i420(rgb), state, 4.0, 0.5, 4)
+        state, copy, _ = yuv_frame.prepare(rgb_to_i420(rgb), state, 4.0, 0.5, 4)
         lifted = (copy.astype(np.uint32) * 3).clip(0, 65535).astype(np.uint16)
         frames.append(yuv_frame.finish(copy, lifted, state, 1.0))
     return np.stack(frames)

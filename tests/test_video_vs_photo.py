@@ -37,9 +37,10 @@ def difference(enhancer, rgb: np.ndarray) -> tuple[float, float]:
 @pytest.mark.parametrize("stops", [2, 3, 4, 5])
 def test_within_4_levels_of_the_photo_path(enhancer, size, stops):
     """Detail (a 3-pixel texture, one-pixel lines) and colour edges, 2 levels of noise.
-    Measured at 2, 3, 4, 4.3 stops: 720p 1.4, 1.9, 2.5, 3.4 levels (2.5, 3.2, 6.4, 16.6
-    before: the copy planned and rendered as a photo of its own), 360p 1.5, 2.1, 3.0, 4.0
-    (3.2, 4.8, 7.2, 7.9)."""
+    Measured at 2, 3, 4, 4.3 stops: 720p 1.3, 1.8, 1.8, 3.0 levels (1.4, 1.9, 2.5, 3.4
+    before the copy was rendered with the full-size pixels' brightness and chroma was
+    rounded once; 2.5, 3.2, 6.4, 16.6 when the copy was planned and rendered as a photo of
+    its own), 360p 1.5, 1.9, 2.1, 3.0 (1.5, 2.1, 3.0, 4.0; 3.2, 4.8, 7.2, 7.9)."""
     rgb = frame(detailed_scene(*size), stops, 0.008, seed=stops)
     levels, gain = difference(enhancer, rgb)
     assert gain > min(stops, 4.2) - 0.2  # the gain asked for is the gain measured
@@ -48,13 +49,16 @@ def test_within_4_levels_of_the_photo_path(enhancer, size, stops):
 
 @pytest.mark.parametrize("stops", [2, 3, 4, 5])
 def test_a_night_street_follows_the_photo_path(enhancer, stops):
-    """The bundled night scene (lit windows on dark walls) at 720p: 2.5, 3.5, 4.3, 4.3 levels
-    at 2.4, 3.3, 4.1, 4.5 stops (3.9, 4.6, 8.2, 10.9 before). From 4 stops not yet within
-    the 4 asked for: at the edges of the lit windows the photo path's gain changes within a
-    pixel or two, and the video's maps, bilinear from a quarter of the size, spread it over
-    four (a soft rim, brighter outside, darker inside)."""
+    """The bundled night scene (lit windows on dark walls) at 720p: 2.3, 2.8, 3.8, 3.7 levels
+    at 2.4, 3.2, 4.1, 4.5 stops (2.5, 3.5, 4.3, 4.3 when the copy was rendered with its own
+    brightness, the max of averaged channels, and one frame-wide correction for what it
+    lacks: the grey sky above the roofs came out 3.5 levels dark, the coloured walls
+    bright; 3.9, 4.6, 8.2, 10.9 before that). What remains from 4 stops is half fine detail
+    (the photo's per-pixel Wiener shrink and despeckle keep more grain than the video's
+    shrink of the full-size luma) and half the copy's own rendering (the despeckle's
+    share, found once for the frame)."""
     from app.bench.samples import synthetic_photo
 
     scene = synthetic_photo(1280, 720).astype(np.float32) / 255
     levels, _ = difference(enhancer, frame(scene, stops, 0.008, seed=stops))
-    assert levels <= (4.0 if stops <= 3 else 5.0), (stops, levels)
+    assert levels <= 4.0, (stops, levels)

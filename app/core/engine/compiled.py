@@ -47,6 +47,10 @@ def yuv_to_rgb16(acc, scale, out) -> None:
     module.yuv_to_rgb16(acc, scale, out)
 
 
+def yuv_lead(avg_u, avg_v, pool, out) -> None:
+    module.yuv_lead(avg_u, avg_v, pool, out)
+
+
 def yuv_maps(source, enhanced, tables, maps) -> None:
     module.yuv_maps(np.ascontiguousarray(source), np.ascontiguousarray(enhanced), tables,
                     maps)

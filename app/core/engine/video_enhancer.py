@@ -180,7 +180,9 @@ class VideoEnhancer:
         self._moved: np.ndarray | None = None  # small frame's change since the net last ran
         self._state: yuv_frame.FrameState | None = None  # temporal denoise
         self._resumed = False  # the next frame re-solves at once (see resume)
-        self._last: tuple[np.ndarray, pipeline.EnhancementPlan] | None = None  # small, plan
+        # small, plan, the copy and its brightness (see gain_stops)
+        self._last: tuple[np.ndarray, pipeline.EnhancementPlan, np.ndarray,
+                          np.ndarray] | None = None
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         """An RGB uint8 frame (odd sizes are padded to 4:2:0's even ones and cropped back)."""
@@ -194,12 +196,14 @@ class VideoEnhancer:
 
     def gain_stops(self) -> np.ndarray:
         """The last frame's brightening in stops at the net's resolution (the heatmap)."""
-        small, plan = self._last
+        small, plan, copy, light = self._last
         v = analysis.brightness(small)
         x_r = np.clip(plan.model_a * v + plan.model_b, -1, 1)
-        # at the illumination the gain is looked up at (see _on_copy)
-        return exposure.log_gain(v + np.float32(plan.light_bias), x_r, plan.tone).astype(
-            np.float32)
+        # at the illumination the gain is looked up at: the full-size pixels' brightness,
+        # which the small copy's averaged channels read lower (see _on_copy)
+        lift = float(light.mean()) - float(analysis.brightness(copy).mean())
+        return exposure.log_gain(v + np.float32(lift + plan.light_bias), x_r,
+                                 plan.tone).astype(np.float32)
 
     def resume(self, tracker: ShotTracker) -> None:
         """Continue the shot planned by the last frame (its first) at a later frame, with
@@ -230,8 +234,8 @@ class VideoEnhancer:
         use_numba = self.enhancer.use_numba
         # one thread throughout: decoding and x264 keep the other cores busy, and sharing
         # rows among threads cost a third more CPU time than it saved in wall time
-        self._state, copy = yuv_frame.prepare(frame, self._state, limit, weight, reduction,
-                                              use_numba)
+        self._state, copy, light = yuv_frame.prepare(frame, self._state, limit, weight,
+                                                     reduction, use_numba)
         small = resample.downscale(copy, *size, 65535.0)
         log_small = log_brightness(analysis.brightness(small))
         moved = (np.full(log_small.shape, np.inf, np.float32)
@@ -239,16 +243,20 @@ class VideoEnhancer:
                  else np.abs(log_small - self._log_small))
         self._log_small = log_small
         if cut:
-            self._new_shot(frame, copy, small, reduction)
+            self._new_shot(frame, light, small, reduction)
         else:
             self._follow(small, moved)
         plan = self._plan_for(copy, reduction)
-        self._last = small, plan
-        enhanced = pipeline.render(copy, plan, None, 1, use_numba)
+        self._last = small, plan, copy, light
+        # the illumination and the luma from the full-size pixels' brightness, as the photo
+        # path's: the copy's own (the max of averaged channels) lacks their noise's upward
+        # bias, by as much as a region is grey and noisy, and the gain and the levels with it
+        enhanced = pipeline.render(copy, plan, None, 1, use_numba,
+                                   pipeline.Luma(light, None, plan.sigma))
         return yuv_frame.finish(copy, enhanced, self._state, self.s.denoise_strength,
                                 use_numba)
 
-    def _new_shot(self, frame: np.ndarray, copy: np.ndarray, small: np.ndarray,
+    def _new_shot(self, frame: np.ndarray, light: np.ndarray, small: np.ndarray,
                   reduction: int) -> None:
         """At the first frame and at each cut: the shot's plan, as for a photo of the frame."""
         # planned on the full-size frame (RGB only at cuts): its noise, exposure samples and
@@ -260,7 +268,7 @@ class VideoEnhancer:
         self._noise = m.sigma
         shot = self.enhancer.plan(rgb, self.s, threads=1,
                                   analysis=analysis.Analysis(m, _NO_COLOUR))
-        self._shot = self._on_copy(shot, m, rgb, copy, reduction)
+        self._shot = self._on_copy(shot, m, rgb, light, reduction)
         shot = self._shot
         self._model = np.dstack([shot.model_a, shot.model_b])
         self._push, self._fade, self._target = shot.tone.push, shot.tone.fade, shot.target
@@ -273,20 +281,21 @@ class VideoEnhancer:
 
     @staticmethod
     def _on_copy(shot: pipeline.EnhancementPlan, m: analysis.Measure, rgb: np.ndarray,
-                 copy: np.ndarray, reduction: int) -> pipeline.EnhancementPlan:
+                 light: np.ndarray, reduction: int) -> pipeline.EnhancementPlan:
         """The frame's plan made to render its reduced copy as the photo path renders the
         frame. The bases' windows stay the frame's (``reduction``) and the noise the frame's
         (the bases' eps and the detail's Wiener threshold measure a region's contrast, which
-        the copy keeps while its own noise falls 2-4x). What the copy's averaged channels
-        lack is the upward bias of V = max(R, G, B) of noisy pixels, which the photo path's
-        illumination and brightness carry: measured once, as the frame's mean V less the
-        copy's (the despeckled V's, where the photo path despeckles: its bases are found on
-        it, and its brightness moves to it as the gain grows). The gain is looked up that
-        much higher (light_bias), and the photo's correction of the bias, where a pixel
-        takes its region's colour, is taken less what the copy lacks: what remains is the
-        photo's over- or under-correction, which the copy then makes too."""
+        the copy keeps while its own noise falls 2-4x). The copy is rendered with the
+        full-size pixels' brightness averaged over its blocks (``light``: see
+        yuv_frame.prepare), which carries the upward bias of V = max(R, G, B) of noisy
+        pixels region by region as the photo path's illumination and luma do. What it
+        still lacks, measured once as the frame's mean V less its own, is the photo path's
+        despeckle (its bases are found on the despeckled V, and its brightness moves to it
+        as the gain grows) and 8-bit RGB's rounding: the gain is looked up that much
+        otherwise (light_bias), and the photo's correction of the bias, where a pixel takes
+        its region's colour, is taken less what the brightness lacks."""
         luma = pipeline.luma(rgb, m.sigma, shot.despeckles)  # V and its despeckled copy
-        own = float(analysis.brightness(copy).mean())
+        own = float(light.mean())
         lacks = float(luma.v.mean()) - own
         lacks_base = float(luma.despeckled.mean()) - own if shot.despeckles else lacks
         lacks_luma = float(pixel_rules.despeckled(

@@ -8,7 +8,10 @@ size), and its result goes back to the planes as local affine maps:
 - ``prepare``: temporal denoise of static regions (a recursive average per 2x2 block: where
   the block's Y, U or V moved more than a few noise sigmas it takes the new frame at once)
   and the reduced RGB copy the pipeline sees, pooled in the same pass, in 16 bits so
-  averaged dark levels keep their steps;
+  averaged dark levels keep their steps; with it the mean over each copy pixel's block of
+  the full-size pixels' brightness V = max(R, G, B) (what the photo path's illumination and
+  luma are made of: a noisy pixel's max of three channels reads higher than the max of its
+  block's averaged channels, by as much as its colour is grey and its noise high);
 - the photo pipeline's plan and per-pixel stage on that copy (the caller's);
 - ``finish``: for each reduced pixel, the enhanced and the original copy give a luma map
   ``Y' = o + k * Y`` (k: the pixel's luma gain, shrunk as the photo pipeline shrinks detail
@@ -81,12 +84,14 @@ class FrameState:
 
 def prepare(i420: np.ndarray, state: FrameState | None, limit: float, weight: float,
             reduction: int = 2, use_numba: bool = True, threads: int = 1
-            ) -> tuple[FrameState, np.ndarray]:
-    """(state, the photo stage's copy: RGB uint16 at 1/``reduction`` of the frame's size):
-    ``state`` updated with this frame (None or a new shot: started from it); ``limit``: the
-    Y/U/V difference in levels that is motion, ``weight``: a static block's share of the new
-    frame (1: no temporal denoise). A copy at 1/4 is pooled in the same pass where the
-    planes divide evenly (no half-size RGB is made), else reduced from the half-size one."""
+            ) -> tuple[FrameState, np.ndarray, np.ndarray]:
+    """(state, the photo stage's copy: RGB uint16 at 1/``reduction`` of the frame's size,
+    its brightness: the mean of the full-size pixels' V = max(R, G, B) over each copy
+    pixel's block, float32 in [0, 1]): ``state`` updated with this frame (None or a new
+    shot: started from it); ``limit``: the Y/U/V difference in levels that is motion,
+    ``weight``: a static block's share of the new frame (1: no temporal denoise). A copy at
+    1/4 is pooled in the same pass where the planes divide evenly (no half-size RGB is
+    made), else reduced from the half-size one."""
     y, u, v = planes(i420)
     if state is None or state.y.shape != y.shape:
         state, weight = FrameState(y, u, v), 1.0
@@ -102,8 +107,20 @@ def prepare(i420: np.ndarray, state: FrameState | None, limit: float, weight: fl
         state.v[pool * a:pool * b], limit, weight, pool, acc[a:b]))
     copy = np.empty(acc.shape, np.uint16)
     (_to_rgb16 if numba else _to_rgb16_numpy)(acc, np.float32(1.0 / (4 * pool * pool)), copy)
+    # V = max(R, G, B) of a full-size pixel is its luma's share (R, G and B's alike) plus its
+    # chroma's largest share: summed over a copy pixel's block, the luma's sum (in acc) and
+    # 4x each chroma sample's (clipped to the levels on the block, not per pixel: V is
+    # under black only where Y is, which noise leaves rare; over white in lamps, which are
+    # not brightened)
+    lead = np.zeros(acc.shape[:2], np.float32)
+    (_lead if numba else _lead_numpy)(state.u, state.v, pool, lead)
+    light = (np.float32(YUV_TO_RGB[0][0]) * acc[:, :, 0] + np.float32(4.0) * lead) * np.float32(
+        1.0 / (4 * pool * pool * 255))
+    np.clip(light, np.float32(0.0), np.float32(1.0), out=light)
+    if reduction <= 2 * pool:
+        return state, copy, light
     # reduce() takes a half-size copy: a pooled one stands for a half-size copy pool x larger
-    return state, reduce(copy, reduction // pool) if reduction > 2 * pool else copy
+    return state, reduce(copy, reduction // pool), reduce(light, reduction // pool)
 
 
 def _by_rows(rows: int, threads: int, work) -> None:
@@ -114,8 +131,8 @@ def _by_rows(rows: int, threads: int, work) -> None:
 
 
 def reduce(half: np.ndarray, reduction: int) -> np.ndarray:
-    """The copy the photo stage sees: 1/``reduction`` of the frame (the half-size RGB
-    averaged further)."""
+    """The copy the photo stage sees: 1/``reduction`` of the frame (the half-size RGB, or
+    its brightness, averaged further)."""
     if reduction <= 2:
         return half
     k = reduction // 2
@@ -190,6 +207,18 @@ def _prepare_numpy(y, u, v, avg_y, avg_u, avg_v, limit, weight, pool, acc) -> No
     sums[:, :, 1:] *= 4  # every channel summed over the 2x2 luma block
     hh, hw = u.shape
     acc += sums.reshape(hh // pool, pool, hw // pool, pool, 3).sum(axis=(1, 3))
+
+
+def _lead_numpy(avg_u, avg_v, pool, out) -> None:
+    """``out`` += the largest of a chroma sample's shares of R, G and B (at least 0: weighted
+    as luma weighs R, G and B they add up to 0), summed over pool x pool samples."""
+    cu, cv = avg_u - np.float32(CHROMA_ZERO), avg_v - np.float32(CHROMA_ZERO)
+    lead = np.maximum(np.maximum(np.float32(YUV_TO_RGB[0][2]) * cv,
+                                 np.float32(YUV_TO_RGB[1][1]) * cu +
+                                 np.float32(YUV_TO_RGB[1][2]) * cv),
+                      np.float32(YUV_TO_RGB[2][1]) * cu)
+    hh, hw = avg_u.shape
+    out += lead.reshape(hh // pool, pool, hw // pool, pool).sum(axis=(1, 3))
 
 
 def _to_rgb16_numpy(acc, scale, out) -> None:
@@ -268,6 +297,27 @@ if njit is not None:
                 cell[0] += p00 + p01 + p10 + p11 - four * np.float32(LUMA_BLACK)
                 cell[1] += four * (cu - np.float32(CHROMA_ZERO))
                 cell[2] += four * (cv - np.float32(CHROMA_ZERO))
+
+    @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+    def _lead(avg_u, avg_v, pool, out):  # pragma: no cover
+        hh, hw = avg_u.shape
+        rv, gu = np.float32(YUV_TO_RGB[0][2]), np.float32(YUV_TO_RGB[1][1])
+        gv, bu = np.float32(YUV_TO_RGB[1][2]), np.float32(YUV_TO_RGB[2][1])
+        zero = np.float32(CHROMA_ZERO)
+        row = np.empty(hw, np.float32)
+        for i in range(hh):
+            cu, cv = avg_u[i], avg_v[i]
+            for j in range(hw):  # vectorised
+                du, dv = cu[j] - zero, cv[j] - zero
+                row[j] = max(max(rv * dv, gu * du + gv * dv), bu * du)
+            dst = out[i // pool]
+            if pool == 2:  # the sums vectorise too
+                for k in range(hw // 2):
+                    dst[k] += row[2 * k] + row[2 * k + 1]
+            else:
+                for k in range(hw // pool):
+                    for p in range(pool):
+                        dst[k] += row[pool * k + p]
 
     @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def _to_rgb16(acc, scale, out):  # pragma: no cover
@@ -362,11 +412,12 @@ if njit is not None:
                 v = full_o[x] + full_k[x] * (src[x] - centre) + d[x]
                 dst[x] = min(max(v, lo), hi)
 elif compiled.available:
-    _prepare, _to_rgb16 = compiled.yuv_prepare, compiled.yuv_to_rgb16
+    _prepare, _to_rgb16, _lead = compiled.yuv_prepare, compiled.yuv_to_rgb16, compiled.yuv_lead
     _maps, _apply = compiled.yuv_maps, compiled.yuv_apply
 else:
     _prepare = _prepare_numpy
     _to_rgb16 = _to_rgb16_numpy
+    _lead = _lead_numpy
     _maps = _maps_numpy
     _apply = _apply_numpy
 
@@ -377,5 +428,5 @@ def warm_up() -> None:
         return
     i420 = np.zeros((12, 8), np.uint8)
     for reduction in (2, 4):
-        state, copy = prepare(i420, None, 1.0, 1.0, reduction)
+        state, copy, _ = prepare(i420, None, 1.0, 1.0, reduction)
         finish(copy, copy, state, 1.0)

