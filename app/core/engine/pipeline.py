@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 
 from app.core.engine import (
-    compiled,
+    bases,
     exposure,
     guided,
     parallel,
@@ -30,19 +30,17 @@ from app.core.engine import (
     white_balance,
 )
 from app.core.engine.analysis import Measure, brightness
+from app.core.engine.bases import (  # noqa: F401 - Luma, luma: the engine's and video's
+    BASE_EPS_SIGMAS,
+    BASE_HALO,
+    COARSE_SCALE,
+    Luma,
+    base_scales,
+    luma,
+)
 from app.core.media.image_modes import gray_of
 from app.core.settings import EXPOSURE_RANGE, EnhanceSettings
 
-# Base/detail split: fast guided filters (coefficients on a reduced copy, upsampled). The
-# fine base (1/2 size: a 9x9 window at full size for the cost of a 5x5) separates noise from
-# texture; the coarse one (1/8: about 40x40) smooths what 8-bit rounding and JPEG blocks left
-# in flat regions that are brightened a lot, where the fine window is narrower than one
-# rounding step. Bands need their context rows, and start on multiples of COARSE_SCALE.
-BASE_SCALE = 2
-COARSE_SCALE = 8
-BASE_RADIUS = 2
-BASE_HALO = 4 * COARSE_SCALE * (BASE_RADIUS + 1)
-BASE_EPS_SIGMAS = 2.0  # local variation under this many noise sigmas is treated as noise
 MODEL_RADIUS = 4  # guided upsampling of the factor map, at the net's resolution
 MODEL_EPS = 1e-3
 LOCAL_WEIGHT = 0.5
@@ -217,54 +215,6 @@ def render(rgb: np.ndarray, plan: EnhancementPlan, progress: Callable[[float], N
     return render_rows(rgb, plan, 0, rgb.shape[0], progress, threads, use_numba, known, alpha)
 
 
-@dataclass(frozen=True)
-class Luma:
-    """A photo's brightness V and its despeckled copy (None where not despeckled) for a
-    noise ``sigma``; ``bases``: where found ahead, the whole photo's fine and coarse base
-    coefficients (see :func:`band`) on the copy a despeckling plan uses."""
-
-    v: np.ndarray
-    despeckled: np.ndarray | None
-    sigma: float
-    bases: tuple[np.ndarray, np.ndarray] | None = None
-
-    def usable(self, plan: EnhancementPlan) -> bool:
-        """Whether these planes are the ones a plan renders with (the same noise; the
-        despeckled copy there if the plan despeckles)."""
-        return self.sigma == plan.sigma and (self.despeckled is not None or
-                                             not plan.despeckles)
-
-    def bases_for(self, plan: EnhancementPlan) -> tuple[np.ndarray, np.ndarray] | None:
-        """The bases found ahead, if a plan renders with them (a photo's own pixels, found
-        on the plane the plan's bases need)."""
-        if self.bases is None or plan.reduction != 1 or not plan.despeckles:
-            return None
-        return self.bases if self.usable(plan) else None
-
-
-def luma(rgb: np.ndarray, sigma: float, despeckle: bool, use_numba: bool = True,
-         with_bases: bool = False) -> Luma:
-    """V = max(R, G, B) of rows of a photo and, if ``despeckle``, :func:`despeckle_target` of
-    it for a photo of noise ``sigma`` (numba: one pass each, no temporaries; the same
-    numbers). ``with_bases`` (a whole photo's, despeckled): its bases too, so its bands
-    only widen them (found once, not again for every band's context rows)."""
-    if not (use_numba and (pixel_rules.available or compiled.available)):
-        v = brightness(rgb)
-        target = despeckle_target(v, sigma) if despeckle else None
-    else:
-        v = np.empty(rgb.shape[:2], np.float32)
-        target = np.empty_like(v) if despeckle else v
-        run = pixel_rules.luma_planes if pixel_rules.available else compiled.luma_planes
-        run(np.ascontiguousarray(rgb), np.float32(1.0 / resample.pixel_max(rgb.dtype)),
-            np.float32(pixel_rules.despeckle_noise2(sigma)), despeckle, v, target)
-        target = target if despeckle else None
-    bases = None
-    if with_bases and despeckle:
-        eps = (BASE_EPS_SIGMAS * sigma) ** 2
-        bases = _base_coefficients(target, base_scales(), eps)
-    return Luma(v, target, sigma, bases)
-
-
 def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bottom: int,
          use_numba: bool = True, known: Luma | None = None) -> pixel_stage.Band:
     """What the per-pixel stage needs for rows [top, bottom) (``top`` even); ``known``: the
@@ -286,96 +236,21 @@ def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bo
     target = lum.despeckled[lo - first:hi - first] if despeckle else v
     ahead = None if known is None else known.bases_for(plan)
     if ahead is not None:  # the whole photo's coefficients (lo = 0): only widened here
-        fine, coarse = (_base_rows(ab, k, h, w, 0, top, bottom)
+        fine, coarse = (bases.rows_for(ab, k, h, w, 0, top, bottom)
                         for ab, (k, _) in zip(ahead, base_scales(), strict=True))
     else:
         scales = base_scales(plan.reduction)
-        fine, coarse = (_base_rows(ab, k, h, w, lo, top, bottom) for ab, (k, _) in zip(
-            _base_coefficients(target, scales, (BASE_EPS_SIGMAS * plan.sigma) ** 2), scales,
+        fine, coarse = (bases.rows_for(ab, k, h, w, lo, top, bottom) for ab, (k, _) in zip(
+            bases.coefficients(target, scales, (BASE_EPS_SIGMAS * plan.sigma) ** 2), scales,
             strict=True))
     v = np.ascontiguousarray(v[top - lo:bottom - lo])
     target = v if not despeckle else np.ascontiguousarray(target[top - lo:bottom - lo])
     # rows of a view (gray seen as RGB, RGBA's colours) copied: the kernel's usual layout
-    return pixel_stage.Band(np.ascontiguousarray(rgb[top:bottom]), v, target, fine, coarse,
-                        _widen(model, w, *resample.bilinear_taps(h, model.shape[0], top, bottom)),
-                        _widen(plan.colour, w,
-                               *resample.bilinear_taps(h, plan.colour.shape[0], top, bottom)),
-                        top)
-
-
-_RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
-
-
-def despeckle_target(v: np.ndarray, sigma: float) -> np.ndarray:
-    """Where the brightness goes where a pixel is brightened a lot (pixel_rules.despeckled
-    and despeckle_pull): first into the range of its 8 neighbours, then towards the 3x3
-    median by as much as the step looks like noise."""
-    # OpenCV's filters: out-of-image neighbours are ignored by erode and dilate (their border
-    # is +-inf), replicated by the median; pixel_rules.luma_planes does the same
-    bounded = cv2.min(cv2.max(v, cv2.erode(v, _RING)), cv2.dilate(v, _RING))
-    return pixel_rules.despeckle_pull(bounded, cv2.medianBlur(v, 3),
-                                      np.float32(pixel_rules.despeckle_noise2(sigma)))
-
-
-def base_scales(reduction: int = 1) -> tuple[tuple[int, int], tuple[int, int]]:
-    """((reduction, radius) of the fine base, (...) of the coarse one) for pixels that are
-    1/``reduction`` of the picture: the same windows on the picture as a photo's (a video's
-    1/4 copy took its bases 4x wider, and the gain, which follows them, glowed round lit
-    things and flattened what lay beside them). Where the fine base's reduction would be
-    under one pixel it is taken at the copy's own size with its window shrunk to match."""
-    fine = ((BASE_SCALE // reduction, BASE_RADIUS) if reduction <= BASE_SCALE else
-            (1, max(1, round(BASE_RADIUS * BASE_SCALE / reduction))))
-    return fine, (max(1, COARSE_SCALE // reduction), BASE_RADIUS)
-
-
-def _base_coefficients(v: np.ndarray, scales: tuple[tuple[int, int], ...], eps: float
-                       ) -> tuple[np.ndarray, ...]:
-    """For each (k, radius) of ``scales``, a self-guided filter's coefficients (h/k, w/k, 2)
-    on the 1/k copy of rows of the photo's brightness. A coarser copy is made from a finer
-    one whose reduction divides its own (the 1/8 from the 1/2: a quarter of the reading)."""
-    smalls: dict[int, np.ndarray] = {1: v}
-    found = []
-    for k, radius in scales:
-        finer = max(j for j in smalls if k % j == 0)
-        small = smalls[finer] if finer == k else _block_means(smalls[finer], k // finer)
-        smalls[k] = small
-        found.append(guided.coefficients(small, small, radius, eps, stacked=True))
-    return tuple(found)
-
-
-def _base_rows(ab: np.ndarray, k: int, h: int, w: int, lo: int, top: int, bottom: int
-               ) -> pixel_stage.Rows:
-    """:func:`_base_coefficients` of rows [lo, ...) of the photo, as the rows that output
-    rows [top, bottom) need. ``lo`` is a multiple of k, so the copy is a slice of the whole
-    photo's 1/k copy and bands are seamless."""
-    blocks = -(-h // k)
-    r0, r1, wy = resample.bilinear_taps(k * blocks, blocks, top, bottom)
-    return _widen(ab, k * ab.shape[1], r0 - lo // k, r1 - lo // k, wy, w)
-
-
-def _block_means(v: np.ndarray, k: int) -> np.ndarray:
-    """Means of k x k blocks (edges replicated to whole blocks)."""
-    h, w = v.shape
-    pad_h, pad_w = -h % k, -w % k
-    if pad_h or pad_w:
-        v = np.pad(v, ((0, pad_h), (0, pad_w)), mode="edge")
-    return cv2.resize(v, (v.shape[1] // k, v.shape[0] // k), interpolation=cv2.INTER_AREA)
-
-
-def _widen(low: np.ndarray, width: int, r0: np.ndarray, r1: np.ndarray, wy: np.ndarray,
-           crop: int | None = None) -> pixel_stage.Rows:
-    """The rows of ``low`` (h, w, C) that taps r0/r1 use, widened to ``width`` columns
-    (bilinear, half-pixel centres), optionally cropped to ``crop`` columns; planar (one
-    contiguous resize per channel, straight into place)."""
-    first, last = int(r0.min()), int(r1.max()) + 1
-    rows, channels = last - first, low.shape[2]
-    wide = np.empty((channels, rows, width), np.float32)
-    for c in range(channels):
-        cv2.resize(np.ascontiguousarray(low[first:last, :, c]), (width, rows),
-                   dst=wide[c], interpolation=cv2.INTER_LINEAR)
-    if crop is not None and crop < width:
-        wide = np.ascontiguousarray(wide[:, :, :crop])
-    return pixel_stage.Rows(wide, r0 - first, r1 - first, wy)
+    return pixel_stage.Band(
+        np.ascontiguousarray(rgb[top:bottom]), v, target, fine, coarse,
+        bases.widen(model, w, *resample.bilinear_taps(h, model.shape[0], top, bottom)),
+        bases.widen(plan.colour, w, *resample.bilinear_taps(h, plan.colour.shape[0], top, bottom)),
+        top)
 
 
 def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,

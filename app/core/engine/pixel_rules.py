@@ -218,7 +218,7 @@ if available:
     @njit(cache=True, nogil=True, fastmath={"nnan", "ninf", "nsz"}, error_model="numpy")
     def luma_planes(rgb, scale, noise2, despeckle, v, target):  # pragma: no cover - compiled
         """V = max(R, G, B) * scale into ``v`` and, if ``despeckle``, its despeckled copy
-        into ``target`` (pipeline.despeckle_target's numbers: out-of-image neighbours ignored
+        into ``target`` (bases.despeckle_target's numbers: out-of-image neighbours ignored
         by the range, replicated by the median), in two passes with no temporaries."""
         h, w = v.shape
         for y in range(h):

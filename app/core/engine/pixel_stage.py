@@ -114,7 +114,7 @@ class Band:
 
     rgb: np.ndarray  # (n, W, 3) uint8/uint16
     v: np.ndarray  # (n, W) float32 brightness max(R, G, B) in [0, 1]
-    v_despeckled: np.ndarray  # pipeline.despeckle_target of v (or v where none is needed)
+    v_despeckled: np.ndarray  # bases.despeckle_target of v (or v where none is needed)
     base: Rows  # (a, b): the base brightness is a * v + b (fast guided filter)
     coarse: Rows  # (a, b) of the coarse base, for flat regions brightened a lot
     model: Rows  # (a, b): x_r is a * illumination + b
