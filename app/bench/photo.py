@@ -72,13 +72,18 @@ class ReferenceSGZ:
 
 
 def time_alternating(fns: dict, runs: int, warmup: int = 3) -> dict[str, float]:
-    """Median seconds of each callable, calls interleaved so load spikes hit all alike."""
+    """Median seconds of each callable, calls interleaved so load spikes hit all alike.
+    Each timed call comes right after an untimed call of the same work, so none pays for
+    what ran before it: torch's OpenMP threads spin for a while after the reference's calls
+    and took a core from whatever came next (the engine measured 26 ms at 1200x900 right
+    after the reference, 22 ms after itself; the reference is timed after itself too)."""
     for _ in range(warmup):
         for fn in fns.values():
             fn()
     samples = {k: [] for k in fns}
     for _ in range(runs):
         for k, fn in fns.items():
+            fn()
             t = time.perf_counter()
             fn()
             samples[k].append(time.perf_counter() - t)
