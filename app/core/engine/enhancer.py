@@ -78,6 +78,10 @@ def _merge_channels(rgb: np.ndarray, like: np.ndarray) -> np.ndarray:
 # wait for the exposure search, up to this size (1080p: they cost 8 bytes a pixel, more than
 # the photo itself, while on bigger photos the search is a small share of the time)
 LUMA_AHEAD_PIXELS = 2_500_000
+# ... and their bases too up to this size: at 1080p the other core, which finds them, had
+# 7 ms more to do than this one (net and search) and the bands, which otherwise find them,
+# share the cores evenly
+BASES_AHEAD_PIXELS = 1_500_000
 
 
 class Enhancer:
@@ -178,7 +182,8 @@ class Enhancer:
             sigma = noise_known.result()
             # whether the plan despeckles is known only after the search: guessed yes
             luma = (pipeline.luma(rgb, sigma, settings.denoise_strength > 0, self.use_numba,
-                                  with_bases=True) if ahead else None)
+                                  with_bases=rgb.shape[0] * rgb.shape[1] <= BASES_AHEAD_PIXELS)
+                    if ahead else None)
             return analysis_module.colour_model(
                 copy_known.result() if copy_here else copy, sigma), luma
 
