@@ -142,6 +142,37 @@ def test_bases_found_ahead_give_the_bands_own(dark_photo):
     assert ahead.bases_for(calm) is None
 
 
+@pytest.mark.parametrize("broken", ["noise_and_mean", "view_samples"])
+def test_a_failure_while_planning_on_two_cores_leaves_neither_core_waiting(
+        dark_photo, monkeypatch, broken):
+    """A new photo is planned on two cores that wait for each other's pieces (the noise
+    there, the samples here): either side failing ends both, with the error, and the next
+    photo is planned as usual."""
+    from concurrent.futures import TimeoutError as Timeout
+
+    from app.core.engine import analysis, parallel
+
+    started = []
+    start = parallel.start
+    monkeypatch.setattr(parallel, "start", lambda piece: started.append(start(piece)) or
+                        started[-1])
+
+    def fail(*args):
+        raise RuntimeError("disk on fire")
+
+    e = Enhancer()
+    monkeypatch.setattr(analysis, broken, fail)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        e.enhance(dark_photo, threads=2)
+    try:  # the other core ended too (with the error), rather than waiting for the noise
+        assert isinstance(started[0].exception(timeout=60), RuntimeError)
+    except Timeout:
+        pytest.fail("the other core is still waiting")
+    monkeypatch.undo()
+    np.testing.assert_array_equal(e.enhance(dark_photo, threads=2).image,
+                                  e.enhance(dark_photo, threads=1).image)
+
+
 def test_brightness_planes_found_for_another_noise_are_not_used(dark_photo):
     e = Enhancer()
     plan = e.plan(dark_photo, EnhanceSettings().validated(), threads=1)

@@ -165,12 +165,8 @@ class Enhancer:
         each round waited for its slower half: 2 ms of a 1200x900 photo's 21."""
         view, scale = analysis_module.analysis_view(rgb)
         noise_known: Future[float] = Future()
-        copy_known: Future[np.ndarray] = Future()
         samples_known: Future[tuple] = Future()
-        # the colour copy goes to whichever core has less to do: with the brightness planes
-        # and bases ahead, the other core's share is larger, unless the exposure search
-        # (about three nets' worth) waits for the samples here
-        copy_here = False
+        with_bases = rgb.shape[0] * rgb.shape[1] <= BASES_AHEAD_PIXELS
 
         def other_core():
             try:
@@ -178,14 +174,14 @@ class Enhancer:
             except BaseException as error:
                 samples_known.set_exception(error)
                 raise
-            copy = None if copy_here else analysis_module.colour_copy(rgb)
+            # the colour copy here too: measured at 1200x900 and 1080p, this core has the
+            # less to do until the planes (the net and the exposure search are longer)
+            copy = analysis_module.colour_copy(rgb)
             sigma = noise_known.result()
             # whether the plan despeckles is known only after the search: guessed yes
             luma = (pipeline.luma(rgb, sigma, settings.denoise_strength > 0, self.use_numba,
-                                  with_bases=rgb.shape[0] * rgb.shape[1] <= BASES_AHEAD_PIXELS)
-                    if ahead else None)
-            return analysis_module.colour_model(
-                copy_known.result() if copy_here else copy, sigma), luma
+                                  with_bases=with_bases) if ahead else None)
+            return analysis_module.colour_model(copy, sigma), luma
 
         other = parallel.start(other_core)
         try:
@@ -194,15 +190,12 @@ class Enhancer:
             target = pipeline.aim(settings, mean, sigma if noise is None else noise)
             small = small_copy()
             x_r = self.factor(small, target, 1)
-            if copy_here:
-                copy_known.set_result(analysis_module.colour_copy(rgb))
             m = analysis_module.assemble(sigma, mean, *samples_known.result())
             fit = pipeline.fit_tone(small, x_r, m, target, pipeline.fade(settings, target, m),
                                     settings)
         except BaseException as error:  # the other core must not wait for what never comes
-            for known in (noise_known, copy_known):
-                if not known.done():
-                    known.set_exception(error)
+            if not noise_known.done():
+                noise_known.set_exception(error)
             raise
         colour, luma = other.result()
         return pipeline.make_plan(fit, colour, m, settings), luma
