@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -312,6 +313,42 @@ def test_a_signal_taken_by_a_photo_thread_still_stops_the_batch(tmp_path, signum
     by = "SIGTERM" if signum == signal.SIGTERM else "Ctrl+C"
     assert {n: (r["status"], r["reason"]) for n, r in _report(out).items()} == {
         "a.png": ("cancelled", f"interrupted ({by})")}
+
+
+def test_an_interrupt_inside_the_same_threads_checkpoint_does_not_deadlock():
+    """A signal handler runs between any two steps of the main thread, also inside
+    checkpoint() while it holds the control's lock (a video's frames are checked there): the
+    handler's interrupt() took the same lock again and waited for itself."""
+    from app.core import BatchControl
+    from app.core.jobs.control import Cancelled
+
+    control = BatchControl()
+    handled = []
+
+    def handler_inside_the_lock(frame, event, _arg):
+        # the lock's __exit__ is about to run: the lock is held, as when a handler runs there
+        if (event == "call" and frame.f_code.co_name == "__exit__" and not handled
+                and frame.f_code.co_filename.endswith("threading.py")):
+            handled.append("SIGTERM")
+            control.interrupt("SIGTERM")
+
+    def frame_checks():
+        sys.setprofile(handler_inside_the_lock)
+        try:
+            control.checkpoint()  # the next frame's check
+        except Cancelled:
+            handled.append("cancelled")
+        finally:
+            sys.setprofile(None)
+
+    thread = threading.Thread(target=frame_checks, daemon=True)
+    thread.start()
+    thread.join(timeout=60)  # a guard against the deadlock, not a timing
+    assert not thread.is_alive(), "interrupt() waited for the lock its own thread held"
+    assert handled == ["SIGTERM", "cancelled"]  # and that very check stopped
+    with pytest.raises(Cancelled):
+        control.checkpoint()
+    assert control.interrupted and control.interrupt_reason == "interrupted (SIGTERM)"
 
 
 # ---- 6: an output sub-folder that is a link out of the output folder is not written through
