@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -252,6 +253,102 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path, signum, code, said):
     assert {name: (r["status"], r["reason"]) for name, r in rows.items()} == {
         name: ("cancelled", f"interrupted ({by})") for name in ("a.png", "b.png", "c.png")}
     assert [p.name for p in out.iterdir() if not p.name.startswith("lowlight_report")] == []
+
+
+# A process's signal may be taken by any thread that does not block it (Linux does so when the
+# main thread blocks signals for a moment, as while it starts a worker thread); CPython then
+# only notes it until the main thread runs Python again. Here the photo's own thread takes it,
+# once the main thread sleeps waiting for the photo: that wait used to have no end (the photo
+# waited for the cancel, the main thread for the photo) and the batch hung for good.
+SIGNAL_TAKEN_BY_A_WORKER = """
+import linecache, os, signal, sys, threading, time
+from app.core.engine.enhancer import Enhancer
+
+MAIN = threading.main_thread().ident
+
+def main_sleeps_on_the_photos():
+    frame = sys._current_frames().get(MAIN)
+    top, names = frame, []
+    while frame is not None:
+        names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    return (top.f_code.co_filename == threading.__file__ and "collect" in names and
+            "waiter.acquire(" in linecache.getline(top.f_code.co_filename, top.f_lineno))
+
+def enhance(self, image, settings=None, *, progress=None, threads=None, **changes):
+    while not main_sleeps_on_the_photos():
+        time.sleep(0.01)
+    os.write(1, b"enhancing\\n")
+    signal.pthread_kill(threading.get_ident(), int(os.environ["LOWLIGHT_TEST_SIGNAL"]))
+    while True:
+        progress(0.5)
+        time.sleep(0.02)
+
+Enhancer.enhance = enhance
+from app.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="signals to a thread are a POSIX thing")
+@pytest.mark.parametrize("signum, code, said", [
+    (signal.SIGTERM, 143, "lowlight: terminated (SIGTERM): 0 done"),
+    (signal.SIGINT, 130, "lowlight: interrupted: 0 done")])
+def test_a_signal_taken_by_a_photo_thread_still_stops_the_batch(tmp_path, signum, code, said):
+    src = _photos(tmp_path / "in", names=("a",))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", SIGNAL_TAKEN_BY_A_WORKER, "batch", str(src),
+                             "-o", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT),
+                                 "LOWLIGHT_TEST_SIGNAL": str(int(signum))})
+    try:
+        stdout, stderr = proc.communicate(timeout=120)  # a guard against a hang, not a timing
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("the batch hung after a photo thread took the signal")
+    assert stdout == "enhancing\n" and proc.returncode == code, stderr
+    assert said in stderr and "1 cancelled" in stderr and "Traceback" not in stderr
+    by = "SIGTERM" if signum == signal.SIGTERM else "Ctrl+C"
+    assert {n: (r["status"], r["reason"]) for n, r in _report(out).items()} == {
+        "a.png": ("cancelled", f"interrupted ({by})")}
+
+
+def test_an_interrupt_inside_the_same_threads_checkpoint_does_not_deadlock():
+    """A signal handler runs between any two steps of the main thread, also inside
+    checkpoint() while it holds the control's lock (a video's frames are checked there): the
+    handler's interrupt() took the same lock again and waited for itself."""
+    from app.core import BatchControl
+    from app.core.jobs.control import Cancelled
+
+    control = BatchControl()
+    handled = []
+
+    def handler_inside_the_lock(frame, event, _arg):
+        # the lock's __exit__ is about to run: the lock is held, as when a handler runs there
+        if (event == "call" and frame.f_code.co_name == "__exit__" and not handled
+                and frame.f_code.co_filename.endswith("threading.py")):
+            handled.append("SIGTERM")
+            control.interrupt("SIGTERM")
+
+    def frame_checks():
+        sys.setprofile(handler_inside_the_lock)
+        try:
+            control.checkpoint()  # the next frame's check
+        except Cancelled:
+            handled.append("cancelled")
+        finally:
+            sys.setprofile(None)
+
+    thread = threading.Thread(target=frame_checks, daemon=True)
+    thread.start()
+    thread.join(timeout=60)  # a guard against the deadlock, not a timing
+    assert not thread.is_alive(), "interrupt() waited for the lock its own thread held"
+    assert handled == ["SIGTERM", "cancelled"]  # and that very check stopped
+    with pytest.raises(Cancelled):
+        control.checkpoint()
+    assert control.interrupted and control.interrupt_reason == "interrupted (SIGTERM)"
 
 
 # ---- 6: an output sub-folder that is a link out of the output folder is not written through

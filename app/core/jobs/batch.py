@@ -45,6 +45,13 @@ log = logging.getLogger(__name__)
 # ~0.5 GB for a 50 MP file, so many-core machines must not hold dozens).
 PHOTO_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
+# The longest this (the main) thread sleeps waiting for the photo threads. A SIGINT or SIGTERM
+# sent to the process may be taken by any of its threads (POSIX; Linux does it when this thread
+# blocks signals for a moment, as it does while it starts a worker thread), and CPython then
+# only notes it: the handler, which cancels the batch, runs once this thread next runs Python.
+# A wait without end would never see it: the workers wait for the cancel, this thread for them.
+WAKE_S = 0.1
+
 INTERRUPTED = "interrupted (Ctrl+C)"
 DEFAULTS = EnhanceSettings()
 
@@ -95,7 +102,10 @@ def _enhance_all(todo, enhancer, s, output, control, ledger, on_start,
     running: dict[Future, int] = {}
 
     def collect(block: bool) -> None:
-        finished, _ = wait(running, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        """The photos that finished, if any; ``block``: waits up to WAKE_S for one (so that a
+        signal another thread took is handled here, see WAKE_S)."""
+        finished, _ = wait(running, timeout=WAKE_S if block else 0,
+                           return_when=FIRST_COMPLETED)
         for fut in finished:
             ledger.finish(running.pop(fut), fut.result())
 

@@ -12,25 +12,32 @@ class BatchControl:
     """Pause/resume and cancel, shared between a UI thread and the batch thread."""
 
     def __init__(self):
-        self._running = threading.Event()
-        self._running.set()
+        # A gate of its own rather than a threading.Event: an Event's lock is not re-entrant,
+        # and a signal handler that calls interrupt() can run in the main thread while that
+        # thread is inside checkpoint() (a video runs its frames there) holding the lock:
+        # set() would wait for it forever.
+        self._gate = threading.Condition(threading.RLock())
+        self._open = True
         self.cancelled = False
         self.interrupted = False  # cancelled by Ctrl+C rather than by the user's Cancel
         self.interrupted_by = ""  # "Ctrl+C", "SIGTERM"
 
     def pause(self) -> None:
-        self._running.clear()
+        with self._gate:
+            self._open = False
 
     def resume(self) -> None:
-        self._running.set()
+        with self._gate:
+            self._open = True
+            self._gate.notify_all()
 
     @property
     def paused(self) -> bool:
-        return not self._running.is_set()
+        return not self._open
 
     def cancel(self) -> None:
         self.cancelled = True
-        self._running.set()
+        self.resume()
 
     def interrupt(self, by: str = "Ctrl+C") -> None:
         """Ctrl+C (or ``by`` another signal): cancel, and say so in the report. Safe to call
@@ -45,7 +52,9 @@ class BatchControl:
 
     def checkpoint(self, *_args) -> None:
         """Block while paused; raise Cancelled once cancelled. Also usable as a progress hook."""
-        self._running.wait()
+        with self._gate:
+            while not self._open:
+                self._gate.wait()
         if self.cancelled:
             raise Cancelled()
 
