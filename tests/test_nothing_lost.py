@@ -228,31 +228,45 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-@pytest.mark.skipif(os.name == "nt", reason="SIGTERM to a child is a POSIX thing")
-@pytest.mark.parametrize("signum, code, said", [
-    (signal.SIGTERM, 143, "lowlight: terminated (SIGTERM): 0 done"),
-    (signal.SIGINT, 130, "lowlight: interrupted: 0 done")])
-def test_sigterm_is_handled_like_ctrl_c(tmp_path, signum, code, said):
-    src = _photos(tmp_path / "in", names=("a", "b", "c"))
-    out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-c", STUCK_ENGINE, "batch", str(src), "-o",
-                             str(out)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+def _stopped_batch(script: str, src: Path, out: Path, signum: int, send: bool) -> str:
+    """Run ``script`` (the CLI with a patched engine) as ``lowlight batch src -o out``; once
+    it says "enhancing", the signal is sent to the process (``send``) or the engine sends it
+    to its own thread (LOWLIGHT_TEST_SIGNAL). Returns its stderr, having checked that it
+    started and exited as that signal asks; a hang fails the test."""
+    proc = subprocess.Popen([sys.executable, "-c", script, "batch", str(src), "-o", str(out)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT),
+                                            "LOWLIGHT_TEST_SIGNAL": str(int(signum))})
     try:
         started = proc.stdout.readline()
-        proc.send_signal(signum)
-        _, stderr = proc.communicate(timeout=300)  # a guard against a hang, not a timing
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+        if send:
+            proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=120)  # a guard against a hang, not a timing
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("the batch hung after the signal")
+    code = 143 if signum == signal.SIGTERM else 130
     assert started == "enhancing\n" and proc.returncode == code, stderr
-    assert said in stderr and "3 cancelled" in stderr and "Traceback" not in stderr
-    rows = _report(out)
+    return stderr
+
+
+def _all_cancelled(out: Path, names: tuple[str, ...], signum: int) -> None:
     by = "SIGTERM" if signum == signal.SIGTERM else "Ctrl+C"
-    assert {name: (r["status"], r["reason"]) for name, r in rows.items()} == {
-        name: ("cancelled", f"interrupted ({by})") for name in ("a.png", "b.png", "c.png")}
+    assert {n: (r["status"], r["reason"]) for n, r in _report(out).items()} == {
+        name: ("cancelled", f"interrupted ({by})") for name in names}
     assert [p.name for p in out.iterdir() if not p.name.startswith("lowlight_report")] == []
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGTERM to a child is a POSIX thing")
+@pytest.mark.parametrize("signum, said", [
+    (signal.SIGTERM, "lowlight: terminated (SIGTERM): 0 done"),
+    (signal.SIGINT, "lowlight: interrupted: 0 done")])
+def test_sigterm_is_handled_like_ctrl_c(tmp_path, signum, said):
+    src = _photos(tmp_path / "in", names=("a", "b", "c"))
+    stderr = _stopped_batch(STUCK_ENGINE, src, tmp_path / "out", signum, send=True)
+    assert said in stderr and "3 cancelled" in stderr and "Traceback" not in stderr
+    _all_cancelled(tmp_path / "out", ("a.png", "b.png", "c.png"), signum)
 
 
 # A process's signal may be taken by any thread that does not block it (Linux does so when the
@@ -291,28 +305,15 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.mark.skipif(os.name == "nt", reason="signals to a thread are a POSIX thing")
-@pytest.mark.parametrize("signum, code, said", [
-    (signal.SIGTERM, 143, "lowlight: terminated (SIGTERM): 0 done"),
-    (signal.SIGINT, 130, "lowlight: interrupted: 0 done")])
-def test_a_signal_taken_by_a_photo_thread_still_stops_the_batch(tmp_path, signum, code, said):
+@pytest.mark.parametrize("signum, said", [
+    (signal.SIGTERM, "lowlight: terminated (SIGTERM): 0 done"),
+    (signal.SIGINT, "lowlight: interrupted: 0 done")])
+def test_a_signal_taken_by_a_photo_thread_still_stops_the_batch(tmp_path, signum, said):
     src = _photos(tmp_path / "in", names=("a",))
-    out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-c", SIGNAL_TAKEN_BY_A_WORKER, "batch", str(src),
-                             "-o", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT),
-                                 "LOWLIGHT_TEST_SIGNAL": str(int(signum))})
-    try:
-        stdout, stderr = proc.communicate(timeout=120)  # a guard against a hang, not a timing
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail("the batch hung after a photo thread took the signal")
-    assert stdout == "enhancing\n" and proc.returncode == code, stderr
+    stderr = _stopped_batch(SIGNAL_TAKEN_BY_A_WORKER, src, tmp_path / "out", signum,
+                            send=False)
     assert said in stderr and "1 cancelled" in stderr and "Traceback" not in stderr
-    by = "SIGTERM" if signum == signal.SIGTERM else "Ctrl+C"
-    assert {n: (r["status"], r["reason"]) for n, r in _report(out).items()} == {
-        "a.png": ("cancelled", f"interrupted ({by})")}
+    _all_cancelled(tmp_path / "out", ("a.png",), signum)
 
 
 def test_an_interrupt_inside_the_same_threads_checkpoint_does_not_deadlock():
