@@ -202,32 +202,3 @@ def test_white_and_bright_photos_keep_their_highlights(engine):
         img = np.full((80, 80, 3), level, np.uint8)
         out = engine.enhance(img).image.astype(int)
         assert np.abs(out - level).max() <= 1, level
-
-
-@pytest.mark.parametrize("explicit", [False, True])
-def test_the_exposure_search_predicts_what_the_tone_gives(explicit):
-    """The search's in-place prediction (exposure._Prediction) is the tone's own arithmetic
-    (Tone, _Shape, white_share) on the samples, to the last bit, at any exposure and push:
-    if either changes without the other, the exposure lands off its target."""
-    from app.core.engine import exposure
-
-    rng = np.random.default_rng(11)
-    base = (rng.random((40, 50)) ** 2.5).astype(np.float32)
-    samples = exposure.Samples(base, (base * rng.uniform(0.5, 1.0, base.shape)).astype(
-        np.float32), 0.004)
-    x_r = rng.uniform(-1.0, 0.3, base.shape).astype(np.float32)
-    shape = exposure._Shape(base, x_r, 0.004)
-    predict = exposure._Prediction(samples, shape, exposure.EXPLICIT_HIGHLIGHT if explicit
-                                   else exposure.HIGHLIGHT)
-    lost = np.float32(exposure.EXPLICIT_HIGHLIGHT if explicit else exposure.HIGHLIGHT)
-    for stops, push in ((-2.0, 1.0), (0.0, 1.0), (1.3, 1.0), (0.5, 2.2), (3.0, 4.0)):
-        tone = exposure.Tone(stops, push, black=0.004)
-        exposed = shape.exposed(shape.local(push), tone)
-        log_g = shape.log_gain_of(exposed, tone)
-        g = np.exp2(log_g)
-        peak = g * base
-        mean_rgb = g * samples.mean_rgb
-        mean_rgb += (peak - mean_rgb) * exposure.white_share(exposed, log_g)
-        blown = np.count_nonzero((base < np.float32(exposure.HIGHLIGHT)) & (peak >= lost))
-        assert predict(stops, push) == (float(np.minimum(mean_rgb, 1.0).mean()),
-                                        blown / base.size)

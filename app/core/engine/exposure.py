@@ -341,12 +341,23 @@ def solve_exposure(samples: Samples, x_r: np.ndarray, target: float, black: floa
     stop the stops short of the target (a street beside lamps), the local curve is pushed
     up to MAX_PUSH under the same budget: the shadows and mid-tones come up, the lamps
     stay."""
-    predict = _Prediction(samples, _Shape(samples.base, x_r, black),
-                          EXPLICIT_HIGHLIGHT if explicit else HIGHLIGHT)
+    lost = np.float32(EXPLICIT_HIGHLIGHT if explicit else HIGHLIGHT)
+    fresh = samples.base < np.float32(HIGHLIGHT)  # not a highlight yet
+    count = float(samples.base.size)
+    shape = _Shape(samples.base, x_r, black)
 
     def after(stops: float, push: float, local: np.ndarray | None = None
               ) -> tuple[float, float]:
-        return predict(stops, push, local)
+        local = shape.local(push) if local is None else local
+        tone = Tone(stops, push, black=black)
+        exposed = shape.exposed(local, tone)
+        log_g = shape.log_gain_of(exposed, tone)
+        g = np.exp2(log_g)
+        peak = g * samples.base
+        blown = np.count_nonzero(fresh & (peak >= lost)) / count
+        mean_rgb = g * samples.mean_rgb
+        mean_rgb += (peak - mean_rgb) * white_share(exposed, log_g)
+        return float(np.minimum(mean_rgb, 1.0).mean()), blown
 
     def bisect(lo: float, hi: float, at, budget: float = CLIP_BUDGET) -> float:
         for _ in range(_BISECTION_STEPS):
@@ -358,82 +369,13 @@ def solve_exposure(samples: Samples, x_r: np.ndarray, target: float, black: floa
                 hi = mid
         return lo
 
-    stops = bisect(-MAX_STOPS, 2 * MAX_STOPS, lambda s: after(s, 1.0, predict.shape.lift1))
-    mean, _ = after(stops, 1.0, predict.shape.lift1)
+    stops = bisect(-MAX_STOPS, 2 * MAX_STOPS, lambda s: after(s, 1.0, shape.lift1))
+    mean, _ = after(stops, 1.0, shape.lift1)
     if mean >= target - TARGET_SLACK:
         return stops, 1.0, mean
     push = bisect(1.0, MAX_PUSH, lambda p: after(stops, p),
                   PUSH_BUDGET if explicit else CLIP_BUDGET)
     return stops, push, after(stops, push)[0]
-
-
-class _Prediction:
-    """(mean brightness, share of the samples newly blown past ``lost``) after an exposure
-    of ``stops`` at a ``push`` of the curve, at a neutral look: what Tone and _Shape give
-    the render, in place in a few buffers the samples' size (the search asks 15-30 times,
-    and numpy's calls on 6,000 values cost as much as their arithmetic)."""
-
-    def __init__(self, samples: Samples, shape: _Shape, lost: float):
-        self.samples, self.shape = samples, shape
-        self.lost = np.float32(lost)
-        self.fresh = samples.base < np.float32(HIGHLIGHT)  # not a highlight yet
-        self.count = float(samples.base.size)
-        self.buffers = [np.empty_like(shape.above) for _ in range(5)]
-        self.flags = np.empty(shape.above.shape, bool)
-
-    def __call__(self, stops: float, push: float, local: np.ndarray | None = None
-                 ) -> tuple[float, float]:
-        """The same float32 operations, in the same order, as Tone's tone_map and
-        white_share on these pixels (exponent, fade 1; no look)."""
-        shape = self.shape
-        local = shape.local(push) if local is None else local
-        exposed, lifted, g, peak, mean_rgb = self.buffers
-        one, k = np.float32(1.0), np.float32(SHOULDER)
-        # _Shape.exposed: above * 2 ** clip(stops + local)
-        np.add(np.float32(stops), local, out=exposed)
-        _clip_in_place(exposed, -MAX_STOPS, MAX_STOPS)
-        np.exp2(exposed, out=exposed)
-        np.multiply(shape.above, exposed, out=exposed)
-        # shoulder, then _Shape.log_gain_of
-        np.subtract(exposed, k, out=lifted)
-        np.maximum(lifted, np.float32(0.0), out=lifted)
-        np.negative(lifted, out=lifted)
-        np.divide(lifted, one - k, out=lifted)
-        np.exp(lifted, out=lifted)
-        np.subtract(one, lifted, out=lifted)
-        np.multiply(one - k, lifted, out=lifted)
-        np.minimum(exposed, k, out=g)
-        np.add(g, lifted, out=g)
-        np.maximum(g, np.float32(1e-6), out=g)
-        np.divide(g, shape.light, out=g)
-        np.log2(g, out=g)
-        _clip_in_place(g, -MAX_STOPS, MAX_STOPS)
-        np.exp2(g, out=g)  # the gain
-        np.multiply(g, self.samples.base, out=peak)
-        np.greater_equal(peak, self.lost, out=self.flags)
-        np.logical_and(self.flags, self.fresh, out=self.flags)
-        blown = np.count_nonzero(self.flags) / self.count
-        np.multiply(g, self.samples.mean_rgb, out=mean_rgb)
-        # white_share: (1 - 1 / max(exposed, 1)) * clip((gain - 1) * WHITE_RAMP, 0, 1)
-        np.maximum(exposed, one, out=exposed)
-        np.divide(one, exposed, out=exposed)
-        np.subtract(one, exposed, out=exposed)
-        np.subtract(g, one, out=lifted)
-        np.multiply(lifted, np.float32(WHITE_RAMP), out=lifted)
-        _clip_in_place(lifted, 0.0, 1.0)
-        np.multiply(np.float32(WHITE_SHARE), exposed, out=exposed)
-        np.multiply(exposed, lifted, out=exposed)
-        np.subtract(peak, mean_rgb, out=lifted)
-        np.multiply(lifted, exposed, out=lifted)
-        np.add(mean_rgb, lifted, out=mean_rgb)
-        np.minimum(mean_rgb, one, out=mean_rgb)
-        return float(mean_rgb.mean()), blown
-
-
-def _clip_in_place(x: np.ndarray, lo: float, hi: float) -> None:
-    """np.clip's numbers without its Python wrapper (3 us a call, the search makes 100)."""
-    np.maximum(x, np.float32(lo), out=x)
-    np.minimum(x, np.float32(hi), out=x)
 
 
 def black_level(samples: Samples, sigma: float) -> float:

@@ -30,7 +30,7 @@ from app.core.engine import (
     white_balance,
 )
 from app.core.engine.analysis import Measure, brightness
-from app.core.engine.bases import (  # noqa: F401 - Luma, luma: the engine's and video's
+from app.core.engine.bases import (
     BASE_EPS_SIGMAS,
     BASE_HALO,
     COARSE_SCALE,
@@ -234,15 +234,15 @@ def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bo
         lum, first = known, 0  # which the band's rows are too far from to feel
     v = lum.v[lo - first:hi - first]
     target = lum.despeckled[lo - first:hi - first] if despeckle else v
+    scales = base_scales(plan.reduction)
     ahead = None if known is None else known.bases_for(plan)
-    if ahead is not None:  # the whole photo's coefficients (lo = 0): only widened here
-        fine, coarse = (bases.rows_for(ab, k, h, w, 0, top, bottom)
-                        for ab, (k, _) in zip(ahead, base_scales(), strict=True))
+    if ahead is not None:  # the whole photo's coefficients (from row 0): only widened here
+        coefficients, from_row = ahead, 0
     else:
-        scales = base_scales(plan.reduction)
-        fine, coarse = (bases.rows_for(ab, k, h, w, lo, top, bottom) for ab, (k, _) in zip(
-            bases.coefficients(target, scales, (BASE_EPS_SIGMAS * plan.sigma) ** 2), scales,
-            strict=True))
+        coefficients, from_row = bases.coefficients(target, scales,
+                                                    (BASE_EPS_SIGMAS * plan.sigma) ** 2), lo
+    fine, coarse = (bases.rows_for(ab, k, h, w, from_row, top, bottom)
+                    for ab, (k, _) in zip(coefficients, scales, strict=True))
     v = np.ascontiguousarray(v[top - lo:bottom - lo])
     target = v if not despeckle else np.ascontiguousarray(target[top - lo:bottom - lo])
     # rows of a view (gray seen as RGB, RGBA's colours) copied: the kernel's usual layout
