@@ -2,11 +2,11 @@
 
     python build_scripts/compile_kernels.py [--out DIR]  -> app/core/engine/_compiled_kernels*.so
 
-numba's ahead-of-time compiler (numba.pycc) turns pixel_rules' kernels, the video's and the
-noise measure's into a C extension that loads without numba, for any x86-64 CPU. It needs
-numba and a C compiler (to link) at build time only; build_app.sh runs it before PyInstaller
-and, if it cannot, the frozen app runs the numpy twin instead (about ten times slower) and
-the build says so.
+numba's ahead-of-time compiler (numba.pycc) turns pixel_rules' kernels, the video's, the
+noise measure's and the exposure search's into a C extension that loads without numba, for
+any x86-64 CPU. It needs numba and a C compiler (to link) at build time only; build_app.sh
+runs it before PyInstaller and, if it cannot, the frozen app runs the numpy twin instead
+(about ten times slower) and the build says so.
 """
 from __future__ import annotations
 
@@ -42,6 +42,12 @@ NOISE = {
     "noise_planes": "void(f4[:, ::1], f4[:, ::1], f4[:, ::1])",
     "flat_sum": "Tuple((f8, i8))(f4[:, ::1], f4[:, ::1], f4)",
 }
+# search_kernels': the exposure search's prediction
+SEARCH = {
+    "pushed_lift": "void(f4[::1], f4[::1], f4[::1], f4[::1], f4, f4[::1])",
+    "predict": "Tuple((f8, f8))(f4[::1], f4[::1], f4[::1], f4[::1], f4[::1], f4[::1], f4, f4, "
+               "f4, f4, f4, f4)",
+}
 
 
 def _wrapper(target):
@@ -65,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore", NumbaPendingDeprecationWarning)
     from numba.pycc import CC
 
-    from app.core.engine import noise_kernels, pixel_rules, yuv_frame
+    from app.core.engine import noise_kernels, pixel_rules, search_kernels, yuv_frame
 
     cc = CC(MODULE)
     cc.output_dir = str(args.out)
@@ -77,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         cc.export("yuv" + name, signature)(_wrapper(getattr(yuv_frame, name)))
     for name, signature in NOISE.items():
         cc.export(name, signature)(_wrapper(getattr(noise_kernels, name)))
+    for name, signature in SEARCH.items():
+        cc.export(name, signature)(_wrapper(getattr(search_kernels, name)))
     cc.compile()
     print(f"compiled the per-pixel kernels into {cc.output_dir}/{MODULE}")
     return 0

@@ -32,8 +32,9 @@ np.save(sys.argv[2], np.dstack([out, rgba]))
 np.save(sys.argv[3], deep)
 np.save(sys.argv[4], video_frames())
 from app.core.engine import yuv_frame
-from app.core.engine import compiled, noise_kernels
+from app.core.engine import compiled, noise_kernels, search_kernels
 print(json.dumps({"backend": engine.backend_name,
+                  "search": [search_kernels.available, hasattr(compiled.module, "predict")],
                   "video": yuv_frame._prepare.__module__,
                   "noise": [noise_kernels.available, hasattr(compiled.module, "flat_sum")],
                   "sigma": engine.noise_of(img)}))
@@ -75,6 +76,7 @@ def test_the_kernels_compiled_ahead_of_time_run_without_numba(tmp_path):
     img = synthetic_photo(320, 240)
     numba = Enhancer(threads=1)
     assert said["noise"] == [False, True]  # the noise measure's kernels compiled too
+    assert said["search"] == [False, True]  # and the exposure search's
     assert said["sigma"] == pytest.approx(numba.noise_of(img), rel=1e-5)
     rgba = numba.enhance(np.dstack([img, img[:, :, :1]])).image
     for name, mine, level in (("a.npy", np.dstack([numba.enhance(img).image, rgba]), 1),

@@ -19,12 +19,13 @@ thousand sampled pixels (:func:`solve_exposure`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from app.core.engine import compiled, noise_kernels
+from app.core.engine import compiled, noise_kernels, search_kernels
 
 CURVE_STEPS = 8  # the reference recurrence count at which the target is met
 MAX_STOPS = 5.0  # no pixel is lifted (or darkened) more; near-black would only show noise
@@ -341,23 +342,7 @@ def solve_exposure(samples: Samples, x_r: np.ndarray, target: float, black: floa
     stop the stops short of the target (a street beside lamps), the local curve is pushed
     up to MAX_PUSH under the same budget: the shadows and mid-tones come up, the lamps
     stay."""
-    lost = np.float32(EXPLICIT_HIGHLIGHT if explicit else HIGHLIGHT)
-    fresh = samples.base < np.float32(HIGHLIGHT)  # not a highlight yet
-    count = float(samples.base.size)
-    shape = _Shape(samples.base, x_r, black)
-
-    def after(stops: float, push: float, local: np.ndarray | None = None
-              ) -> tuple[float, float]:
-        local = shape.local(push) if local is None else local
-        tone = Tone(stops, push, black=black)
-        exposed = shape.exposed(local, tone)
-        log_g = shape.log_gain_of(exposed, tone)
-        g = np.exp2(log_g)
-        peak = g * samples.base
-        blown = np.count_nonzero(fresh & (peak >= lost)) / count
-        mean_rgb = g * samples.mean_rgb
-        mean_rgb += (peak - mean_rgb) * white_share(exposed, log_g)
-        return float(np.minimum(mean_rgb, 1.0).mean()), blown
+    predict = _predictor(samples, x_r, black, EXPLICIT_HIGHLIGHT if explicit else HIGHLIGHT)
 
     def bisect(lo: float, hi: float, at, budget: float = CLIP_BUDGET) -> float:
         for _ in range(_BISECTION_STEPS):
@@ -369,13 +354,61 @@ def solve_exposure(samples: Samples, x_r: np.ndarray, target: float, black: floa
                 hi = mid
         return lo
 
-    stops = bisect(-MAX_STOPS, 2 * MAX_STOPS, lambda s: after(s, 1.0, shape.lift1))
-    mean, _ = after(stops, 1.0, shape.lift1)
+    stops = bisect(-MAX_STOPS, 2 * MAX_STOPS, lambda s: predict(s, 1.0))
+    mean, _ = predict(stops, 1.0)
     if mean >= target - TARGET_SLACK:
         return stops, 1.0, mean
-    push = bisect(1.0, MAX_PUSH, lambda p: after(stops, p),
+    push = bisect(1.0, MAX_PUSH, lambda p: predict(stops, p),
                   PUSH_BUDGET if explicit else CLIP_BUDGET)
-    return stops, push, after(stops, push)[0]
+    return stops, push, predict(stops, push)[0]
+
+
+def _predictor(samples: Samples, x_r: np.ndarray, black: float, lost: float
+               ) -> Callable[[float, float], tuple[float, float]]:
+    """(stops, push) -> (the predicted mean brightness, the share of the samples that were
+    not highlights pushed to ``lost`` or over), at the reference strength and a neutral
+    look: compiled where it can be (search_kernels: one pass, the same numbers up to
+    rounding), else in numpy."""
+    shape = _Shape(samples.base, x_r, black)
+    fresh = samples.base < np.float32(HIGHLIGHT)  # not a highlight yet
+    kernels = (search_kernels if search_kernels.available else
+               compiled.module if compiled.available else None)
+    if kernels is not None:
+        def flat(x: np.ndarray) -> np.ndarray:
+            return np.ascontiguousarray(np.broadcast_to(x, samples.base.shape),
+                                        np.float32).ravel()
+
+        above, lift1, x_r = flat(shape.above), flat(shape.lift1), flat(x_r)
+        below, work = flat(shape.below), np.empty(above.size, np.float32)
+        arrays = (above, flat(shape.light), flat(samples.base), flat(samples.mean_rgb),
+                  fresh.astype(np.float32).ravel())
+        constants = tuple(np.float32(c) for c in (lost, SHOULDER, WHITE_RAMP, WHITE_SHARE,
+                                                   MAX_STOPS))
+
+        def compiled_prediction(stops: float, push: float) -> tuple[float, float]:
+            local = lift1
+            if push > 1.0:
+                kernels.pushed_lift(above, x_r, lift1, below, np.float32(push), work)
+                local = work
+            mean, blown = kernels.predict(*arrays, local, np.float32(stops), *constants)
+            return float(mean), float(blown)
+
+        return compiled_prediction
+    count = float(samples.base.size)
+    lost = np.float32(lost)
+
+    def prediction(stops: float, push: float) -> tuple[float, float]:
+        tone = Tone(stops, push, black=black)
+        exposed = shape.exposed(shape.local(push), tone)
+        log_g = shape.log_gain_of(exposed, tone)
+        g = np.exp2(log_g)
+        peak = g * samples.base
+        blown = np.count_nonzero(fresh & (peak >= lost)) / count
+        mean_rgb = g * samples.mean_rgb
+        mean_rgb += (peak - mean_rgb) * white_share(exposed, log_g)
+        return float(np.minimum(mean_rgb, 1.0).mean()), blown
+
+    return prediction
 
 
 def black_level(samples: Samples, sigma: float) -> float:
