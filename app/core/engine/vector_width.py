@@ -27,8 +27,11 @@ def prefer_wide_vectors() -> bool:
         import llvmlite.binding as llvm
     except ImportError:  # no numba either: nothing to tune
         return False
-    llvm.initialize_native_target()
-    features = llvm.get_host_cpu_features()
+    try:
+        llvm.initialize_native_target()
+        features = llvm.get_host_cpu_features()
+    except RuntimeError:  # LLVM cannot tell on this host (numba then assumes none either)
+        return False
     if not all(features.get(name, False) for name in _LATE_AVX512):
         return False
     os.environ["NUMBA_CPU_FEATURES"] = features.flatten() + ",-prefer-256-bit"
