@@ -142,7 +142,7 @@ def test_bases_found_ahead_give_the_bands_own(dark_photo):
     assert ahead.bases_for(calm) is None
 
 
-@pytest.mark.parametrize("broken", ["noise_and_mean", "view_samples"])
+@pytest.mark.parametrize("broken", ["noise_and_mean", "view_samples", "colour_copy"])
 def test_a_failure_while_planning_on_two_cores_leaves_neither_core_waiting(
         dark_photo, monkeypatch, broken):
     """A new photo is planned on two cores that wait for each other's pieces (the noise

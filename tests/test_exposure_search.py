@@ -69,32 +69,69 @@ def test_the_compiled_search_finds_numpys_exposure(seed, target, explicit, monke
     assert fast[2] == pytest.approx(plain[2], abs=1e-4)
 
 
+@needs_numba
+def test_the_inline_powers_and_logarithms_are_the_librarys():
+    """search_kernels' bit-trick 2 ** u and log2 agree with float64 to float32 precision
+    over the ranges the search uses, and 2 ** n is exact at integers."""
+    from numba import njit
+
+    @njit
+    def powers(u, out):
+        for i in range(u.size):
+            out[i] = search_kernels._exp2(u[i])
+
+    @njit
+    def logarithms(x, out):
+        for i in range(x.size):
+            out[i] = search_kernels._log2(x[i])
+
+    u = np.linspace(-20.0, 12.0, 20_001, dtype=np.float32)
+    got = np.empty_like(u)
+    powers(u, got)
+    np.testing.assert_allclose(got, np.exp2(u.astype(np.float64)), rtol=3e-7)
+    whole = np.arange(-20, 13, dtype=np.float32)
+    powers(whole, got[:whole.size])
+    np.testing.assert_array_equal(got[:whole.size], np.exp2(whole))
+    x = np.geomspace(1e-6, 1e4, 20_001).astype(np.float32)
+    logs = np.empty_like(x)
+    logarithms(x, logs)
+    exact = np.log2(x.astype(np.float64))
+    # within float32 rounding of the result (an ulp grows with |log2 x|), plus a little
+    assert np.all(np.abs(logs - exact) <= 1e-7 + 6e-8 * np.abs(exact))
+
+
 _CHILD = """
 import json, os, sys
+if sys.argv[1] == "numba first":
+    import numba  # noqa: F401
 import llvmlite.binding as llvm
 from app.core.engine import vector_width
+import numba.core.config
 llvm.initialize_native_target()
 features = llvm.get_host_cpu_features()
 print(json.dumps({"asked": os.environ.get("NUMBA_CPU_FEATURES", ""),
+                  "numba": numba.core.config.CPU_FEATURES or "",
                   "late": all(features.get(f, False) for f in vector_width._LATE_AVX512),
                   "again": vector_width.prefer_wide_vectors()}))
 """
 
 
 @needs_numba
-@pytest.mark.parametrize("own", [None, "NUMBA_CPU_NAME"])
-def test_wide_vectors_are_asked_for_on_late_avx512_only(own):
+@pytest.mark.parametrize("case", ["engine first", "numba first", "NUMBA_CPU_NAME",
+                                  "NUMBA_ENABLE_AVX"])
+def test_wide_vectors_are_asked_for_on_late_avx512_only(case):
     """Importing the engine asks numba for 512-bit vectors on a CPU with AVX-512 that does
     not slow down for them (Ice Lake, Zen 4 and later), nowhere else, only before numba is
-    imported, and never over a user's own choice."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_CPU")}
-    if own:
-        env[own] = "generic"
-    said = json.loads(subprocess.run([sys.executable, "-c", _CHILD], env=env, check=True,
-                                     capture_output=True, text=True, timeout=120).stdout)
-    asked = said["asked"]
+    imported, and never over a user's own choice; numba takes what was asked."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    if case.startswith("NUMBA_"):
+        env[case] = "generic" if case == "NUMBA_CPU_NAME" else "0"
+    said = json.loads(subprocess.run([sys.executable, "-c", _CHILD, case], env=env,
+                                     check=True, capture_output=True, text=True,
+                                     timeout=120).stdout)
     assert said["again"] is False  # asked once, on importing the engine, never again
-    if own or not said["late"]:
-        assert asked == ""
+    if case == "engine first" and said["late"]:
+        assert said["asked"].endswith(",-prefer-256-bit") and "+avx512f" in said["asked"]
+        assert said["numba"] == said["asked"]
     else:
-        assert asked.endswith(",-prefer-256-bit") and "+avx512f" in asked
+        assert said["asked"] == "" and said["numba"] == ""

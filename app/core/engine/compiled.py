@@ -20,6 +20,12 @@ except ImportError:  # not built: numba, or the numpy twin, does the work
 available = module is not None
 
 
+def has(kernel: str) -> bool:
+    """Whether the built extension has this kernel (one built before it was added has not:
+    its caller then computes in numpy)."""
+    return available and hasattr(module, kernel)
+
+
 def kernel(rgb: np.ndarray, *args) -> None:
     """pixel_rules.kernel's arguments and effect. Compiled code takes contiguous arrays
     only (numba compiles a version per layout at run time): an RGBA photo's RGB view is

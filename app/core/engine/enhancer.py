@@ -173,13 +173,14 @@ class Enhancer:
         with_bases = rgb.shape[0] * rgb.shape[1] <= BASES_AHEAD_PIXELS
 
         def other_core():
-            for known, find in ((samples_known, lambda: analysis_module.view_samples(view, scale)),
-                                (copy_known, lambda: analysis_module.colour_copy(rgb))):
-                try:
-                    known.set_result(find())
-                except BaseException as error:
-                    known.set_exception(error)
-                    raise
+            try:
+                samples_known.set_result(analysis_module.view_samples(view, scale))
+                copy_known.set_result(analysis_module.colour_copy(rgb))
+            except BaseException as error:  # whatever this core still owed fails with it
+                for known in (samples_known, copy_known):
+                    if not known.done():
+                        known.set_exception(error)
+                raise
             if not ahead:
                 return None
             sigma = noise_known.result()

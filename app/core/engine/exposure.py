@@ -91,7 +91,7 @@ def noise_sigma(value: np.ndarray) -> float:
     if min(value.shape) < 3:
         return NOISE_FLOOR
     kernels = (noise_kernels if noise_kernels.available else
-               compiled.module if compiled.available else None)
+               compiled.module if compiled.has("flat_sum") else None)
     if kernels is not None:  # one pass each (noise_kernels); the same numbers
         lap = np.empty((value.shape[0] - 2, value.shape[1] - 2), np.float32)
         grad = np.empty_like(lap)
@@ -372,23 +372,23 @@ def _predictor(samples: Samples, x_r: np.ndarray, black: float, lost: float
     shape = _Shape(samples.base, x_r, black)
     fresh = samples.base < np.float32(HIGHLIGHT)  # not a highlight yet
     kernels = (search_kernels if search_kernels.available else
-               compiled.module if compiled.available else None)
+               compiled.module if compiled.has("predict") else None)
     if kernels is not None:
         def flat(x: np.ndarray) -> np.ndarray:
-            return np.ascontiguousarray(np.broadcast_to(x, samples.base.shape),
-                                        np.float32).ravel()
+            """A writable float32 copy, 1-D (one compiled version for every array)."""
+            return np.array(np.broadcast_to(x, samples.base.shape), np.float32).ravel()
 
-        above, lift1, x_r = flat(shape.above), flat(shape.lift1), flat(x_r)
+        above, lift1, factors = flat(shape.above), flat(shape.lift1), flat(x_r)
         below, work = flat(shape.below), np.empty(above.size, np.float32)
         arrays = (above, flat(shape.light), flat(samples.base), flat(samples.mean_rgb),
-                  fresh.astype(np.float32).ravel())
+                  flat(fresh))
         constants = tuple(np.float32(c) for c in (lost, SHOULDER, WHITE_RAMP, WHITE_SHARE,
                                                    MAX_STOPS))
 
         def compiled_prediction(stops: float, push: float) -> tuple[float, float]:
             local = lift1
             if push > 1.0:
-                kernels.pushed_lift(above, x_r, lift1, below, np.float32(push), work)
+                kernels.pushed_lift(above, factors, lift1, below, np.float32(push), work)
                 local = work
             mean, blown = kernels.predict(*arrays, local, np.float32(stops), *constants)
             return float(mean), float(blown)
