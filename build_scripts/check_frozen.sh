@@ -9,6 +9,11 @@ echo "$selftest"
 # the kernels built ahead of time were bundled and run (not the numpy twin)
 if ls app/core/engine/_compiled_kernels*.so >/dev/null 2>&1; then
   grep -q "+ compiled" <<<"$selftest" || { echo "frozen app: compiled kernels not used" >&2; exit 1; }
+  # and the AVX2 build where this CPU runs it (it must have been bundled too)
+  if .venv/bin/python -c "import sys; from app.core.engine import compiled; sys.exit(not compiled.runs_v3())"; then
+    grep -q "+ compiled (AVX2)" <<<"$selftest" || {
+      echo "frozen app: the AVX2 build of the kernels not used on a CPU that runs it" >&2; exit 1; }
+  fi
 fi
 work=$(mktemp -d)
 .venv/bin/python - "$work" <<'PY'

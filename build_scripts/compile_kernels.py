@@ -1,10 +1,12 @@
 """Compile the per-pixel kernels ahead of time for the frozen app (see app/core/engine/compiled).
 
-    python build_scripts/compile_kernels.py [--out DIR]  -> app/core/engine/_compiled_kernels*.so
+    python build_scripts/compile_kernels.py [--out DIR]
+        -> app/core/engine/_compiled_kernels*.so and _compiled_kernels_v3*.so
 
 numba's ahead-of-time compiler (numba.pycc) turns pixel_rules' kernels, the video's, the
 noise measure's and the exposure search's into a C extension that loads without numba, for
-any x86-64 CPU. It needs numba and a C compiler (to link) at build time only; build_app.sh
+any x86-64 CPU, and again for x86-64-v3 (AVX2 and FMA; compiled.py loads it where the CPU
+runs it). It needs numba and a C compiler (to link) at build time only; build_app.sh
 runs it before PyInstaller and, if it cannot, the frozen app runs the numpy twin instead
 (about ten times slower) and the build says so.
 """
@@ -73,20 +75,24 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.core.engine import noise_kernels, pixel_rules, search_kernels, yuv_frame
 
-    cc = CC(MODULE)
-    cc.output_dir = str(args.out)
-    cc.verbose = False
-    for suffix, rgb in (("u8", "u1"), ("u16", "u2")):
-        cc.export(f"kernel_{suffix}", KERNEL.format(rgb=rgb))(_wrapper(pixel_rules.kernel))
-        cc.export(f"luma_{suffix}", LUMA.format(rgb=rgb))(_wrapper(pixel_rules.luma_planes))
-    for name, signature in YUV.items():
-        cc.export("yuv" + name, signature)(_wrapper(getattr(yuv_frame, name)))
-    for name, signature in NOISE.items():
-        cc.export(name, signature)(_wrapper(getattr(noise_kernels, name)))
-    for name, signature in SEARCH.items():
-        cc.export(name, signature)(_wrapper(getattr(search_kernels, name)))
-    cc.compile()
-    print(f"compiled the per-pixel kernels into {cc.output_dir}/{MODULE}")
+    for name, cpu in ((MODULE, ""), (MODULE + "_v3", "x86-64-v3")):
+        cc = CC(name)
+        cc.output_dir = str(args.out)
+        cc.target_cpu = cpu  # "": any x86-64 CPU
+        cc.verbose = False
+        for suffix, rgb in (("u8", "u1"), ("u16", "u2")):
+            cc.export(f"kernel_{suffix}", KERNEL.format(rgb=rgb))(_wrapper(pixel_rules.kernel))
+            cc.export(f"luma_{suffix}", LUMA.format(rgb=rgb))(
+                _wrapper(pixel_rules.luma_planes))
+        for kernel, signature in YUV.items():
+            cc.export("yuv" + kernel, signature)(_wrapper(getattr(yuv_frame, kernel)))
+        for kernel, signature in NOISE.items():
+            cc.export(kernel, signature)(_wrapper(getattr(noise_kernels, kernel)))
+        for kernel, signature in SEARCH.items():
+            cc.export(kernel, signature)(_wrapper(getattr(search_kernels, kernel)))
+        cc.compile()
+    print(f"compiled the per-pixel kernels into {args.out}/{MODULE} (any x86-64) and "
+          f"{MODULE}_v3 (x86-64-v3)")
     return 0
 
 

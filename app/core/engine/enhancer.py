@@ -18,6 +18,7 @@ import numpy as np
 
 from app.core.engine import (
     allocator,
+    compiled,
     parallel,
     pipeline,
     pixel_rules,
@@ -107,7 +108,7 @@ class Enhancer:
     @property
     def backend_name(self) -> str:
         stage = ("numpy" if not self.use_numba else
-                 "numba" if pixel_rules.available else "compiled")
+                 "numba" if pixel_rules.available else compiled.name)
         return f"{self.efe.name} + {stage}"
 
     def factor(self, small: np.ndarray, target: float, threads: int | None = 1) -> np.ndarray:
