@@ -36,11 +36,47 @@ np.save(sys.argv[3], deep)
 np.save(sys.argv[4], video_frames())
 from app.core.engine import yuv_frame
 from app.core.engine import compiled, noise_kernels, search_kernels
-print(json.dumps({"backend": engine.backend_name,
+print(json.dumps({"backend": engine.backend_name, "gil_free": gil_free(engine),
                   "search": [search_kernels.available, hasattr(compiled.module, "predict")],
                   "video": yuv_frame._prepare.__module__,
                   "noise": [noise_kernels.available, hasattr(compiled.module, "flat_sum")],
                   "sigma": engine.noise_of(img)}))
+"""
+
+_GIL = """
+def gil_free(engine):
+    # How often this thread ran Python while another ran the compiled kernel: never if the
+    # kernel held the GIL (this thread could not run at all), thousands of times if not.
+    # Only stamps well inside each call count: the calls' own Python parts, before and after
+    # the kernel, may hand this thread the GIL for a switch interval.
+    import threading
+    from app.core.engine import pipeline, pixel_stage
+    photo = synthetic_photo(1600, 1000)
+    plan = engine.plan(photo, engine_settings())
+    band = pipeline.band(photo, plan, np.dstack([plan.model_a, plan.model_b]), 0, 1000)
+    out, tables, calls, done = np.empty_like(photo), plan.tables(), [], threading.Event()
+    def render():
+        for _ in range(8):
+            start = time.perf_counter()
+            pixel_stage.compose(band, tables, plan.sigma, plan.denoise, out)
+            calls.append((start, time.perf_counter()))
+        done.set()
+    sys.setswitchinterval(0.0005)
+    stamps = []
+    worker = threading.Thread(target=render)
+    worker.start()
+    while not done.is_set():
+        stamps.append(time.perf_counter())
+    worker.join()
+    stamps = np.array(stamps)
+    margin = 0.003
+    return int(sum(np.count_nonzero((stamps > a + margin) & (stamps < b - margin))
+                   for a, b in calls if b - a > 3 * margin))
+
+
+def engine_settings():
+    from app.core import EnhanceSettings
+    return EnhanceSettings().validated()
 """
 
 _FRAMES = """
@@ -64,7 +100,8 @@ def video_frames():
                     reason="numba's ahead-of-time compiler links with the C compiler")
 def test_the_kernels_compiled_ahead_of_time_run_without_numba(tmp_path):
     """Both builds (any x86-64, and x86-64-v3 where this CPU runs it) load without numba,
-    are the ones the engine then uses, and give numba's numbers."""
+    are the ones the engine then uses, release the GIL while they run, and give numba's
+    numbers."""
     import numpy as np
 
     from app.bench.samples import synthetic_photo
@@ -84,12 +121,14 @@ def test_the_kernels_compiled_ahead_of_time_run_without_numba(tmp_path):
                 ("b.npy", numba.enhance(img.astype(np.uint16) * 257).image, 257),
                 ("c.npy", _video_frames(), 1))
     for stage, built in builds.items():
-        child = subprocess.run([sys.executable, "-c", _FRAMES + _CHILD, str(built),
+        child = subprocess.run([sys.executable, "-c", _FRAMES + _GIL + _CHILD, str(built),
                                 *(str(tmp_path / n) for n in ("a.npy", "b.npy", "c.npy"))],
                                check=True, timeout=600, cwd=ROOT, capture_output=True,
                                text=True)
         said = json.loads(child.stdout.strip().splitlines()[-1])
         assert said["backend"].endswith("+ " + stage), said["backend"]
+        # the kernels release the GIL (a photo's bands share the cores, as numba's do)
+        assert said["gil_free"] > 1000, said["gil_free"]
         assert said["video"] == "app.core.engine.compiled"
         assert said["noise"] == [False, True]  # the noise measure's kernels compiled too
         assert said["search"] == [False, True]  # and the exposure search's
