@@ -13,6 +13,7 @@ runs it before PyInstaller and, if it cannot, the frozen app runs the numpy twin
 from __future__ import annotations
 
 import inspect
+import platform
 import sys
 import warnings
 from pathlib import Path
@@ -92,10 +93,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.core.engine import noise_kernels, pixel_rules, search_kernels, yuv_frame
 
-    for name, cpu in ((MODULE, ""), (MODULE + "_v3", "x86-64-v3")):
+    builds = [(MODULE, "")]  # "": any CPU of this architecture
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        builds.append((MODULE + "_v3", "x86-64-v3"))
+    for name, cpu in builds:
         cc = CC(name)
         cc.output_dir = str(args.out)
-        cc.target_cpu = cpu  # "": any x86-64 CPU
+        cc.target_cpu = cpu
         cc.verbose = False
         for suffix, rgb in (("u8", "u1"), ("u16", "u2")):
             cc.export(f"kernel_{suffix}", KERNEL.format(rgb=rgb))(_wrapper(pixel_rules.kernel))
@@ -108,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         for kernel, signature in SEARCH.items():
             cc.export(kernel, signature)(_wrapper(getattr(search_kernels, kernel)))
         cc.compile()
-    print(f"compiled the per-pixel kernels into {args.out}/{MODULE} (any x86-64) and "
-          f"{MODULE}_v3 (x86-64-v3)")
+    print(f"compiled the per-pixel kernels into {args.out}: "
+          + ", ".join(f"{name} ({cpu or 'any CPU'})" for name, cpu in builds))
     return 0
 
 
