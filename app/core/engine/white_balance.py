@@ -29,20 +29,15 @@ SAMPLE_PIXELS = 20_000  # the light's colour needs no more (14 ms on 150,000, 2 
 NEUTRAL = (1.0, 1.0, 1.0)
 
 
-def neutral_gains(view: np.ndarray, scale: float) -> tuple[float, float, float]:
-    """R, G, B gains that take out a view's colour cast (an RGB view of the photo, integers
-    times ``scale`` or floats in [0, 1])."""
-    return gains_for(light_sample(view, scale))
-
-
 def light_sample(view: np.ndarray, scale: float) -> np.ndarray:
-    """The pixels :func:`gains_for` reads the light's colour from: (n, 3) float32 in [0, 1]."""
+    """The pixels :func:`gains_for` reads the light's colour from, of an RGB view of the
+    photo (integers times ``scale`` or floats in [0, 1]): (n, 3) float32 in [0, 1]."""
     px = view.reshape(-1, 3)
     return px[::max(1, len(px) // SAMPLE_PIXELS)].astype(np.float32) * np.float32(scale)
 
 
 def gains_for(px: np.ndarray) -> tuple[float, float, float]:
-    """:func:`neutral_gains` from a :func:`light_sample`."""
+    """R, G, B gains that take out the colour cast of a :func:`light_sample`'s light."""
     v = _channel_max(px)
     px = px[(v > MIN_LEVEL) & (v < MAX_LEVEL)]
     if len(px) < MIN_PIXELS:
