@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 MODULE = "_compiled_kernels"
 _MAP = "f4[:, :, ::1], intp[::1], intp[::1], f4[::1]"  # a pixel_stage.Rows
 KERNEL = ("void({rgb}[:, :, ::1], f4[:, ::1], f4[:, ::1], " + ", ".join([_MAP] * 4) +
-          ", f4[:, :, ::1], f4, f4, f4[::1], f4, int64, f4[:, :, ::1], f4, boolean, "
+          ", f4[:, :, ::1], f4, f4, f4[::1], f4, int64, f4[:, :, ::1], f4, "
           "{rgb}[:, :, ::1])")
 LUMA = "void({rgb}[:, :, ::1], f4, f4, boolean, f4[:, ::1], f4[:, ::1])"
 # yuv_frame's kernels: video frames in their 4:2:0 planes

@@ -105,6 +105,32 @@ def test_the_numba_brightness_planes_are_opencvs_numbers(shape, dtype):
     assert pipeline.luma(rgb, 0.02, False).despeckled is None
 
 
+@pytest.mark.parametrize("shape, dtype", [((450, 600), np.uint8), ((7, 5), np.uint8),
+                                          ((1, 1), np.uint8), ((37, 41), np.uint16)])
+def test_window_means_from_an_integral_image_are_the_box_filters(shape, dtype):
+    """The analysis reads its window means (the floor to black, the channels' excess) at a
+    grid of pixels from an integral image: OpenCV's box filter's numbers there, its
+    mirrored edges too, for windows up to the reach it was made for."""
+    import cv2
+
+    from app.core.engine import guided
+
+    rng = np.random.default_rng(shape[0])
+    plane = rng.integers(0, np.iinfo(dtype).max, shape, endpoint=True).astype(dtype)
+    means = guided.BoxMeans(plane, 4, squares=True)
+    rows = np.unique(rng.integers(0, shape[0], 20))
+    cols = np.unique(rng.integers(0, shape[1], 20))
+    for radius in (2, 4):
+        size = (2 * radius + 1, 2 * radius + 1)
+        box = cv2.boxFilter(plane.astype(np.float64), -1, size)
+        squares = cv2.boxFilter(plane.astype(np.float64) ** 2, -1, size)
+        np.testing.assert_allclose(means.means_every(3, radius), box[::3, ::3], rtol=1e-12)
+        np.testing.assert_allclose(means.means(rows, cols, radius), box[np.ix_(rows, cols)],
+                                   rtol=1e-12)
+        np.testing.assert_allclose(means.means_every(3, radius, of_squares=True),
+                                   squares[::3, ::3], rtol=1e-12)
+
+
 @pytest.mark.parametrize("shape", [(450, 600), (3, 3), (4, 97)])
 def test_the_numba_noise_measure_is_opencvs(shape, monkeypatch):
     """noise_kernels' one-pass Laplacian and gradient give the OpenCV filters' sigma (the

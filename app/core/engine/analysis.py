@@ -98,8 +98,9 @@ def view_samples(view: np.ndarray, scale: float
                  ) -> tuple[exposure.Samples, np.ndarray, float]:
     """What the analysis view gives without its noise: the exposure samples, the light's
     colour's pixels and the channels' excess (:func:`channel_excess`)."""
-    return (exposure.sample(view, scale), white_balance.light_sample(view, scale),
-            channel_excess(view, brightness(view), scale))
+    means = exposure.channel_means(view, max(exposure.FLOOR_BLUR, CHANNEL_BIAS_WINDOW) // 2)
+    return (exposure.sample(view, scale, means=means), white_balance.light_sample(view, scale),
+            channel_excess(view, scale, means))
 
 
 def assemble(sigma: float, mean: float, samples: exposure.Samples, light: np.ndarray,
@@ -127,23 +128,27 @@ def analysis_view(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     return view, 1.0 / resample.pixel_max(rgb.dtype)
 
 
-def channel_excess(view: np.ndarray, v: np.ndarray, scale: float) -> float:
+def channel_excess(view: np.ndarray, scale: float,
+                   means: list[guided.BoxMeans] | None = None) -> float:
     """How far V = max(R, G, B) reads above the largest channel's mean in the flattest
     half of the photo (0 where nothing is flat), in [0, 1] units: the upward bias of a max
     of noisy channels, which the denoise takes back where it gives a pixel its region's
     colour. Divided by the noise sigma, it is the photo's channel bias: 0.85 for
     independent channel noise (E[max of three N(0, 1)]); real photos, whose channels' noise
     is alike after demosaicing and JPEG, read 0.1-0.4 (LOL) and 0 (SICE); assuming 0.85 for
-    all darkened them (LOL-v2 -0.4 dB)."""
-    k = (CHANNEL_BIAS_WINDOW, CHANNEL_BIAS_WINDOW)
-    # medians of every third pixel each way (windows of 5 overlap, so the same figure):
-    # the windows' means taken there before anything else is done with them
-    means = cv2.boxFilter(view, cv2.CV_32F, k)[::3, ::3]
-    top = np.maximum(np.maximum(means[:, :, 0], means[:, :, 1]), means[:, :, 2])
-    top *= np.float32(scale)
-    mean_v = cv2.boxFilter(v, -1, k)[::3, ::3]
-    var = (cv2.boxFilter(v * v, -1, k)[::3, ::3] - mean_v * mean_v).ravel()
-    bias = (mean_v - top).ravel()
+    all darkened them (LOL-v2 -0.4 dB). ``means``: its channels' window means, if made."""
+    radius = CHANNEL_BIAS_WINDOW // 2
+    means = means or exposure.channel_means(view, radius)
+    # the windows' means at every third pixel each way (windows of 5 overlap, so the same
+    # medians as at every pixel)
+    red, green, blue = (m.means_every(3, radius) for m in means)
+    top = np.maximum(np.maximum(red, green), blue)
+    v = guided.BoxMeans(np.maximum(np.maximum(view[:, :, 0], view[:, :, 1]), view[:, :, 2]),
+                        radius, squares=True)
+    mean_v = v.means_every(3, radius)
+    var = ((v.means_every(3, radius, of_squares=True) - mean_v * mean_v) *
+           (scale * scale)).ravel()
+    bias = ((mean_v - top) * scale).ravel()
     flat = bias[var <= _median(var)]
     return _median(flat) if flat.size else 0.0
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from app.core.engine import compiled, noise_kernels, search_kernels
+from app.core.engine import compiled, guided, noise_kernels, search_kernels
 
 CURVE_STEPS = 8  # the reference recurrence count at which the target is met
 MAX_STOPS = 5.0  # no pixel is lifted (or darkened) more; near-black would only show noise
@@ -307,8 +307,10 @@ class Samples:
     floor: float | None = None  # the darkest smooth regions' V (None: from ``base``)
 
 
-def sample(view: np.ndarray, scale: float = 1.0, count: int = SAMPLE_PIXELS) -> Samples:
-    """Samples of an RGB view (already at most ~1 MP; integers times ``scale`` or floats)."""
+def sample(view: np.ndarray, scale: float = 1.0, count: int = SAMPLE_PIXELS,
+           means: list[guided.BoxMeans] | None = None) -> Samples:
+    """Samples of an RGB view (already at most ~1 MP; integers times ``scale`` or floats);
+    ``means``: its channels' window means, if made already (reaching FLOOR_BLUR // 2)."""
     h, w = view.shape[:2]
     # single pixels, not a smoothed view: the tone curve is concave, so the mean of its gain
     # over a region's pixels is below its gain at the region's mean; a 9x9 box read the
@@ -320,9 +322,16 @@ def sample(view: np.ndarray, scale: float = 1.0, count: int = SAMPLE_PIXELS) -> 
     grid = view[rows][:, cols].astype(np.float32) * np.float32(scale)
     v = _channel_max(grid)
     # the floor to black is read on a smoothed view: single pixels' noise reaches below it
-    blurred = cv2.boxFilter(view, cv2.CV_32F, (FLOOR_BLUR, FLOOR_BLUR))[rows][:, cols]
-    floor = float(np.percentile(_channel_max(blurred), BLACK_PERCENTILE)) * scale
+    means = means or channel_means(view, FLOOR_BLUR // 2)
+    blurred = [m.means(rows, cols, FLOOR_BLUR // 2) for m in means]
+    floor = float(np.percentile(np.maximum(np.maximum(blurred[0], blurred[1]), blurred[2]),
+                                BLACK_PERCENTILE)) * scale
     return Samples(v, grid.mean(axis=2), floor)
+
+
+def channel_means(view: np.ndarray, reach: int) -> list[guided.BoxMeans]:
+    """The window means of an RGB view's channels (see guided.BoxMeans)."""
+    return [guided.BoxMeans(np.ascontiguousarray(view[:, :, c]), reach) for c in range(3)]
 
 
 def _channel_max(rgb: np.ndarray) -> np.ndarray:

@@ -212,6 +212,10 @@ if available:
     _toward_white = _compiled(toward_white)
     _channel_bias = _compiled(channel_bias)
     _despeckle_pull = _njit_strict(despeckle_pull)
+    # log2 from the float's bits, within a float32 rounding of the library's (tested there).
+    # numba's cache of the kernel is keyed on this file: a change to it must come with one
+    # here (or a cleared cache)
+    from app.core.engine.search_kernels import _log2
 
     # fastmath without reassociation, reciprocals or contraction: min/max vectorise, and
     # the numbers are despeckle_target's exactly
@@ -228,19 +232,30 @@ if available:
                 row[x] = np.float32(max(max(px[x, 0], px[x, 1]), px[x, 2])) * scale
         if not despeckle:
             return
+        # each column of three sorted once, for the three windows that share it
+        low = np.empty(w, np.float32)
+        middle = np.empty(w, np.float32)
+        high = np.empty(w, np.float32)
         for y in range(1, h - 1):
             up, mid, down, out = v[y - 1], v[y], v[y + 1], target[y]
+            for x in range(w):
+                a, b = min(up[x], mid[x]), max(up[x], mid[x])
+                low[x] = min(a, down[x])
+                c = max(a, down[x])
+                middle[x], high[x] = min(b, c), max(b, c)
             # x is the left neighbour: indices that cannot be negative let the loop vectorise
             for x in range(w - 2):
-                # the 8 neighbours' range and the median of 9 (a sorting network: min/max
-                # only, so the compiler vectorises along the row)
-                lo = min(min(min(up[x], up[x + 1]), min(up[x + 2], mid[x])),
-                         min(min(mid[x + 2], down[x]), min(down[x + 1], down[x + 2])))
-                hi = max(max(max(up[x], up[x + 1]), max(up[x + 2], mid[x])),
-                         max(max(mid[x + 2], down[x]), max(down[x + 1], down[x + 2])))
-                out[x + 1] = _despeckle_pull(min(max(mid[x + 1], lo), hi), _median9(
-                    up[x], up[x + 1], up[x + 2], mid[x], mid[x + 1], mid[x + 2],
-                    down[x], down[x + 1], down[x + 2]), noise2)
+                # the median of 9 from sorted columns: the median of (the largest of their
+                # lows, the median of their middles, the smallest of their highs), as the
+                # last ten exchanges of Paeth's network find it (min/max only, so the
+                # compiler vectorises along the row); the 8 neighbours' range: the side
+                # columns' and the pixels above and below
+                median = _median3(max(max(low[x], low[x + 1]), low[x + 2]),
+                                  _median3(middle[x], middle[x + 1], middle[x + 2]),
+                                  min(min(high[x], high[x + 1]), high[x + 2]))
+                lo = min(min(low[x], low[x + 2]), min(up[x + 1], down[x + 1]))
+                hi = max(max(high[x], high[x + 2]), max(up[x + 1], down[x + 1]))
+                out[x + 1] = _despeckle_pull(min(max(mid[x + 1], lo), hi), median, noise2)
         for y in range(h):  # the photo's edges
             inner = 0 < y < h - 1
             for x in range(0, w, max(1, w - 1) if inner else 1):
@@ -265,6 +280,10 @@ if available:
     @njit(inline="always")
     def _sort2(a, b):  # pragma: no cover - compiled
         return min(a, b), max(a, b)
+
+    @njit(inline="always")
+    def _median3(a, b, c):  # pragma: no cover - compiled
+        return max(min(a, b), min(max(a, b), c))
 
     @njit(inline="always")
     def _median9(p0, p1, p2, p3, p4, p5, p6, p7, p8):  # pragma: no cover - compiled
@@ -295,8 +314,10 @@ if available:
     @njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
     def kernel(rgb, v, v_despeckled, bw, br0, br1, bwy, sw, sr0, sr1, swy, mw, mr0, mr1, mwy,
                 cw, cr0, cr1, cwy,
-                table, sigma, bias, gains, denoise, first_row, dither, top, use_dither,
+                table, sigma, bias, gains, denoise, first_row, dither, top,
                 out):  # pragma: no cover - compiled
+        """``dither``: (DITHER_TILE, 3, w) the dither's rows, planar (pixel_stage.dither_rows:
+        zeros where none)."""
         h, w = v.shape
         nl = table.shape[1] - 1
         nf = table.shape[0] - 1
@@ -318,12 +339,6 @@ if available:
         red = np.empty(w, np.float32)
         green = np.empty(w, np.float32)
         blue = np.empty(w, np.float32)
-        tile = np.zeros((DITHER_TILE, 3, w), np.float32)  # the dither, planar, row-long
-        if use_dither:
-            for ty in range(DITHER_TILE):
-                for c in range(3):
-                    for x in range(w):
-                        tile[ty, c, x] = dither[ty, x % DITHER_TILE, c]
         for y in range(h):
             vrow = v[y]
             vdrow = v_despeckled[y]
@@ -350,18 +365,19 @@ if available:
                 row[x] = r0
                 t_col[x] = fc - c0
                 t_row[x] = fr - r0
-            # pass 2: gain, its log2 and the white share from the table (gathers)
+            # pass 2: the gain and the white share from the table (gathers), then the gain's
+            # log2 computed, not read (a third fewer gathers; in pass 3's loop it kept that
+            # loop from vectorising)
             for x in range(w):
                 c0, r0, tc, tr = col[x], row[x], t_col[x], t_row[x]
                 g0 = table[r0, c0, 0] + (table[r0, c0 + 1, 0] - table[r0, c0, 0]) * tc
                 g1 = table[r0 + 1, c0, 0] + (table[r0 + 1, c0 + 1, 0] - table[r0 + 1, c0, 0]) * tc
                 gain[x] = g0 + (g1 - g0) * tr
-                l0 = table[r0, c0, 1] + (table[r0, c0 + 1, 1] - table[r0, c0, 1]) * tc
-                l1 = table[r0 + 1, c0, 1] + (table[r0 + 1, c0 + 1, 1] - table[r0 + 1, c0, 1]) * tc
-                stops[x] = l0 + (l1 - l0) * tr
-                w0 = table[r0, c0, 2] + (table[r0, c0 + 1, 2] - table[r0, c0, 2]) * tc
-                w1 = table[r0 + 1, c0, 2] + (table[r0 + 1, c0 + 1, 2] - table[r0 + 1, c0, 2]) * tc
+                w0 = table[r0, c0, 1] + (table[r0, c0 + 1, 1] - table[r0, c0, 1]) * tc
+                w1 = table[r0 + 1, c0, 1] + (table[r0 + 1, c0 + 1, 1] - table[r0 + 1, c0, 1]) * tc
                 whites[x] = w0 + (w1 - w0) * tr
+            for x in range(w):
+                stops[x] = _log2(gain[x])
             # pass 3: denoise, colour, knee, dither
             ca0, ca1, cd0, cd1 = cw[0, cr0[y]], cw[0, cr1[y]], cw[3, cr0[y]], cw[3, cr1[y]]
             cb0, cb1, ce0, ce1 = cw[1, cr0[y]], cw[1, cr1[y]], cw[4, cr0[y]], cw[4, cr1[y]]
@@ -372,7 +388,7 @@ if available:
                 red[x] = np.float32(pixels[x, 0])
                 green[x] = np.float32(pixels[x, 1])
                 blue[x] = np.float32(pixels[x, 2])
-            trow = tile[(first_row + y) % DITHER_TILE]
+            trow = dither[(first_row + y) % DITHER_TILE]
             d0, d1, d2 = trow[0], trow[1], trow[2]
             for x in range(w):
                 vv, bb, ll, g, lg = vrow[x], base[x], light[x], gain[x], stops[x]
