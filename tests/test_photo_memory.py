@@ -102,13 +102,14 @@ def test_the_colour_model_channel_by_channel_is_the_model_of_all_three():
     v = analysis.brightness(copy)
     eps = (analysis.COLOUR_EPS_SIGMAS * 0.02) ** 2
     a, b = guided.coefficients(v, copy, analysis.COLOUR_RADIUS, eps)  # all three at once
-    np.testing.assert_array_equal(analysis.colour_model(copy, 0.02), np.dstack([a, b]))
+    np.testing.assert_array_equal(analysis.colour_model(copy, 0.02),
+                                  np.moveaxis(np.dstack([a, b]), 2, 0))
     for radius, shape in ((1, (9, 7, 2)), (4, (40, 33, 3)), (2, (1, 5, 3))):
         src = np.random.default_rng(radius).random(shape, np.float32)
         guide = src.max(axis=2)
         a, b = guided.coefficients(guide, src, radius, 1e-3)
         np.testing.assert_array_equal(guided.stacked_channels(guide, src, radius, 1e-3),
-                                      np.dstack([a, b]))
+                                      np.moveaxis(np.dstack([a, b]), 2, 0))
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])

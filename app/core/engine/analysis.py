@@ -162,9 +162,9 @@ def neighbourhood_colour(rgb: np.ndarray, sigma: float, scale: int = COLOUR_SCAL
     """The colour of each region as a model to evaluate at full resolution: per channel, a
     guided filter's (a, b) of R, G, B against the brightness V on a 1/COLOUR_SCALE copy
     (INTER_AREA averages the colour noise first; bright pixels weigh more than noisy dark
-    ones). (h, w, 6) float32: a_rgb, b_rgb. Evaluating a * V + b with the full-resolution
-    brightness keeps colour from bleeding across edges, which upsampling the colour itself
-    did (orange rims round lit towers)."""
+    ones). (6, h, w) float32: a_rgb, b_rgb, planar. Evaluating a * V + b with the
+    full-resolution brightness keeps colour from bleeding across edges, which upsampling
+    the colour itself did (orange rims round lit towers)."""
     return colour_model(colour_copy(rgb, scale), sigma, radius)
 
 
@@ -178,6 +178,6 @@ def colour_copy(rgb: np.ndarray, scale: int = COLOUR_SCALE) -> np.ndarray:
 
 
 def colour_model(copy: np.ndarray, sigma: float, radius: int = COLOUR_RADIUS) -> np.ndarray:
-    """(h, w, 6): a_rgb, b_rgb (a channel at a time: guided.stacked_channels)."""
+    """(6, h, w): a_rgb, b_rgb, planar (a channel at a time: guided.stacked_channels)."""
     return guided.stacked_channels(brightness(copy), copy, radius,
                                    (COLOUR_EPS_SIGMAS * sigma) ** 2)

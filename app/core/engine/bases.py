@@ -111,7 +111,7 @@ def base_scales(reduction: int = 1) -> tuple[tuple[int, int], tuple[int, int]]:
 
 def coefficients(v: np.ndarray, scales: tuple[tuple[int, int], ...], eps: float
                        ) -> tuple[np.ndarray, ...]:
-    """For each (k, radius) of ``scales``, a self-guided filter's coefficients (h/k, w/k, 2)
+    """For each (k, radius) of ``scales``, a self-guided filter's coefficients (2, h/k, w/k)
     on the 1/k copy of rows of the photo's brightness. A coarser copy is made from a finer
     one whose reduction divides its own (the 1/8 from the 1/2: a quarter of the reading)."""
     smalls: dict[int, np.ndarray] = {1: v}
@@ -131,7 +131,7 @@ def rows_for(ab: np.ndarray, k: int, h: int, w: int, lo: int, top: int, bottom: 
     photo's 1/k copy and bands are seamless."""
     blocks = -(-h // k)
     r0, r1, wy = resample.bilinear_taps(k * blocks, blocks, top, bottom)
-    return widen(ab, k * ab.shape[1], r0 - lo // k, r1 - lo // k, wy, w)
+    return widen(ab, k * ab.shape[2], r0 - lo // k, r1 - lo // k, wy, w)
 
 
 def block_means(v: np.ndarray, k: int) -> np.ndarray:
@@ -145,15 +145,15 @@ def block_means(v: np.ndarray, k: int) -> np.ndarray:
 
 def widen(low: np.ndarray, width: int, r0: np.ndarray, r1: np.ndarray, wy: np.ndarray,
            crop: int | None = None) -> pixel_stage.Rows:
-    """The rows of ``low`` (h, w, C) that taps r0/r1 use, widened to ``width`` columns
-    (bilinear, half-pixel centres), optionally cropped to ``crop`` columns; planar (one
-    contiguous resize per channel, straight into place)."""
+    """The rows of ``low`` (C, h, w: planar) that taps r0/r1 use, widened to ``width``
+    columns (bilinear, half-pixel centres), optionally cropped to ``crop`` columns; planar
+    (one resize per channel, of its rows as they lie, straight into place)."""
     first, last = int(r0.min()), int(r1.max()) + 1
-    rows, channels = last - first, low.shape[2]
+    rows, channels = last - first, low.shape[0]
     wide = np.empty((channels, rows, width), np.float32)
     for c in range(channels):
-        cv2.resize(np.ascontiguousarray(low[first:last, :, c]), (width, rows),
-                   dst=wide[c], interpolation=cv2.INTER_LINEAR)
+        cv2.resize(low[c, first:last], (width, rows), dst=wide[c],
+                   interpolation=cv2.INTER_LINEAR)
     if crop is not None and crop < width:
         wide = np.ascontiguousarray(wide[:, :, :crop])
     return pixel_stage.Rows(wide, r0 - first, r1 - first, wy)

@@ -21,6 +21,12 @@ def box(x: np.ndarray, radius: int) -> np.ndarray:
     return cv2.boxFilter(x, -1, (k, k), borderType=cv2.BORDER_REFLECT)
 
 
+def box_into(x: np.ndarray, radius: int, out: np.ndarray) -> None:
+    """:func:`box` of a 2-D ``x`` into ``out`` (a plane of a planar array)."""
+    k = 2 * radius + 1
+    cv2.boxFilter(x, -1, (k, k), dst=out, borderType=cv2.BORDER_REFLECT)
+
+
 class BoxMeans:
     """:func:`box`-style window means of a plane (OpenCV's box filter: the edges mirrored
     without repeating the edge pixel), read at chosen pixels only, from one integral image:
@@ -66,8 +72,8 @@ class BoxMeans:
 def coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float,
                  stacked: bool = False):
     """Window-averaged (a, b) of the local linear model src ~ a * guide + b (float32 2-D
-    guide; src 2-D or HxWxC, each channel its own model). ``stacked``: one (h, w, 2) array
-    instead (2-D src), which the last box filter makes in one pass."""
+    guide; src 2-D or HxWxC, each channel its own model). ``stacked``: one planar (2, h, w)
+    array instead (2-D src), as the bands widen it (a plane at a time, no copy)."""
     if src.ndim == 3:
         guide3 = guide[:, :, None]
         mean_i = box(guide, radius)[:, :, None]
@@ -85,21 +91,24 @@ def coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float,
     a = cov / (var_i + np.float32(eps))
     b = mean_p - a * mean_i
     if stacked:
-        return box(np.dstack([a, b]), radius)
+        out = np.empty((2, *a.shape), np.float32)
+        box_into(a, radius, out[0])
+        box_into(b, radius, out[1])
+        return out
     return box(a, radius), box(b, radius)
 
 
 def stacked_channels(guide: np.ndarray, src: np.ndarray, radius: int, eps: float
                      ) -> np.ndarray:
-    """:func:`coefficients` of an HxWxC ``src`` as one (h, w, 2C) float32 array (a of every
-    channel, then b), a channel at a time into place: the same numbers as all at once, with
-    a third of the temporaries (the colour model of 1.5 MP: 130 MB, now about 80)."""
+    """:func:`coefficients` of an HxWxC ``src`` as one planar (2C, h, w) float32 array (a of
+    every channel, then b), a channel at a time into place: the same numbers as all at once,
+    with a third of the temporaries (the colour model of 1.5 MP: 130 MB, now about 80)."""
     mean_i = box(guide, radius)
     var_i = box(guide * guide, radius)
     var_i -= mean_i * mean_i
     var_i += np.float32(eps)
     channels = src.shape[2]
-    out = np.empty((*guide.shape, 2 * channels), np.float32)
+    out = np.empty((2 * channels, *guide.shape), np.float32)
     for c in range(channels):
         p = np.ascontiguousarray(src[:, :, c])
         mean_p = box(p, radius)
@@ -108,5 +117,6 @@ def stacked_channels(guide: np.ndarray, src: np.ndarray, radius: int, eps: float
         a = cov / var_i
         del cov
         b = mean_p - a * mean_i
-        out[:, :, c], out[:, :, channels + c] = box(a, radius), box(b, radius)
+        box_into(a, radius, out[c])
+        box_into(b, radius, out[channels + c])
     return out

@@ -63,7 +63,7 @@ class EnhancementPlan:
     reachable: float  # the mean brightness the plan gives (below target: the lights stop it)
     sigma: float
     denoise: float
-    colour: np.ndarray  # neighbourhood colour model (hq, wq, 6), see neighbourhood_colour
+    colour: np.ndarray  # neighbourhood colour model (6, hq, wq), see neighbourhood_colour
     gain_small: np.ndarray  # log2 of the gain applied (stops), at the net's resolution
     channel_bias: float = 0.0  # Measure.channel_bias
     channel_gains: tuple[float, float, float] = white_balance.NEUTRAL  # the white balance
@@ -252,8 +252,9 @@ def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bo
     # rows of a view (gray seen as RGB, RGBA's colours) copied: the kernel's usual layout
     return pixel_stage.Band(
         np.ascontiguousarray(rgb[top:bottom]), v, target, fine, coarse,
-        bases.widen(model, w, *resample.bilinear_taps(h, model.shape[0], top, bottom)),
-        bases.widen(plan.colour, w, *resample.bilinear_taps(h, plan.colour.shape[0], top, bottom)),
+        bases.widen(model, w, *resample.bilinear_taps(h, model.shape[1], top, bottom)),
+        bases.widen(plan.colour, w, *resample.bilinear_taps(h, plan.colour.shape[1], top,
+                                                               bottom)),
         top)
 
 
@@ -274,7 +275,7 @@ def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
     channels = () if resample.shared_plane(rgb) is not None else (3 if alpha is None else 4,)
     out = np.empty((last - first, w, *channels), rgb.dtype)
     tables = plan.tables()
-    model = np.dstack([plan.model_a, plan.model_b])
+    model = np.stack([plan.model_a, plan.model_b])  # planar, as the bands widen it
     rows = max(2, BAND_PIXELS // w // 2 * 2)
     threads = max(1, min(threads, (last - first) // MIN_ROWS_PER_THREAD or 1))
     # rounds of `threads` equal bands; a remainder under ~70% of a round is spread over the
