@@ -168,15 +168,17 @@ def test_bases_found_ahead_give_the_bands_own(dark_photo):
     assert ahead.bases_for(calm) is None
 
 
-@pytest.mark.parametrize("broken", ["noise_and_mean", "view_samples", "colour_copy"])
+@pytest.mark.parametrize("broken", ["noise_and_mean", "view_samples", "colour_copy",
+                                    "downscale"])
 def test_a_failure_while_planning_on_two_cores_leaves_neither_core_waiting(
         dark_photo, monkeypatch, broken):
     """A new photo is planned on two cores that wait for each other's pieces (the noise
-    there, the samples here): either side failing ends both, with the error, and the next
-    photo is planned as usual."""
+    there, the samples here, the net's copy there for a big photo): either side failing
+    ends both, with the error, and the next photo is planned as usual."""
     from concurrent.futures import TimeoutError as Timeout
 
-    from app.core.engine import analysis, parallel
+    from app.core.engine import analysis, parallel, resample
+    from app.core.engine import enhancer as enhancer_module
 
     started = []
     start = parallel.start
@@ -187,7 +189,11 @@ def test_a_failure_while_planning_on_two_cores_leaves_neither_core_waiting(
         raise RuntimeError("disk on fire")
 
     e = Enhancer()
-    monkeypatch.setattr(analysis, broken, fail)
+    if broken == "downscale":  # the net's copy, made on the other core as a big photo's is
+        monkeypatch.setattr(enhancer_module, "SMALL_COPY_ELSEWHERE_PIXELS", 0)
+        monkeypatch.setattr(resample, broken, fail)
+    else:
+        monkeypatch.setattr(analysis, broken, fail)
     with pytest.raises(RuntimeError, match="disk on fire"):
         e.enhance(dark_photo, threads=2)
     try:  # the other core ended too (with the error), rather than waiting for the noise
