@@ -80,16 +80,20 @@ def coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float,
         var_i = box(guide * guide, radius)[:, :, None] - mean_i * mean_i
         mean_p = box(src, radius)
         cov = box(guide3 * src, radius) - mean_i * mean_p
-    else:
+    else:  # in place where it can be: the bases' 1/2 copy is a quarter of a photo
         mean_i = box(guide, radius)
-        var_i = box(guide * guide, radius) - mean_i * mean_i
+        var_i = box(guide * guide, radius)
+        var_i -= mean_i * mean_i
         if src is guide:  # self-guided: the source's mean and covariance are the guide's
             mean_p, cov = mean_i, var_i
         else:
             mean_p = box(src, radius)
-            cov = box(guide * src, radius) - mean_i * mean_p
-    a = cov / (var_i + np.float32(eps))
-    b = mean_p - a * mean_i
+            cov = box(guide * src, radius)
+            cov -= mean_i * mean_p
+    denominator = var_i + np.float32(eps)
+    a = np.divide(cov, denominator, out=denominator if src.ndim == 2 else None)
+    b = a * mean_i
+    np.subtract(mean_p, b, out=b)
     if stacked:
         out = np.empty((2, *a.shape), np.float32)
         box_into(a, radius, out[0])
