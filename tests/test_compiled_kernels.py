@@ -53,7 +53,7 @@ def gil_free(engine):
     from app.core.engine import pipeline, pixel_stage
     photo = synthetic_photo(1600, 1000)
     plan = engine.plan(photo, engine_settings())
-    band = pipeline.band(photo, plan, np.dstack([plan.model_a, plan.model_b]), 0, 1000)
+    band = pipeline.band(photo, plan, 0, 1000)
     out, tables, calls, done = np.empty_like(photo), plan.tables(), [], threading.Event()
     def render():
         for _ in range(8):

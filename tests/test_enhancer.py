@@ -129,6 +129,8 @@ def test_window_means_from_an_integral_image_are_the_box_filters(shape, dtype):
                                    rtol=1e-12)
         np.testing.assert_allclose(means.means_every(3, radius, of_squares=True),
                                    squares[::3, ::3], rtol=1e-12)
+    with pytest.raises(ValueError, match="reaches past"):  # its table has no such margin
+        means.means_every(3, 5)
 
 
 @pytest.mark.parametrize("shape", [(450, 600), (3, 3), (4, 97)])

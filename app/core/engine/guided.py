@@ -22,7 +22,11 @@ def box(x: np.ndarray, radius: int) -> np.ndarray:
 
 
 def box_into(x: np.ndarray, radius: int, out: np.ndarray) -> None:
-    """:func:`box` of a 2-D ``x`` into ``out`` (a plane of a planar array)."""
+    """:func:`box` of a 2-D ``x`` into ``out`` (a plane of a planar array of its type:
+    OpenCV would put another type's result elsewhere and leave ``out`` as it was)."""
+    if x.dtype != out.dtype or x.shape != out.shape:
+        raise ValueError(f"a {x.dtype} {x.shape} plane cannot be filtered into a "
+                         f"{out.dtype} {out.shape} one")
     k = 2 * radius + 1
     cv2.boxFilter(x, -1, (k, k), dst=out, borderType=cv2.BORDER_REFLECT)
 
@@ -38,8 +42,9 @@ class BoxMeans:
         self.reach = reach
         self.shape = plane.shape
         padded = cv2.copyMakeBorder(plane, reach, reach, reach, reach, cv2.BORDER_REFLECT_101)
-        # 8-bit sums fit 32-bit integers; anything else is summed in doubles
-        depth = cv2.CV_32S if plane.dtype == np.uint8 else cv2.CV_64F
+        # 8-bit sums fit 32-bit integers (up to 8 MP); anything else is summed in doubles
+        exact = plane.dtype == np.uint8 and padded.size * 255 < 2 ** 31
+        depth = cv2.CV_32S if exact else cv2.CV_64F
         if squares:
             self.sums, self.squares = cv2.integral2(padded, sdepth=depth, sqdepth=cv2.CV_64F)
         else:
@@ -49,6 +54,8 @@ class BoxMeans:
               of_squares: bool = False) -> np.ndarray:
         """(len(rows), len(cols)) float64: the means of the (2r+1)^2 windows centred on
         the grid rows x cols (r <= reach)."""
+        if radius > self.reach:
+            raise ValueError(f"a window of radius {radius} reaches past {self.reach}")
         shift = self.reach - radius
         y0, x0 = rows + shift, cols + shift
         return self._corners(of_squares, lambda dy, dx: np.ix_(y0 + dy, x0 + dx), radius)
@@ -56,6 +63,8 @@ class BoxMeans:
     def means_every(self, step: int, radius: int, of_squares: bool = False) -> np.ndarray:
         """:meth:`means` on every step-th row and column from the first (strided views of
         the table rather than a gather)."""
+        if radius > self.reach:
+            raise ValueError(f"a window of radius {radius} reaches past {self.reach}")
         (h, w), shift = self.shape, self.reach - radius
         return self._corners(of_squares, lambda dy, dx: (
             slice(shift + dy, shift + dy + h, step), slice(shift + dx, shift + dx + w, step)),
@@ -91,11 +100,12 @@ def coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float,
             cov = box(guide * src, radius)
             cov -= mean_i * mean_p
     denominator = var_i + np.float32(eps)
-    a = np.divide(cov, denominator, out=denominator if src.ndim == 2 else None)
+    in_place = cov.shape == denominator.shape and cov.dtype == denominator.dtype
+    a = np.divide(cov, denominator, out=denominator if in_place else None)
     b = a * mean_i
     np.subtract(mean_p, b, out=b)
     if stacked:
-        out = np.empty((2, *a.shape), np.float32)
+        out = np.empty((2, *a.shape), a.dtype)
         box_into(a, radius, out[0])
         box_into(b, radius, out[1])
         return out

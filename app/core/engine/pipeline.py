@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import cv2
 import numpy as np
@@ -74,6 +74,12 @@ class EnhancementPlan:
     # averaged channels lack most of the upward bias of a max of three noisy ones): the gain
     # is that of the picture's own illumination, this much higher
     light_bias: float = 0.0
+
+    @cached_property
+    def factor_model(self) -> np.ndarray:
+        """(2, h, w): model_a and model_b as one planar array, as the bands widen it (made
+        once per plan, not per band)."""
+        return np.stack([self.model_a, self.model_b])
 
     def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.light_bias:
@@ -154,8 +160,10 @@ def fit_tone(small: np.ndarray, x_r_small: np.ndarray, m: Measure, target: float
     a, b = toward_global(a, b, v_small, x_r)
     tone, reachable = solve_tone(m, a, b, target, fade, settings)
     # the gain read from the tables the render reads (made here for it: they are kept),
-    # not the tone map again: 0.45 ms of a 1200x900 photo's plan, and the same numbers as
-    # the render's
+    # not the tone map again: 0.45 ms of a 1200x900 photo's plan, and the gain the render
+    # applies (at the toe that takes the floor to black the table's columns are coarser
+    # than the ramp: there it reads up to ~2 stops above the exact tone map, for pixels
+    # that go to black either way)
     gain = pixel_stage.read_tables(pixel_stage.gain_tables(tone)[:1], v_small,
                                    np.clip(a * v_small + b, -1, 1).astype(np.float32))[0]
     return ToneFit(a, b, tone, target, reachable, np.log2(gain))
@@ -219,7 +227,7 @@ def render(rgb: np.ndarray, plan: EnhancementPlan, progress: Callable[[float], N
     return render_rows(rgb, plan, 0, rgb.shape[0], progress, threads, use_numba, known, alpha)
 
 
-def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bottom: int,
+def band(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
          use_numba: bool = True, known: Luma | None = None) -> pixel_stage.Band:
     """What the per-pixel stage needs for rows [top, bottom) (``top`` even); ``known``: the
     whole photo's :func:`luma`, if found beforehand (or found here for the band's rows)."""
@@ -247,6 +255,7 @@ def band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray, top: int, bo
                                                     (BASE_EPS_SIGMAS * plan.sigma) ** 2), lo
     fine, coarse = (bases.rows_for(ab, k, h, w, from_row, top, bottom)
                     for ab, (k, _) in zip(coefficients, scales, strict=True))
+    model = plan.factor_model
     v = np.ascontiguousarray(v[top - lo:bottom - lo])
     target = v if not despeckle else np.ascontiguousarray(target[top - lo:bottom - lo])
     # rows of a view (gray seen as RGB, RGBA's colours) copied: the kernel's usual layout
@@ -275,7 +284,7 @@ def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
     channels = () if resample.shared_plane(rgb) is not None else (3 if alpha is None else 4,)
     out = np.empty((last - first, w, *channels), rgb.dtype)
     tables = plan.tables()
-    model = np.stack([plan.model_a, plan.model_b])  # planar, as the bands widen it
+    _ = plan.factor_model  # made here, once, rather than by the first bands side by side
     rows = max(2, BAND_PIXELS // w // 2 * 2)
     threads = max(1, min(threads, (last - first) // MIN_ROWS_PER_THREAD or 1))
     # rounds of `threads` equal bands; a remainder under ~70% of a round is spread over the
@@ -287,7 +296,7 @@ def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
     for k in range(0, len(parts), threads):
         group = parts[k:k + threads]
         parallel.run_all([
-            lambda a=a, b=b: _render_band(rgb, plan, model, tables, 2 * a, min(h, 2 * b),
+            lambda a=a, b=b: _render_band(rgb, plan, tables, 2 * a, min(h, 2 * b),
                                           out[2 * a - first:min(h, 2 * b) - first], use_numba,
                                           known, alpha)
             for a, b in group])
@@ -296,14 +305,14 @@ def render_rows(rgb: np.ndarray, plan: EnhancementPlan, top: int, bottom: int,
     return out[top - first:bottom - first]
 
 
-def _render_band(rgb: np.ndarray, plan: EnhancementPlan, model: np.ndarray,
+def _render_band(rgb: np.ndarray, plan: EnhancementPlan,
                  tables: tuple[np.ndarray, ...], top: int, bottom: int, dst: np.ndarray,
                  use_numba: bool, known: Luma | None, alpha: np.ndarray | None) -> None:
     """Rows [top, bottom) into ``dst``: RGB straight into place; gray (2-D ``dst``) or RGBA
     through a buffer the band's size."""
     direct = dst.ndim == 3 and dst.shape[2] == 3
     colour = dst if direct else np.empty((bottom - top, rgb.shape[1], 3), rgb.dtype)
-    pixel_stage.compose(band(rgb, plan, model, top, bottom, use_numba, known), tables,
+    pixel_stage.compose(band(rgb, plan, top, bottom, use_numba, known), tables,
                         plan.sigma, plan.denoise, colour, use_numba, plan.channel_bias,
                         plan.channel_gains)
     if dst.ndim == 2:
