@@ -8,9 +8,9 @@ for any x86-64 CPU (no AVX), and ``_compiled_kernels_v3`` for x86-64-v3 (AVX2 an
 Intel CPU since 2013's Haswell and every AMD one since 2015's Excavator), loaded where the
 CPU runs it. Either releases the GIL while it runs, as numba's kernels do (a photo's bands
 share the cores), and gives the numba kernel's numbers within one level: the frozen app's
-1200x900 photo in 22 ms (AVX2) or 28 ms (any x86-64), against 39 and 45 ms with the GIL
-held. Where neither was built (a development install: numba runs the kernels itself)
-``module`` is None.
+1200x900 photo in 17-18 ms (AVX2) or 23 ms (any x86-64), about numba's own; with the GIL
+held it took 39 and 45 ms when those were 22 and 28. Where neither was built (a development
+install: numba runs the kernels itself) ``module`` is None.
 """
 from __future__ import annotations
 
