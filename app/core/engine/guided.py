@@ -54,8 +54,6 @@ class BoxMeans:
               of_squares: bool = False) -> np.ndarray:
         """(len(rows), len(cols)) float64: the means of the (2r+1)^2 windows centred on
         the grid rows x cols (r <= reach)."""
-        if radius > self.reach:
-            raise ValueError(f"a window of radius {radius} reaches past {self.reach}")
         shift = self.reach - radius
         y0, x0 = rows + shift, cols + shift
         return self._corners(of_squares, lambda dy, dx: np.ix_(y0 + dy, x0 + dx), radius)
@@ -63,8 +61,6 @@ class BoxMeans:
     def means_every(self, step: int, radius: int, of_squares: bool = False) -> np.ndarray:
         """:meth:`means` on every step-th row and column from the first (strided views of
         the table rather than a gather)."""
-        if radius > self.reach:
-            raise ValueError(f"a window of radius {radius} reaches past {self.reach}")
         (h, w), shift = self.shape, self.reach - radius
         return self._corners(of_squares, lambda dy, dx: (
             slice(shift + dy, shift + dy + h, step), slice(shift + dx, shift + dx + w, step)),
@@ -73,6 +69,8 @@ class BoxMeans:
     def _corners(self, of_squares: bool, at, radius: int) -> np.ndarray:
         """The window sums from the table's four corners (``at(dy, dx)``: the index of the
         corners dy, dx from each window's top left), as means."""
+        if radius > self.reach:  # the table has no margin for it: the reads would be wrong
+            raise ValueError(f"a window of radius {radius} reaches past {self.reach}")
         table, size = self.squares if of_squares else self.sums, 2 * radius + 1
         total = table[at(size, size)] - table[at(0, size)] - table[at(size, 0)] + table[at(0, 0)]
         return total * (1.0 / (size * size))
