@@ -4,11 +4,11 @@
         -> app/core/engine/_compiled_kernels*.so and _compiled_kernels_v3*.so
 
 numba's ahead-of-time compiler (numba.pycc) turns pixel_rules' kernels, the video's, the
-noise measure's and the exposure search's into a C extension that loads without numba, for
-any x86-64 CPU, and again for x86-64-v3 (AVX2 and FMA; compiled.py loads it where the CPU
-runs it). It needs numba and a C compiler (to link) at build time only; build_app.sh
-runs it before PyInstaller and, if it cannot, the frozen app runs the numpy twin instead
-(about ten times slower) and the build says so.
+noise measure's, the exposure search's and the guided filters' into a C extension that
+loads without numba, for any x86-64 CPU, and again for x86-64-v3 (AVX2 and FMA;
+compiled.py loads it where the CPU runs it). It needs numba and a C compiler (to link) at
+build time only; build_app.sh runs it before PyInstaller and, if it cannot, the frozen app
+runs the numpy twin instead (about ten times slower) and the build says so.
 """
 from __future__ import annotations
 
@@ -44,6 +44,15 @@ YUV = {
 NOISE = {
     "noise_planes": "void(f4[:, ::1], f4[:, ::1], f4[:, ::1])",
     "flat_sum": "Tuple((f8, i8))(f4[:, ::1], f4[:, ::1], f4)",
+}
+# guided_kernels': the guided filters' coefficients and the analysis' window sums
+GUIDED = {
+    "guided_coefficients": ("coefficients", "void(f4[:, :, ::1], int64, f4, intp[::1], "
+                            "intp[::1], f4[:, :, ::1], f4[:, :, ::1])"),
+    "window_sums_u8": ("window_sums", "void(u1[:, ::1], intp[:, ::1], intp[:, ::1], boolean, "
+                       "f8[:, ::1])"),
+    "window_sums_u16": ("window_sums", "void(u2[:, ::1], intp[:, ::1], intp[:, ::1], "
+                        "boolean, f8[:, ::1])"),
 }
 # search_kernels': the exposure search's prediction
 SEARCH = {
@@ -91,7 +100,13 @@ def main(argv: list[str] | None = None) -> int:
 
     _release_the_gil()
 
-    from app.core.engine import noise_kernels, pixel_rules, search_kernels, yuv_frame
+    from app.core.engine import (
+        guided_kernels,
+        noise_kernels,
+        pixel_rules,
+        search_kernels,
+        yuv_frame,
+    )
 
     builds = [(MODULE, "")]  # "": any CPU of this architecture
     if platform.machine().lower() in ("x86_64", "amd64"):
@@ -111,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             cc.export(kernel, signature)(_wrapper(getattr(noise_kernels, kernel)))
         for kernel, signature in SEARCH.items():
             cc.export(kernel, signature)(_wrapper(getattr(search_kernels, kernel)))
+        for export, (kernel, signature) in GUIDED.items():
+            cc.export(export, signature)(_wrapper(getattr(guided_kernels, kernel)))
         cc.compile()
     print(f"compiled the per-pixel kernels into {args.out}: "
           + ", ".join(f"{name} ({cpu or 'any CPU'})" for name, cpu in builds))

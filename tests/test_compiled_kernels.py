@@ -35,8 +35,10 @@ np.save(sys.argv[2], np.dstack([out, rgba]))
 np.save(sys.argv[3], deep)
 np.save(sys.argv[4], video_frames())
 from app.core.engine import yuv_frame
-from app.core.engine import compiled, noise_kernels, search_kernels
+from app.core.engine import compiled, guided, guided_kernels, noise_kernels, search_kernels
 print(json.dumps({"backend": engine.backend_name, "gil_free": gil_free(engine),
+                  "guided": [guided_kernels.available, guided._kernels() is compiled.module,
+                             type(guided.window_means(img[:, :, 0], 4)).__name__],
                   "search": [search_kernels.available, hasattr(compiled.module, "predict")],
                   "video": yuv_frame._prepare.__module__,
                   "noise": [noise_kernels.available, hasattr(compiled.module, "flat_sum")],
@@ -133,6 +135,7 @@ def test_the_kernels_compiled_ahead_of_time_run_without_numba(tmp_path):
         assert said["video"] == "app.core.engine.compiled"
         assert said["noise"] == [False, True]  # the noise measure's kernels compiled too
         assert said["search"] == [False, True]  # and the exposure search's
+        assert said["guided"] == [False, True, "GridMeans"]  # and the guided filters'
         assert said["sigma"] == pytest.approx(numba.noise_of(img), rel=1e-5)
         for name, mine, level in expected:
             theirs = np.load(tmp_path / name).astype(int)

@@ -105,19 +105,22 @@ def test_the_numba_brightness_planes_are_opencvs_numbers(shape, dtype):
     assert pipeline.luma(rgb, 0.02, False).despeckled is None
 
 
+@pytest.mark.parametrize("kind", ["BoxMeans", "GridMeans"])
 @pytest.mark.parametrize("shape, dtype", [((450, 600), np.uint8), ((7, 5), np.uint8),
-                                          ((1, 1), np.uint8), ((37, 41), np.uint16)])
-def test_window_means_from_an_integral_image_are_the_box_filters(shape, dtype):
+                                          ((1, 1), np.uint8), ((2, 9), np.uint8),
+                                          ((37, 41), np.uint16)])
+def test_window_means_read_at_a_grid_are_the_box_filters(shape, dtype, kind):
     """The analysis reads its window means (the floor to black, the channels' excess) at a
-    grid of pixels from an integral image: OpenCV's box filter's numbers there, its
-    mirrored edges too, for windows up to the reach it was made for."""
+    grid of pixels, from an integral image (BoxMeans) or summed there (GridMeans, numba):
+    OpenCV's box filter's numbers, its mirrored edges too, for windows up to the reach
+    they were made for."""
     import cv2
 
     from app.core.engine import guided
 
     rng = np.random.default_rng(shape[0])
     plane = rng.integers(0, np.iinfo(dtype).max, shape, endpoint=True).astype(dtype)
-    means = guided.BoxMeans(plane, 4, squares=True)
+    means = getattr(guided, kind)(plane, 4, squares=True)
     rows = np.unique(rng.integers(0, shape[0], 20))
     cols = np.unique(rng.integers(0, shape[1], 20))
     for radius in (2, 4):
@@ -129,8 +132,46 @@ def test_window_means_from_an_integral_image_are_the_box_filters(shape, dtype):
                                    rtol=1e-12)
         np.testing.assert_allclose(means.means_every(3, radius, of_squares=True),
                                    squares[::3, ::3], rtol=1e-12)
-    with pytest.raises(ValueError, match="reaches past"):  # its table has no such margin
+    with pytest.raises(ValueError, match="reaches past"):  # made for windows up to 4
         means.means_every(3, 5)
+
+
+def test_the_analysis_reads_its_windows_where_they_are_summed():
+    """Where the kernel is compiled, integer planes' window means are summed at the grid
+    (no integral image), the same numbers as BoxMeans'; float planes keep BoxMeans."""
+    from app.core.engine import guided, guided_kernels
+
+    plane = np.random.default_rng(1).integers(0, 256, (60, 80)).astype(np.uint8)
+    assert type(guided.window_means(plane, 4)).__name__ == (
+        "GridMeans" if guided_kernels.available else "BoxMeans")
+    assert isinstance(guided.window_means(plane.astype(np.float32), 4), guided.BoxMeans)
+    grid, table = guided.GridMeans(plane, 4, True), guided.BoxMeans(plane, 4, True)
+    np.testing.assert_array_equal(grid.means_every(3, 2, True), table.means_every(3, 2, True))
+
+
+@pytest.mark.parametrize("shape", [(450, 600), (75, 100), (5, 2), (1, 1)])
+def test_the_fused_guided_filter_is_opencvs(shape, monkeypatch):
+    """guided_kernels' two-pass coefficients (self-guided: the bases; joint, one source:
+    the factor model; joint, three: the colour model) give the box filters' numbers up to
+    float rounding."""
+    from app.core.engine import guided, guided_kernels
+
+    if not guided_kernels.available:
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(shape[1])
+    guide = (rng.random(shape) ** 2).astype(np.float32)
+    src = (guide[:, :, None] * rng.random(3) + 0.1 * rng.random((*shape, 3))).astype(np.float32)
+    one = np.ascontiguousarray(src[:, :, 0])
+    fused = (guided.coefficients(guide, guide, 2, 1e-3, stacked=True),
+             np.stack(guided.coefficients(guide, one, 4, 1e-3)),
+             guided.stacked_channels(guide, src, 3, 1e-3))
+    monkeypatch.setattr(guided, "_kernels", lambda: None)
+    boxes = (guided.coefficients(guide, guide, 2, 1e-3, stacked=True),
+             np.stack(guided.coefficients(guide, one, 4, 1e-3)),
+             guided.stacked_channels(guide, src, 3, 1e-3))
+    for mine, theirs in zip(fused, boxes, strict=True):
+        assert mine.shape == theirs.shape and mine.dtype == np.float32
+        np.testing.assert_allclose(mine, theirs, atol=2e-5)
 
 
 @pytest.mark.parametrize("shape", [(450, 600), (3, 3), (4, 97)])

@@ -97,7 +97,12 @@ def test_the_net_keeps_no_strips_activations_after_a_big_map(monkeypatch):
         assert efe._local.net is None
 
 
-def test_the_colour_model_channel_by_channel_is_the_model_of_all_three():
+@pytest.mark.parametrize("fused", [True, False])
+def test_the_colour_model_channel_by_channel_is_the_model_of_all_three(fused, monkeypatch):
+    """The same numbers a channel at a time as all at once, with the fused kernels
+    (guided_kernels) or OpenCV's box filters."""
+    if not fused:
+        monkeypatch.setattr(guided, "_kernels", lambda: None)
     copy = np.random.default_rng(5).random((53, 71, 3), np.float32)
     v = analysis.brightness(copy)
     eps = (analysis.COLOUR_EPS_SIGMAS * 0.02) ** 2

@@ -129,7 +129,8 @@ def analysis_view(rgb: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def channel_excess(view: np.ndarray, scale: float,
-                   means: list[guided.BoxMeans] | None = None) -> float:
+                   means: list[guided.BoxMeans | guided.GridMeans] | None = None
+                   ) -> float:
     """How far V = max(R, G, B) reads above the largest channel's mean in the flattest
     half of the photo (0 where nothing is flat), in [0, 1] units: the upward bias of a max
     of noisy channels, which the denoise takes back where it gives a pixel its region's
@@ -143,8 +144,8 @@ def channel_excess(view: np.ndarray, scale: float,
     # medians as at every pixel)
     red, green, blue = (m.means_every(3, radius) for m in means)
     top = np.maximum(np.maximum(red, green), blue)
-    v = guided.BoxMeans(np.maximum(np.maximum(view[:, :, 0], view[:, :, 1]), view[:, :, 2]),
-                        radius, squares=True)
+    v = guided.window_means(np.maximum(np.maximum(view[:, :, 0], view[:, :, 1]), view[:, :, 2]),
+                            radius, squares=True)
     mean_v = v.means_every(3, radius)
     var = ((v.means_every(3, radius, of_squares=True) - mean_v * mean_v) *
            (scale * scale)).ravel()

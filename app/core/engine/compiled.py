@@ -98,3 +98,9 @@ def yuv_apply(avg, *args) -> None:
     module.yuv_apply(np.ascontiguousarray(avg), *rest, into)
     if into is not plane:
         plane[...] = into
+
+
+# guided_kernels': the guided filters' coefficients and the analysis' window sums
+def window_sums(plane, *args) -> None:
+    (module.window_sums_u8 if plane.dtype == np.uint8 else module.window_sums_u16)(
+        plane, *args)

@@ -308,7 +308,7 @@ class Samples:
 
 
 def sample(view: np.ndarray, scale: float = 1.0, count: int = SAMPLE_PIXELS,
-           means: list[guided.BoxMeans] | None = None) -> Samples:
+           means: list[guided.BoxMeans | guided.GridMeans] | None = None) -> Samples:
     """Samples of an RGB view (already at most ~1 MP; integers times ``scale`` or floats);
     ``means``: its channels' window means, if made already (reaching FLOOR_BLUR // 2)."""
     h, w = view.shape[:2]
@@ -329,9 +329,9 @@ def sample(view: np.ndarray, scale: float = 1.0, count: int = SAMPLE_PIXELS,
     return Samples(v, grid.mean(axis=2), floor)
 
 
-def channel_means(view: np.ndarray, reach: int) -> list[guided.BoxMeans]:
-    """The window means of an RGB view's channels (see guided.BoxMeans)."""
-    return [guided.BoxMeans(np.ascontiguousarray(view[:, :, c]), reach) for c in range(3)]
+def channel_means(view: np.ndarray, reach: int) -> list[guided.BoxMeans | guided.GridMeans]:
+    """The window means of an RGB view's channels (see guided.window_means)."""
+    return [guided.window_means(np.ascontiguousarray(view[:, :, c]), reach) for c in range(3)]
 
 
 def _channel_max(rgb: np.ndarray) -> np.ndarray:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from app.core.engine import compiled, guided_kernels
+
 
 def box(x: np.ndarray, radius: int) -> np.ndarray:
     """Mean over a (2r+1)^2 window, edges mirrored."""
@@ -76,11 +78,63 @@ class BoxMeans:
         return total * (1.0 / (size * size))
 
 
+class GridMeans:
+    """:class:`BoxMeans`' numbers (the same, exactly) for an integer plane, summed straight
+    at the chosen pixels by guided_kernels.window_sums, with no integral image: the
+    analysis reads its windows at a few tens of thousands of pixels of a 300,000-pixel
+    view, and the three channels' tables alone took 0.7 ms of a 1200x900 photo's 16."""
+
+    def __init__(self, plane: np.ndarray, reach: int, squares: bool = False):
+        self.reach = reach
+        self.shape = plane.shape
+        self.plane = np.ascontiguousarray(plane)
+        self.squares = squares
+
+    def means(self, rows: np.ndarray, cols: np.ndarray, radius: int,
+              of_squares: bool = False) -> np.ndarray:
+        """As :meth:`BoxMeans.means`."""
+        if radius > self.reach:
+            raise ValueError(f"a window of radius {radius} reaches past {self.reach}")
+        if of_squares and not self.squares:
+            raise ValueError("these means were made without the squares")
+        (h, w), size = self.shape, 2 * radius + 1
+        out = np.empty((len(rows), len(cols)), np.float64)
+        run = guided_kernels.window_sums if guided_kernels.available else compiled.window_sums
+        run(self.plane, guided_kernels.window_taps(rows, h, radius),
+            guided_kernels.window_taps(cols, w, radius), of_squares, out)
+        out *= 1.0 / (size * size)
+        return out
+
+    def means_every(self, step: int, radius: int, of_squares: bool = False) -> np.ndarray:
+        """As :meth:`BoxMeans.means_every`."""
+        h, w = self.shape
+        return self.means(np.arange(0, h, step), np.arange(0, w, step), radius, of_squares)
+
+
+def window_means(plane: np.ndarray, reach: int, squares: bool = False
+                 ) -> BoxMeans | GridMeans:
+    """Window means of a plane read at chosen pixels: :class:`GridMeans` for an 8 or 16-bit
+    plane where the kernel is compiled, else :class:`BoxMeans` (the same numbers)."""
+    compiled_here = guided_kernels.available or compiled.has("window_sums_u8")
+    if compiled_here and plane.dtype in (np.uint8, np.uint16):
+        return GridMeans(plane, reach, squares)
+    return BoxMeans(plane, reach, squares)
+
+
 def coefficients(guide: np.ndarray, src: np.ndarray, radius: int, eps: float,
                  stacked: bool = False):
     """Window-averaged (a, b) of the local linear model src ~ a * guide + b (float32 2-D
     guide; src 2-D or HxWxC, each channel its own model). ``stacked``: one planar (2, h, w)
     array instead (2-D src), as the bands widen it (a plane at a time, no copy)."""
+    kernels = _kernels()
+    if kernels is not None and src.ndim == 3 and _all_float32(guide, src):
+        out = stacked_channels(guide, src, radius, eps)
+        channels = src.shape[2]
+        return (np.moveaxis(out[:channels], 0, -1), np.moveaxis(out[channels:], 0, -1))
+    if kernels is not None and _all_float32(guide, src):
+        planes = guide[None] if src is guide else np.stack((guide, src))
+        out = _fused(kernels, planes, radius, eps)
+        return out if stacked else (out[0], out[1])
     if src.ndim == 3:
         guide3 = guide[:, :, None]
         mean_i = box(guide, radius)[:, :, None]
@@ -115,6 +169,12 @@ def stacked_channels(guide: np.ndarray, src: np.ndarray, radius: int, eps: float
     """:func:`coefficients` of an HxWxC ``src`` as one planar (2C, h, w) float32 array (a of
     every channel, then b), a channel at a time into place: the same numbers as all at once,
     with a third of the temporaries (the colour model of 1.5 MP: 130 MB, now about 80)."""
+    kernels = _kernels()
+    if kernels is not None and _all_float32(guide, src):
+        planes = np.empty((1 + src.shape[2], *guide.shape), np.float32)
+        planes[0] = guide
+        planes[1:] = src.transpose(2, 0, 1)
+        return _fused(kernels, planes, radius, eps)
     mean_i = box(guide, radius)
     var_i = box(guide * guide, radius)
     var_i -= mean_i * mean_i
@@ -131,4 +191,29 @@ def stacked_channels(guide: np.ndarray, src: np.ndarray, radius: int, eps: float
         b = mean_p - a * mean_i
         box_into(a, radius, out[c])
         box_into(b, radius, out[channels + c])
+    return out
+
+
+def _kernels():
+    """guided_kernels' compiled passes (numba's, or the frozen app's built ahead of time),
+    or None: OpenCV's box filters then."""
+    if guided_kernels.available:
+        return guided_kernels
+    return compiled.module if compiled.has("guided_coefficients") else None
+
+
+def _all_float32(*arrays: np.ndarray) -> bool:
+    return all(a.dtype == np.float32 for a in arrays)
+
+
+def _fused(kernels, planes: np.ndarray, radius: int, eps: float) -> np.ndarray:
+    """guided_kernels.coefficients of (1 + C, h, w) planes: (2C, h, w) (2 for the guide
+    alone), in two passes."""
+    count, h, w = planes.shape
+    shape = (2 * max(1, count - 1), h, w)
+    out = np.empty(shape, np.float32)
+    run = kernels.coefficients if kernels is guided_kernels else kernels.guided_coefficients
+    run(np.ascontiguousarray(planes), radius, np.float32(eps),
+        guided_kernels.reflected(h, radius), guided_kernels.reflected(w, radius),
+        np.empty(shape, np.float32), out)
     return out
