@@ -4,8 +4,8 @@
         -> app/core/engine/_compiled_kernels*.so and _compiled_kernels_v3*.so
 
 numba's ahead-of-time compiler (numba.pycc) turns pixel_rules' kernels, the video's, the
-noise measure's, the exposure search's and the guided filters' into a C extension that
-loads without numba, for any x86-64 CPU, and again for x86-64-v3 (AVX2 and FMA;
+noise measure's, the exposure search's, the guided filters' and the colour copy's into a C
+extension that loads without numba, for any x86-64 CPU, and again for x86-64-v3 (AVX2 and FMA;
 compiled.py loads it where the CPU runs it). It needs numba and a C compiler (to link) at
 build time only; build_app.sh runs it before PyInstaller and, if it cannot, the frozen app
 runs the numpy twin instead (about ten times slower) and the build says so.
@@ -54,6 +54,9 @@ GUIDED = {
     "window_sums_u16": ("window_sums", "void(u2[:, ::1], intp[:, ::1], intp[:, ::1], "
                         "boolean, f8[:, ::1])"),
 }
+# reduce_kernels': the colour model's reduced copy
+REDUCE = {f"block_means_{suffix}": f"void({rgb}[:, :, ::1], int64, f4, f4[:, :, ::1])"
+          for suffix, rgb in (("u8", "u1"), ("u16", "u2"))}
 # search_kernels': the exposure search's prediction
 SEARCH = {
     "pushed_lift": "void(f4[::1], f4[::1], f4[::1], f4[::1], f4, f4[::1])",
@@ -104,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         guided_kernels,
         noise_kernels,
         pixel_rules,
+        reduce_kernels,
         search_kernels,
         yuv_frame,
     )
@@ -126,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             cc.export(kernel, signature)(_wrapper(getattr(noise_kernels, kernel)))
         for kernel, signature in SEARCH.items():
             cc.export(kernel, signature)(_wrapper(getattr(search_kernels, kernel)))
+        for export, signature in REDUCE.items():
+            cc.export(export, signature)(_wrapper(reduce_kernels.block_means))
         for export, (kernel, signature) in GUIDED.items():
             cc.export(export, signature)(_wrapper(getattr(guided_kernels, kernel)))
         cc.compile()

@@ -35,8 +35,10 @@ np.save(sys.argv[2], np.dstack([out, rgba]))
 np.save(sys.argv[3], deep)
 np.save(sys.argv[4], video_frames())
 from app.core.engine import yuv_frame
-from app.core.engine import compiled, guided, guided_kernels, noise_kernels, search_kernels
+from app.core.engine import compiled, guided, guided_kernels, noise_kernels, reduce_kernels
+from app.core.engine import search_kernels
 print(json.dumps({"backend": engine.backend_name, "gil_free": gil_free(engine),
+                  "reduce": [reduce_kernels.available, compiled.has("block_means_u16")],
                   "guided": [guided_kernels.available, guided._kernels() is compiled.module,
                              type(guided.window_means(img[:, :, 0], 4)).__name__],
                   "search": [search_kernels.available, hasattr(compiled.module, "predict")],
@@ -136,6 +138,7 @@ def test_the_kernels_compiled_ahead_of_time_run_without_numba(tmp_path):
         assert said["noise"] == [False, True]  # the noise measure's kernels compiled too
         assert said["search"] == [False, True]  # and the exposure search's
         assert said["guided"] == [False, True, "GridMeans"]  # and the guided filters'
+        assert said["reduce"] == [False, True]  # and the colour copy
         assert said["sigma"] == pytest.approx(numba.noise_of(img), rel=1e-5)
         for name, mine, level in expected:
             theirs = np.load(tmp_path / name).astype(int)

@@ -149,6 +149,27 @@ def test_the_analysis_reads_its_windows_where_they_are_summed():
     np.testing.assert_array_equal(grid.means_every(3, 2, True), table.means_every(3, 2, True))
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("shape, scale", [((900, 1200), 4), ((12, 9), 3), ((4, 4), 4),
+                                          ((7, 10), 1), ((903, 1201), 4)])
+def test_the_colour_copy_is_opencvs_area_reduction(shape, scale, dtype):
+    """reduce_kernels' block means give OpenCV's INTER_AREA result exactly (its rounding
+    of 8 and 16-bit values included); sizes that are not whole blocks keep OpenCV's."""
+    import cv2
+
+    from app.core.engine import analysis, resample
+
+    top = np.iinfo(dtype).max
+    rgb = np.random.default_rng(shape[1]).integers(0, top, (*shape, 3), endpoint=True
+                                                   ).astype(dtype)
+    size = (shape[1] // scale, shape[0] // scale)
+    expected = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    expected *= np.float32(1.0 / resample.pixel_max(dtype))
+    mine = analysis.colour_copy(rgb, scale)
+    assert mine.dtype == np.float32
+    np.testing.assert_array_equal(mine, expected)
+
+
 @pytest.mark.parametrize("shape", [(450, 600), (75, 100), (5, 2), (1, 1)])
 def test_the_fused_guided_filter_is_opencvs(shape, monkeypatch):
     """guided_kernels' two-pass coefficients (self-guided: the bases; joint, one source:
@@ -216,12 +237,11 @@ def test_bases_found_ahead_give_the_bands_own(dark_photo):
 def test_a_failure_while_planning_on_two_cores_leaves_neither_core_waiting(
         dark_photo, monkeypatch, broken):
     """A new photo is planned on two cores that wait for each other's pieces (the noise
-    there, the samples here, the net's copy there for a big photo): either side failing
+    there, the samples here, the net's copy there): either side failing
     ends both, with the error, and the next photo is planned as usual."""
     from concurrent.futures import TimeoutError as Timeout
 
     from app.core.engine import analysis, parallel, resample
-    from app.core.engine import enhancer as enhancer_module
 
     started = []
     start = parallel.start
@@ -232,8 +252,7 @@ def test_a_failure_while_planning_on_two_cores_leaves_neither_core_waiting(
         raise RuntimeError("disk on fire")
 
     e = Enhancer()
-    if broken == "downscale":  # the net's copy, made on the other core as a big photo's is
-        monkeypatch.setattr(enhancer_module, "SMALL_COPY_ELSEWHERE_PIXELS", 0)
+    if broken == "downscale":  # the net's copy, made on the other core
         monkeypatch.setattr(resample, broken, fail)
     else:
         monkeypatch.setattr(analysis, broken, fail)

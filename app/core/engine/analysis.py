@@ -14,7 +14,16 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from app.core.engine import exposure, guided, parallel, pixel_rules, resample, white_balance
+from app.core.engine import (
+    compiled,
+    exposure,
+    guided,
+    parallel,
+    pixel_rules,
+    reduce_kernels,
+    resample,
+    white_balance,
+)
 
 ANALYSIS_PIXELS = 300_000  # noise and samples are measured on a decimated view this size
 CHANNEL_BIAS_WINDOW = 5
@@ -175,6 +184,14 @@ def colour_copy(rgb: np.ndarray, scale: int = COLOUR_SCALE) -> np.ndarray:
     h, w = rgb.shape[:2]
     scale = max(scale, int(np.ceil((h * w / COLOUR_PIXELS) ** 0.5)))
     size = (max(1, w // scale), max(1, h // scale))
+    kernel = (reduce_kernels.block_means if reduce_kernels.available else
+              compiled.block_means if compiled.has("block_means_u8") else None)
+    if (kernel is not None and h % scale == 0 and w % scale == 0 and rgb.ndim == 3 and
+            rgb.shape[2] == 3 and rgb.flags.c_contiguous):
+        # whole blocks of a plain RGB array: OpenCV's numbers in half the time
+        out = np.empty((size[1], size[0], 3), np.float32)
+        kernel(rgb, scale, np.float32(1.0 / resample.pixel_max(rgb.dtype)), out)
+        return out
     return to_float(resample.resize(rgb, size, cv2.INTER_AREA))
 
 

@@ -104,3 +104,8 @@ def yuv_apply(avg, *args) -> None:
 def window_sums(plane, *args) -> None:
     (module.window_sums_u8 if plane.dtype == np.uint8 else module.window_sums_u16)(
         plane, *args)
+
+
+# reduce_kernels': the colour model's reduced copy
+def block_means(rgb, *args) -> None:
+    (module.block_means_u8 if rgb.dtype == np.uint8 else module.block_means_u16)(rgb, *args)

@@ -84,10 +84,6 @@ LUMA_AHEAD_PIXELS = 2_500_000
 # 5 ms waiting for this one's net and colour model, and the bands then found the bases
 # themselves: 37.0 ms a 1080p photo with them found ahead against 40.1
 BASES_AHEAD_PIXELS = 2_500_000
-# ... and the net's small copy is made there too above this size: which core waits for the
-# other shifts with the size (measured side by side: 1200x900 19.5 ms with the copy made
-# here against 19.9; 1080p 34.1 made there against 34.5)
-SMALL_COPY_ELSEWHERE_PIXELS = 1_500_000
 
 
 class Enhancer:
@@ -166,25 +162,25 @@ class Enhancer:
                         ahead: bool) -> tuple[pipeline.EnhancementPlan, pipeline.Luma | None]:
         """A new photo planned on two cores, each piece as soon as what it needs is known:
         here the noise and the mean (all the target needs), the net, the exposure search,
-        then the colour model; on the other core the samples, the colour copy, then what
-        needs the noise (the brightness planes and bases ahead), and for photos over
-        SMALL_COPY_ELSEWHERE_PIXELS the net's small copy first. As fork-and-join rounds
-        (measure, then plan) each round waited for its slower half: 2 ms of a 1200x900
-        photo's 21. Measured at 1200x900 and 1080p, the two cores end within 1 ms of
-        each other this way (the colour model on the other core kept this one waiting
-        3-5 ms once the exposure search was compiled)."""
+        then the colour model; on the other core the net's small copy, the samples, the
+        colour copy, then what needs the noise (the brightness planes and bases ahead). As
+        fork-and-join rounds (measure, then plan) each round waited for its slower half: 2
+        ms of a 1200x900 photo's 21. Measured at 1200x900 and 1080p, the two cores end
+        within 1 ms of each other this way (the colour model on the other core kept this
+        one waiting 3-5 ms once the exposure search was compiled). The small copy was made
+        here up to 1.5 MP until the colour copy and the guided filters were compiled: since
+        then this core waits for nothing, and side by side a 1200x900 photo took 16.9 ms
+        with the copy made there against 17.5 here (800x600: 9.0 against 9.7)."""
         view, scale = analysis_module.analysis_view(rgb)
         noise_known: Future[float] = Future()
         small_known: Future[np.ndarray] = Future()
         samples_known: Future[tuple] = Future()
         copy_known: Future[np.ndarray] = Future()
         with_bases = rgb.shape[0] * rgb.shape[1] <= BASES_AHEAD_PIXELS
-        small_elsewhere = rgb.shape[0] * rgb.shape[1] > SMALL_COPY_ELSEWHERE_PIXELS
 
         def other_core():
             try:
-                if small_elsewhere:
-                    small_known.set_result(small_copy())
+                small_known.set_result(small_copy())
                 samples_known.set_result(analysis_module.view_samples(view, scale))
                 copy_known.set_result(analysis_module.colour_copy(rgb))
             except BaseException as error:  # whatever this core still owed fails with it
@@ -204,7 +200,7 @@ class Enhancer:
             sigma, mean = analysis_module.noise_and_mean(view, scale)
             noise_known.set_result(sigma)
             target = pipeline.aim(settings, mean, sigma if noise is None else noise)
-            small = small_known.result() if small_elsewhere else small_copy()
+            small = small_known.result()
             x_r = self.factor(small, target, 1)
             m = analysis_module.assemble(sigma, mean, *samples_known.result())
             fit = pipeline.fit_tone(small, x_r, m, target, pipeline.fade(settings, target, m),
