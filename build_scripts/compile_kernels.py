@@ -48,7 +48,7 @@ NOISE = {
 # guided_kernels': the guided filters' coefficients and the analysis' window sums
 GUIDED = {
     "guided_coefficients": ("coefficients", "void(f4[:, :, ::1], int64, f4, intp[::1], "
-                            "intp[::1], f4[:, :, ::1], f4[:, :, ::1])"),
+                            "intp[::1], f4[:, :, ::1])"),
     "window_sums_u8": ("window_sums", "void(u1[:, ::1], intp[:, ::1], intp[:, ::1], boolean, "
                        "f8[:, ::1])"),
     "window_sums_u16": ("window_sums", "void(u2[:, ::1], intp[:, ::1], intp[:, ::1], "

@@ -214,6 +214,5 @@ def _fused(kernels, planes: np.ndarray, radius: int, eps: float) -> np.ndarray:
     out = np.empty(shape, np.float32)
     run = kernels.coefficients if kernels is guided_kernels else kernels.guided_coefficients
     run(np.ascontiguousarray(planes), radius, np.float32(eps),
-        guided_kernels.reflected(h, radius), guided_kernels.reflected(w, radius),
-        np.empty(shape, np.float32), out)
+        guided_kernels.reflected(h, radius), guided_kernels.reflected(w, radius), out)
     return out

@@ -42,18 +42,19 @@ if available:
 
     @njit(cache=True, nogil=True, fastmath={"nnan", "ninf", "nsz"}, error_model="numpy")
     def _window_sums(planes, y, rows, cols, radius, sums, column):  # pragma: no cover
-        """The (2r+1)^2 window sums of each of ``planes`` (C, h, w) along row y into
-        ``sums`` (C, w); ``column``: a (w + 2r) buffer for the vertical sums."""
-        count, _, w = planes.shape
+        """The (2r+1)^2 window sums of each of ``planes`` (C, n, w) along row y into
+        ``sums`` (C, w): the rows ``rows[y:y + 2r + 1]``, each at ``index % n`` (n: the
+        image's height, or a ring of 2r + 1 rows); ``column``: a (w + 2r) buffer."""
+        count, ring, w = planes.shape
         size = 2 * radius + 1
         inner = column[radius:radius + w]
         for q in range(count):
             plane = planes[q]
-            first = plane[rows[y]]
+            first = plane[rows[y] % ring]
             for x in range(w):
                 inner[x] = first[x]
             for t in range(1, size):
-                row = plane[rows[y + t]]
+                row = plane[rows[y + t] % ring]
                 for x in range(w):
                     inner[x] += row[x]
             for t in range(radius):  # the mirrored columns
@@ -68,71 +69,80 @@ if available:
                     out[x] += shifted[x]
 
     @njit(cache=True, nogil=True, fastmath={"nnan", "ninf", "nsz"}, error_model="numpy")
-    def coefficients(planes, radius, eps, rows, cols, ab, out):  # pragma: no cover
+    def _unaveraged(planes, y, radius, eps, rows, cols, sums, products, var, column,
+                    a_row, b_row, source):  # pragma: no cover - compiled
+        """Row y of the coefficients of source ``source`` before their window means."""
+        count, _, w = planes.shape
+        scale = np.float32(1.0 / ((2 * radius + 1) * (2 * radius + 1)))
+        mean_i = sums[0]
+        if count == 1:  # the guide filtering itself: its covariance is its variance
+            for x in range(w):
+                a = var[x] / (var[x] + eps)
+                a_row[x] = a
+                m = mean_i[x] * scale
+                b_row[x] = m - a * m
+        else:
+            mean_p, cross = sums[source + 1], products[source + 1]
+            for x in range(w):
+                m = mean_i[x] * scale
+                p = mean_p[x] * scale
+                a = (cross[x] * scale - m * p) / (var[x] + eps)
+                a_row[x] = a
+                b_row[x] = p - a * m
+
+    @njit(cache=True, nogil=True, fastmath={"nnan", "ninf", "nsz"}, error_model="numpy")
+    def coefficients(planes, radius, eps, rows, cols, out):  # pragma: no cover - compiled
         """A guided filter's box-averaged (a, b) into ``out`` (2C, h, w): a of each source,
         then b. ``planes`` (1 + C, h, w): the guide, then the C sources; C = 0 for the
         guide filtering itself (then out is (2, h, w)). ``rows``/``cols``: :func:`reflected`
-        tables for the radius; ``ab``: a (2C, h, w) buffer for the unaveraged coefficients."""
+        tables for the radius. The unaveraged coefficients are kept for the 2r + 1 rows
+        their means need only (a ring): a 24 MP photo's bases would take 48 MB more."""
         count, h, w = planes.shape
         sources = max(1, count - 1)
-        scale = np.float32(1.0 / ((2 * radius + 1) * (2 * radius + 1)))
+        size = 2 * radius + 1
+        scale = np.float32(1.0 / (size * size))
         column = np.empty(w + 2 * radius, np.float32)
         sums = np.empty((count, w), np.float32)
         products = np.empty((count, w), np.float32)  # guide * guide, guide * each source
         var = np.empty(w, np.float32)
+        ring = np.empty((2 * sources, size, w), np.float32)
+        averaged = np.empty((2 * sources, w), np.float32)
         inner = column[radius:radius + w]
+        ready = 0  # rows of the ring filled so far
         for y in range(h):
-            _window_sums(planes, y, rows, cols, radius, sums, column)
-            for q in range(count):
+            while ready <= min(y + radius, h - 1):
+                _window_sums(planes, ready, rows, cols, radius, sums, column)
+                for q in range(count):
+                    for x in range(w):
+                        inner[x] = np.float32(0.0)
+                    for t in range(size):
+                        guide, other = planes[0, rows[ready + t]], planes[q, rows[ready + t]]
+                        for x in range(w):
+                            inner[x] += guide[x] * other[x]
+                    for t in range(radius):  # the mirrored columns
+                        column[t] = column[radius + cols[t]]
+                        column[radius + w + t] = column[radius + cols[radius + w + t]]
+                    total = products[q]
+                    for x in range(w):
+                        total[x] = column[x]
+                    for t in range(1, size):
+                        shifted = column[t:t + w]
+                        for x in range(w):
+                            total[x] += shifted[x]
+                mean_i, squares = sums[0], products[0]
                 for x in range(w):
-                    inner[x] = np.float32(0.0)
-                for t in range(2 * radius + 1):
-                    guide, other = planes[0, rows[y + t]], planes[q, rows[y + t]]
-                    for x in range(w):
-                        inner[x] += guide[x] * other[x]
-                for t in range(radius):  # the mirrored columns
-                    column[t] = column[radius + cols[t]]
-                    column[radius + w + t] = column[radius + cols[radius + w + t]]
-                total = products[q]
-                for x in range(w):
-                    total[x] = column[x]
-                for t in range(1, 2 * radius + 1):
-                    shifted = column[t:t + w]
-                    for x in range(w):
-                        total[x] += shifted[x]
-            mean_i, squares = sums[0], products[0]
-            for x in range(w):
-                m = mean_i[x] * scale
-                var[x] = squares[x] * scale - m * m
-            for c in range(sources):
-                a_row, b_row = ab[c, y], ab[sources + c, y]
-                if count == 1:  # the guide filtering itself: its covariance is its variance
-                    for x in range(w):
-                        a = var[x] / (var[x] + eps)
-                        a_row[x] = a
-                        m = mean_i[x] * scale
-                        b_row[x] = m - a * m
-                else:
-                    mean_p, cross = sums[c + 1], products[c + 1]
-                    for x in range(w):
-                        m = mean_i[x] * scale
-                        p = mean_p[x] * scale
-                        a = (cross[x] * scale - m * p) / (var[x] + eps)
-                        a_row[x] = a
-                        b_row[x] = p - a * m
-        box_means(ab, radius, rows, cols, out)
-
-    @njit(cache=True, nogil=True, fastmath={"nnan", "ninf", "nsz"}, error_model="numpy")
-    def box_means(planes, radius, rows, cols, out):  # pragma: no cover - compiled
-        """The (2r+1)^2 window means of each of ``planes`` (C, h, w) into ``out``."""
-        count, h, w = planes.shape
-        scale = np.float32(1.0 / ((2 * radius + 1) * (2 * radius + 1)))
-        column = np.empty(w + 2 * radius, np.float32)
-        sums = np.empty((count, w), np.float32)
-        for y in range(h):
-            _window_sums(planes, y, rows, cols, radius, sums, column)
-            for q in range(count):
-                row, total = out[q, y], sums[q]
+                    m = mean_i[x] * scale
+                    var[x] = squares[x] * scale - m * m
+                slot = ready % size
+                for c in range(sources):
+                    _unaveraged(planes, ready, radius, eps, rows, cols, sums, products, var,
+                                column, ring[c, slot], ring[sources + c, slot], c)
+                ready += 1
+            # the window means of the coefficients about row y: rows y - r .. y + r (the
+            # mirrored ones among them) are all in the ring
+            _window_sums(ring, y, rows, cols, radius, averaged, column)
+            for q in range(2 * sources):
+                row, total = out[q, y], averaged[q]
                 for x in range(w):
                     row[x] = total[x] * scale
 
