@@ -53,6 +53,9 @@ GUIDED = {
                        "f8[:, ::1])"),
     "window_sums_u16": ("window_sums", "void(u2[:, ::1], intp[:, ::1], intp[:, ::1], "
                         "boolean, f8[:, ::1])"),
+    **{f"channel_window_sums_{suffix}": (
+        "channel_window_sums", f"void({t}[:, ::1], {t}[:, ::1], {t}[:, ::1], intp[:, ::1], "
+        "intp[:, ::1], f8[:, :, ::1])") for suffix, t in (("u8", "u1"), ("u16", "u2"))},
 }
 # reduce_kernels': the colour model's reduced copy
 REDUCE = {f"block_means_{suffix}": f"void({rgb}[:, :, ::1], int64, f4, f4[:, :, ::1])"

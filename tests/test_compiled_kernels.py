@@ -40,7 +40,8 @@ from app.core.engine import search_kernels
 print(json.dumps({"backend": engine.backend_name, "gil_free": gil_free(engine),
                   "reduce": [reduce_kernels.available, compiled.has("block_means_u16")],
                   "guided": [guided_kernels.available, guided._kernels() is compiled.module,
-                             type(guided.window_means(img[:, :, 0], 4)).__name__],
+                             type(guided.window_means(img[:, :, 0], 4)).__name__,
+                             compiled.has("channel_window_sums_u16")],
                   "search": [search_kernels.available, hasattr(compiled.module, "predict")],
                   "video": yuv_frame._prepare.__module__,
                   "noise": [noise_kernels.available, hasattr(compiled.module, "flat_sum")],
@@ -137,7 +138,7 @@ def test_the_kernels_compiled_ahead_of_time_run_without_numba(tmp_path):
         assert said["video"] == "app.core.engine.compiled"
         assert said["noise"] == [False, True]  # the noise measure's kernels compiled too
         assert said["search"] == [False, True]  # and the exposure search's
-        assert said["guided"] == [False, True, "GridMeans"]  # and the guided filters'
+        assert said["guided"] == [False, True, "GridMeans", True]  # and the guided filters'
         assert said["reduce"] == [False, True]  # and the colour copy
         assert said["sigma"] == pytest.approx(numba.noise_of(img), rel=1e-5)
         for name, mine, level in expected:

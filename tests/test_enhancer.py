@@ -150,6 +150,30 @@ def test_the_analysis_reads_its_windows_where_they_are_summed():
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("shape", [(450, 600), (4, 5), (1, 1)])
+def test_the_channel_excess_in_one_pass_is_the_window_means(shape, dtype):
+    """The channel excess reads five window means (R, G, B, V, V^2) in one pass where the
+    channels' means are summed at their grid: BoxMeans' numbers exactly, and the same
+    excess either way."""
+    from app.core.engine import analysis, guided, guided_kernels
+
+    if not guided_kernels.available:
+        pytest.skip("numba is not installed")
+    top = np.iinfo(dtype).max
+    view = np.random.default_rng(shape[0]).integers(0, top, (*shape, 3), endpoint=True
+                                                     ).astype(dtype)
+    grids = [guided.GridMeans(np.ascontiguousarray(view[:, :, c]), 4) for c in range(3)]
+    tables = [guided.BoxMeans(np.ascontiguousarray(view[:, :, c]), 4) for c in range(3)]
+    v = guided.BoxMeans(view.max(axis=2), 2, squares=True)
+    expected = [t.means_every(3, 2) for t in tables] + [v.means_every(3, 2),
+                                                        v.means_every(3, 2, of_squares=True)]
+    np.testing.assert_array_equal(guided.channel_means_every(grids, 3, 2), np.stack(expected))
+    scale = 1.0 / top
+    assert (analysis.channel_excess(view, scale, grids) ==
+            analysis.channel_excess(view, scale, tables))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 @pytest.mark.parametrize("shape, scale", [((900, 1200), 4), ((12, 9), 3), ((4, 4), 4),
                                           ((7, 10), 1), ((903, 1201), 4)])
 def test_the_colour_copy_is_opencvs_area_reduction(shape, scale, dtype):

@@ -151,13 +151,15 @@ def channel_excess(view: np.ndarray, scale: float,
     means = means or exposure.channel_means(view, radius)
     # the windows' means at every third pixel each way (windows of 5 overlap, so the same
     # medians as at every pixel)
-    red, green, blue = (m.means_every(3, radius) for m in means)
-    top = np.maximum(np.maximum(red, green), blue)
-    v = guided.window_means(np.maximum(np.maximum(view[:, :, 0], view[:, :, 1]), view[:, :, 2]),
+    if all(isinstance(m, guided.GridMeans) for m in means):  # one pass for all five
+        red, green, blue, mean_v, mean_vv = guided.channel_means_every(means, 3, radius)
+    else:
+        red, green, blue = (m.means_every(3, radius) for m in means)
+        v = guided.BoxMeans(np.maximum(np.maximum(view[:, :, 0], view[:, :, 1]), view[:, :, 2]),
                             radius, squares=True)
-    mean_v = v.means_every(3, radius)
-    var = ((v.means_every(3, radius, of_squares=True) - mean_v * mean_v) *
-           (scale * scale)).ravel()
+        mean_v, mean_vv = v.means_every(3, radius), v.means_every(3, radius, of_squares=True)
+    top = np.maximum(np.maximum(red, green), blue)
+    var = ((mean_vv - mean_v * mean_v) * (scale * scale)).ravel()
     bias = ((mean_v - top) * scale).ravel()
     flat = bias[var <= _median(var)]
     return _median(flat) if flat.size else 0.0

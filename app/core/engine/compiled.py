@@ -106,6 +106,11 @@ def window_sums(plane, *args) -> None:
         plane, *args)
 
 
+def channel_window_sums(red, *args) -> None:
+    (module.channel_window_sums_u8 if red.dtype == np.uint8 else
+     module.channel_window_sums_u16)(red, *args)
+
+
 # reduce_kernels': the colour model's reduced copy
 def block_means(rgb, *args) -> None:
     (module.block_means_u8 if rgb.dtype == np.uint8 else module.block_means_u16)(rgb, *args)

@@ -172,3 +172,35 @@ if available:
                 for t in range(k):
                     total += column[col_taps[j, t]]
                 out[i, j] = total
+
+    @njit(cache=True, nogil=True, error_model="numpy")
+    def channel_window_sums(red, green, blue, row_taps, col_taps, out):  # pragma: no cover
+        """:func:`window_sums` of three integer channels (h, w), of their largest V and of
+        V's square, in one pass: ``out`` (5, gh, gw) float64, in that order."""
+        w = red.shape[1]
+        gh, k = row_taps.shape
+        gw = col_taps.shape[0]
+        columns = np.zeros((5, w), np.int64)
+        for i in range(gh):
+            columns[:] = 0
+            sum_r, sum_g, sum_b, sum_v, sum_vv = (columns[0], columns[1], columns[2],
+                                                  columns[3], columns[4])
+            for t in range(k):
+                y = row_taps[i, t]
+                r_row, g_row, b_row = red[y], green[y], blue[y]
+                for x in range(w):
+                    r, g, b = np.int64(r_row[x]), np.int64(g_row[x]), np.int64(b_row[x])
+                    v = max(max(r, g), b)
+                    sum_r[x] += r
+                    sum_g[x] += g
+                    sum_b[x] += b
+                    sum_v[x] += v
+                    sum_vv[x] += v * v
+            for q in range(5):
+                column = columns[q]
+                row = out[q, i]
+                for j in range(gw):
+                    total = np.int64(0)
+                    for t in range(k):
+                        total += column[col_taps[j, t]]
+                    row[j] = total
