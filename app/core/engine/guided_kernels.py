@@ -41,6 +41,21 @@ def reflected(n: int, radius: int) -> np.ndarray:
 if available:
 
     @njit(cache=True, nogil=True, fastmath={"nnan", "ninf", "nsz"}, error_model="numpy")
+    def _across(column, radius, cols, out):  # pragma: no cover - compiled
+        """The (2r+1)-wide sums along a row of ``column`` (w + 2r: the sums down the
+        windows' rows in [r, r + w)) into ``out`` (w), its edge columns mirrored first."""
+        w = out.shape[0]
+        for t in range(radius):  # the mirrored columns
+            column[t] = column[radius + cols[t]]
+            column[radius + w + t] = column[radius + cols[radius + w + t]]
+        for x in range(w):
+            out[x] = column[x]
+        for t in range(1, 2 * radius + 1):
+            shifted = column[t:t + w]
+            for x in range(w):
+                out[x] += shifted[x]
+
+    @njit(cache=True, nogil=True, fastmath={"nnan", "ninf", "nsz"}, error_model="numpy")
     def _window_sums(planes, y, rows, cols, radius, sums, column):  # pragma: no cover
         """The (2r+1)^2 window sums of each of ``planes`` (C, n, w) along row y into
         ``sums`` (C, w): the rows ``rows[y:y + 2r + 1]``, each at ``index % n`` (n: the
@@ -57,16 +72,7 @@ if available:
                 row = plane[rows[y + t] % ring]
                 for x in range(w):
                     inner[x] += row[x]
-            for t in range(radius):  # the mirrored columns
-                column[t] = column[radius + cols[t]]
-                column[radius + w + t] = column[radius + cols[radius + w + t]]
-            out = sums[q]
-            for x in range(w):
-                out[x] = column[x]
-            for t in range(1, size):
-                shifted = column[t:t + w]
-                for x in range(w):
-                    out[x] += shifted[x]
+            _across(column, radius, cols, sums[q])
 
     @njit(cache=True, nogil=True, fastmath={"nnan", "ninf", "nsz"}, error_model="numpy")
     def _unaveraged(planes, y, radius, eps, rows, cols, sums, products, var, column,
@@ -119,16 +125,7 @@ if available:
                         guide, other = planes[0, rows[ready + t]], planes[q, rows[ready + t]]
                         for x in range(w):
                             inner[x] += guide[x] * other[x]
-                    for t in range(radius):  # the mirrored columns
-                        column[t] = column[radius + cols[t]]
-                        column[radius + w + t] = column[radius + cols[radius + w + t]]
-                    total = products[q]
-                    for x in range(w):
-                        total[x] = column[x]
-                    for t in range(1, size):
-                        shifted = column[t:t + w]
-                        for x in range(w):
-                            total[x] += shifted[x]
+                    _across(column, radius, cols, products[q])
                 mean_i, squares = sums[0], products[0]
                 for x in range(w):
                     m = mean_i[x] * scale
