@@ -46,17 +46,17 @@ NOISE = {
     "flat_sum": "Tuple((f8, i8))(f4[:, ::1], f4[:, ::1], f4)",
 }
 # guided_kernels': the guided filters' coefficients and the analysis' window sums
+_TAPS = "intp[:, ::1], intp[:, ::1]"  # guided_kernels.window_taps, rows then columns
 GUIDED = {
     "guided_coefficients": ("coefficients", "void(f4[:, :, ::1], int64, f4, intp[::1], "
                             "intp[::1], f4[:, :, ::1])"),
-    "window_sums_u8": ("window_sums", "void(u1[:, ::1], intp[:, ::1], intp[:, ::1], boolean, "
-                       "f8[:, ::1])"),
-    "window_sums_u16": ("window_sums", "void(u2[:, ::1], intp[:, ::1], intp[:, ::1], "
-                        "boolean, f8[:, ::1])"),
-    **{f"channel_window_sums_{suffix}": (
-        "channel_window_sums", f"void({t}[:, ::1], {t}[:, ::1], {t}[:, ::1], intp[:, ::1], "
-        "intp[:, ::1], f8[:, :, ::1])") for suffix, t in (("u8", "u1"), ("u16", "u2"))},
 }
+for _suffix, _plane in (("u8", "u1"), ("u16", "u2")):  # the window sums, per pixel type
+    GUIDED[f"window_sums_{_suffix}"] = (
+        "window_sums", f"void({_plane}[:, ::1], {_TAPS}, boolean, f8[:, ::1])")
+    GUIDED[f"channel_window_sums_{_suffix}"] = (
+        "channel_window_sums", f"void({', '.join([f'{_plane}[:, ::1]'] * 3)}, {_TAPS}, "
+        "f8[:, :, ::1])")
 # reduce_kernels': the colour model's reduced copy
 REDUCE = {f"block_means_{suffix}": f"void({rgb}[:, :, ::1], int64, f4, f4[:, :, ::1])"
           for suffix, rgb in (("u8", "u1"), ("u16", "u2"))}

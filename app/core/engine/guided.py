@@ -133,7 +133,7 @@ def window_means(plane: np.ndarray, reach: int, squares: bool = False
                  ) -> BoxMeans | GridMeans:
     """Window means of a plane read at chosen pixels: :class:`GridMeans` for an 8 or 16-bit
     plane where the kernel is compiled, else :class:`BoxMeans` (the same numbers)."""
-    compiled_here = guided_kernels.available or compiled.has("channel_window_sums_u8")
+    compiled_here = guided_kernels.available or compiled.has("window_sums_u8")
     if compiled_here and plane.dtype in (np.uint8, np.uint16):
         return GridMeans(plane, reach, squares)
     return BoxMeans(plane, reach, squares)

@@ -75,11 +75,12 @@ if available:
             _across(column, radius, cols, sums[q])
 
     @njit(cache=True, nogil=True, fastmath={"nnan", "ninf", "nsz"}, error_model="numpy")
-    def _unaveraged(planes, y, radius, eps, rows, cols, sums, products, var, column,
-                    a_row, b_row, source):  # pragma: no cover - compiled
-        """Row y of the coefficients of source ``source`` before their window means."""
-        count, _, w = planes.shape
-        scale = np.float32(1.0 / ((2 * radius + 1) * (2 * radius + 1)))
+    def _unaveraged(count, scale, eps, sums, products, var, source, a_row,
+                    b_row):  # pragma: no cover - compiled
+        """A row of the coefficients of source ``source`` before their window means, from
+        the row's window sums (``count`` planes: 1, the guide filtering itself) times
+        ``scale``, and the guide's variance ``var``."""
+        w = a_row.shape[0]
         mean_i = sums[0]
         if count == 1:  # the guide filtering itself: its covariance is its variance
             for x in range(w):
@@ -132,8 +133,8 @@ if available:
                     var[x] = squares[x] * scale - m * m
                 slot = ready % size
                 for c in range(sources):
-                    _unaveraged(planes, ready, radius, eps, rows, cols, sums, products, var,
-                                column, ring[c, slot], ring[sources + c, slot], c)
+                    _unaveraged(count, scale, eps, sums, products, var, c, ring[c, slot],
+                                ring[sources + c, slot])
                 ready += 1
             # the window means of the coefficients about row y: rows y - r .. y + r (the
             # mirrored ones among them) are all in the ring
