@@ -377,6 +377,35 @@ def test_gain_tables_fold_strength_fade_and_look(look):
     assert (g * levels <= 1.0 + 1e-4).all()  # and stays below white
 
 
+def test_the_kernel_reads_each_pixels_gain_from_its_cells_four_corners():
+    """The kernel's corner table holds, for every cell of the gain grid, the gain and the
+    white share at its four corners: reading it bilinearly gives cv2.remap's bilinear read of
+    the tables (read_tables: what the numpy twin and the plan read), and it is made once for
+    a photo's tables."""
+    from app.core.engine.exposure import Tone
+    tables = pixel_stage.gain_tables(Tone(2.5, 1.5, black=0.01, pivot=0.4))
+    cells = pixel_stage.corner_table(tables)
+    assert pixel_stage.corner_table(tables) is cells
+    assert cells.shape == (pixel_stage.TABLE_FACTORS - 1, pixel_stage.TABLE_LEVELS - 1, 8)
+    rng = np.random.default_rng(3)
+    light = rng.random(500).astype(np.float32)
+    x_r = rng.uniform(-1, 1, 500).astype(np.float32)
+    fc = np.sqrt(light) * np.float32(pixel_stage.TABLE_LEVELS - 1)
+    fr = (x_r + 1) * np.float32((pixel_stage.TABLE_FACTORS - 1) / 2)
+    c0 = np.minimum(fc.astype(int), cells.shape[1] - 1)
+    r0 = np.minimum(fr.astype(int), cells.shape[0] - 1)
+    tc, tr = (fc - c0)[:, None], (fr - r0)[:, None]
+    corner = cells[r0, c0]
+    top = corner[:, [0, 4]] + (corner[:, [1, 5]] - corner[:, [0, 4]]) * tc
+    bottom = corner[:, [2, 6]] + (corner[:, [3, 7]] - corner[:, [2, 6]]) * tc
+    read = top + (bottom - top) * tr
+    gain, white = pixel_stage.read_tables((tables[0], tables[2]), light[None], x_r[None])
+    # remap weighs its taps in 1/32 steps: within that of the gain's local slope
+    np.testing.assert_allclose(read[:, 0], gain[0], rtol=0.02)
+    np.testing.assert_allclose(read[:, 1], white[0], atol=0.02)
+    assert not np.array_equal(cells[:, :, 0], cells[:, :, 3])  # the corners differ
+
+
 def test_the_same_pixels_give_the_same_bytes_whatever_ran_before(dark_photo):
     """The engine keeps no analysis between calls (a new photo in a reused buffer once got
     the old photo's noise and colour); the caller holds an analysis as a value."""

@@ -316,11 +316,12 @@ if available:
                 cw, cr0, cr1, cwy,
                 table, sigma, bias, gains, denoise, first_row, dither, top,
                 out):  # pragma: no cover - compiled
-        """``dither``: (DITHER_TILE, 3, w) the dither's rows, planar (pixel_stage.dither_rows:
-        zeros where none)."""
+        """``table``: the gain and the white share, each cell's four corners side by side
+        (pixel_stage.corner_table); ``dither``: (DITHER_TILE, 3, w) the dither's rows,
+        planar (pixel_stage.dither_rows: zeros where none)."""
         h, w = v.shape
-        nl = table.shape[1] - 1
-        nf = table.shape[0] - 1
+        nf, nl = table.shape[0], table.shape[1]  # cells: one fewer than the samples
+        corners = table.reshape(table.size)
         half_nf = np.float32(0.5 * nf)
         one = np.float32(1.0)
         zero = np.float32(0.0)
@@ -329,8 +330,7 @@ if available:
         # one row's intermediate values between the passes
         base = np.empty(w, np.float32)
         light = np.empty(w, np.float32)
-        col = np.empty(w, np.int32)
-        row = np.empty(w, np.int32)
+        cell = np.empty(w, np.int32)
         t_col = np.empty(w, np.float32)
         t_row = np.empty(w, np.float32)
         gain = np.empty(w, np.float32)
@@ -361,20 +361,21 @@ if available:
                 fr = (r + one) * half_nf
                 c0 = min(np.int32(fc), np.int32(nl - 1))
                 r0 = min(np.int32(fr), np.int32(nf - 1))
-                col[x] = c0
-                row[x] = r0
+                cell[x] = (r0 * nl + c0) * np.int32(8)
                 t_col[x] = fc - c0
                 t_row[x] = fr - r0
-            # pass 2: the gain and the white share from the table (gathers), then the gain's
-            # log2 computed, not read (a third fewer gathers; in pass 3's loop it kept that
-            # loop from vectorising)
+            # pass 2: the gain and the white share from the table (a scalar loop: LLVM does
+            # not gather on these CPUs), each pixel's eight values from one 32-byte cell at
+            # constant offsets (unsigned: no wrap-around of negative indices); then the
+            # gain's log2 computed, not read (a third fewer loads; in pass 3's loop it kept
+            # that loop from vectorising)
             for x in range(w):
-                c0, r0, tc, tr = col[x], row[x], t_col[x], t_row[x]
-                g0 = table[r0, c0, 0] + (table[r0, c0 + 1, 0] - table[r0, c0, 0]) * tc
-                g1 = table[r0 + 1, c0, 0] + (table[r0 + 1, c0 + 1, 0] - table[r0 + 1, c0, 0]) * tc
+                i, tc, tr = np.uint32(cell[x]), t_col[x], t_row[x]
+                g0 = corners[i] + (corners[i + 1] - corners[i]) * tc
+                g1 = corners[i + 2] + (corners[i + 3] - corners[i + 2]) * tc
                 gain[x] = g0 + (g1 - g0) * tr
-                w0 = table[r0, c0, 1] + (table[r0, c0 + 1, 1] - table[r0, c0, 1]) * tc
-                w1 = table[r0 + 1, c0, 1] + (table[r0 + 1, c0 + 1, 1] - table[r0 + 1, c0, 1]) * tc
+                w0 = corners[i + 4] + (corners[i + 5] - corners[i + 4]) * tc
+                w1 = corners[i + 6] + (corners[i + 7] - corners[i + 6]) * tc
                 whites[x] = w0 + (w1 - w0) * tr
             for x in range(w):
                 stops[x] = _log2(gain[x])
