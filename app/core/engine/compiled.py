@@ -57,15 +57,9 @@ def has(kernel: str) -> bool:
 
 
 def kernel(rgb: np.ndarray, *args) -> None:
-    """pixel_rules.kernel's arguments and effect. Compiled code takes contiguous arrays
-    only (numba compiles a version per layout at run time): an RGBA photo's RGB view is
-    copied a band at a time, and written back likewise."""
-    *rest, out = args
-    into = out if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
-    (module.kernel_u8 if rgb.dtype == np.uint8 else module.kernel_u16)(
-        np.ascontiguousarray(rgb), *rest, into)
-    if into is not out:
-        out[...] = into
+    """pixel_rules.kernel's arguments and effect (contiguous arrays, as compiled code takes
+    them: pixel_stage.compose, its one caller, sees to it)."""
+    (module.kernel_u8 if rgb.dtype == np.uint8 else module.kernel_u16)(rgb, *args)
 
 
 def luma_planes(rgb: np.ndarray, *args) -> None:

@@ -225,11 +225,12 @@ if available:
         into ``target`` (bases.despeckle_target's numbers: out-of-image neighbours ignored
         by the range, replicated by the median), in two passes with no temporaries."""
         h, w = v.shape
+        pixels = rgb.reshape(h, 3 * w)  # see the kernel's pass 3
         for y in range(h):
-            px = rgb[y]
+            px = pixels[y]
             row = v[y]
             for x in range(w):
-                row[x] = np.float32(max(max(px[x, 0], px[x, 1]), px[x, 2])) * scale
+                row[x] = np.float32(max(max(px[3 * x], px[3 * x + 1]), px[3 * x + 2])) * scale
         if not despeckle:
             return
         # each column of three sorted once, for the three windows that share it
@@ -322,6 +323,7 @@ if available:
         h, w = v.shape
         nf, nl = table.shape[0], table.shape[1]  # cells: one fewer than the samples
         corners = table.reshape(table.size)
+        flat_rgb, flat_out = rgb.reshape(h, 3 * w), out.reshape(h, 3 * w)  # contiguous
         half_nf = np.float32(0.5 * nf)
         one = np.float32(1.0)
         zero = np.float32(0.0)
@@ -384,11 +386,14 @@ if available:
             cb0, cb1, ce0, ce1 = cw[1, cr0[y]], cw[1, cr1[y]], cw[4, cr0[y]], cw[4, cr1[y]]
             cc0, cc1, cf0, cf1 = cw[2, cr0[y]], cw[2, cr1[y]], cw[5, cr0[y]], cw[5, cr1[y]]
             kt = cwy[y]
-            pixels = rgb[y]
+            # the channels read from (and at the end written to) a flat row at 3x, 3x + 1,
+            # 3x + 2: read as [x, c] of the 3-D array the two loops took 1 ms of a 1200x900
+            # band's 4.6, flat 0.3 (the compiler then vectorises the interleaving)
+            pixels = flat_rgb[y]
             for x in range(w):
-                red[x] = np.float32(pixels[x, 0])
-                green[x] = np.float32(pixels[x, 1])
-                blue[x] = np.float32(pixels[x, 2])
+                red[x] = np.float32(pixels[3 * x])
+                green[x] = np.float32(pixels[3 * x + 1])
+                blue[x] = np.float32(pixels[3 * x + 2])
             trow = dither[(first_row + y) % DITHER_TILE]
             d0, d1, d2 = trow[0], trow[1], trow[2]
             for x in range(w):
@@ -427,8 +432,8 @@ if available:
                 red[x] = min(max(p0 * scale + np.float32(0.5) + d0[x], zero), top)
                 green[x] = min(max(p1 * scale + np.float32(0.5) + d1[x], zero), top)
                 blue[x] = min(max(p2 * scale + np.float32(0.5) + d2[x], zero), top)
-            dst = out[y]
+            dst = flat_out[y]
             for x in range(w):
-                dst[x, 0] = red[x]
-                dst[x, 1] = green[x]
-                dst[x, 2] = blue[x]
+                dst[3 * x] = red[x]
+                dst[3 * x + 1] = green[x]
+                dst[3 * x + 2] = blue[x]

@@ -252,12 +252,17 @@ def compose(band: Band, tables: tuple[np.ndarray, ...], sigma: float, denoise: f
         return
     b, s, m, c = band.base, band.coarse, band.model, band.colour
     run = pixel_rules.kernel if pixel_rules.available else compiled.kernel
+    # the kernel reads and writes pixels as flat rows: contiguous ones (a band's rows are)
+    into = out if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
     run(
-        band.rgb, band.v, band.v_despeckled, b.wide, b.r0, b.r1, b.wy, s.wide, s.r0, s.r1, s.wy,
-        m.wide, m.r0, m.r1, m.wy, c.wide, c.r0, c.r1, c.wy, corner_table(tables),
-        np.float32(sigma), np.float32(bias), np.asarray(gains, np.float32), np.float32(denoise),
-        band.top, dither_rows(band.rgb.shape[1], band.rgb.dtype == np.uint8),
-        np.float32(255.0 if band.rgb.dtype == np.uint8 else 65535.0), out)
+        np.ascontiguousarray(band.rgb), band.v, band.v_despeckled, b.wide, b.r0, b.r1, b.wy,
+        s.wide, s.r0, s.r1, s.wy, m.wide, m.r0, m.r1, m.wy, c.wide, c.r0, c.r1, c.wy,
+        corner_table(tables), np.float32(sigma), np.float32(bias),
+        np.asarray(gains, np.float32), np.float32(denoise), band.top,
+        dither_rows(band.rgb.shape[1], band.rgb.dtype == np.uint8),
+        np.float32(255.0 if band.rgb.dtype == np.uint8 else 65535.0), into)
+    if into is not out:
+        out[...] = into
 
 
 def warm_up() -> None:
