@@ -2,9 +2,9 @@
 
 OpenCV's area reduction is vectorised for a factor of 2 only: a 1200x900 photo's 1/4 copy
 took 1.1 ms, as long as the colour model fitted on it. Here each row of k x k blocks is
-summed down its k rows (vectorised) and then across (k values a channel), and rounded as
-OpenCV rounds its 8 or 16-bit result (the sum times 1/k^2 in float, to the nearest, ties to
-even): the same numbers exactly, in 0.5 ms. numba caches the compiled code beside this file;
+summed down its k rows and then across (k values a channel), both vectorised, and rounded
+as OpenCV rounds its 8 or 16-bit result (the sum times 1/k^2 in float, to the nearest, ties
+to even): the same numbers exactly, in 0.5 ms. numba caches the compiled code beside this file;
 the frozen app has it compiled ahead of time (compiled.py).
 """
 from __future__ import annotations
@@ -27,20 +27,31 @@ if available:
         ``out`` (h / k, w / k, 3) float32."""
         rows, columns, _ = out.shape
         width = columns * k * 3
-        column_sums = np.empty(width, np.int32)
+        column_sums = np.zeros(width + 3 * k, np.int32)  # the tail: see the sums across
+        across = np.empty(width, np.int32)
         inverse = np.float32(1.0 / (k * k))
+        # rows flat (R, G, B, R, ...): a block's sums across are shifted copies of the row
+        # added (vectorised), one of every 3k read; indexing [x, c] and summing each
+        # block's k columns in turn kept the loops scalar (1.1 ms against 0.5)
+        flat_rgb = rgb.reshape(rgb.shape[0], rgb.shape[1] * 3)
+        flat_out = out.reshape(rows, columns * 3)
         for i in range(rows):
-            first = rgb[i * k].reshape(-1)
+            first = flat_rgb[i * k]
             for x in range(width):
                 column_sums[x] = np.int32(first[x])
             for t in range(1, k):
-                row = rgb[i * k + t].reshape(-1)
+                row = flat_rgb[i * k + t]
                 for x in range(width):
                     column_sums[x] += np.int32(row[x])
-            dst = out[i].reshape(-1)
-            for j in range(columns * 3):
-                base = (j // 3) * 3 * k + j % 3
-                total = np.int32(0)
-                for t in range(k):
-                    total += column_sums[base + 3 * t]
-                dst[j] = np.rint(np.float32(total) * inverse) * scale
+            for x in range(width):
+                across[x] = column_sums[x]
+            for t in range(1, k):  # reads past width only for sums that are not kept
+                shifted = column_sums[3 * t:3 * t + width]
+                for x in range(width):
+                    across[x] += shifted[x]
+            dst = flat_out[i]
+            for c in range(columns):
+                first_sum = 3 * k * c
+                for channel in range(3):
+                    dst[3 * c + channel] = (np.rint(np.float32(across[first_sum + channel]) *
+                                                    inverse) * scale)
