@@ -174,6 +174,22 @@ def test_the_channel_excess_in_one_pass_is_the_window_means(shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_brightness_is_the_largest_channel_however_it_is_computed(dtype):
+    """analysis.brightness: the compiled pass for a contiguous photo and numpy's maxima for
+    a view give the same numbers."""
+    from app.core.engine import analysis, resample
+
+    top = np.iinfo(dtype).max
+    rgb = np.random.default_rng(7).integers(0, top, (37, 53, 3), endpoint=True).astype(dtype)
+    expected = rgb.max(axis=2).astype(np.float32) * np.float32(1.0 / resample.pixel_max(dtype))
+    contiguous = analysis.brightness(rgb)
+    view = analysis.brightness(np.dstack((rgb, rgb[:, :, :1]))[:, :, :3])  # strided
+    assert contiguous.dtype == view.dtype == np.float32
+    np.testing.assert_array_equal(contiguous, expected)
+    np.testing.assert_array_equal(view, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 @pytest.mark.parametrize("shape, scale", [((900, 1200), 4), ((12, 9), 3), ((4, 4), 4),
                                           ((7, 10), 1), ((903, 1201), 4)])
 def test_the_colour_copy_is_opencvs_area_reduction(shape, scale, dtype):

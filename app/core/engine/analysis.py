@@ -65,7 +65,15 @@ def to_float(rgb: np.ndarray) -> np.ndarray:
 
 def brightness(rgb: np.ndarray) -> np.ndarray:
     """V = max(R, G, B) as float32 in [0, 1] (numpy's max over a 3-wide last axis is ~20x
-    slower than two element-wise maxima)."""
+    slower than two element-wise maxima; a contiguous 8 or 16-bit photo's in one compiled
+    pass, pixel_rules.luma_planes, the same numbers: the analysis view's 0.26 -> 0.07 ms)."""
+    run = (pixel_rules.luma_planes if pixel_rules.available else
+           compiled.luma_planes if compiled.available else None)
+    if (run is not None and rgb.dtype in (np.uint8, np.uint16) and rgb.ndim == 3 and
+            rgb.shape[2] == 3 and rgb.flags.c_contiguous):
+        v = np.empty(rgb.shape[:2], np.float32)
+        run(rgb, np.float32(1.0 / resample.pixel_max(rgb.dtype)), np.float32(0.0), False, v, v)
+        return v
     v = np.maximum(np.maximum(rgb[:, :, 0], rgb[:, :, 1]), rgb[:, :, 2])
     if v.dtype.kind == "f":
         return v.astype(np.float32, copy=False)
