@@ -58,8 +58,12 @@ for _suffix, _plane in (("u8", "u1"), ("u16", "u2")):  # the window sums, per pi
         "channel_window_sums", f"void({', '.join([f'{_plane}[:, ::1]'] * 3)}, {_TAPS}, "
         "f8[:, :, ::1])")
 # reduce_kernels': the colour model's reduced copy
-REDUCE = {f"block_means_{suffix}": f"void({rgb}[:, :, ::1], int64, f4, f4[:, :, ::1])"
-          for suffix, rgb in (("u8", "u1"), ("u16", "u2"))}
+REDUCE = {}
+for _suffix, _rgb in (("u8", "u1"), ("u16", "u2")):
+    REDUCE[f"block_means_{_suffix}"] = (
+        "block_means", f"void({_rgb}[:, :, ::1], int64, f4, f4[:, :, ::1])")
+    REDUCE[f"channel_planes_{_suffix}"] = (
+        "channel_planes", f"void({_rgb}[:, :, ::1], {_rgb}[:, :, ::1])")
 # search_kernels': the exposure search's prediction
 SEARCH = {
     "pushed_lift": "void(f4[::1], f4[::1], f4[::1], f4[::1], f4, f4[::1])",
@@ -133,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             cc.export(kernel, signature)(_wrapper(getattr(noise_kernels, kernel)))
         for kernel, signature in SEARCH.items():
             cc.export(kernel, signature)(_wrapper(getattr(search_kernels, kernel)))
-        for export, signature in REDUCE.items():
-            cc.export(export, signature)(_wrapper(reduce_kernels.block_means))
+        for export, (kernel, signature) in REDUCE.items():
+            cc.export(export, signature)(_wrapper(getattr(reduce_kernels, kernel)))
         for export, (kernel, signature) in GUIDED.items():
             cc.export(export, signature)(_wrapper(getattr(guided_kernels, kernel)))
         cc.compile()

@@ -38,7 +38,8 @@ from app.core.engine import yuv_frame
 from app.core.engine import compiled, guided, guided_kernels, noise_kernels, reduce_kernels
 from app.core.engine import search_kernels
 print(json.dumps({"backend": engine.backend_name, "gil_free": gil_free(engine),
-                  "reduce": [reduce_kernels.available, compiled.has("block_means_u16")],
+                  "reduce": [reduce_kernels.available, compiled.has("block_means_u16"),
+                             compiled.has("channel_planes_u16")],
                   "guided": [guided_kernels.available, guided._kernels() is compiled.module,
                              type(guided.window_means(img[:, :, 0], 4)).__name__,
                              compiled.has("channel_window_sums_u16")],
@@ -139,7 +140,7 @@ def test_the_kernels_compiled_ahead_of_time_run_without_numba(tmp_path):
         assert said["noise"] == [False, True]  # the noise measure's kernels compiled too
         assert said["search"] == [False, True]  # and the exposure search's
         assert said["guided"] == [False, True, "GridMeans", True]  # and the guided filters'
-        assert said["reduce"] == [False, True]  # and the colour copy
+        assert said["reduce"] == [False, True, True]  # and the colour copy, channel planes
         assert said["sigma"] == pytest.approx(numba.noise_of(img), rel=1e-5)
         for name, mine, level in expected:
             theirs = np.load(tmp_path / name).astype(int)

@@ -174,6 +174,21 @@ def test_the_channel_excess_in_one_pass_is_the_window_means(shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_channel_planes_are_the_views_channels(dtype):
+    """exposure's channel planes (a compiled pass for a contiguous view, numpy's copies for
+    any other) hold each channel, contiguous."""
+    from app.core.engine import exposure
+
+    rgb = np.random.default_rng(5).integers(0, np.iinfo(dtype).max, (31, 47, 3)).astype(dtype)
+    for view in (rgb, np.dstack((rgb, rgb[:, :, :1]))[:, :, :3]):
+        planes = exposure._channel_planes(view)
+        assert len(planes) == 3
+        for c, plane in enumerate(planes):
+            assert plane.flags.c_contiguous and plane.dtype == dtype
+            np.testing.assert_array_equal(plane, rgb[:, :, c])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_brightness_is_the_largest_channel_however_it_is_computed(dtype):
     """analysis.brightness: the compiled pass for a contiguous photo and numpy's maxima for
     a view give the same numbers."""

@@ -108,3 +108,7 @@ def channel_window_sums(red, *args) -> None:
 # reduce_kernels': the colour model's reduced copy
 def block_means(rgb, *args) -> None:
     (module.block_means_u8 if rgb.dtype == np.uint8 else module.block_means_u16)(rgb, *args)
+
+
+def channel_planes(rgb, out) -> None:
+    (module.channel_planes_u8 if rgb.dtype == np.uint8 else module.channel_planes_u16)(rgb, out)

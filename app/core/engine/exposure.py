@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from app.core.engine import compiled, guided, noise_kernels, search_kernels
+from app.core.engine import compiled, guided, noise_kernels, reduce_kernels, search_kernels
 
 CURVE_STEPS = 8  # the reference recurrence count at which the target is met
 MAX_STOPS = 5.0  # no pixel is lifted (or darkened) more; near-black would only show noise
@@ -331,7 +331,19 @@ def sample(view: np.ndarray, scale: float = 1.0, count: int = SAMPLE_PIXELS,
 
 def channel_means(view: np.ndarray, reach: int) -> list[guided.BoxMeans | guided.GridMeans]:
     """The window means of an RGB view's channels (see guided.window_means)."""
-    return [guided.window_means(np.ascontiguousarray(view[:, :, c]), reach) for c in range(3)]
+    return [guided.window_means(plane, reach) for plane in _channel_planes(view)]
+
+
+def _channel_planes(view: np.ndarray) -> list[np.ndarray]:
+    """An RGB view's channels, each a contiguous plane."""
+    run = (reduce_kernels.channel_planes if reduce_kernels.available else
+           compiled.channel_planes if compiled.has("channel_planes_u8") else None)
+    if (run is None or view.dtype not in (np.uint8, np.uint16) or view.ndim != 3 or
+            view.shape[2] != 3 or not view.flags.c_contiguous):
+        return [np.ascontiguousarray(view[:, :, c]) for c in range(view.shape[2])]
+    planes = np.empty((3, *view.shape[:2]), view.dtype)
+    run(view, planes)
+    return list(planes)
 
 
 def _channel_max(rgb: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""The colour model's reduced copy as one numba pass (see analysis.colour_copy).
+"""The colour model's reduced copy as one numba pass (see analysis.colour_copy), and a
+photo's channels as planes (exposure.channel_means).
 
 OpenCV's area reduction is vectorised for a factor of 2 only: a 1200x900 photo's 1/4 copy
 took 1.1 ms, as long as the colour model fitted on it. Here each row of k x k blocks is
@@ -55,3 +56,17 @@ if available:
                 for channel in range(3):
                     dst[3 * c + channel] = (np.rint(np.float32(across[first_sum + channel]) *
                                                     inverse) * scale)
+
+    @njit(cache=True, nogil=True, error_model="numpy")
+    def channel_planes(rgb, out):  # pragma: no cover - compiled
+        """The channels of ``rgb`` (h, w, 3), each into its plane of ``out`` (3, h, w), from
+        flat rows (vectorised: numpy's three strided copies of the analysis view took
+        0.24 ms, this 0.04)."""
+        h, w = out.shape[1], out.shape[2]
+        flat_rgb = rgb.reshape(h, 3 * w)
+        for y in range(h):
+            row, red, green, blue = flat_rgb[y], out[0, y], out[1, y], out[2, y]
+            for x in range(w):
+                red[x] = row[3 * x]
+                green[x] = row[3 * x + 1]
+                blue[x] = row[3 * x + 2]
