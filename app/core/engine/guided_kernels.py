@@ -10,6 +10,8 @@ beside this file; the frozen app has it compiled ahead of time (compiled.py).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 try:
@@ -33,7 +35,13 @@ def window_taps(centres: np.ndarray, n: int, radius: int) -> np.ndarray:
 
 def reflected(n: int, radius: int) -> np.ndarray:
     """Indices 0..n-1 of positions -radius..n+radius-1 mirrored at the edges without
-    repeating the edge pixel (OpenCV's BORDER_REFLECT, fedcba|abcdef|fedcba), for any n."""
+    repeating the edge pixel (OpenCV's BORDER_REFLECT, fedcba|abcdef|fedcba), for any n (the
+    caller's own copy, as resample.bilinear_taps')."""
+    return _reflected(n, radius).copy()
+
+
+@lru_cache(maxsize=64)
+def _reflected(n: int, radius: int) -> np.ndarray:
     period = np.arange(-radius, n + radius) % (2 * n)
     return np.where(period < n, period, 2 * n - 1 - period).astype(np.intp)
 
