@@ -64,6 +64,9 @@ for _suffix, _rgb in (("u8", "u1"), ("u16", "u2")):
         "block_means", f"void({_rgb}[:, :, ::1], int64, f4, f4[:, :, ::1])")
     REDUCE[f"channel_planes_{_suffix}"] = (
         "channel_planes", f"void({_rgb}[:, :, ::1], {_rgb}[:, :, ::1])")
+    REDUCE[f"bilinear_samples_{_suffix}"] = (
+        "bilinear_samples", f"void({_rgb}[:, :, ::1], intp[::1], intp[::1], f4[::1], "
+        "intp[::1], intp[::1], f4[::1], f4, f4[:, :, ::1])")
 # search_kernels': the exposure search's prediction
 SEARCH = {
     "pushed_lift": "void(f4[::1], f4[::1], f4[::1], f4[::1], f4, f4[::1])",

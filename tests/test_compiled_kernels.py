@@ -39,7 +39,8 @@ from app.core.engine import compiled, guided, guided_kernels, noise_kernels, red
 from app.core.engine import search_kernels
 print(json.dumps({"backend": engine.backend_name, "gil_free": gil_free(engine),
                   "reduce": [reduce_kernels.available, compiled.has("block_means_u16"),
-                             compiled.has("channel_planes_u16")],
+                             compiled.has("channel_planes_u16"),
+                             compiled.has("bilinear_samples_u16")],
                   "guided": [guided_kernels.available, guided._kernels() is compiled.module,
                              type(guided.window_means(img[:, :, 0], 4)).__name__,
                              compiled.has("channel_window_sums_u16")],
@@ -140,7 +141,7 @@ def test_the_kernels_compiled_ahead_of_time_run_without_numba(tmp_path):
         assert said["noise"] == [False, True]  # the noise measure's kernels compiled too
         assert said["search"] == [False, True]  # and the exposure search's
         assert said["guided"] == [False, True, "GridMeans", True]  # and the guided filters'
-        assert said["reduce"] == [False, True, True]  # and the colour copy, channel planes
+        assert said["reduce"] == [False, True, True, True]  # colour copy, planes, samples
         assert said["sigma"] == pytest.approx(numba.noise_of(img), rel=1e-5)
         for name, mine, level in expected:
             theirs = np.load(tmp_path / name).astype(int)

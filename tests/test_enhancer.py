@@ -174,6 +174,24 @@ def test_the_channel_excess_in_one_pass_is_the_window_means(shape, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_the_nets_copy_is_torchs_bilinear_downscale(dtype):
+    """resample.downscale (compiled for a contiguous photo) gives the samples of torch's
+    F.interpolate(bilinear, half-pixel centres), the resampling the net was trained with."""
+    import torch
+    import torch.nn.functional as F
+
+    from app.core.engine import resample
+
+    top = np.iinfo(dtype).max
+    rgb = np.random.default_rng(9).integers(0, top, (301, 457, 3), endpoint=True).astype(dtype)
+    mine = resample.downscale(rgb, 25, 38, float(top))
+    x = torch.from_numpy(rgb.astype(np.float32) / top).permute(2, 0, 1)[None]
+    theirs = F.interpolate(x, size=(25, 38), mode="bilinear", align_corners=False)
+    # (torch scales to [0, 1] before it interpolates: float rounding, a 250th of a level)
+    np.testing.assert_allclose(mine, theirs[0].permute(1, 2, 0).numpy(), atol=3e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_channel_planes_are_the_views_channels(dtype):
     """exposure's channel planes (a compiled pass for a contiguous view, numpy's copies for
     any other) hold each channel, contiguous."""

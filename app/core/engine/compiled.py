@@ -112,3 +112,8 @@ def block_means(rgb, *args) -> None:
 
 def channel_planes(rgb, out) -> None:
     (module.channel_planes_u8 if rgb.dtype == np.uint8 else module.channel_planes_u16)(rgb, out)
+
+
+def bilinear_samples(rgb, *args) -> None:
+    (module.bilinear_samples_u8 if rgb.dtype == np.uint8 else
+     module.bilinear_samples_u16)(rgb, *args)

@@ -1,5 +1,6 @@
-"""The colour model's reduced copy as one numba pass (see analysis.colour_copy), and a
-photo's channels as planes (exposure.channel_means).
+"""The colour model's reduced copy as one numba pass (see analysis.colour_copy), a photo's
+channels as planes (exposure.channel_means) and the net's bilinear samples
+(resample.downscale).
 
 OpenCV's area reduction is vectorised for a factor of 2 only: a 1200x900 photo's 1/4 copy
 took 1.1 ms, as long as the colour model fitted on it. Here each row of k x k blocks is
@@ -70,3 +71,21 @@ if available:
                 red[x] = row[3 * x]
                 green[x] = row[3 * x + 1]
                 blue[x] = row[3 * x + 2]
+
+    @njit(cache=True, nogil=True, error_model="numpy")
+    def bilinear_samples(rgb, r0, r1, wy, c0, c1, wx, scale, out):  # pragma: no cover
+        """resample.downscale's samples of ``rgb`` (h, w, C) integers into ``out`` (oh, ow,
+        C) float32: rows r0/r1 lerped by wy, then columns c0/c1 by wx, times ``scale``, in
+        the order numpy computes them (the same numbers), reading only the four pixels each
+        sample needs (numpy's gathers copied whole rows: 0.14 -> 0.06 ms at 1200x900)."""
+        rows, columns, channels = out.shape
+        for i in range(rows):
+            top, bottom, ty = rgb[r0[i]], rgb[r1[i]], wy[i]
+            for j in range(columns):
+                left_x, right_x, tx = c0[j], c1[j], wx[j]
+                for c in range(channels):
+                    upper, lower = np.float32(top[left_x, c]), np.float32(bottom[left_x, c])
+                    left = upper + (lower - upper) * ty
+                    upper, lower = np.float32(top[right_x, c]), np.float32(bottom[right_x, c])
+                    right = upper + (lower - upper) * ty
+                    out[i, j, c] = (left + (right - left) * tx) * scale
