@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 MODULE = "_compiled_kernels"
+LAYOUT = 0  # compiled.LAYOUT, set in main() (numba reads it when it compiles _layout)
 _MAP = "f4[:, :, ::1], intp[::1], intp[::1], f4[::1]"  # a pixel_stage.Rows
 KERNEL = ("void({rgb}[:, :, ::1], f4[:, ::1], f4[:, ::1], " + ", ".join([_MAP] * 4) +
           ", f4[:, :, ::1], f4, f4, f4[::1], f4, int64, f4[:, :, ::1], f4, "
@@ -57,7 +58,7 @@ for _suffix, _plane in (("u8", "u1"), ("u16", "u2")):  # the window sums, per pi
     GUIDED[f"channel_window_sums_{_suffix}"] = (
         "channel_window_sums", f"void({', '.join([f'{_plane}[:, ::1]'] * 3)}, {_TAPS}, "
         "f8[:, :, ::1])")
-# reduce_kernels': the colour model's reduced copy
+# reduce_kernels': the colour model's reduced copy, a view's channel planes, the net's samples
 REDUCE = {}
 for _suffix, _rgb in (("u8", "u1"), ("u16", "u2")):
     REDUCE[f"block_means_{_suffix}"] = (
@@ -73,6 +74,11 @@ SEARCH = {
     "predict": "Tuple((f8, f8))(f4[::1], f4[::1], f4[::1], f4[::1], f4[::1], f4[::1], f4, f4, "
                "f4, f4, f4, f4)",
 }
+
+
+def _layout():
+    """compiled.LAYOUT as the build knew it (the app loads a build of its own layout only)."""
+    return LAYOUT
 
 
 def _wrapper(target):
@@ -113,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
 
     _release_the_gil()
 
+    global LAYOUT
     from app.core.engine import (
+        compiled,
         guided_kernels,
         noise_kernels,
         pixel_rules,
@@ -121,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         search_kernels,
         yuv_frame,
     )
+    LAYOUT = compiled.LAYOUT
 
     builds = [(MODULE, "")]  # "": any CPU of this architecture
     if platform.machine().lower() in ("x86_64", "amd64"):
@@ -130,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         cc.output_dir = str(args.out)
         cc.target_cpu = cpu
         cc.verbose = False
+        cc.export("layout", "int64()")(_layout)
         for suffix, rgb in (("u8", "u1"), ("u16", "u2")):
             cc.export(f"kernel_{suffix}", KERNEL.format(rgb=rgb))(_wrapper(pixel_rules.kernel))
             cc.export(f"luma_{suffix}", LUMA.format(rgb=rgb))(

@@ -197,7 +197,8 @@ def test_channel_planes_are_the_views_channels(dtype):
     any other) hold each channel, contiguous."""
     from app.core.engine import exposure
 
-    rgb = np.random.default_rng(5).integers(0, np.iinfo(dtype).max, (31, 47, 3)).astype(dtype)
+    top = np.iinfo(dtype).max
+    rgb = np.random.default_rng(5).integers(0, top, (31, 47, 3), endpoint=True).astype(dtype)
     for view in (rgb, np.dstack((rgb, rgb[:, :, :1]))[:, :, :3]):
         planes = exposure._channel_planes(view)
         assert len(planes) == 3
@@ -395,6 +396,22 @@ def test_settings_take_words_and_numbers():
     s = EnhanceSettings(exposure="0.5", denoise="1.5").validated()
     assert s.exposure == 0.5 and s.denoise == 1.5
     assert EnhanceSettings().validated().denoise_strength == 1.0
+
+
+@pytest.mark.parametrize("use_numba", [True, False])
+def test_the_smallest_photos_are_brightened_as_any_flat_photo(use_numba):
+    """A one-pixel photo has no neighbours to despeckle against: it was taken to NaN (black,
+    and a table read outside the gain table that could crash); now every flat photo, one
+    pixel to 3x3, gray or colour, comes out alike, on every path."""
+    e = Enhancer(use_numba=use_numba)
+    expected = e.enhance(np.full((3, 3, 3), 10, np.uint8)).image
+    assert expected.min() > 90  # brightened (the dither moves a pixel by a level)
+    for shape in [(1, 1, 3), (1, 2, 3), (2, 1, 3), (2, 2, 3)]:
+        for threads in (1, 2):
+            out = e.enhance(np.full(shape, 10, np.uint8), threads=threads).image
+            np.testing.assert_array_equal(out, expected[:shape[0], :shape[1]])
+    gray = e.enhance(np.full((1, 1), 10, np.uint8)).image
+    assert abs(int(gray[0, 0]) - int(expected[0, 0, 0])) <= 1
 
 
 def test_very_wide_and_very_tall_images(enhancer):

@@ -91,6 +91,8 @@ def despeckle_target(v: np.ndarray, sigma: float) -> np.ndarray:
     """Where the brightness goes where a pixel is brightened a lot (pixel_rules.despeckled
     and despeckle_pull): first into the range of its 8 neighbours, then towards the 3x3
     median by as much as the step looks like noise."""
+    if v.size == 1:  # a one-pixel photo has no neighbours (their range would be empty)
+        return v.copy()
     # OpenCV's filters: out-of-image neighbours are ignored by erode and dilate (their border
     # is +-inf), replicated by the median; pixel_rules.luma_planes does the same
     bounded = cv2.min(cv2.max(v, cv2.erode(v, _RING)), cv2.dilate(v, _RING))

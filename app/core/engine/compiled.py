@@ -45,6 +45,13 @@ if module is None:
     except ImportError:  # not built: numba, or the numpy twin, does the work
         module = None
 
+# What the kernels' arguments mean, beyond their types: raised when a meaning changes under
+# the same signature (2: the per-pixel kernel's gain table as corner cells, 2026-12-03). A
+# build that says another (or nothing) is not used: its images would be wrong, silently.
+LAYOUT = 2
+if module is not None and getattr(module, "layout", lambda: 1)() != LAYOUT:
+    module = None
+
 available = module is not None
 # what the status bar and --verbose call it
 name = ("compiled (AVX2)" if available and module.__name__.endswith("_v3") else "compiled")
@@ -63,8 +70,8 @@ def kernel(rgb: np.ndarray, *args) -> None:
 
 
 def luma_planes(rgb: np.ndarray, *args) -> None:
-    """pixel_rules.luma_planes's arguments and effect (``rgb`` contiguous: pipeline.luma,
-    its one caller, sees to it)."""
+    """pixel_rules.luma_planes's arguments and effect (``rgb`` contiguous: its callers,
+    bases.luma and analysis.brightness, see to it)."""
     (module.luma_u8 if rgb.dtype == np.uint8 else module.luma_u16)(rgb, *args)
 
 
@@ -105,7 +112,7 @@ def channel_window_sums(red, *args) -> None:
      module.channel_window_sums_u16)(red, *args)
 
 
-# reduce_kernels': the colour model's reduced copy
+# reduce_kernels': the colour model's reduced copy, channel planes, the net's samples
 def block_means(rgb, *args) -> None:
     (module.block_means_u8 if rgb.dtype == np.uint8 else module.block_means_u16)(rgb, *args)
 

@@ -340,7 +340,7 @@ def _channel_planes(view: np.ndarray) -> list[np.ndarray]:
            compiled.channel_planes if compiled.has("channel_planes_u8") else None)
     if (run is None or view.dtype not in (np.uint8, np.uint16) or view.ndim != 3 or
             view.shape[2] != 3 or not view.flags.c_contiguous):
-        return [np.ascontiguousarray(view[:, :, c]) for c in range(view.shape[2])]
+        return [np.ascontiguousarray(view[:, :, c]) for c in range(3)]
     planes = np.empty((3, *view.shape[:2]), view.dtype)
     run(view, planes)
     return list(planes)

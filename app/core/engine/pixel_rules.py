@@ -275,6 +275,8 @@ if available:
                 yy, xx = y + dy, x + dx
                 if (dy or dx) and 0 <= yy < h and 0 <= xx < w:
                     lo, hi = min(lo, v[yy, xx]), max(hi, v[yy, xx])
+        if lo > hi:  # a one-pixel photo: nothing to despeckle against
+            return v[y, x]
         r0, r1, r2 = v[max(y - 1, 0)], v[y], v[min(y + 1, h - 1)]
         x0, x2 = max(x - 1, 0), min(x + 1, w - 1)
         return _despeckle_pull(min(max(r1[x], lo), hi), _median9(
@@ -325,6 +327,7 @@ if available:
         h, w = v.shape
         nf, nl = table.shape[0], table.shape[1]  # cells: one fewer than the samples
         corners = table.reshape(table.size)
+        last_cell = np.uint32(table.size - 8)
         flat_rgb, flat_out = rgb.reshape(h, 3 * w), out.reshape(h, 3 * w)  # contiguous
         half_nf = np.float32(0.5 * nf)
         one = np.float32(1.0)
@@ -374,7 +377,9 @@ if available:
             # gain's log2 computed, not read (a third fewer loads; in pass 3's loop it kept
             # that loop from vectorising)
             for x in range(w):
-                i, tc, tr = np.uint32(cell[x]), t_col[x], t_row[x]
+                # within the table whatever the maps held: a NaN's integer is the most
+                # negative one, and a read outside the table could crash the app
+                i, tc, tr = min(np.uint32(cell[x]), last_cell), t_col[x], t_row[x]
                 g0 = corners[i] + (corners[i + 1] - corners[i]) * tc
                 g1 = corners[i + 2] + (corners[i + 3] - corners[i + 2]) * tc
                 gain[x] = g0 + (g1 - g0) * tr

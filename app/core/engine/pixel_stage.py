@@ -34,6 +34,7 @@ same numbers where neither is there. They agree within one level (tested).
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -213,10 +214,12 @@ def _tiled_dither(first_row: int, h: int, w: int) -> np.ndarray:
     return tile[rows][:, cols]
 
 
-# the last few photos' corner tables, by the gain table they were made from (gain_tables and
-# the plans keep theirs, so a photo's bands and a video's frames share one)
+# the last few photos' corner tables, by the tables they were made from (gain_tables and the
+# plans keep theirs, so a photo's bands and a video's frames share one); a photo's bands ask
+# for it side by side
 _CORNERS_KEPT = 8
-_corners: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+_corners: dict[tuple[int, int], tuple[tuple[np.ndarray, ...], np.ndarray]] = {}
+_corners_lock = threading.Lock()
 
 
 def corner_table(tables: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -225,20 +228,23 @@ def corner_table(tables: tuple[np.ndarray, ...]) -> np.ndarray:
     them: the kernel reads a pixel's eight values from one 32-byte cell at fixed offsets
     (from the interleaved grid its pass 2 took 5.2 ms a 1200x900 band instead of 4.5: the
     index arithmetic of eight reads, not the memory). Made once for each table."""
-    kept = _corners.get(id(tables[0]))
-    if kept is not None and kept[0] is tables[0]:
-        return kept[1]
-    gain, white = tables[0], tables[2]
-    rows, cols = gain.shape[0] - 1, gain.shape[1] - 1
-    cells = np.empty((rows, cols, 8), np.float32)
-    for k, (dr, dc) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
-        cells[:, :, k] = gain[dr:dr + rows, dc:dc + cols]
-        cells[:, :, 4 + k] = white[dr:dr + rows, dc:dc + cols]
-    cells.setflags(write=False)
-    if len(_corners) >= _CORNERS_KEPT:
-        _corners.pop(next(iter(_corners)), None)  # the oldest
-    _corners[id(tables[0])] = (tables[0], cells)  # holding the table keeps its id unique
-    return cells
+    key = (id(tables[0]), id(tables[2]))
+    with _corners_lock:
+        kept = _corners.get(key)
+        if kept is not None and kept[0][0] is tables[0] and kept[0][1] is tables[2]:
+            return kept[1]
+        gain, white = tables[0], tables[2]
+        rows, cols = gain.shape[0] - 1, gain.shape[1] - 1
+        cells = np.empty((rows, cols, 8), np.float32)
+        for k, (dr, dc) in enumerate(((0, 0), (0, 1), (1, 0), (1, 1))):
+            cells[:, :, k] = gain[dr:dr + rows, dc:dc + cols]
+            cells[:, :, 4 + k] = white[dr:dr + rows, dc:dc + cols]
+        cells.setflags(write=False)
+        if len(_corners) >= _CORNERS_KEPT:
+            del _corners[next(iter(_corners))]  # the oldest
+        # holding the tables keeps their ids from naming other tables
+        _corners[key] = ((gain, white), cells)
+        return cells
 
 
 def compose(band: Band, tables: tuple[np.ndarray, ...], sigma: float, denoise: float,
@@ -252,7 +258,8 @@ def compose(band: Band, tables: tuple[np.ndarray, ...], sigma: float, denoise: f
         return
     b, s, m, c = band.base, band.coarse, band.model, band.colour
     run = pixel_rules.kernel if pixel_rules.available else compiled.kernel
-    # the kernel reads and writes pixels as flat rows: contiguous ones (a band's rows are)
+    # the kernel reads and writes pixels as flat rows: contiguous ones (an RGB band's rows
+    # are; a gray or RGBA band's are copied)
     into = out if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
     run(
         np.ascontiguousarray(band.rgb), band.v, band.v_despeckled, b.wide, b.r0, b.r1, b.wy,
