@@ -63,16 +63,21 @@ def has(kernel: str) -> bool:
     return available and hasattr(module, kernel)
 
 
+def _typed(export: str, pixels: np.ndarray):
+    """The build's ``export`` for this pixel type (each kernel is built for 8 and 16 bits)."""
+    return getattr(module, f"{export}_{'u8' if pixels.dtype == np.uint8 else 'u16'}")
+
+
 def kernel(rgb: np.ndarray, *args) -> None:
     """pixel_rules.kernel's arguments and effect (contiguous arrays, as compiled code takes
     them: pixel_stage.compose, its one caller, sees to it)."""
-    (module.kernel_u8 if rgb.dtype == np.uint8 else module.kernel_u16)(rgb, *args)
+    _typed("kernel", rgb)(rgb, *args)
 
 
 def luma_planes(rgb: np.ndarray, *args) -> None:
     """pixel_rules.luma_planes's arguments and effect (``rgb`` contiguous: its callers,
     bases.luma and analysis.brightness, see to it)."""
-    (module.luma_u8 if rgb.dtype == np.uint8 else module.luma_u16)(rgb, *args)
+    _typed("luma", rgb)(rgb, *args)
 
 
 # yuv_frame's kernels (video frames in their planes), the same arguments and effects
@@ -103,24 +108,21 @@ def yuv_apply(avg, *args) -> None:
 
 # guided_kernels': the guided filters' coefficients and the analysis' window sums
 def window_sums(plane, *args) -> None:
-    (module.window_sums_u8 if plane.dtype == np.uint8 else module.window_sums_u16)(
-        plane, *args)
+    _typed("window_sums", plane)(plane, *args)
 
 
 def channel_window_sums(red, *args) -> None:
-    (module.channel_window_sums_u8 if red.dtype == np.uint8 else
-     module.channel_window_sums_u16)(red, *args)
+    _typed("channel_window_sums", red)(red, *args)
 
 
 # reduce_kernels': the colour model's reduced copy, channel planes, the net's samples
 def block_means(rgb, *args) -> None:
-    (module.block_means_u8 if rgb.dtype == np.uint8 else module.block_means_u16)(rgb, *args)
+    _typed("block_means", rgb)(rgb, *args)
 
 
 def channel_planes(rgb, out) -> None:
-    (module.channel_planes_u8 if rgb.dtype == np.uint8 else module.channel_planes_u16)(rgb, out)
+    _typed("channel_planes", rgb)(rgb, out)
 
 
 def bilinear_samples(rgb, *args) -> None:
-    (module.bilinear_samples_u8 if rgb.dtype == np.uint8 else
-     module.bilinear_samples_u16)(rgb, *args)
+    _typed("bilinear_samples", rgb)(rgb, *args)

@@ -25,7 +25,14 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from app.core.engine import compiled, guided, noise_kernels, reduce_kernels, search_kernels
+from app.core.engine import (
+    compiled,
+    guided,
+    noise_kernels,
+    reduce_kernels,
+    resample,
+    search_kernels,
+)
 
 CURVE_STEPS = 8  # the reference recurrence count at which the target is met
 MAX_STOPS = 5.0  # no pixel is lifted (or darkened) more; near-black would only show noise
@@ -338,8 +345,7 @@ def _channel_planes(view: np.ndarray) -> list[np.ndarray]:
     """An RGB view's channels, each a contiguous plane."""
     run = (reduce_kernels.channel_planes if reduce_kernels.available else
            compiled.channel_planes if compiled.has("channel_planes_u8") else None)
-    if (run is None or view.dtype not in (np.uint8, np.uint16) or view.ndim != 3 or
-            view.shape[2] != 3 or not view.flags.c_contiguous):
+    if run is None or not resample.plain_pixels(view):
         return [np.ascontiguousarray(view[:, :, c]) for c in range(3)]
     planes = np.empty((3, *view.shape[:2]), view.dtype)
     run(view, planes)

@@ -40,6 +40,13 @@ def _bilinear_taps(out_size: int, in_size: int, start: int, stop: int
     return i0, i1, (pos - i0).astype(np.float32)
 
 
+def plain_pixels(image: np.ndarray, channels: int | None = 3) -> bool:
+    """Whether ``image`` is what the compiled passes read as flat rows: contiguous 8 or
+    16-bit (h, w, C) pixels, with ``channels`` of them (any number: None)."""
+    return (image.ndim == 3 and image.dtype in (np.uint8, np.uint16) and
+            image.flags.c_contiguous and channels in (None, image.shape[2]))
+
+
 def shared_plane(image: np.ndarray) -> np.ndarray | None:
     """The one (h, w) plane behind an (h, w, C) view whose channels all read the same memory
     (a gray photo seen as RGB without a copy: np.broadcast_to, channel stride 0), else None.
@@ -84,8 +91,7 @@ def downscale(image: np.ndarray, out_h: int, out_w: int, max_value: float) -> np
 def _sampler(image: np.ndarray):
     """reduce_kernels.bilinear_samples (numba's or built ahead of time) where it takes this
     image (contiguous 8 or 16-bit (h, w, C)), else None."""
-    if (image.ndim != 3 or image.dtype not in (np.uint8, np.uint16) or
-            not image.flags.c_contiguous):
+    if not plain_pixels(image, channels=None):
         return None
     if reduce_kernels.available:
         return reduce_kernels.bilinear_samples
